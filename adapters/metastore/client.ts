@@ -1,0 +1,131 @@
+// The Hive Metastore adapter: a typed Thrift client (binary protocol, buffered transport) with a call
+// timeout, one reconnect on a dropped connection, and metastore exceptions mapped to error classes that
+// tell a permanent refusal (the request is wrong) from an outage (try again later).
+import thrift from 'thrift';
+import type { MetastoreConfig } from '../../config';
+import ThriftHiveMetastore = require('./gen/ThriftHiveMetastore');
+import ttypes = require('./gen/hive_metastore_types');
+
+export { ttypes as hive };
+
+export type MetastoreErrorKind = 'AlreadyExists' | 'NoSuchObject' | 'InvalidOperation' | 'InvalidObject' | 'MetaException' | 'Unavailable';
+
+export class MetastoreError extends Error {
+  constructor(
+    readonly kind: MetastoreErrorKind,
+    readonly call: string,
+    message: string,
+  ) {
+    super(`metastore ${call}: ${kind}: ${message}`);
+    this.name = 'MetastoreError';
+  }
+  /** An outage or a server-side failure may pass; a refusal of the request itself will not. */
+  get retryable(): boolean {
+    return this.kind === 'Unavailable' || this.kind === 'MetaException';
+  }
+}
+
+function classify(call: string, err: unknown): MetastoreError {
+  if (err instanceof MetastoreError) return err;
+  const message = (err as { message?: string })?.message ?? String(err);
+  if (err instanceof ttypes.AlreadyExistsException) return new MetastoreError('AlreadyExists', call, message);
+  if (err instanceof ttypes.NoSuchObjectException) return new MetastoreError('NoSuchObject', call, message);
+  if (err instanceof ttypes.InvalidOperationException) return new MetastoreError('InvalidOperation', call, message);
+  if (err instanceof ttypes.InvalidObjectException) return new MetastoreError('InvalidObject', call, message);
+  if (err instanceof ttypes.MetaException) return new MetastoreError('MetaException', call, message);
+  return new MetastoreError('Unavailable', call, message);
+}
+
+type Client = ThriftHiveMetastore.Client;
+
+export class MetastoreClient {
+  private connection: thrift.Connection | undefined;
+  private client: Client | undefined;
+
+  constructor(private readonly config: MetastoreConfig) {}
+
+  private connect(): Promise<Client> {
+    if (this.client) return Promise.resolve(this.client);
+    return new Promise((resolve, reject) => {
+      const connection = thrift.createConnection(this.config.host, this.config.port, {
+        transport: thrift.TBufferedTransport,
+        protocol: thrift.TBinaryProtocol,
+        connect_timeout: this.config.timeoutMs,
+        timeout: this.config.timeoutMs,
+      });
+      const onError = (err: Error) => {
+        this.drop();
+        reject(new MetastoreError('Unavailable', 'connect', `${this.config.host}:${this.config.port}: ${err.message}`));
+      };
+      connection.once('error', onError);
+      connection.once('connect', () => {
+        connection.removeListener('error', onError);
+        // Later errors end this connection; the next call opens a new one.
+        connection.on('error', () => this.drop());
+        connection.on('close', () => this.drop());
+        this.connection = connection;
+        this.client = thrift.createClient(ThriftHiveMetastore.Client, connection) as Client;
+        resolve(this.client);
+      });
+    });
+  }
+
+  private drop(): void {
+    this.connection?.removeAllListeners();
+    this.connection?.end();
+    this.connection = undefined;
+    this.client = undefined;
+  }
+
+  /** Runs one call with a deadline; reconnects once when the connection was lost before the call. */
+  async call<T>(name: string, fn: (c: Client) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.connect();
+      try {
+        return await withTimeout(fn(client), this.config.timeoutMs, name);
+      } catch (err) {
+        const e = classify(name, err);
+        if (e.kind === 'Unavailable') this.drop();
+        if (e.kind === 'Unavailable' && attempt === 0 && /EPIPE|ECONNRESET|closed/i.test(e.message)) continue;
+        throw e;
+      }
+    }
+  }
+
+  getAllDatabases(): Promise<string[]> {
+    return this.call('get_all_databases', (c) => c.get_all_databases());
+  }
+
+  getDatabase(name: string): Promise<ttypes.Database> {
+    return this.call('get_database', (c) => c.get_database(name));
+  }
+
+  createDatabase(db: { name: string; description?: string; locationUri?: string; parameters?: Record<string, string> }): Promise<void> {
+    return this.call('create_database', (c) =>
+      c.create_database(
+        new ttypes.Database({
+          name: db.name,
+          description: db.description ?? '',
+          locationUri: db.locationUri as string, // unset: the metastore puts it under its warehouse
+          parameters: db.parameters ?? {},
+        }),
+      ),
+    );
+  }
+
+  dropDatabase(name: string, opts: { deleteData?: boolean; cascade?: boolean } = {}): Promise<void> {
+    return this.call('drop_database', (c) => c.drop_database(name, opts.deleteData ?? false, opts.cascade ?? false));
+  }
+
+  close(): void {
+    this.drop();
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, call: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new MetastoreError('Unavailable', call, `no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,16 @@
+// The S3 adapter: one place that knows how to build a client for the configured endpoint.
+import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Config } from '../config';
+
+export function createS3Client(config: S3Config): S3Client {
+  return new S3Client({
+    endpoint: config.endpoint,
+    region: config.region,
+    forcePathStyle: config.forcePathStyle,
+    credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
+    // S3-compatible servers do not all accept the SDK's default flexible checksums.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 3,
+  });
+}

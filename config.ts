@@ -1,0 +1,175 @@
+// The one configuration object of lake catalog. Every setting comes from an environment variable with a
+// default that points at the local stack (`npm run stack -- up`); `loadConfig` validates all of them at
+// start-up and reports every bad value at once, each with the variable's name and the reason.
+
+export interface TemporalConfig {
+  address: string; // host:port of the frontend gRPC service
+  uiPort: number;
+  namespace: string;
+  taskQueue: string; // crawls, publishing, grants: the I/O queue
+  inferenceTaskQueue: string; // CPU-heavy inference runs on its own queue and worker process
+}
+
+export interface PostgresConfig {
+  url: string; // the catalog database
+  metastoreDatabase: string; // the database the Hive Metastore keeps its own tables in
+}
+
+export interface S3Config {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
+  demoBucket: string;
+}
+
+export interface MetastoreConfig {
+  host: string;
+  port: number;
+  timeoutMs: number;
+}
+
+export interface LakeConfig {
+  temporal: TemporalConfig;
+  postgres: PostgresConfig;
+  s3: S3Config;
+  metastore: MetastoreConfig;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads settings from `env`, collecting one message per bad value instead of stopping at the first. */
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  string(name: string, fallback: string): string {
+    const value = this.env[name];
+    if (value === undefined) return fallback;
+    if (value.trim() === '') this.problems.push(`${name} is set but empty`);
+    return value.trim();
+  }
+
+  port(name: string, fallback: number): number {
+    const raw = this.string(name, String(fallback));
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) {
+      this.problems.push(`${name}=${JSON.stringify(raw)} is not a TCP port (an integer 1-65535)`);
+      return fallback;
+    }
+    return n;
+  }
+
+  positiveInt(name: string, fallback: number): number {
+    const raw = this.string(name, String(fallback));
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n <= 0) {
+      this.problems.push(`${name}=${JSON.stringify(raw)} is not a positive integer`);
+      return fallback;
+    }
+    return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.string(name, String(fallback)).toLowerCase();
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    this.problems.push(`${name}=${JSON.stringify(raw)} is not a boolean (true/false)`);
+    return fallback;
+  }
+
+  hostPort(name: string, fallback: string): string {
+    const raw = this.string(name, fallback);
+    const m = /^([A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(raw);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+      this.problems.push(`${name}=${JSON.stringify(raw)} is not host:port`);
+      return fallback;
+    }
+    return raw;
+  }
+
+  url(name: string, fallback: string, protocols: string[]): string {
+    const raw = this.string(name, fallback);
+    try {
+      const u = new URL(raw);
+      if (!protocols.includes(u.protocol)) {
+        this.problems.push(`${name} must use ${protocols.join(' or ')}, got ${u.protocol}`);
+      }
+    } catch {
+      this.problems.push(`${name}=${JSON.stringify(redactUrl(raw))} is not a URL`);
+    }
+    return raw;
+  }
+
+  identifier(name: string, fallback: string): string {
+    const raw = this.string(name, fallback);
+    if (!/^[A-Za-z_][A-Za-z0-9_\-.]*$/.test(raw)) {
+      this.problems.push(`${name}=${JSON.stringify(raw)} may hold only letters, digits, _ - and .`);
+    }
+    return raw;
+  }
+
+  bucket(name: string, fallback: string): string {
+    const raw = this.string(name, fallback);
+    if (!/^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$/.test(raw)) {
+      this.problems.push(`${name}=${JSON.stringify(raw)} is not a valid S3 bucket name`);
+    }
+    return raw;
+  }
+}
+
+/** Hides the password of a connection URL, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}
+
+export function loadConfig(env: Env = process.env): LakeConfig {
+  const r = new Reader(env);
+  const config: LakeConfig = {
+    temporal: {
+      address: r.hostPort('TEMPORAL_ADDRESS', '127.0.0.1:7233'),
+      uiPort: r.port('TEMPORAL_UI_PORT', 8233),
+      namespace: r.identifier('TEMPORAL_NAMESPACE', 'default'),
+      taskQueue: r.identifier('LAKE_TASK_QUEUE', 'lake-catalog'),
+      inferenceTaskQueue: r.identifier('LAKE_INFERENCE_TASK_QUEUE', 'lake-inference'),
+    },
+    postgres: {
+      url: r.url('LAKE_DATABASE_URL', 'postgres://lake:lake@127.0.0.1:55432/lake_catalog', ['postgres:', 'postgresql:']),
+      metastoreDatabase: r.identifier('LAKE_METASTORE_DATABASE', 'hive_metastore'),
+    },
+    s3: {
+      endpoint: r.url('LAKE_S3_ENDPOINT', 'http://127.0.0.1:7070', ['http:', 'https:']),
+      region: r.identifier('LAKE_S3_REGION', 'us-east-1'),
+      accessKeyId: r.string('LAKE_S3_ACCESS_KEY_ID', 'lakeadmin'),
+      secretAccessKey: r.string('LAKE_S3_SECRET_ACCESS_KEY', 'lakeadmin-secret'),
+      forcePathStyle: r.bool('LAKE_S3_FORCE_PATH_STYLE', true),
+      demoBucket: r.bucket('LAKE_DEMO_BUCKET', 'lake-demo'),
+    },
+    metastore: {
+      host: r.string('LAKE_METASTORE_HOST', '127.0.0.1'),
+      port: r.port('LAKE_METASTORE_PORT', 9083),
+      timeoutMs: r.positiveInt('LAKE_METASTORE_TIMEOUT_MS', 30_000),
+    },
+  };
+  if (config.temporal.taskQueue === config.temporal.inferenceTaskQueue) {
+    r.problems.push('LAKE_TASK_QUEUE and LAKE_INFERENCE_TASK_QUEUE must differ: inference has its own queue');
+  }
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+/** The port of a postgres URL, host:port pair or http URL, for the stack scripts. */
+export function portOf(urlOrHostPort: string): number {
+  if (/^[^/]+:\d+$/.test(urlOrHostPort)) return Number(urlOrHostPort.split(':').pop());
+  const u = new URL(urlOrHostPort);
+  if (u.port) return Number(u.port);
+  return { 'http:': 80, 'https:': 443, 'postgres:': 5432, 'postgresql:': 5432 }[u.protocol] ?? 0;
+}

@@ -1,0 +1,14 @@
+// The catalog's migrations, in order. Listed here (not discovered on disk) so that every runtime —
+// tsx, vitest, a bundled worker — loads the same TypeScript modules the same way.
+import type { Knex } from 'knex';
+import * as sources from './20261127000001_sources';
+
+const migrations: Record<string, Knex.Migration> = {
+  '20261127000001_sources': sources,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name],
+};

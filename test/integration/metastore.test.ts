@@ -1,0 +1,61 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MetastoreClient, MetastoreError } from '../../adapters/metastore/client';
+import { createS3Client } from '../../adapters/s3';
+import { testConfig, uniqueName } from './setup';
+
+describe('Hive Metastore of the stack over Thrift', () => {
+  const config = testConfig();
+  const ms = new MetastoreClient(config.metastore);
+  const created: string[] = [];
+  afterAll(async () => {
+    for (const name of created) await ms.dropDatabase(name, { cascade: true }).catch(() => undefined);
+    ms.close();
+  });
+
+  it('creates a database and reads it back', async () => {
+    const name = uniqueName('lake_test');
+    await ms.createDatabase({ name, description: 'made by the integration tests', parameters: { 'lake.managed': 'true' } });
+    created.push(name);
+    const db = await ms.getDatabase(name);
+    expect(db.name).toBe(name);
+    expect(db.description).toBe('made by the integration tests');
+    expect(db.parameters['lake.managed']).toBe('true');
+    expect(await ms.getAllDatabases()).toContain(name);
+  });
+
+  it('accepts an s3a:// location on the local S3 server (hadoop-aws is wired)', async () => {
+    const name = uniqueName('lake_s3a');
+    const s3 = createS3Client(config.s3);
+    // the metastore checks the location through Hadoop's S3A file system
+    await s3.send(new PutObjectCommand({ Bucket: config.s3.demoBucket, Key: `${name}/.keep`, Body: '' }));
+    s3.destroy();
+    const locationUri = `s3a://${config.s3.demoBucket}/${name}`;
+    await ms.createDatabase({ name, locationUri });
+    created.push(name);
+    expect((await ms.getDatabase(name)).locationUri).toBe(locationUri);
+  });
+
+  it('maps a duplicate create to AlreadyExists, which is not retryable', async () => {
+    const name = uniqueName('lake_dup');
+    await ms.createDatabase({ name });
+    created.push(name);
+    const err = await ms.createDatabase({ name }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MetastoreError);
+    expect((err as MetastoreError).kind).toBe('AlreadyExists');
+    expect((err as MetastoreError).retryable).toBe(false);
+  });
+
+  it('maps a missing database to NoSuchObject', async () => {
+    const err = await ms.getDatabase(uniqueName('lake_missing')).catch((e: unknown) => e);
+    expect((err as MetastoreError).kind).toBe('NoSuchObject');
+  });
+
+  it('reports an unreachable metastore as Unavailable and retryable', async () => {
+    const dead = new MetastoreClient({ host: '127.0.0.1', port: 1, timeoutMs: 2000 });
+    const err = await dead.getAllDatabases().catch((e: unknown) => e);
+    dead.close();
+    expect((err as MetastoreError).kind).toBe('Unavailable');
+    expect((err as MetastoreError).retryable).toBe(true);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, portOf, redactUrl } from '../../config';
+
+describe('configuration', () => {
+  it('defaults every setting to the local stack', () => {
+    const c = loadConfig({});
+    expect(c.temporal.address).toBe('127.0.0.1:7233');
+    expect(c.postgres.url).toBe('postgres://lake:lake@127.0.0.1:55432/lake_catalog');
+    expect(c.s3.forcePathStyle).toBe(true);
+    expect(c.metastore.port).toBe(9083);
+    expect(c.temporal.taskQueue).not.toBe(c.temporal.inferenceTaskQueue);
+  });
+
+  it('reads overrides from the environment', () => {
+    const c = loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', LAKE_METASTORE_PORT: '19083', LAKE_S3_FORCE_PATH_STYLE: 'false' });
+    expect(c.temporal.address).toBe('temporal:7233');
+    expect(c.metastore.port).toBe(19083);
+    expect(c.s3.forcePathStyle).toBe(false);
+  });
+
+  it('reports every bad value at once, each naming its variable and the reason', () => {
+    let err: unknown;
+    try {
+      loadConfig({
+        TEMPORAL_ADDRESS: 'no-port',
+        LAKE_METASTORE_PORT: '70000',
+        LAKE_DATABASE_URL: 'mysql://x@y/z',
+        LAKE_S3_FORCE_PATH_STYLE: 'maybe',
+        LAKE_DEMO_BUCKET: 'Bad_Bucket',
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems;
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(/TEMPORAL_ADDRESS="no-port" is not host:port/);
+    expect(problems.join('\n')).toMatch(/LAKE_METASTORE_PORT="70000" is not a TCP port/);
+    expect(problems.join('\n')).toMatch(/LAKE_DATABASE_URL must use postgres: or postgresql:/);
+    expect(problems.join('\n')).toMatch(/LAKE_S3_FORCE_PATH_STYLE="maybe" is not a boolean/);
+    expect(problems.join('\n')).toMatch(/LAKE_DEMO_BUCKET="Bad_Bucket" is not a valid S3 bucket name/);
+  });
+
+  it('refuses one task queue for both I/O and inference', () => {
+    expect(() => loadConfig({ LAKE_TASK_QUEUE: 'q', LAKE_INFERENCE_TASK_QUEUE: 'q' })).toThrow(/must differ/);
+  });
+
+  it('never prints a database password', () => {
+    expect(redactUrl('postgres://lake:s3cret@db:5432/x')).toBe('postgres://lake:***@db:5432/x');
+    let message = '';
+    try {
+      loadConfig({ LAKE_DATABASE_URL: 'not a url :s3cret@' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/LAKE_DATABASE_URL/);
+  });
+
+  it('finds ports in URLs and host:port pairs', () => {
+    expect(portOf('127.0.0.1:7233')).toBe(7233);
+    expect(portOf('postgres://a:b@h:55432/db')).toBe(55432);
+    expect(portOf('http://h')).toBe(80);
+  });
+});

@@ -1,0 +1,3 @@
+// Every workflow the worker registers. Workflows are deterministic and do no I/O: they import
+// activity *types* only.
+export { catalogStatus } from './catalog-status';
