@@ -26,9 +26,6 @@ VERSITYGW_BIN=$CACHE/bin/versitygw-$VERSITYGW_VERSION/versitygw
 METASTORE_LIB=$CACHE/metastore-$HIVE_VERSION/lib
 PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
 
-# The AWS SDK warns on every start that future releases need Node 22; Node 20 is what we run today.
-export NODE_OPTIONS="--disable-warning=NodeVersionSupportWarning ${NODE_OPTIONS:-}"
-
 say() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
 
