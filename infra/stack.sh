@@ -48,7 +48,12 @@ health() { (cd "$ROOT" && node_modules/.bin/tsx infra/health.ts "$@"); }
 
 # --- process helpers -------------------------------------------------------------------------------
 
-pid_alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+# Alive means running: a killed daemon may linger as a zombie until its new parent reaps it.
+pid_alive() {
+  [ -f "$RUN/$1.pid" ] || return 1
+  local pid; pid=$(cat "$RUN/$1.pid")
+  kill -0 "$pid" 2>/dev/null && [ "$(ps -o stat= -p "$pid" | cut -c1)" != Z ]
+}
 
 # start_daemon NAME CMD...: starts CMD in its own session, output to .stack/logs/NAME.log.
 start_daemon() {

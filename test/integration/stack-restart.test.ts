@@ -1,0 +1,87 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { checkAll, checkService } from '../../infra/health';
+import { createDb } from '../../db/knex';
+import { MetastoreClient } from '../../adapters/metastore/client';
+import { testConfig, uniqueName } from './setup';
+
+const stackScript = path.join(__dirname, '..', '..', 'infra', 'stack.sh');
+
+async function withTemporal<T>(address: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const connection = await Connection.connect({ address });
+  try {
+    return await fn(new Client({ connection }));
+  } finally {
+    await connection.close();
+  }
+}
+
+describe('the local stack', () => {
+  const config = testConfig();
+
+  it('`up` is idempotent: a second run leaves every service healthy', () => {
+    execFileSync('bash', [stackScript, 'up'], { stdio: 'pipe' });
+    const status = execFileSync('bash', [stackScript, 'status'], { encoding: 'utf8' });
+    for (const svc of ['postgres', 'temporal', 'temporal-ui', 's3', 'metastore']) {
+      expect(status).toMatch(new RegExp(`^up\\s+${svc}\\s`, 'm'));
+    }
+  });
+
+  it('restarts a service that died and left a stale pid file behind', async () => {
+    const pidFile = path.join(__dirname, '..', '..', '.stack', 'run', 's3.pid');
+    const deadPid = Number(readFileSync(pidFile, 'utf8'));
+    process.kill(-deadPid, 'SIGKILL'); // its whole process group, as a crash would
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await checkService('s3', config)).healthy).toBe(false);
+    execFileSync('bash', [stackScript, 'up'], { stdio: 'pipe' });
+    expect((await checkService('s3', config)).healthy).toBe(true);
+    expect(Number(readFileSync(pidFile, 'utf8'))).not.toBe(deadPid);
+  });
+
+  it('keeps schedules, workflow history, catalog rows and metastore databases across down/up', async () => {
+    const scheduleId = uniqueName('test-restart-schedule');
+    const sourceName = uniqueName('restart-src');
+    const msDatabase = uniqueName('lake_restart');
+    const workflowId = uniqueName('test/restart');
+
+    await withTemporal(config.temporal.address, async (client) => {
+      await client.schedule.create({
+        scheduleId,
+        spec: { intervals: [{ every: '1 day' }] },
+        action: { type: 'startWorkflow', workflowType: 'catalogStatus', taskQueue: uniqueName('nobody-polls'), args: [{}] },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP },
+        state: { paused: true },
+      });
+      await client.workflow.start('catalogStatus', { taskQueue: uniqueName('nobody-polls'), workflowId, args: [{}] });
+    });
+    const db = createDb(config.postgres);
+    await db('sources').insert({ name: sourceName, kind: 's3', location: { bucket: 'b', prefix: 'p/' } });
+    await db.destroy();
+    const ms = new MetastoreClient(config.metastore);
+    await ms.createDatabase({ name: msDatabase });
+    ms.close();
+
+    execFileSync('bash', [stackScript, 'down'], { stdio: 'pipe' });
+    expect((await checkAll(config)).every((h) => !h.healthy)).toBe(true);
+    execFileSync('bash', [stackScript, 'up'], { stdio: 'pipe' });
+
+    await withTemporal(config.temporal.address, async (client) => {
+      const schedule = await client.schedule.getHandle(scheduleId).describe();
+      expect(schedule.state.paused).toBe(true);
+      const wf = await client.workflow.getHandle(workflowId).describe();
+      expect(wf.type).toBe('catalogStatus');
+      await client.schedule.getHandle(scheduleId).delete();
+      await client.workflow.getHandle(workflowId).terminate('test done');
+    });
+    const db2 = createDb(config.postgres);
+    expect(await db2('sources').where({ name: sourceName }).first()).toBeTruthy();
+    await db2.destroy();
+    const ms2 = new MetastoreClient(config.metastore);
+    expect((await ms2.getDatabase(msDatabase)).name).toBe(msDatabase);
+    await ms2.dropDatabase(msDatabase);
+    ms2.close();
+  }, 300_000);
+});

@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { testConfig, uniqueName } from './setup';
+
+const root = path.join(__dirname, '..', '..');
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+
+function runWorkerProcess(args: string[], env: Record<string, string>, onOutput?: (text: string, kill: (s: NodeJS.Signals) => void) => void) {
+  return new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(tsx, ['workers/main.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      onOutput?.(output, (s) => child.kill(s));
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('the worker process', () => {
+  const config = testConfig();
+  // the test catalog database and a task queue of its own, so no other worker takes the tasks
+  const env = { LAKE_DATABASE_URL: config.postgres.url, LAKE_TASK_QUEUE: uniqueName('test-worker-process') };
+
+  it('runs the demo workflow end to end and exits with --once (what `npm start -- --once` does)', async () => {
+    const { code, output } = await runWorkerProcess(['--demo', '--once'], env);
+    expect(output).toContain('demo workflow demo/catalog-status');
+    expect(output).toMatch(/Temporal UI:\s+http:\/\/127\.0\.0\.1:8233/);
+    expect(code).toBe(0);
+  }, 120_000);
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`shuts down gracefully on ${signal}`, async () => {
+      let sent = false;
+      const { code, output } = await runWorkerProcess([], env, (text, kill) => {
+        if (!sent && text.includes('worker polling')) {
+          sent = true;
+          kill(signal);
+        }
+      });
+      expect(sent).toBe(true);
+      expect(output).toMatch(/STOPPED/);
+      expect(code).toBe(0);
+    }, 120_000);
+  }
+
+  it('refuses to start with a bad setting and names it', async () => {
+    const { code, output } = await runWorkerProcess([], { LAKE_METASTORE_PORT: 'ninety' });
+    expect(code).toBe(2);
+    expect(output).toContain('LAKE_METASTORE_PORT="ninety" is not a TCP port');
+  });
+});
