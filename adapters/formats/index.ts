@@ -1,0 +1,73 @@
+// Format adapters for local files: pick the format, stream the bytes, hand them to the pure scanners.
+// A new format is one new branch here plus its scanner in schema/infer/.
+import { CsvScanner, type CsvOptions } from '../../schema/infer/csv';
+import { JsonLinesScanner } from '../../schema/infer/jsonl';
+import { inferParquetFooter, parquetFooterLength, ParquetFooterError } from '../../schema/infer/parquet';
+import { EMPTY_RESULT, mergeResults, type InferenceResult } from '../../schema/merge';
+import { UnreadableInputError } from './errors';
+import { fileSize, localChunks, readRange } from './local';
+
+export { UnreadableInputError } from './errors';
+
+export const FORMATS = ['jsonl', 'csv', 'parquet'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface InferFileOptions {
+  format?: Format;
+  detectTemporal?: boolean;
+  csv?: Omit<CsvOptions, 'detectTemporal'>;
+}
+
+/** Format and compression from the file name: .json/.jsonl/.ndjson, .csv/.tsv, .parquet, optional .gz. */
+export function formatOf(path: string): { format: Format | undefined; gzip: boolean } {
+  const lower = path.toLowerCase();
+  const gzip = lower.endsWith('.gz');
+  const base = gzip ? lower.slice(0, -3) : lower;
+  const ext = base.slice(base.lastIndexOf('.') + 1);
+  const format: Format | undefined =
+    ext === 'json' || ext === 'jsonl' || ext === 'ndjson' ? 'jsonl' : ext === 'csv' || ext === 'tsv' ? 'csv' : ext === 'parquet' ? 'parquet' : undefined;
+  return { format, gzip };
+}
+
+export async function inferLocalFile(path: string, options: InferFileOptions = {}): Promise<InferenceResult> {
+  const detected = formatOf(path);
+  const format = options.format ?? detected.format;
+  if (!format) throw new UnreadableInputError(path, 'unknown format (use --format jsonl|csv|parquet)');
+  switch (format) {
+    case 'jsonl': {
+      const scanner = new JsonLinesScanner(path, { detectTemporal: options.detectTemporal ?? false });
+      for await (const chunk of localChunks(path, { gzip: detected.gzip })) scanner.push(chunk);
+      return scanner.end();
+    }
+    case 'csv': {
+      const tsv = path.toLowerCase().replace(/\.gz$/, '').endsWith('.tsv');
+      const csv: CsvOptions = { ...(tsv ? { delimiter: '\t' as const } : {}), ...options.csv, detectTemporal: options.detectTemporal ?? false };
+      const scanner = new CsvScanner(path, csv);
+      for await (const chunk of localChunks(path, { gzip: detected.gzip })) scanner.push(chunk);
+      return scanner.end();
+    }
+    case 'parquet':
+      return inferParquetFile(path);
+  }
+}
+
+/** Parquet: the last 8 bytes, then the footer; never a data page. */
+async function inferParquetFile(path: string): Promise<InferenceResult> {
+  const size = await fileSize(path);
+  if (size < 12) throw new UnreadableInputError(path, 'too small to be a Parquet file');
+  try {
+    const length = parquetFooterLength(await readRange(path, size - 8, 8));
+    if (length + 12 > size) throw new ParquetFooterError('footer length is larger than the file');
+    return inferParquetFooter(await readRange(path, size - 8 - length, length), { file: path });
+  } catch (e) {
+    if (e instanceof ParquetFooterError) throw new UnreadableInputError(path, e.message);
+    throw e;
+  }
+}
+
+/** One merged result over many files; the order of `paths` does not change the schema. */
+export async function inferLocalFiles(paths: readonly string[], options: InferFileOptions = {}): Promise<InferenceResult> {
+  let result = EMPTY_RESULT;
+  for (const path of paths) result = mergeResults(result, await inferLocalFile(path, options));
+  return result;
+}

@@ -1,0 +1,20 @@
+// The schema engine's public API: a pure core (no I/O). Adapters in adapters/formats read the bytes.
+export * from './types';
+export { joinTypes, widensTo, sameType } from './lattice';
+export { mergeSchemas, mergeResults, EMPTY_SCHEMA, EMPTY_RESULT, MAX_CORRUPT_SAMPLES } from './merge';
+export type { InferenceResult, CorruptRecord } from './merge';
+export { renderHiveType, toHiveColumns } from './hive';
+export type { HiveColumn } from './hive';
+export { diffSchemas, diffVersion } from './diff';
+export type { SchemaChange, SchemaDiff, ChangeClass } from './diff';
+export { fieldKey, safeHiveName, isHiveSafe } from './names';
+export { withoutProvenance, provenanceByPath, shiftProvenanceLines } from './provenance';
+export { SchemaAccumulator } from './accumulator';
+export { JsonLinesScanner, inferJsonLines, inferJsonLinesText } from './infer/jsonl';
+export type { JsonLinesOptions } from './infer/jsonl';
+export { CsvScanner, detectDelimiter, detectHeader } from './infer/csv';
+export type { CsvOptions, CsvDelimiter } from './infer/csv';
+export { parquetFooterLength, decodeParquetFooter, inferParquetFooter, ParquetFooterError } from './infer/parquet';
+export { lakeTypeOfPostgresColumn, postgresColumns } from './infer/postgres';
+export type { PostgresColumn } from './infer/postgres';
+export { typeOfValue } from './infer/values';

@@ -1,0 +1,88 @@
+// Column identity and Hive-safe names. Hive stores column names lowercased, so names that differ only by
+// case are one column; names Hive cannot hold as-is get a deterministic safe name (the original is kept
+// in Field.name for the publisher).
+
+/** Identity of a field among its siblings: `userId` and `userid` are the same Hive column. */
+export function fieldKey(name: string): string {
+  return name.toLowerCase();
+}
+
+/** Of two spellings of the same field, the one we remember: the smaller, so the choice is order-independent. */
+export function preferredName(a: string, b: string): string {
+  return a <= b ? a : b;
+}
+
+// Hive 3 reserved keywords (cannot be used unquoted as identifiers).
+const HIVE_RESERVED = new Set(
+  (
+    'all alter and array as authorization between bigint binary boolean both by cache case cast char column ' +
+    'commit conf constraint create cross cube current current_date current_timestamp cursor database date ' +
+    'daylight dayofweek decimal delete describe distinct double drop else end exchange exists extended ' +
+    'external extract false fetch float floor following for foreign from full function grant group grouping ' +
+    'having if import in inner insert int integer intersect interval into is join lateral left less like ' +
+    'local macro map more none not null numeric of on only or order out outer over partialscan partition ' +
+    'percent preceding precision preserve primary procedure range reads reduce references regexp revoke ' +
+    'right rlike rollback rollup row rows select set smallint start sync table tablesample then time ' +
+    'timestamp to transform trigger true truncate unbounded union uniquejoin update user using ' +
+    'utc_tmestamp values varchar views when where window with'
+  ).split(' '),
+);
+
+const MAX_HIVE_NAME_LENGTH = 128;
+const LEGAL = /^[a-z][a-z0-9_]*$/;
+
+/** True when Hive can hold the (lowercased) name unquoted. */
+export function isHiveSafe(name: string): boolean {
+  const lower = name.toLowerCase();
+  return LEGAL.test(lower) && !HIVE_RESERVED.has(lower) && lower.length <= MAX_HIVE_NAME_LENGTH;
+}
+
+/** The safe name for one field taken alone (collisions between siblings are settled by `assignHiveNames`). */
+export function safeHiveName(name: string): string {
+  const lower = name.toLowerCase();
+  if (isHiveSafe(lower)) return lower;
+  let safe = lower.replace(/[^a-z0-9_]/g, '_');
+  if (!/^[a-z]/.test(safe)) safe = 'c_' + safe;
+  if (HIVE_RESERVED.has(safe)) safe = safe + '_';
+  if (safe.length > MAX_HIVE_NAME_LENGTH) safe = safe.slice(0, MAX_HIVE_NAME_LENGTH - 9) + '_' + shortHash(lower);
+  return safe;
+}
+
+/**
+ * Hive names for a set of sibling keys, settled deterministically from the set alone: a key that is legal
+ * as-is owns its name; among keys whose safe names collide, the smallest key keeps the plain safe name and
+ * the others get a stable hash suffix.
+ */
+export function assignHiveNames(keys: readonly string[]): Map<string, string> {
+  const sorted = [...keys].sort(byCodeUnits);
+  const taken = new Set<string>();
+  const result = new Map<string, string>();
+  for (const key of sorted) {
+    if (isHiveSafe(key)) {
+      result.set(key, key);
+      taken.add(key);
+    }
+  }
+  for (const key of sorted) {
+    if (result.has(key)) continue;
+    let name = safeHiveName(key);
+    if (taken.has(name)) name = name.slice(0, MAX_HIVE_NAME_LENGTH - 9) + '_' + shortHash(key);
+    result.set(key, name);
+    taken.add(name);
+  }
+  return result;
+}
+
+export function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** 8 hex digits of FNV-1a over the UTF-16 code units: stable across runs and platforms. */
+function shortHash(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
