@@ -324,12 +324,15 @@ cmd_up() {
   health
 }
 
+# down [service]: stops one service, or all of them (the metastore first: it needs Postgres and S3).
 cmd_down() {
   load_settings
-  stop_daemon metastore
-  stop_daemon s3
-  stop_daemon temporal
-  postgres_down
+  case "${1:-all}" in
+    all) stop_daemon metastore; stop_daemon s3; stop_daemon temporal; postgres_down ;;
+    postgres) postgres_down ;;
+    temporal|s3|metastore) stop_daemon "$1" ;;
+    *) die "unknown service $1 (postgres, temporal, s3, metastore)" ;;
+  esac
 }
 
 cmd_logs() {
@@ -339,9 +342,9 @@ cmd_logs() {
 
 case "${1:-status}" in
   up) cmd_up ;;
-  down) cmd_down ;;
+  down) shift; cmd_down "$@" ;;
   restart) cmd_down; cmd_up ;;
   status) load_settings; health ;;
   logs) shift; cmd_logs "$@" ;;
-  *) die "usage: npm run stack -- up|down|restart|status|logs [postgres|temporal|s3|metastore]" ;;
+  *) die "usage: npm run stack -- up | down [service] | restart | status | logs [service]   (services: postgres temporal s3 metastore)" ;;
 esac

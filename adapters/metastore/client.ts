@@ -8,7 +8,14 @@ import ttypes = require('./gen/hive_metastore_types');
 
 export { ttypes as hive };
 
-export type MetastoreErrorKind = 'AlreadyExists' | 'NoSuchObject' | 'InvalidOperation' | 'InvalidObject' | 'MetaException' | 'Unavailable';
+export type MetastoreErrorKind =
+  | 'AlreadyExists'
+  | 'NoSuchObject'
+  | 'InvalidOperation'
+  | 'InvalidObject'
+  | 'MetaException'
+  | 'Protocol' // the server does not know the call or could not decode it: a bug here, never retried
+  | 'Unavailable';
 
 export class MetastoreError extends Error {
   constructor(
@@ -33,6 +40,7 @@ function classify(call: string, err: unknown): MetastoreError {
   if (err instanceof ttypes.InvalidOperationException) return new MetastoreError('InvalidOperation', call, message);
   if (err instanceof ttypes.InvalidObjectException) return new MetastoreError('InvalidObject', call, message);
   if (err instanceof ttypes.MetaException) return new MetastoreError('MetaException', call, message);
+  if (err instanceof thrift.Thrift.TApplicationException) return new MetastoreError('Protocol', call, message);
   return new MetastoreError('Unavailable', call, message);
 }
 
@@ -115,6 +123,63 @@ export class MetastoreClient {
 
   dropDatabase(name: string, opts: { deleteData?: boolean; cascade?: boolean } = {}): Promise<void> {
     return this.call('drop_database', (c) => c.drop_database(name, opts.deleteData ?? false, opts.cascade ?? false));
+  }
+
+  getAllTables(database: string): Promise<string[]> {
+    return this.call('get_all_tables', (c) => c.get_all_tables(database));
+  }
+
+  getTable(database: string, table: string): Promise<ttypes.Table> {
+    return this.call('get_table_req', async (c) => (await c.get_table_req(new ttypes.GetTableRequest({ dbName: database, tblName: table }))).table);
+  }
+
+  createTable(table: ttypes.Table): Promise<void> {
+    return this.call('create_table', (c) => c.create_table(table));
+  }
+
+  /** With `cascade`, partitions take the table's new columns too (Hive's ALTER TABLE … CASCADE). */
+  alterTable(database: string, table: string, newTable: ttypes.Table, opts: { cascade: boolean }): Promise<void> {
+    const context = new ttypes.EnvironmentContext({ properties: opts.cascade ? { CASCADE: 'true' } : {} });
+    return this.call('alter_table_with_environment_context', (c) => c.alter_table_with_environment_context(database, table, newTable, context));
+  }
+
+  dropTable(database: string, table: string, opts: { deleteData?: boolean } = {}): Promise<void> {
+    return this.call('drop_table', (c) => c.drop_table(database, table, opts.deleteData ?? false));
+  }
+
+  /** Adds partitions, skipping those that exist already. */
+  addPartitions(database: string, table: string, partitions: ttypes.Partition[]): Promise<void> {
+    const request = new ttypes.AddPartitionsRequest({ dbName: database, tblName: table, parts: partitions, ifNotExists: true, needResult: false });
+    return this.call('add_partitions_req', async (c) => {
+      await c.add_partitions_req(request);
+    });
+  }
+
+  getPartition(database: string, table: string, values: string[]): Promise<ttypes.Partition> {
+    return this.call('get_partition', (c) => c.get_partition(database, table, values));
+  }
+
+  getPartitionNames(database: string, table: string): Promise<string[]> {
+    return this.call('get_partition_names', (c) => c.get_partition_names(database, table, -1));
+  }
+
+  dropPartition(database: string, table: string, values: string[]): Promise<boolean> {
+    return this.call('drop_partition', (c) => c.drop_partition(database, table, values, false));
+  }
+
+  /** Privileges on an object; with no principal, every principal's. */
+  listPrivileges(object: ttypes.HiveObjectRef, principal?: { name: string; type: ttypes.PrincipalType }): Promise<ttypes.HiveObjectPrivilege[]> {
+    return this.call('list_privileges', (c) =>
+      c.list_privileges(principal?.name as string, principal?.type as ttypes.PrincipalType, object),
+    );
+  }
+
+  grantRevokePrivileges(type: ttypes.GrantRevokeType, privileges: ttypes.HiveObjectPrivilege[]): Promise<void> {
+    const request = new ttypes.GrantRevokePrivilegeRequest({ requestType: type, privileges: new ttypes.PrivilegeBag({ privileges }) });
+    return this.call('grant_revoke_privileges', async (c) => {
+      const res = await c.grant_revoke_privileges(request);
+      if (res.success === false) throw new MetastoreError('MetaException', 'grant_revoke_privileges', 'the metastore answered success=false');
+    });
   }
 
   close(): void {

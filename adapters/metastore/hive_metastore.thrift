@@ -167,6 +167,18 @@ struct AddPartitionsRequest {
   6: optional string catName,
 }
 
+// get_table was removed in Hive 4; get_table_req replaces it.
+struct GetTableRequest {
+  1: required string dbName,
+  2: required string tblName,
+  4: optional string catName,
+}
+
+struct GetTableResult {
+  1: required Table table,
+  2: optional bool isStatsCompliant
+}
+
 exception MetaException { 1: string message }
 exception AlreadyExistsException { 1: string message }
 exception InvalidObjectException { 1: string message }
@@ -180,12 +192,13 @@ service ThriftHiveMetastore {
   list<string> get_all_databases() throws(1:MetaException o1)
 
   list<string> get_all_tables(1:string db_name) throws(1:MetaException o1)
-  Table get_table(1:string dbname, 2:string tbl_name) throws(1:MetaException o1, 2:NoSuchObjectException o2)
+  GetTableResult get_table_req(1:GetTableRequest req) throws(1:MetaException o1, 2:NoSuchObjectException o2)
   void create_table(1:Table tbl) throws(1:AlreadyExistsException o1, 2:InvalidObjectException o2, 3:MetaException o3, 4:NoSuchObjectException o4)
   void drop_table(1:string dbname, 2:string name, 3:bool deleteData) throws(1:NoSuchObjectException o1, 2:MetaException o3)
   void alter_table_with_environment_context(1:string dbname, 2:string tbl_name, 3:Table new_tbl, 4:EnvironmentContext environment_context) throws(1:InvalidOperationException o1, 2:MetaException o2)
 
   AddPartitionsResult add_partitions_req(1:AddPartitionsRequest request) throws(1:InvalidObjectException o1, 2:AlreadyExistsException o2, 3:MetaException o3)
+  Partition get_partition(1:string db_name, 2:string tbl_name, 3:list<string> part_vals) throws(1:MetaException o1, 2:NoSuchObjectException o2)
   list<string> get_partition_names(1:string db_name, 2:string tbl_name, 3:i16 max_parts = -1) throws(1:NoSuchObjectException o1, 2:MetaException o2)
   bool drop_partition(1:string db_name, 2:string tbl_name, 3:list<string> part_vals, 4:bool deleteData) throws(1:NoSuchObjectException o1, 2:MetaException o2)
 

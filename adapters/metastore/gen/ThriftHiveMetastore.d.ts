@@ -35,6 +35,8 @@ import Table = ttypes.Table
 import Partition = ttypes.Partition
 import AddPartitionsResult = ttypes.AddPartitionsResult
 import AddPartitionsRequest = ttypes.AddPartitionsRequest
+import GetTableRequest = ttypes.GetTableRequest
+import GetTableResult = ttypes.GetTableResult
 
 declare class Client {
     private output: thrift.TTransport;
@@ -63,9 +65,9 @@ declare class Client {
 
     get_all_tables(db_name: string, callback?: (error: ttypes.MetaException, response: string[])=>void): void;
 
-    get_table(dbname: string, tbl_name: string): Promise<Table>;
+    get_table_req(req: GetTableRequest): Promise<GetTableResult>;
 
-    get_table(dbname: string, tbl_name: string, callback?: (error: ttypes.MetaException | ttypes.NoSuchObjectException, response: Table)=>void): void;
+    get_table_req(req: GetTableRequest, callback?: (error: ttypes.MetaException | ttypes.NoSuchObjectException, response: GetTableResult)=>void): void;
 
     create_table(tbl: Table): Promise<void>;
 
@@ -82,6 +84,10 @@ declare class Client {
     add_partitions_req(request: AddPartitionsRequest): Promise<AddPartitionsResult>;
 
     add_partitions_req(request: AddPartitionsRequest, callback?: (error: ttypes.InvalidObjectException | ttypes.AlreadyExistsException | ttypes.MetaException, response: AddPartitionsResult)=>void): void;
+
+    get_partition(db_name: string, tbl_name: string, part_vals: string[]): Promise<Partition>;
+
+    get_partition(db_name: string, tbl_name: string, part_vals: string[], callback?: (error: ttypes.MetaException | ttypes.NoSuchObjectException, response: Partition)=>void): void;
 
     get_partition_names(db_name: string, tbl_name: string, max_parts?: number): Promise<string[]>;
 
@@ -110,11 +116,12 @@ declare class Processor {
     process_drop_database(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_get_all_databases(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_get_all_tables(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
-    process_get_table(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_get_table_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_create_table(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_drop_table(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_alter_table_with_environment_context(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_add_partitions_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_get_partition(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_get_partition_names(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_drop_partition(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_list_privileges(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;

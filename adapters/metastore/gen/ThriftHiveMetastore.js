@@ -732,16 +732,12 @@ const ThriftHiveMetastore_get_all_tables_result = class {
   }
 
 };
-const ThriftHiveMetastore_get_table_args = class {
+const ThriftHiveMetastore_get_table_req_args = class {
   constructor(args) {
-    this.dbname = null;
-    this.tbl_name = null;
+    this.req = null;
     if (args) {
-      if (args.dbname !== undefined && args.dbname !== null) {
-        this.dbname = args.dbname;
-      }
-      if (args.tbl_name !== undefined && args.tbl_name !== null) {
-        this.tbl_name = args.tbl_name;
+      if (args.req !== undefined && args.req !== null) {
+        this.req = new ttypes.GetTableRequest(args.req);
       }
     }
   }
@@ -757,19 +753,16 @@ const ThriftHiveMetastore_get_table_args = class {
       }
       switch (fid) {
         case 1:
-        if (ftype == Thrift.Type.STRING) {
-          this.dbname = input.readString();
+        if (ftype == Thrift.Type.STRUCT) {
+          this.req = new ttypes.GetTableRequest();
+          this.req.read(input);
         } else {
           input.skip(ftype);
         }
         break;
-        case 2:
-        if (ftype == Thrift.Type.STRING) {
-          this.tbl_name = input.readString();
-        } else {
+        case 0:
           input.skip(ftype);
-        }
-        break;
+          break;
         default:
           input.skip(ftype);
       }
@@ -780,15 +773,10 @@ const ThriftHiveMetastore_get_table_args = class {
   }
 
   write (output) {
-    output.writeStructBegin('ThriftHiveMetastore_get_table_args');
-    if (this.dbname !== null && this.dbname !== undefined) {
-      output.writeFieldBegin('dbname', Thrift.Type.STRING, 1);
-      output.writeString(this.dbname);
-      output.writeFieldEnd();
-    }
-    if (this.tbl_name !== null && this.tbl_name !== undefined) {
-      output.writeFieldBegin('tbl_name', Thrift.Type.STRING, 2);
-      output.writeString(this.tbl_name);
+    output.writeStructBegin('ThriftHiveMetastore_get_table_req_args');
+    if (this.req !== null && this.req !== undefined) {
+      output.writeFieldBegin('req', Thrift.Type.STRUCT, 1);
+      this.req.write(output);
       output.writeFieldEnd();
     }
     output.writeFieldStop();
@@ -797,7 +785,7 @@ const ThriftHiveMetastore_get_table_args = class {
   }
 
 };
-const ThriftHiveMetastore_get_table_result = class {
+const ThriftHiveMetastore_get_table_req_result = class {
   constructor(args) {
     this.success = null;
     this.o1 = null;
@@ -812,7 +800,7 @@ const ThriftHiveMetastore_get_table_result = class {
     }
     if (args) {
       if (args.success !== undefined && args.success !== null) {
-        this.success = new ttypes.Table(args.success);
+        this.success = new ttypes.GetTableResult(args.success);
       }
       if (args.o1 !== undefined && args.o1 !== null) {
         this.o1 = args.o1;
@@ -835,7 +823,7 @@ const ThriftHiveMetastore_get_table_result = class {
       switch (fid) {
         case 0:
         if (ftype == Thrift.Type.STRUCT) {
-          this.success = new ttypes.Table();
+          this.success = new ttypes.GetTableResult();
           this.success.read(input);
         } else {
           input.skip(ftype);
@@ -867,7 +855,7 @@ const ThriftHiveMetastore_get_table_result = class {
   }
 
   write (output) {
-    output.writeStructBegin('ThriftHiveMetastore_get_table_result');
+    output.writeStructBegin('ThriftHiveMetastore_get_table_req_result');
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
       this.success.write(output);
@@ -1555,6 +1543,194 @@ const ThriftHiveMetastore_add_partitions_req_result = class {
   }
 
 };
+const ThriftHiveMetastore_get_partition_args = class {
+  constructor(args) {
+    this.db_name = null;
+    this.tbl_name = null;
+    this.part_vals = null;
+    if (args) {
+      if (args.db_name !== undefined && args.db_name !== null) {
+        this.db_name = args.db_name;
+      }
+      if (args.tbl_name !== undefined && args.tbl_name !== null) {
+        this.tbl_name = args.tbl_name;
+      }
+      if (args.part_vals !== undefined && args.part_vals !== null) {
+        this.part_vals = Thrift.copyList(args.part_vals, [null]);
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRING) {
+          this.db_name = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRING) {
+          this.tbl_name = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.LIST) {
+          this.part_vals = [];
+          const _rtmp3134 = input.readListBegin();
+          const _size133 = _rtmp3134.size || 0;
+          for (let _i135 = 0; _i135 < _size133; ++_i135) {
+            let elem136 = null;
+            elem136 = input.readString();
+            this.part_vals.push(elem136);
+          }
+          input.readListEnd();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ThriftHiveMetastore_get_partition_args');
+    if (this.db_name !== null && this.db_name !== undefined) {
+      output.writeFieldBegin('db_name', Thrift.Type.STRING, 1);
+      output.writeString(this.db_name);
+      output.writeFieldEnd();
+    }
+    if (this.tbl_name !== null && this.tbl_name !== undefined) {
+      output.writeFieldBegin('tbl_name', Thrift.Type.STRING, 2);
+      output.writeString(this.tbl_name);
+      output.writeFieldEnd();
+    }
+    if (this.part_vals !== null && this.part_vals !== undefined) {
+      output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
+      output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
+      for (let iter137 in this.part_vals) {
+        if (this.part_vals.hasOwnProperty(iter137)) {
+          iter137 = this.part_vals[iter137];
+          output.writeString(iter137);
+        }
+      }
+      output.writeListEnd();
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const ThriftHiveMetastore_get_partition_result = class {
+  constructor(args) {
+    this.success = null;
+    this.o1 = null;
+    this.o2 = null;
+    if (args instanceof ttypes.MetaException) {
+        this.o1 = args;
+        return;
+    }
+    if (args instanceof ttypes.NoSuchObjectException) {
+        this.o2 = args;
+        return;
+    }
+    if (args) {
+      if (args.success !== undefined && args.success !== null) {
+        this.success = new ttypes.Partition(args.success);
+      }
+      if (args.o1 !== undefined && args.o1 !== null) {
+        this.o1 = args.o1;
+      }
+      if (args.o2 !== undefined && args.o2 !== null) {
+        this.o2 = args.o2;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 0:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.success = new ttypes.Partition();
+          this.success.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.o1 = new ttypes.MetaException();
+          this.o1.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.o2 = new ttypes.NoSuchObjectException();
+          this.o2.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ThriftHiveMetastore_get_partition_result');
+    if (this.success !== null && this.success !== undefined) {
+      output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+      this.success.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.o1 !== null && this.o1 !== undefined) {
+      output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+      this.o1.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.o2 !== null && this.o2 !== undefined) {
+      output.writeFieldBegin('o2', Thrift.Type.STRUCT, 2);
+      this.o2.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
 const ThriftHiveMetastore_get_partition_names_args = class {
   constructor(args) {
     this.db_name = null;
@@ -1675,12 +1851,12 @@ const ThriftHiveMetastore_get_partition_names_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp3134 = input.readListBegin();
-          const _size133 = _rtmp3134.size || 0;
-          for (let _i135 = 0; _i135 < _size133; ++_i135) {
-            let elem136 = null;
-            elem136 = input.readString();
-            this.success.push(elem136);
+          const _rtmp3139 = input.readListBegin();
+          const _size138 = _rtmp3139.size || 0;
+          for (let _i140 = 0; _i140 < _size138; ++_i140) {
+            let elem141 = null;
+            elem141 = input.readString();
+            this.success.push(elem141);
           }
           input.readListEnd();
         } else {
@@ -1717,10 +1893,10 @@ const ThriftHiveMetastore_get_partition_names_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRING, this.success.length);
-      for (let iter137 in this.success) {
-        if (this.success.hasOwnProperty(iter137)) {
-          iter137 = this.success[iter137];
-          output.writeString(iter137);
+      for (let iter142 in this.success) {
+        if (this.success.hasOwnProperty(iter142)) {
+          iter142 = this.success[iter142];
+          output.writeString(iter142);
         }
       }
       output.writeListEnd();
@@ -1791,12 +1967,12 @@ const ThriftHiveMetastore_drop_partition_args = class {
         case 3:
         if (ftype == Thrift.Type.LIST) {
           this.part_vals = [];
-          const _rtmp3139 = input.readListBegin();
-          const _size138 = _rtmp3139.size || 0;
-          for (let _i140 = 0; _i140 < _size138; ++_i140) {
-            let elem141 = null;
-            elem141 = input.readString();
-            this.part_vals.push(elem141);
+          const _rtmp3144 = input.readListBegin();
+          const _size143 = _rtmp3144.size || 0;
+          for (let _i145 = 0; _i145 < _size143; ++_i145) {
+            let elem146 = null;
+            elem146 = input.readString();
+            this.part_vals.push(elem146);
           }
           input.readListEnd();
         } else {
@@ -1834,10 +2010,10 @@ const ThriftHiveMetastore_drop_partition_args = class {
     if (this.part_vals !== null && this.part_vals !== undefined) {
       output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
       output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-      for (let iter142 in this.part_vals) {
-        if (this.part_vals.hasOwnProperty(iter142)) {
-          iter142 = this.part_vals[iter142];
-          output.writeString(iter142);
+      for (let iter147 in this.part_vals) {
+        if (this.part_vals.hasOwnProperty(iter147)) {
+          iter147 = this.part_vals[iter147];
+          output.writeString(iter147);
         }
       }
       output.writeListEnd();
@@ -2058,13 +2234,13 @@ const ThriftHiveMetastore_list_privileges_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp3144 = input.readListBegin();
-          const _size143 = _rtmp3144.size || 0;
-          for (let _i145 = 0; _i145 < _size143; ++_i145) {
-            let elem146 = null;
-            elem146 = new ttypes.HiveObjectPrivilege();
-            elem146.read(input);
-            this.success.push(elem146);
+          const _rtmp3149 = input.readListBegin();
+          const _size148 = _rtmp3149.size || 0;
+          for (let _i150 = 0; _i150 < _size148; ++_i150) {
+            let elem151 = null;
+            elem151 = new ttypes.HiveObjectPrivilege();
+            elem151.read(input);
+            this.success.push(elem151);
           }
           input.readListEnd();
         } else {
@@ -2093,10 +2269,10 @@ const ThriftHiveMetastore_list_privileges_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-      for (let iter147 in this.success) {
-        if (this.success.hasOwnProperty(iter147)) {
-          iter147 = this.success[iter147];
-          iter147.write(output);
+      for (let iter152 in this.success) {
+        if (this.success.hasOwnProperty(iter152)) {
+          iter152 = this.success[iter152];
+          iter152.write(output);
         }
       }
       output.writeListEnd();
@@ -2525,26 +2701,25 @@ const ThriftHiveMetastoreClient = exports.Client = class ThriftHiveMetastoreClie
     return callback('get_all_tables failed: unknown result');
   }
 
-  get_table (dbname, tbl_name) {
+  get_table_req (req) {
     this._seqid = this.new_seqid();
     const self = this;
     return new Promise((resolve, reject) => {
       self._reqs[self.seqid()] = (error, result) => {
         return error ? reject(error) : resolve(result);
       };
-      self.send_get_table(dbname, tbl_name);
+      self.send_get_table_req(req);
     });
   }
 
-  send_get_table (dbname, tbl_name) {
+  send_get_table_req (req) {
     const output = new this.pClass(this.output);
     const params = {
-      dbname: dbname,
-      tbl_name: tbl_name
+      req: req
     };
-    const args = new ThriftHiveMetastore_get_table_args(params);
+    const args = new ThriftHiveMetastore_get_table_req_args(params);
     try {
-      output.writeMessageBegin('get_table', Thrift.MessageType.CALL, this.seqid());
+      output.writeMessageBegin('get_table_req', Thrift.MessageType.CALL, this.seqid());
       args.write(output);
       output.writeMessageEnd();
       return this.output.flush();
@@ -2558,7 +2733,7 @@ const ThriftHiveMetastoreClient = exports.Client = class ThriftHiveMetastoreClie
     }
   }
 
-  recv_get_table (input, mtype, rseqid) {
+  recv_get_table_req (input, mtype, rseqid) {
     const callback = this._reqs[rseqid] || function() {};
     delete this._reqs[rseqid];
     if (mtype == Thrift.MessageType.EXCEPTION) {
@@ -2567,7 +2742,7 @@ const ThriftHiveMetastoreClient = exports.Client = class ThriftHiveMetastoreClie
       input.readMessageEnd();
       return callback(x);
     }
-    const result = new ThriftHiveMetastore_get_table_result();
+    const result = new ThriftHiveMetastore_get_table_req_result();
     result.read(input);
     input.readMessageEnd();
 
@@ -2580,7 +2755,7 @@ const ThriftHiveMetastoreClient = exports.Client = class ThriftHiveMetastoreClie
     if (null !== result.success) {
       return callback(null, result.success);
     }
-    return callback('get_table failed: unknown result');
+    return callback('get_table_req failed: unknown result');
   }
 
   create_table (tbl) {
@@ -2814,6 +2989,65 @@ const ThriftHiveMetastoreClient = exports.Client = class ThriftHiveMetastoreClie
       return callback(null, result.success);
     }
     return callback('add_partitions_req failed: unknown result');
+  }
+
+  get_partition (db_name, tbl_name, part_vals) {
+    this._seqid = this.new_seqid();
+    const self = this;
+    return new Promise((resolve, reject) => {
+      self._reqs[self.seqid()] = (error, result) => {
+        return error ? reject(error) : resolve(result);
+      };
+      self.send_get_partition(db_name, tbl_name, part_vals);
+    });
+  }
+
+  send_get_partition (db_name, tbl_name, part_vals) {
+    const output = new this.pClass(this.output);
+    const params = {
+      db_name: db_name,
+      tbl_name: tbl_name,
+      part_vals: part_vals
+    };
+    const args = new ThriftHiveMetastore_get_partition_args(params);
+    try {
+      output.writeMessageBegin('get_partition', Thrift.MessageType.CALL, this.seqid());
+      args.write(output);
+      output.writeMessageEnd();
+      return this.output.flush();
+    }
+    catch (e) {
+      delete this._reqs[this.seqid()];
+      if (typeof output.reset === 'function') {
+        output.reset();
+      }
+      throw e;
+    }
+  }
+
+  recv_get_partition (input, mtype, rseqid) {
+    const callback = this._reqs[rseqid] || function() {};
+    delete this._reqs[rseqid];
+    if (mtype == Thrift.MessageType.EXCEPTION) {
+      const x = new Thrift.TApplicationException();
+      x.read(input);
+      input.readMessageEnd();
+      return callback(x);
+    }
+    const result = new ThriftHiveMetastore_get_partition_result();
+    result.read(input);
+    input.readMessageEnd();
+
+    if (null !== result.o1) {
+      return callback(result.o1);
+    }
+    if (null !== result.o2) {
+      return callback(result.o2);
+    }
+    if (null !== result.success) {
+      return callback(null, result.success);
+    }
+    return callback('get_partition failed: unknown result');
   }
 
   get_partition_names (db_name, tbl_name, max_parts) {
@@ -3274,42 +3508,41 @@ const ThriftHiveMetastoreProcessor = exports.Processor = class ThriftHiveMetasto
       });
     }
   }
-  process_get_table (seqid, input, output) {
-    const args = new ThriftHiveMetastore_get_table_args();
+  process_get_table_req (seqid, input, output) {
+    const args = new ThriftHiveMetastore_get_table_req_args();
     args.read(input);
     input.readMessageEnd();
-    if (this._handler.get_table.length === 2) {
-      Promise.resolve(this._handler.get_table.bind(this._handler)(
-        args.dbname,
-        args.tbl_name
+    if (this._handler.get_table_req.length === 1) {
+      Promise.resolve(this._handler.get_table_req.bind(this._handler)(
+        args.req
       )).then(result => {
-        const result_obj = new ThriftHiveMetastore_get_table_result({success: result});
-        output.writeMessageBegin("get_table", Thrift.MessageType.REPLY, seqid);
+        const result_obj = new ThriftHiveMetastore_get_table_req_result({success: result});
+        output.writeMessageBegin("get_table_req", Thrift.MessageType.REPLY, seqid);
         result_obj.write(output);
         output.writeMessageEnd();
         output.flush();
       }).catch(err => {
         let result;
         if (err instanceof ttypes.MetaException || err instanceof ttypes.NoSuchObjectException) {
-          result = new ThriftHiveMetastore_get_table_result(err);
-          output.writeMessageBegin("get_table", Thrift.MessageType.REPLY, seqid);
+          result = new ThriftHiveMetastore_get_table_req_result(err);
+          output.writeMessageBegin("get_table_req", Thrift.MessageType.REPLY, seqid);
         } else {
           result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
-          output.writeMessageBegin("get_table", Thrift.MessageType.EXCEPTION, seqid);
+          output.writeMessageBegin("get_table_req", Thrift.MessageType.EXCEPTION, seqid);
         }
         result.write(output);
         output.writeMessageEnd();
         output.flush();
       });
     } else {
-      this._handler.get_table(args.dbname, args.tbl_name, (err, result) => {
+      this._handler.get_table_req(args.req, (err, result) => {
         let result_obj;
         if ((err === null || typeof err === 'undefined') || err instanceof ttypes.MetaException || err instanceof ttypes.NoSuchObjectException) {
-          result_obj = new ThriftHiveMetastore_get_table_result((err !== null || typeof err === 'undefined') ? err : {success: result});
-          output.writeMessageBegin("get_table", Thrift.MessageType.REPLY, seqid);
+          result_obj = new ThriftHiveMetastore_get_table_req_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("get_table_req", Thrift.MessageType.REPLY, seqid);
         } else {
           result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
-          output.writeMessageBegin("get_table", Thrift.MessageType.EXCEPTION, seqid);
+          output.writeMessageBegin("get_table_req", Thrift.MessageType.EXCEPTION, seqid);
         }
         result_obj.write(output);
         output.writeMessageEnd();
@@ -3483,6 +3716,50 @@ const ThriftHiveMetastoreProcessor = exports.Processor = class ThriftHiveMetasto
         } else {
           result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
           output.writeMessageBegin("add_partitions_req", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    }
+  }
+  process_get_partition (seqid, input, output) {
+    const args = new ThriftHiveMetastore_get_partition_args();
+    args.read(input);
+    input.readMessageEnd();
+    if (this._handler.get_partition.length === 3) {
+      Promise.resolve(this._handler.get_partition.bind(this._handler)(
+        args.db_name,
+        args.tbl_name,
+        args.part_vals
+      )).then(result => {
+        const result_obj = new ThriftHiveMetastore_get_partition_result({success: result});
+        output.writeMessageBegin("get_partition", Thrift.MessageType.REPLY, seqid);
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      }).catch(err => {
+        let result;
+        if (err instanceof ttypes.MetaException || err instanceof ttypes.NoSuchObjectException) {
+          result = new ThriftHiveMetastore_get_partition_result(err);
+          output.writeMessageBegin("get_partition", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("get_partition", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    } else {
+      this._handler.get_partition(args.db_name, args.tbl_name, args.part_vals, (err, result) => {
+        let result_obj;
+        if ((err === null || typeof err === 'undefined') || err instanceof ttypes.MetaException || err instanceof ttypes.NoSuchObjectException) {
+          result_obj = new ThriftHiveMetastore_get_partition_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("get_partition", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("get_partition", Thrift.MessageType.EXCEPTION, seqid);
         }
         result_obj.write(output);
         output.writeMessageEnd();

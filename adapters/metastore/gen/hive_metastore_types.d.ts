@@ -204,6 +204,21 @@ declare class AddPartitionsRequest {
       constructor(args?: { dbName: string; tblName: string; parts: Partition[]; ifNotExists: boolean; needResult?: boolean; catName?: string; });
   }
 
+declare class GetTableRequest {
+    public dbName: string;
+    public tblName: string;
+    public catName?: string;
+
+      constructor(args?: { dbName: string; tblName: string; catName?: string; });
+  }
+
+declare class GetTableResult {
+    public table: Table;
+    public isStatsCompliant?: boolean;
+
+      constructor(args?: { table: Table; isStatsCompliant?: boolean; });
+  }
+
 declare class MetaException extends Thrift.TException {
     public message: string;
 

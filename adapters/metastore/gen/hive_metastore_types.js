@@ -2420,6 +2420,159 @@ const AddPartitionsRequest = module.exports.AddPartitionsRequest = class {
   }
 
 };
+const GetTableRequest = module.exports.GetTableRequest = class {
+  constructor(args) {
+    this.dbName = null;
+    this.tblName = null;
+    this.catName = null;
+    if (args) {
+      if (args.dbName !== undefined && args.dbName !== null) {
+        this.dbName = args.dbName;
+      } else {
+        throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field dbName is unset!');
+      }
+      if (args.tblName !== undefined && args.tblName !== null) {
+        this.tblName = args.tblName;
+      } else {
+        throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field tblName is unset!');
+      }
+      if (args.catName !== undefined && args.catName !== null) {
+        this.catName = args.catName;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRING) {
+          this.dbName = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRING) {
+          this.tblName = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.STRING) {
+          this.catName = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('GetTableRequest');
+    if (this.dbName !== null && this.dbName !== undefined) {
+      output.writeFieldBegin('dbName', Thrift.Type.STRING, 1);
+      output.writeString(this.dbName);
+      output.writeFieldEnd();
+    }
+    if (this.tblName !== null && this.tblName !== undefined) {
+      output.writeFieldBegin('tblName', Thrift.Type.STRING, 2);
+      output.writeString(this.tblName);
+      output.writeFieldEnd();
+    }
+    if (this.catName !== null && this.catName !== undefined) {
+      output.writeFieldBegin('catName', Thrift.Type.STRING, 4);
+      output.writeString(this.catName);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const GetTableResult = module.exports.GetTableResult = class {
+  constructor(args) {
+    this.table = null;
+    this.isStatsCompliant = null;
+    if (args) {
+      if (args.table !== undefined && args.table !== null) {
+        this.table = new ttypes.Table(args.table);
+      } else {
+        throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field table is unset!');
+      }
+      if (args.isStatsCompliant !== undefined && args.isStatsCompliant !== null) {
+        this.isStatsCompliant = args.isStatsCompliant;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.table = new ttypes.Table();
+          this.table.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.BOOL) {
+          this.isStatsCompliant = input.readBool();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('GetTableResult');
+    if (this.table !== null && this.table !== undefined) {
+      output.writeFieldBegin('table', Thrift.Type.STRUCT, 1);
+      this.table.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.isStatsCompliant !== null && this.isStatsCompliant !== undefined) {
+      output.writeFieldBegin('isStatsCompliant', Thrift.Type.BOOL, 2);
+      output.writeBool(this.isStatsCompliant);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
 const MetaException = module.exports.MetaException = class extends Thrift.TException {
   constructor(args) {
     super(args);

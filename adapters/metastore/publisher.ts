@@ -1,0 +1,172 @@
+// Publishes a table and its partitions to the Hive Metastore so that it ends equal to the spec.
+// Idempotent: each step reads what is there and changes only the difference, so a retry after a crash
+// or an outage at any point finishes the job, and publishing the same spec twice changes nothing.
+import { hive, MetastoreClient, MetastoreError } from './client';
+import {
+  planPartitions,
+  planTable,
+  storageFor,
+  type HiveColumn,
+  type PartitionSpec,
+  type PublishedTable,
+  type TablePlan,
+  type TableSpec,
+} from './table-spec';
+
+/** A refusal that no retry can fix: a table lake catalog does not own, or a partitioning that changed. */
+export class PublishRefusedError extends Error {
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'PublishRefusedError';
+  }
+}
+
+export interface PublishResult {
+  table: TablePlan['action'];
+  cascade: boolean;
+  reasons: string[];
+  partitionsAdded: number;
+  partitionsDropped: number;
+}
+
+const PARTITION_BATCH = 500;
+
+export async function ensureDatabase(ms: MetastoreClient, name: string, description = 'published by lake catalog'): Promise<void> {
+  try {
+    await ms.getDatabase(name);
+  } catch (e) {
+    if (!(e instanceof MetastoreError && e.kind === 'NoSuchObject')) throw e;
+    try {
+      await ms.createDatabase({ name, description, parameters: { 'lake.managed': 'true' } });
+    } catch (err) {
+      if (!(err instanceof MetastoreError && err.kind === 'AlreadyExists')) throw err;
+    }
+  }
+}
+
+export async function readPublishedTable(ms: MetastoreClient, database: string, table: string): Promise<PublishedTable | undefined> {
+  let t: hive.Table;
+  try {
+    t = await ms.getTable(database, table);
+  } catch (e) {
+    if (e instanceof MetastoreError && e.kind === 'NoSuchObject') return undefined;
+    throw e;
+  }
+  return {
+    columns: (t.sd?.cols ?? []).map(fromFieldSchema),
+    partitionKeys: (t.partitionKeys ?? []).map(fromFieldSchema),
+    location: t.sd?.location ?? '',
+    storage: {
+      inputFormat: t.sd?.inputFormat ?? '',
+      outputFormat: t.sd?.outputFormat ?? '',
+      serializationLib: t.sd?.serdeInfo?.serializationLib ?? '',
+      serdeParameters: { ...(t.sd?.serdeInfo?.parameters ?? {}) },
+    },
+    parameters: { ...(t.parameters ?? {}) },
+  };
+}
+
+export async function publishTable(ms: MetastoreClient, spec: TableSpec, partitions: PartitionSpec[]): Promise<PublishResult> {
+  await ensureDatabase(ms, spec.database);
+  const published = await readPublishedTable(ms, spec.database, spec.table);
+  const plan = planTable(published, spec);
+  if (plan.action === 'refuse') throw new PublishRefusedError(plan.reason);
+
+  if (plan.action === 'create') {
+    try {
+      await ms.createTable(toThriftTable(spec, plan.columns));
+    } catch (e) {
+      // Created by a previous attempt whose answer was lost: the next publish aligns it.
+      if (!(e instanceof MetastoreError && e.kind === 'AlreadyExists')) throw e;
+      return publishTable(ms, spec, partitions);
+    }
+  } else if (plan.action === 'alter') {
+    // Keep what Hive itself added to the parameters (e.g. transient_lastDdlTime); set ours.
+    const table = toThriftTable(spec, plan.columns, published?.parameters);
+    await ms.alterTable(spec.database, spec.table, table, { cascade: plan.cascade });
+  }
+
+  // New partitions get the table's columns as they now stand.
+  const columns = plan.action === 'none' ? (published as PublishedTable).columns : plan.columns;
+  const keys = spec.partitionKeys.map((k) => k.name);
+  let added = 0;
+  let dropped = 0;
+  if (keys.length > 0) {
+    const names = await ms.getPartitionNames(spec.database, spec.table);
+    const { add, drop } = planPartitions(keys, names, partitions);
+    for (let i = 0; i < add.length; i += PARTITION_BATCH) {
+      const batch = add.slice(i, i + PARTITION_BATCH).map((p) => toThriftPartition(spec, columns, p));
+      await ms.addPartitions(spec.database, spec.table, batch);
+    }
+    for (const values of drop) {
+      try {
+        await ms.dropPartition(spec.database, spec.table, values);
+      } catch (e) {
+        if (!(e instanceof MetastoreError && e.kind === 'NoSuchObject')) throw e; // dropped already
+      }
+    }
+    added = add.length;
+    dropped = drop.length;
+  }
+  return {
+    table: plan.action,
+    cascade: plan.action === 'alter' && plan.cascade,
+    reasons: plan.action === 'alter' ? plan.reasons : [],
+    partitionsAdded: added,
+    partitionsDropped: dropped,
+  };
+}
+
+function fromFieldSchema(f: hive.FieldSchema): HiveColumn {
+  return f.comment ? { name: f.name, type: f.type, comment: f.comment } : { name: f.name, type: f.type };
+}
+
+function toFieldSchema(c: HiveColumn): hive.FieldSchema {
+  return new hive.FieldSchema({ name: c.name, type: c.type, comment: c.comment as string });
+}
+
+function storageDescriptor(spec: TableSpec, columns: HiveColumn[], location: string): hive.StorageDescriptor {
+  const storage = storageFor(spec.format, spec.csv);
+  return new hive.StorageDescriptor({
+    cols: columns.map(toFieldSchema),
+    location,
+    inputFormat: storage.inputFormat,
+    outputFormat: storage.outputFormat,
+    compressed: false,
+    numBuckets: -1,
+    serdeInfo: new hive.SerDeInfo({ name: spec.table, serializationLib: storage.serializationLib, parameters: storage.serdeParameters }),
+    bucketCols: [],
+    sortCols: [],
+    parameters: {},
+  });
+}
+
+function toThriftTable(spec: TableSpec, columns: HiveColumn[], existingParameters: Record<string, string> = {}): hive.Table {
+  return new hive.Table({
+    tableName: spec.table,
+    dbName: spec.database,
+    owner: 'lake-catalog',
+    createTime: Math.floor(Date.now() / 1000),
+    lastAccessTime: 0,
+    retention: 0,
+    sd: storageDescriptor(spec, columns, spec.location),
+    partitionKeys: spec.partitionKeys.map(toFieldSchema),
+    parameters: { ...existingParameters, ...spec.parameters },
+    viewOriginalText: undefined as unknown as string,
+    viewExpandedText: undefined as unknown as string,
+    tableType: 'EXTERNAL_TABLE',
+  });
+}
+
+function toThriftPartition(spec: TableSpec, columns: HiveColumn[], p: PartitionSpec): hive.Partition {
+  return new hive.Partition({
+    values: p.values,
+    dbName: spec.database,
+    tableName: spec.table,
+    createTime: Math.floor(Date.now() / 1000),
+    lastAccessTime: 0,
+    sd: storageDescriptor(spec, columns, p.location),
+    parameters: {},
+  });
+}

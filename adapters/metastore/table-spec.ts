@@ -1,0 +1,241 @@
+// What a published table looks like, as plain data, and how a published table must change to match it.
+// Pure: no Thrift, no I/O. `publisher.ts` turns these decisions into metastore calls.
+
+export type TableFormat = 'jsonl' | 'parquet' | 'csv';
+
+export interface HiveColumn {
+  name: string;
+  type: string; // a Hive type string: bigint, array<struct<p:bigint>>, …
+  comment?: string;
+}
+
+export interface CsvOptions {
+  separator: string;
+  quote: string;
+  escape: string;
+  header: boolean;
+}
+
+/** Volume figures shown as table parameters (the names Glue crawlers write, which tools already read). */
+export interface TableStatistics {
+  recordCount: number;
+  objectCount: number;
+  sizeBytes: number;
+  compression: 'gzip' | 'none';
+}
+
+export interface TableSpec {
+  database: string;
+  table: string;
+  location: string; // s3a://bucket/prefix/
+  format: TableFormat;
+  csv?: CsvOptions;
+  columns: HiveColumn[];
+  partitionKeys: HiveColumn[];
+  /** Every parameter lake catalog owns on the table (see `tableParameters`). */
+  parameters: Record<string, string>;
+}
+
+export interface PartitionSpec {
+  values: string[]; // in the order of the table's partition keys
+  location: string;
+}
+
+export interface Storage {
+  inputFormat: string;
+  outputFormat: string;
+  serializationLib: string;
+  serdeParameters: Record<string, string>;
+}
+
+/** The metastore keeps column comments in a varchar(256). */
+export const MAX_COMMENT_LENGTH = 256;
+
+export const MANAGED_PARAMETER = 'lake.managed';
+
+/** The one place that says how each format is stored and read. Gzip needs nothing: the text input format handles it. */
+export function storageFor(format: TableFormat, csv?: CsvOptions): Storage {
+  const text = {
+    inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+    outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+  };
+  switch (format) {
+    case 'jsonl':
+      return { ...text, serializationLib: 'org.apache.hive.hcatalog.data.JsonSerDe', serdeParameters: {} };
+    case 'csv': {
+      const o = csv ?? { separator: ',', quote: '"', escape: '\\', header: true };
+      return {
+        ...text,
+        serializationLib: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
+        serdeParameters: { separatorChar: o.separator, quoteChar: o.quote, escapeChar: o.escape },
+      };
+    }
+    case 'parquet':
+      return {
+        inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+        outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+        serializationLib: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+        serdeParameters: {},
+      };
+  }
+}
+
+export function tableParameters(input: {
+  format: TableFormat;
+  csv?: CsvOptions;
+  source: string;
+  schemaVersion: number;
+  lastCrawl: string; // ISO timestamp
+  stats: TableStatistics;
+}): Record<string, string> {
+  const { stats } = input;
+  const params: Record<string, string> = {
+    EXTERNAL: 'TRUE',
+    classification: input.format === 'jsonl' ? 'json' : input.format,
+    compressionType: stats.compression,
+    recordCount: String(stats.recordCount),
+    objectCount: String(stats.objectCount),
+    sizeKey: String(stats.sizeBytes),
+    averageRecordSize: String(stats.recordCount > 0 ? Math.round(stats.sizeBytes / stats.recordCount) : 0),
+    'lake.source': input.source,
+    'lake.schemaVersion': String(input.schemaVersion),
+    'lake.lastCrawl': input.lastCrawl,
+    [MANAGED_PARAMETER]: 'true',
+  };
+  if (input.format === 'csv' && (input.csv?.header ?? true)) params['skip.header.line.count'] = '1';
+  return params;
+}
+
+export function trimComment(comment: string | undefined): string | undefined {
+  if (comment === undefined) return undefined;
+  const t = comment.trim();
+  if (t.length <= MAX_COMMENT_LENGTH) return t;
+  return `${t.slice(0, MAX_COMMENT_LENGTH - 1)}…`;
+}
+
+/**
+ * Columns in a stable order: those already published keep their place (first-seen order), new ones are
+ * appended in the order the schema gives them. A published column absent from `desired` is dropped.
+ */
+export function orderColumns(published: HiveColumn[], desired: HiveColumn[]): HiveColumn[] {
+  const wanted = new Map(desired.map((c) => [c.name.toLowerCase(), c]));
+  const kept = published.map((c) => wanted.get(c.name.toLowerCase())).filter((c): c is HiveColumn => c !== undefined);
+  const keptNames = new Set(kept.map((c) => c.name.toLowerCase()));
+  return [...kept, ...desired.filter((c) => !keptNames.has(c.name.toLowerCase()))];
+}
+
+export interface PublishedTable {
+  columns: HiveColumn[];
+  partitionKeys: HiveColumn[];
+  location: string;
+  storage: Storage;
+  parameters: Record<string, string>;
+}
+
+export type TablePlan =
+  | { action: 'create'; columns: HiveColumn[] }
+  | { action: 'none' }
+  | { action: 'alter'; columns: HiveColumn[]; cascade: boolean; reasons: string[] }
+  | { action: 'refuse'; reason: string };
+
+/** Decides what must happen to make the published table equal the spec. */
+export function planTable(published: PublishedTable | undefined, spec: TableSpec): TablePlan {
+  const columns = (published ? orderColumns(published.columns, spec.columns) : spec.columns).map((c) => ({
+    ...c,
+    name: c.name.toLowerCase(),
+    comment: trimComment(c.comment),
+  }));
+  if (!published) return { action: 'create', columns };
+  if (published.parameters[MANAGED_PARAMETER] !== 'true') {
+    return {
+      action: 'refuse',
+      reason: `table ${spec.database}.${spec.table} exists but is not managed by lake catalog (no ${MANAGED_PARAMETER}=true); it is never overwritten`,
+    };
+  }
+  const reasons: string[] = [];
+  const byName = new Map(published.columns.map((c) => [c.name.toLowerCase(), c]));
+  let typeChanged = false;
+  for (const c of columns) {
+    const old = byName.get(c.name);
+    if (!old) reasons.push(`add column ${c.name} ${c.type}`);
+    else if (old.type.toLowerCase() !== c.type.toLowerCase()) {
+      reasons.push(`change ${c.name} ${old.type} -> ${c.type}`);
+      typeChanged = true;
+    } else if ((old.comment ?? '') !== (c.comment ?? '')) reasons.push(`comment of ${c.name}`);
+  }
+  for (const old of published.columns) {
+    if (!columns.some((c) => c.name === old.name.toLowerCase())) reasons.push(`drop column ${old.name}`);
+  }
+  if (columns.map((c) => c.name).join(',') !== published.columns.map((c) => c.name.toLowerCase()).join(',') && reasons.length === 0) {
+    reasons.push('column order');
+  }
+  if (!samePartitionKeys(published.partitionKeys, spec.partitionKeys)) {
+    return {
+      action: 'refuse',
+      reason: `table ${spec.database}.${spec.table} is partitioned by (${published.partitionKeys.map((k) => k.name).join(', ')}) but the source now has (${spec.partitionKeys.map((k) => k.name).join(', ')}); drop the table to republish it`,
+    };
+  }
+  if (sameLocation(published.location, spec.location) === false) reasons.push(`location ${published.location} -> ${spec.location}`);
+  const storage = storageFor(spec.format, spec.csv);
+  if (JSON.stringify(normaliseStorage(published.storage)) !== JSON.stringify(normaliseStorage(storage))) reasons.push('storage format');
+  for (const [k, v] of Object.entries(spec.parameters)) {
+    if (published.parameters[k] !== v) reasons.push(`parameter ${k}`);
+  }
+  if (reasons.length === 0) return { action: 'none' };
+  // Partitions keep their own column list: when columns change, they must follow the table (CASCADE),
+  // or old partitions would hide new fields and misread widened ones.
+  const columnsChanged = reasons.some((r) => /^(add column|change|drop column|column order)/.test(r));
+  return { action: 'alter', columns, cascade: columnsChanged || typeChanged, reasons };
+}
+
+/** The metastore stores locations without a trailing slash. */
+export function sameLocation(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+}
+
+function samePartitionKeys(a: HiveColumn[], b: HiveColumn[]): boolean {
+  return a.length === b.length && a.every((k, i) => k.name.toLowerCase() === b[i].name.toLowerCase() && k.type === b[i].type);
+}
+
+function normaliseStorage(s: Storage): Storage {
+  return { ...s, serdeParameters: Object.fromEntries(Object.entries(s.serdeParameters).sort(([a], [b]) => a.localeCompare(b))) };
+}
+
+// Hive escapes these characters in partition path names (FileUtils.escapePathName).
+const ESCAPED = new Set(['"', '#', '%', "'", '*', '/', ':', '=', '?', '\\', '\u007F', '{', '[', ']', '^']);
+
+export function escapePartitionValue(value: string): string {
+  let out = '';
+  for (const ch of value) {
+    const code = ch.charCodeAt(0);
+    out += code < 0x20 || ESCAPED.has(ch) ? `%${code.toString(16).toUpperCase().padStart(2, '0')}` : ch;
+  }
+  return out;
+}
+
+export function unescapePartitionValue(value: string): string {
+  return value.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/** `date_id=2019-10-15/hour=20`, as the metastore names partitions. */
+export function partitionName(keys: string[], values: string[]): string {
+  return keys.map((k, i) => `${escapePartitionValue(k.toLowerCase())}=${escapePartitionValue(values[i])}`).join('/');
+}
+
+export function partitionValuesFromName(name: string): string[] {
+  return name.split('/').map((part) => unescapePartitionValue(part.slice(part.indexOf('=') + 1)));
+}
+
+/** Which partitions to add and which to drop so the metastore holds exactly `desired`. */
+export function planPartitions(
+  keys: string[],
+  publishedNames: string[],
+  desired: PartitionSpec[],
+): { add: PartitionSpec[]; drop: string[][] } {
+  const published = new Set(publishedNames);
+  const wanted = new Set(desired.map((p) => partitionName(keys, p.values)));
+  return {
+    add: desired.filter((p) => !published.has(partitionName(keys, p.values))),
+    drop: publishedNames.filter((n) => !wanted.has(n)).map(partitionValuesFromName),
+  };
+}
