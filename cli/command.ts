@@ -1,4 +1,4 @@
-// What a `lake` subcommand is. Add one by dropping a file in cli/commands/ that exports `command`.
+// What a `lake` subcommand is. Add one as a file in cli/commands/ and list it in cli/commands/index.ts.
 export interface CommandIO {
   stdout(text: string): void;
   stderr(text: string): void;

@@ -1,19 +1,9 @@
-// `lake <command> [args]`: dispatches to the command files in cli/commands/.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+// `lake <command> [args]`: dispatches to the commands listed in cli/commands/index.ts.
 import { EXIT, type Command, type CommandIO } from './command';
-
-const COMMANDS_DIR = join(__dirname, 'commands');
+import { commands as allCommands } from './commands';
 
 export function loadCommands(): Map<string, Command> {
-  const commands = new Map<string, Command>();
-  for (const file of readdirSync(COMMANDS_DIR).sort()) {
-    if (!/\.ts$/.test(file) || file.endsWith('.d.ts')) continue;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(join(COMMANDS_DIR, file)) as { command?: Command };
-    if (mod.command) commands.set(mod.command.name, mod.command);
-  }
-  return commands;
+  return new Map(allCommands.map((c) => [c.name, c]));
 }
 
 function help(commands: Map<string, Command>): string {

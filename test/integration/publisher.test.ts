@@ -5,6 +5,7 @@ import { hive, MetastoreClient, MetastoreError } from '../../adapters/metastore/
 import { grantTable, listGrants, revokeTable } from '../../adapters/metastore/grants';
 import { publishTable, PublishRefusedError, readPublishedTable } from '../../adapters/metastore/publisher';
 import { tableParameters, type HiveColumn, type PartitionSpec, type TableSpec } from '../../adapters/metastore/table-spec';
+import { main } from '../../cli/main';
 import { testConfig, uniqueName } from './setup';
 
 const stackScript = path.join(__dirname, '..', '..', 'infra', 'stack.sh');
@@ -168,6 +169,19 @@ describe('publishing to the real Hive Metastore', () => {
     const after = await listGrants(ms, table);
     expect(after.some((g) => g.principal.name === alice.name)).toBe(false);
     expect(after.some((g) => g.principal.name === analysts.name)).toBe(true);
+  });
+
+  it('`lake table` shows what the metastore holds for a published table', async () => {
+    let out = '';
+    const code = await main(['table', `${database}.events`, '--json'], { stdout: (t) => (out += t), stderr: (t) => (out += t) });
+    expect(code).toBe(0);
+    const shown = JSON.parse(out);
+    expect(shown.columns.map((c: HiveColumn) => c.name)).toEqual(['k1', 'props', 'tags', 'k3']);
+    expect(shown.partitions).toEqual(['date_id=2019-10-15/hour=21']);
+    expect(shown.parameters['lake.managed']).toBe('true');
+    let human = '';
+    await main(['table', `${database}.events`], { stdout: (t) => (human += t), stderr: (t) => (human += t) });
+    expect(human).toMatch(/^\s+props\s+struct<name:string,count:double,extra:array<string>>$/m);
   });
 
   it('finishes a publish interrupted by a metastore restart when it is retried', async () => {

@@ -1,0 +1,6 @@
+// Every `lake` subcommand, listed once. Add a command by writing its file here and adding it below.
+import type { Command } from '../command';
+import { command as infer } from './infer';
+import { command as table } from './table';
+
+export const commands: Command[] = [infer, table];

@@ -1,0 +1,74 @@
+// `lake table <database>.<table> [--json]`: what the Hive Metastore holds for a table — columns,
+// partition keys and partitions, location, storage, parameters and grants — as engines will see it.
+import { loadConfig } from '../../config';
+import { MetastoreClient, MetastoreError } from '../../adapters/metastore/client';
+import { listGrants } from '../../adapters/metastore/grants';
+import { readPublishedTable } from '../../adapters/metastore/publisher';
+import { EXIT, type Command } from '../command';
+
+const USAGE = 'usage: lake table <database>.<table> [--json]\n';
+
+export const command: Command = {
+  name: 'table',
+  summary: 'show what the Hive Metastore holds for a published table',
+  usage: USAGE,
+  async run(args, io) {
+    const json = args.includes('--json');
+    const names = args.filter((a) => !a.startsWith('--'));
+    const m = names.length === 1 ? /^([^.]+)\.([^.]+)$/.exec(names[0]) : null;
+    if (!m) {
+      io.stderr(USAGE);
+      return EXIT.usage;
+    }
+    const [, database, table] = m;
+    const ms = new MetastoreClient(loadConfig().metastore);
+    try {
+      const t = await readPublishedTable(ms, database, table);
+      if (!t) {
+        io.stderr(`lake table: ${database}.${table} does not exist in the metastore\n`);
+        return EXIT.unreadableInput;
+      }
+      const partitions = t.partitionKeys.length ? await ms.getPartitionNames(database, table) : [];
+      const grants = await listGrants(ms, { database, table });
+      if (json) {
+        io.stdout(JSON.stringify({ database, table, ...t, partitions, grants }, null, 2) + '\n');
+        return EXIT.ok;
+      }
+      const width = Math.max(...t.columns.map((c) => c.name.length), ...t.partitionKeys.map((c) => c.name.length), 4);
+      const out = [
+        `${database}.${table}`,
+        `  location   ${t.location}`,
+        `  storage    ${t.storage.serializationLib}`,
+        `  input      ${t.storage.inputFormat}`,
+        '',
+        'columns',
+        ...t.columns.map((c) => `  ${c.name.padEnd(width)}  ${c.type}${c.comment ? `  -- ${c.comment}` : ''}`),
+        ...(t.partitionKeys.length
+          ? ['', 'partition keys', ...t.partitionKeys.map((c) => `  ${c.name.padEnd(width)}  ${c.type}`)]
+          : []),
+        '',
+        `partitions (${partitions.length})`,
+        ...partitions.slice(0, 20).map((p) => `  ${p}`),
+        ...(partitions.length > 20 ? [`  … ${partitions.length - 20} more`] : []),
+        '',
+        'parameters',
+        ...Object.entries(t.parameters)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, v]) => `  ${k} = ${v}`),
+        '',
+        `grants (${grants.length})`,
+        ...grants.map((g) => `  ${g.principal.kind} ${g.principal.name}: ${g.privilege} (by ${g.grantor})`),
+      ];
+      io.stdout(out.join('\n') + '\n');
+      return EXIT.ok;
+    } catch (e) {
+      if (e instanceof MetastoreError) {
+        io.stderr(`lake table: ${e.message}\n`);
+        return EXIT.unreadableInput;
+      }
+      throw e;
+    } finally {
+      ms.close();
+    }
+  },
+};
