@@ -11,4 +11,5 @@ if [ ! -x node_modules/.bin/tsx ] || [ package-lock.json -nt node_modules/.packa
 fi
 bash infra/stack.sh up
 node_modules/.bin/tsx db/migrate.ts
-exec node_modules/.bin/tsx workers/main.ts --demo "$@"
+# node itself runs the worker (tsx as a require hook), so Ctrl-C and SIGTERM reach it directly
+exec node --require tsx/cjs workers/main.ts --demo "$@"
