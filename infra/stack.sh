@@ -114,14 +114,16 @@ ensure_postgres_installed() {
 }
 
 ensure_metastore_jars() {
-  [ -f "$METASTORE_LIB/.complete" ] && return 0
+  local pom=$ROOT/infra/metastore/pom.xml want
+  want=$(sha256sum "$pom" | cut -c1-16)
+  [ "$(cat "$METASTORE_LIB/.complete" 2>/dev/null)" = "$want" ] && return 0
   command -v mvn >/dev/null || die "Maven is needed to fetch the Hive Metastore jars"
   command -v java >/dev/null || die "Java 17 is needed to run the Hive Metastore"
   say "resolving Hive Metastore $HIVE_VERSION jars from Maven Central (first run only, cached in $METASTORE_LIB)"
   rm -rf "$METASTORE_LIB"; mkdir -p "$METASTORE_LIB"
-  mvn -B -q -f "$ROOT/infra/metastore/pom.xml" dependency:copy-dependencies \
+  mvn -B -q -f "$pom" dependency:copy-dependencies \
     -DoutputDirectory="$METASTORE_LIB" >&2 || die "mvn dependency:copy-dependencies failed"
-  touch "$METASTORE_LIB/.complete"
+  echo "$want" >"$METASTORE_LIB/.complete"
 }
 
 # --- services ----------------------------------------------------------------------------------------
@@ -281,6 +283,12 @@ EOF
 metastore_up() {
   ensure_metastore_jars
   write_metastore_conf
+  # a metastore running on jars of an older pom is restarted on the new ones
+  if pid_alive metastore && [ "$(cat "$RUN/metastore.jars" 2>/dev/null)" != "$(cat "$METASTORE_LIB/.complete")" ]; then
+    say "metastore jars changed; restarting it"
+    stop_daemon metastore
+  fi
+  cp "$METASTORE_LIB/.complete" "$RUN/metastore.jars"
   if ! pid_alive metastore && port_taken "$METASTORE_PORT"; then
     say "port $METASTORE_PORT already answers; using that metastore"
     return 0
@@ -312,6 +320,7 @@ cmd_up() {
   build_go_tool "$TEMPORAL_BIN" "github.com/temporalio/cli/cmd/temporal@v$TEMPORAL_CLI_VERSION"
   build_go_tool "$VERSITYGW_BIN" "github.com/versity/versitygw/cmd/versitygw@v$VERSITYGW_VERSION"
   ensure_metastore_jars
+  LAKE_CACHE_DIR="$CACHE" bash "$ROOT/infra/spark.sh" ensure || die "could not install the Spark engine (infra/spark.sh)"
   postgres_up
   temporal_up
   s3_up
