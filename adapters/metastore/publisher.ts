@@ -159,6 +159,11 @@ function toThriftTable(spec: TableSpec, columns: HiveColumn[], existingParameter
   });
 }
 
+function partitionParameters(spec: TableSpec): Record<string, string> {
+  const header = spec.parameters['skip.header.line.count'];
+  return header ? { 'skip.header.line.count': header } : {};
+}
+
 function toThriftPartition(spec: TableSpec, columns: HiveColumn[], p: PartitionSpec): hive.Partition {
   return new hive.Partition({
     values: p.values,
@@ -167,6 +172,7 @@ function toThriftPartition(spec: TableSpec, columns: HiveColumn[], p: PartitionS
     createTime: Math.floor(Date.now() / 1000),
     lastAccessTime: 0,
     sd: storageDescriptor(spec, columns, p.location),
-    parameters: {},
+    // engines read a partition with the partition's own properties: carry the header count there too
+    parameters: partitionParameters(spec),
   });
 }

@@ -67,7 +67,9 @@ export function storageFor(format: TableFormat, csv?: CsvOptions): Storage {
       return {
         ...text,
         serializationLib: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
-        serdeParameters: { separatorChar: o.separator, quoteChar: o.quote, escapeChar: o.escape },
+        // The header count is a table parameter for Hive; engines reading a partition look at its own
+        // storage properties, which include these SerDe parameters.
+        serdeParameters: { separatorChar: o.separator, quoteChar: o.quote, escapeChar: o.escape, ...(o.header ? { 'skip.header.line.count': '1' } : {}) },
       };
     }
     case 'parquet':
@@ -78,6 +80,18 @@ export function storageFor(format: TableFormat, csv?: CsvOptions): Storage {
         serdeParameters: {},
       };
   }
+}
+
+/**
+ * The columns as the storage can serve them. OpenCSVSerde hands every field to the engine as a string
+ * (declaring bigint makes Spark fail casting), so a CSV table's columns are published as string and the
+ * inferred type, which the catalog keeps, is named in the comment.
+ */
+export function storedColumns(format: TableFormat, columns: HiveColumn[]): HiveColumn[] {
+  if (format !== 'csv') return columns;
+  return columns.map((c) =>
+    c.type === 'string' ? c : { name: c.name, type: 'string', comment: [c.comment, `inferred type: ${c.type}`].filter(Boolean).join('; ') },
+  );
 }
 
 export function tableParameters(input: {
@@ -140,7 +154,8 @@ export type TablePlan =
 
 /** Decides what must happen to make the published table equal the spec. */
 export function planTable(published: PublishedTable | undefined, spec: TableSpec): TablePlan {
-  const columns = (published ? orderColumns(published.columns, spec.columns) : spec.columns).map((c) => ({
+  const desired = storedColumns(spec.format, spec.columns);
+  const columns = (published ? orderColumns(published.columns, desired) : desired).map((c) => ({
     ...c,
     name: c.name.toLowerCase(),
     comment: trimComment(c.comment),

@@ -116,6 +116,13 @@ describe('planning a table', () => {
   });
 });
 
+describe('CSV tables', () => {
+  it('publish every column as string and name the inferred type in the comment', () => {
+    const plan = planTable(undefined, { ...spec, format: 'csv', columns: [{ name: 'n', type: 'bigint', comment: 'count' }, { name: 's', type: 'string' }] });
+    expect(plan).toMatchObject({ action: 'create', columns: [{ name: 'n', type: 'string', comment: 'count; inferred type: bigint' }, { name: 's', type: 'string' }] });
+  });
+});
+
 describe('partition names', () => {
   it('names partitions like the metastore, escaping what Hive escapes', () => {
     expect(partitionName(['date_id', 'hour'], ['2019-10-15', '20'])).toBe('date_id=2019-10-15/hour=20');
