@@ -46,6 +46,9 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** Defaults also known to workflows (a crawl started from the UI names no queue). */
+export const DEFAULT_TASK_QUEUES = { io: 'lake-catalog', inference: 'lake-inference' } as const;
+
 /** Reads settings from `env`, collecting one message per bad value instead of stopping at the first. */
 class Reader {
   readonly problems: string[] = [];
@@ -138,8 +141,8 @@ export function loadConfig(env: Env = process.env): LakeConfig {
       address: r.hostPort('TEMPORAL_ADDRESS', '127.0.0.1:7233'),
       uiPort: r.port('TEMPORAL_UI_PORT', 8233),
       namespace: r.identifier('TEMPORAL_NAMESPACE', 'default'),
-      taskQueue: r.identifier('LAKE_TASK_QUEUE', 'lake-catalog'),
-      inferenceTaskQueue: r.identifier('LAKE_INFERENCE_TASK_QUEUE', 'lake-inference'),
+      taskQueue: r.identifier('LAKE_TASK_QUEUE', DEFAULT_TASK_QUEUES.io),
+      inferenceTaskQueue: r.identifier('LAKE_INFERENCE_TASK_QUEUE', DEFAULT_TASK_QUEUES.inference),
     },
     postgres: {
       url: r.url('LAKE_DATABASE_URL', 'postgres://lake:lake@127.0.0.1:55432/lake_catalog', ['postgres:', 'postgresql:']),

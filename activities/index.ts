@@ -1,10 +1,13 @@
-// Activities: every step that touches the outside world, each idempotent. They get their
-// connections from `ActivityDeps`, built once per worker process.
+// Activities: every step that touches the outside world, each idempotent. They get their connections
+// from `ActivityDeps`, built once per worker process.
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Knex } from 'knex';
 import type { MetastoreClient } from '../adapters/metastore/client';
+import { createCrawlActivities, createInferenceActivities } from './crawl';
 
 export interface ActivityDeps {
   db: Knex;
+  s3: S3Client;
   metastore: MetastoreClient;
 }
 
@@ -14,7 +17,7 @@ export interface CatalogSummary {
   metastoreDatabases: number;
 }
 
-export function createActivities(deps: ActivityDeps) {
+function createCatalogActivities(deps: ActivityDeps) {
   return {
     async catalogSummary(): Promise<CatalogSummary> {
       const [{ count }] = await deps.db('sources').count<{ count: string }[]>({ count: '*' });
@@ -23,5 +26,13 @@ export function createActivities(deps: ActivityDeps) {
     },
   };
 }
+
+/** The activities of the I/O task queue. */
+export function createActivities(deps: ActivityDeps) {
+  return { ...createCatalogActivities(deps), ...createCrawlActivities(deps) };
+}
+
+/** The activities of the inference task queue (CPU-heavy, its own worker process). */
+export { createInferenceActivities };
 
 export type Activities = ReturnType<typeof createActivities>;

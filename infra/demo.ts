@@ -1,29 +1,58 @@
-// What `npm start` shows once the stack is up and the worker polls: a workflow run end to end through
-// the real Temporal server, and where to look next. Later issues extend it with a demo lake crawl.
+// What `npm start` shows once the stack is up and the workers poll: the demo lake registered and
+// crawled end to end through the real Temporal server, and where to look next.
 import { Client, Connection } from '@temporalio/client';
 import type { LakeConfig } from '../config';
-import { catalogStatus } from '../workflows';
+import { createS3Client } from '../adapters/s3';
+import { createDb } from '../db/knex';
+import { saveSource } from '../db/sources';
+import { crawlSource } from '../workflows';
+import { LAKE_SOURCE } from '../workflows/search-attributes';
+import { crawlWorkflowIdOf, syncSchedules } from '../workers/schedules';
+import { formatSummary } from '../cli/commands/crawl';
+import { main as lake } from '../cli/main';
+import { demoSources, writeDemoLake, writeDemoTable } from './demo-lake';
+import { ensureBucket } from './bootstrap-s3';
 import { temporalUiUrl } from './health';
 
 export async function runDemo(config: LakeConfig): Promise<void> {
+  const s3 = createS3Client(config.s3);
+  const db = createDb(config.postgres);
   const connection = await Connection.connect({ address: config.temporal.address });
   try {
+    await ensureBucket(s3, config.s3.demoBucket);
+    const objects = await writeDemoLake(s3, config.s3.demoBucket);
+    await writeDemoTable(db);
+    const sources = demoSources(config.s3.demoBucket);
+    for (const def of sources) await saveSource(db, def);
+    console.log(`demo lake: ${objects} objects in s3://${config.s3.demoBucket}/demo/, table demo.signups; ${sources.length} sources registered`);
+
     const client = new Client({ connection, namespace: config.temporal.namespace });
-    const workflowId = 'demo/catalog-status';
-    const result = await client.workflow.execute(catalogStatus, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId,
-      args: [{ requestedBy: 'npm start' }],
-      workflowIdConflictPolicy: 'TERMINATE_EXISTING',
-    });
+    await syncSchedules(client, db, config);
+    for (const def of sources) {
+      const summary = await client.workflow.execute(crawlSource, {
+        workflowId: crawlWorkflowIdOf(def.name),
+        taskQueue: config.temporal.taskQueue,
+        args: [{ sourceId: def.name, inferenceTaskQueue: config.temporal.inferenceTaskQueue }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        typedSearchAttributes: [{ key: LAKE_SOURCE, value: def.name }],
+      });
+      console.log(formatSummary(summary));
+    }
+
     const ui = temporalUiUrl(config);
     console.log(`
 lake catalog is up.
-  demo workflow ${workflowId}: ${result.sources} source(s) in the catalog, ${result.metastoreDatabases} database(s) in the metastore
-  Temporal UI:     ${ui}/namespaces/${config.temporal.namespace}/workflows
+  Temporal UI:     ${ui}/namespaces/${config.temporal.namespace}/workflows   (filter: LakeSource = "activity-log")
+  schedules:       ${ui}/namespaces/${config.temporal.namespace}/schedules
+  a table:         npm run -s lake -- table demo.activity_log
+  sources:         npm run -s lake -- source list
   stack status:    npm run stack -- status
-  stop the stack:  npm run stack -- down`);
+  stop the stack:  npm run stack -- down
+`);
+    await lake(['table', 'demo.activity_log'], { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
   } finally {
+    s3.destroy();
+    await db.destroy();
     await connection.close();
   }
 }

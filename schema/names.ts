@@ -12,29 +12,16 @@ export function preferredName(a: string, b: string): string {
   return a <= b ? a : b;
 }
 
-// Hive 3 reserved keywords (cannot be used unquoted as identifiers).
-const HIVE_RESERVED = new Set(
-  (
-    'all alter and array as authorization between bigint binary boolean both by cache case cast char column ' +
-    'commit conf constraint create cross cube current current_date current_timestamp cursor database date ' +
-    'daylight dayofweek decimal delete describe distinct double drop else end exchange exists extended ' +
-    'external extract false fetch float floor following for foreign from full function grant group grouping ' +
-    'having if import in inner insert int integer intersect interval into is join lateral left less like ' +
-    'local macro map more none not null numeric of on only or order out outer over partialscan partition ' +
-    'percent preceding precision preserve primary procedure range reads reduce references regexp revoke ' +
-    'right rlike rollback rollup row rows select set smallint start sync table tablesample then time ' +
-    'timestamp to transform trigger true truncate unbounded union uniquejoin update user using ' +
-    'utc_tmestamp values varchar views when where window with'
-  ).split(' '),
-);
-
+// Reserved words (timestamp, from, to, user, date, …) are NOT renamed: the metastore stores them as they
+// are and engines quote them with backticks, while a renamed column would read as NULL through the JSON
+// SerDe, which matches JSON keys to column names. Only names a Hive type string cannot carry are renamed.
 const MAX_HIVE_NAME_LENGTH = 128;
 const LEGAL = /^[a-z][a-z0-9_]*$/;
 
-/** True when Hive can hold the (lowercased) name unquoted. */
+/** True when the metastore and Hive type strings can hold the (lowercased) name as it is. */
 export function isHiveSafe(name: string): boolean {
   const lower = name.toLowerCase();
-  return LEGAL.test(lower) && !HIVE_RESERVED.has(lower) && lower.length <= MAX_HIVE_NAME_LENGTH;
+  return LEGAL.test(lower) && lower.length <= MAX_HIVE_NAME_LENGTH;
 }
 
 /** The safe name for one field taken alone (collisions between siblings are settled by `assignHiveNames`). */
@@ -43,7 +30,6 @@ export function safeHiveName(name: string): string {
   if (isHiveSafe(lower)) return lower;
   let safe = lower.replace(/[^a-z0-9_]/g, '_');
   if (!/^[a-z]/.test(safe)) safe = 'c_' + safe;
-  if (HIVE_RESERVED.has(safe)) safe = safe + '_';
   if (safe.length > MAX_HIVE_NAME_LENGTH) safe = safe.slice(0, MAX_HIVE_NAME_LENGTH - 9) + '_' + shortHash(lower);
   return safe;
 }

@@ -1,18 +1,32 @@
-// The worker process of the I/O task queue.
-//   tsx workers/main.ts            run until SIGINT/SIGTERM
-//   tsx workers/main.ts --demo     also run the demo once the worker polls (what `npm start` does)
-//   tsx workers/main.ts --demo --once   run the demo, then stop (for scripts)
-// Shutdown is graceful: the SDK's runtime catches SIGINT/SIGTERM, the worker finishes in-flight tasks,
-// then the connections close.
-import { NativeConnection, type Worker } from '@temporalio/worker';
+// The worker processes of lake catalog.
+//   node -r tsx/cjs workers/main.ts               I/O worker + an inference worker child process, until SIGINT/SIGTERM
+//   node -r tsx/cjs workers/main.ts --demo        also register and crawl the demo lake once the workers poll (npm start)
+//   node -r tsx/cjs workers/main.ts --demo --once run the demo, then stop (for scripts)
+//   --no-inference                                do not start the inference child (another host runs it)
+// At start the crawl schedules are synced with the catalog. Shutdown is graceful: the SDK's runtime catches
+// SIGINT/SIGTERM, the worker finishes in-flight tasks, the child gets the same signal.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { ConfigError, loadConfig, type LakeConfig } from '../config';
 import { bundleWorkflows, closeDeps, createDeps, createWorker } from './worker';
+import { syncSchedules } from './schedules';
 import { runDemo } from '../infra/demo';
+import { DEMO_SECRET } from '../infra/demo-lake';
+import { secretEnvName } from '../adapters/secrets';
 
 export async function runWorker(config: LakeConfig, afterStart?: (worker: Worker) => Promise<void>): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const deps = createDeps(config);
   try {
+    const client = new Client({ connection: await Connection.connect({ address: config.temporal.address }), namespace: config.temporal.namespace });
+    try {
+      const synced = await syncSchedules(client, deps.db, config);
+      console.log(`schedules: ${synced.created.length} created, ${synced.updated.length} updated, ${synced.deleted.length} deleted, ${synced.unchanged.length} unchanged`);
+    } finally {
+      await client.connection.close();
+    }
     const bundle = await bundleWorkflows();
     const worker = await createWorker({ config, deps, connection, bundle });
     const running = worker.run();
@@ -27,10 +41,21 @@ export async function runWorker(config: LakeConfig, afterStart?: (worker: Worker
       }
     }
     await running;
+    console.log('worker stopped');
   } finally {
     await closeDeps(deps);
     await connection.close();
   }
+}
+
+/** The inference worker in a process of its own; it ends with this one. */
+function startInferenceWorker(): ChildProcess {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'inference.ts')], { stdio: 'inherit' });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.once('SIGINT', () => forward('SIGINT'));
+  process.once('SIGTERM', () => forward('SIGTERM'));
+  process.once('exit', () => child.kill('SIGTERM'));
+  return child;
 }
 
 if (require.main === module) {
@@ -42,15 +67,26 @@ if (require.main === module) {
     console.error(e instanceof ConfigError ? e.message : e);
     process.exit(2);
   }
+  // the demo's database source reads the catalog's own PostgreSQL through this secret reference
+  if (args.includes('--demo')) process.env[secretEnvName(DEMO_SECRET)] ??= config.postgres.url;
+  // the SDK logs every worker state change at INFO; a person at the terminal wants warnings
+  Runtime.install({ logger: new DefaultLogger((process.env.LAKE_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
+  const inference = args.includes('--no-inference') ? undefined : startInferenceWorker();
   const afterStart = args.includes('--demo')
     ? async (worker: Worker) => {
         await runDemo(config);
-        if (args.includes('--once')) worker.shutdown();
-        else console.log('\nworker keeps running so schedules fire; Ctrl-C stops it (the stack stays up: npm run stack -- down)');
+        if (args.includes('--once')) {
+          worker.shutdown();
+          inference?.kill('SIGTERM');
+        } else console.log('\nworkers keep running so schedules fire; Ctrl-C stops them (the stack stays up: npm run stack -- down)');
       }
     : undefined;
-  runWorker(config, afterStart).catch((e) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  });
+  runWorker(config, afterStart).then(
+    () => inference?.kill('SIGTERM'),
+    (e) => {
+      console.error(e instanceof Error ? e.message : e);
+      inference?.kill('SIGTERM');
+      process.exit(1);
+    },
+  );
 }

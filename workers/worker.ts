@@ -3,9 +3,10 @@
 import path from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { LakeConfig } from '../config';
-import { createActivities, type ActivityDeps } from '../activities';
+import { createActivities, createInferenceActivities, type ActivityDeps } from '../activities';
 import { createDb } from '../db/knex';
 import { MetastoreClient } from '../adapters/metastore/client';
+import { createS3Client } from '../adapters/s3';
 
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
 
@@ -14,11 +15,12 @@ export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 export function createDeps(config: LakeConfig): ActivityDeps {
-  return { db: createDb(config.postgres), metastore: new MetastoreClient(config.metastore) };
+  return { db: createDb(config.postgres), s3: createS3Client(config.s3), metastore: new MetastoreClient(config.metastore) };
 }
 
 export async function closeDeps(deps: ActivityDeps): Promise<void> {
   deps.metastore.close();
+  deps.s3.destroy();
   await deps.db.destroy();
 }
 
@@ -35,6 +37,24 @@ export async function createWorker(opts: {
     taskQueue: opts.taskQueue ?? opts.config.temporal.taskQueue,
     workflowBundle: opts.bundle,
     activities: createActivities(opts.deps),
+  });
+}
+
+/** The worker of the inference task queue: activities only, CPU-bound, in a process of its own so a big
+ *  crawl never delays a grant's revocation or a publish on the I/O queue. */
+export async function createInferenceWorker(opts: {
+  config: LakeConfig;
+  deps: ActivityDeps;
+  connection: NativeConnection;
+  taskQueue?: string;
+}): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.config.temporal.namespace,
+    taskQueue: opts.taskQueue ?? opts.config.temporal.inferenceTaskQueue,
+    activities: createInferenceActivities(opts.deps),
+    // inference is CPU-bound: a few at a time per process
+    maxConcurrentActivityTaskExecutions: 2,
   });
 }
 

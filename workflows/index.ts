@@ -1,3 +1,4 @@
 // Every workflow the worker registers. Workflows are deterministic and do no I/O: they import
 // activity *types* only.
 export { catalogStatus } from './catalog-status';
+export { crawlSource, backfillSource } from './crawl';

@@ -1,6 +1,9 @@
 // Every `lake` subcommand, listed once. Add a command by writing its file here and adding it below.
 import type { Command } from '../command';
+import { command as crawl } from './crawl';
 import { command as infer } from './infer';
+import { command as schedules } from './schedules';
+import { command as source } from './source';
 import { command as table } from './table';
 
-export const commands: Command[] = [infer, table];
+export const commands: Command[] = [source, crawl, schedules, table, infer];

@@ -2,9 +2,11 @@
 // tsx, vitest, a bundled worker — loads the same TypeScript modules the same way.
 import type { Knex } from 'knex';
 import * as sources from './20261127000001_sources';
+import * as crawl from './20261127000002_crawl';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
+  '20261127000002_crawl': crawl,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

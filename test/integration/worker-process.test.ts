@@ -27,7 +27,8 @@ describe('the worker process', () => {
 
   it('runs the demo workflow end to end and exits with --once (what `npm start -- --once` does)', async () => {
     const { code, output } = await runWorkerProcess(['--demo', '--once'], env);
-    expect(output).toContain('demo workflow demo/catalog-status');
+    expect(output).toMatch(/crawl of activity-log \(run \d+\)/);
+    expect(output).toMatch(/published demo\.activity_log/);
     expect(output).toContain(`Temporal UI:     http://127.0.0.1:${config.temporal.uiPort}/namespaces/`);
     expect(code).toBe(0);
   }, 120_000);
@@ -42,7 +43,8 @@ describe('the worker process', () => {
         }
       });
       expect(sent).toBe(true);
-      expect(output).toMatch(/STOPPED/);
+      expect(output).toMatch(/^worker stopped$/m);
+      expect(output).toMatch(/^inference worker stopped$/m);
       expect(code).toBe(0);
     }, 120_000);
   }

@@ -75,7 +75,7 @@ describe('CSV inference', () => {
   });
 
   it('makes header names safe and distinct', () => {
-    expect(columns('User Id,user id,select,1st\n1,2,3,4\n').map((c) => c.name)).toEqual(['user_id', 'user_id_2', 'select_', 'c_1st']);
+    expect(columns('User Id,user id,select,1st\n1,2,3,4\n').map((c) => c.name)).toEqual(['user_id', 'user_id_2', 'select', 'c_1st']);
   });
 
   it('accepts CRLF rows and skips blank lines', () => {

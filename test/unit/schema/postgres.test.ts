@@ -41,6 +41,6 @@ describe('Postgres column catalog mapping', () => {
       ],
       { file: 'pg://shop/public.orders' },
     );
-    expect(toHiveColumns({ columns: cols })).toEqual([{ name: 'id', type: 'bigint' }, { name: 'order_', type: 'string' }]);
+    expect(toHiveColumns({ columns: cols })).toEqual([{ name: 'id', type: 'bigint' }, { name: 'order', type: 'string' }]);
   });
 });

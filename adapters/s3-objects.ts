@@ -1,0 +1,234 @@
+// S3 objects of a source: list them (all pages), list partition directories, and infer one object's
+// schema by streaming it through the pure scanners (or, for Parquet, reading only its footer).
+// Bad data is a value: an object that cannot be read gives a result with one corrupt record
+// { file, line: 0, reason } and no schema. Only the object store failing (outage, network, permissions)
+// throws, so the caller retries.
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { isTabSeparated, type DataFormat, type ObjectInfo } from '../crawl/plan';
+import { CsvScanner, type CsvOptions } from '../schema/infer/csv';
+import { JsonLinesScanner } from '../schema/infer/jsonl';
+import { inferParquetFooter, parquetFooterLength } from '../schema/infer/parquet';
+import { EMPTY_RESULT, type InferenceResult } from '../schema/merge';
+
+/** Footers beyond this are refused rather than buffered (real ones are KBs to a few MBs). */
+export const MAX_PARQUET_FOOTER_BYTES = 64 * 1024 * 1024;
+
+/** Partition directories are listed this many at a time. */
+const LIST_CONCURRENCY = 8;
+
+export function s3Uri(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`;
+}
+
+const unquote = (etag: string | undefined) => (etag ?? '').replace(/^W\//, '').replace(/^"|"$/g, '');
+
+// ---- listing ---------------------------------------------------------------------------------------
+
+/** Every object under `prefix`, in key order, following continuation tokens. */
+export async function* listObjects(s3: S3Client, bucket: string, prefix: string, options: { pageSize?: number } = {}): AsyncGenerator<ObjectInfo> {
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: options.pageSize }));
+    for (const o of page.Contents ?? []) {
+      if (o.Key === undefined) continue;
+      yield {
+        key: o.Key,
+        etag: unquote(o.ETag),
+        size: Number(o.Size ?? 0),
+        lastModified: (o.LastModified ?? new Date(0)).toISOString(),
+      };
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}
+
+/** The sub-directories ('CommonPrefixes' with delimiter '/') right under `prefix`, all pages. */
+async function childPrefixes(s3: S3Client, bucket: string, prefix: string, pageSize?: number): Promise<string[]> {
+  const out: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token, MaxKeys: pageSize }));
+    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+}
+
+/**
+ * The directories `depth` levels below `prefix` (full prefixes ending with '/', sorted), found with
+ * delimiter listings only: objects are never enumerated beyond the pages that hold the directories.
+ * Depth 0 is the prefix itself.
+ */
+export async function listPartitionPrefixes(s3: S3Client, bucket: string, prefix: string, depth: number, options: { pageSize?: number } = {}): Promise<string[]> {
+  let level = [prefix];
+  for (let d = 0; d < depth; d++) {
+    const next: string[][] = [];
+    for (let i = 0; i < level.length; i += LIST_CONCURRENCY) {
+      next.push(...(await Promise.all(level.slice(i, i + LIST_CONCURRENCY).map((p) => childPrefixes(s3, bucket, p, options.pageSize)))));
+    }
+    level = next.flat();
+  }
+  return level.sort();
+}
+
+// ---- inference -------------------------------------------------------------------------------------
+
+export interface InferObjectOptions {
+  format: DataFormat;
+  /** The name or the source says gzip. Gzip magic bytes (1f 8b) are trusted even when it does not. */
+  gzip: boolean;
+  /** Type ISO dates and timestamps in text as date/timestamp. */
+  detectDates?: boolean;
+  /** How the object is named in results and corrupt records; default s3://bucket/key. */
+  file?: string;
+  csv?: Omit<CsvOptions, 'detectTemporal'>;
+  /** Bytes received from S3 so far for this object (compressed bytes for gzip), for heartbeats. */
+  onProgress?: (bytesRead: number) => void;
+}
+
+export interface ObjectInference {
+  result: InferenceResult;
+  /** Bytes received from S3: the whole object for text formats, footer and its length for Parquet. */
+  bytesRead: number;
+}
+
+/** Why the bytes of an object cannot be used; becomes a corrupt record, never an exception. */
+class UnreadableObject extends Error {
+  constructor(
+    reason: string,
+    readonly bytesRead = 0,
+  ) {
+    super(reason);
+  }
+}
+
+function unreadable(file: string, reason: string, bytesRead: number): ObjectInference {
+  return { result: { ...EMPTY_RESULT, corruptRecords: 1, corruptSamples: [{ file, line: 0, reason }] }, bytesRead };
+}
+
+/** The object is not (any more) the one listed: treated as data, the next crawl sees its new state. */
+function objectGoneReason(e: unknown): string | undefined {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = err?.$metadata?.httpStatusCode;
+  if (err?.name === 'NoSuchKey' || status === 404) return 'object was deleted after it was listed';
+  if (err?.name === 'PreconditionFailed' || status === 412) return 'object changed after it was listed (ETag differs)';
+  if (err?.name === 'InvalidRange' || status === 416) return 'object is shorter than its listed size';
+  return undefined;
+}
+
+/**
+ * Infers one object. JSON lines and CSV are streamed chunk by chunk (never held whole), gunzipped when
+ * the bytes start with the gzip magic; Parquet costs two ranged GETs (the last 8 bytes, then the
+ * footer). Every GET is conditional on the listed ETag, so what is read is what the manifest records.
+ */
+export async function inferObject(
+  s3: S3Client,
+  bucket: string,
+  info: Pick<ObjectInfo, 'key' | 'etag' | 'size'>,
+  options: InferObjectOptions,
+): Promise<ObjectInference> {
+  const file = options.file ?? s3Uri(bucket, info.key);
+  try {
+    return options.format === 'parquet' ? await inferParquetObject(s3, bucket, info, file, options) : await inferTextObject(s3, bucket, info, file, options);
+  } catch (e) {
+    if (e instanceof UnreadableObject) return unreadable(file, e.message, e.bytesRead);
+    const gone = objectGoneReason(e);
+    if (gone) return unreadable(file, gone, 0);
+    throw e;
+  }
+}
+
+function isGzipMagic(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+function isZlibError(e: unknown): boolean {
+  return typeof (e as NodeJS.ErrnoException)?.code === 'string' && (e as NodeJS.ErrnoException).code!.startsWith('Z_');
+}
+
+async function inferTextObject(s3: S3Client, bucket: string, info: Pick<ObjectInfo, 'key' | 'etag'>, file: string, options: InferObjectOptions): Promise<ObjectInference> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: info.key, IfMatch: `"${info.etag}"` }));
+  const body = response.Body;
+  if (!(body instanceof Readable)) throw new Error(`GetObject ${s3Uri(bucket, info.key)} returned no Node stream`);
+  let bytesRead = 0;
+  const source = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  try {
+    // Peek at the first bytes to tell gzip from plain text, then replay them.
+    const head: Uint8Array[] = [];
+    let headBytes = 0;
+    while (headBytes < 2) {
+      const next = await source.next();
+      if (next.done) break;
+      head.push(next.value);
+      headBytes += next.value.length;
+    }
+    const counted = async function* (): AsyncGenerator<Uint8Array> {
+      for (const chunk of head) {
+        bytesRead += chunk.length;
+        options.onProgress?.(bytesRead);
+        yield chunk;
+      }
+      for (;;) {
+        const next = await source.next();
+        if (next.done) return;
+        bytesRead += next.value.length;
+        options.onProgress?.(bytesRead);
+        yield next.value;
+      }
+    };
+    const first = head.length ? Buffer.concat(head) : new Uint8Array(0);
+    if (first.length === 0) return { result: EMPTY_RESULT, bytesRead: 0 };
+    const gzip = isGzipMagic(first);
+    if (options.gzip && !gzip) throw new UnreadableObject('is named or configured as gzip but is not gzip data (no 1f 8b header)', headBytes);
+
+    const scanner =
+      options.format === 'jsonl'
+        ? new JsonLinesScanner(file, { detectTemporal: options.detectDates ?? false })
+        : new CsvScanner(file, { ...(isTabSeparated(info.key) ? { delimiter: '\t' as const } : {}), ...options.csv, detectTemporal: options.detectDates ?? false });
+    const raw = Readable.from(counted(), { objectMode: false });
+    const chunks: AsyncIterable<Uint8Array> = gzip ? pipeline(raw, createGunzip(), () => undefined) : raw;
+    try {
+      for await (const chunk of chunks) scanner.push(chunk);
+    } catch (e) {
+      if (isZlibError(e)) throw new UnreadableObject(`not valid gzip data (${(e as Error).message})`, bytesRead);
+      throw e;
+    }
+    return { result: scanner.end(), bytesRead };
+  } finally {
+    body.destroy(); // frees the connection when reading stopped early; a no-op after the end
+  }
+}
+
+async function getRange(s3: S3Client, bucket: string, info: Pick<ObjectInfo, 'key' | 'etag'>, range: string): Promise<Uint8Array> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: info.key, Range: range, IfMatch: `"${info.etag}"` }));
+  if (!response.Body) throw new Error(`GetObject ${s3Uri(bucket, info.key)} ${range} returned no body`);
+  return response.Body.transformToByteArray();
+}
+
+async function inferParquetObject(s3: S3Client, bucket: string, info: Pick<ObjectInfo, 'key' | 'etag' | 'size'>, file: string, options: InferObjectOptions): Promise<ObjectInference> {
+  const size = Number(info.size);
+  if (size < 12) throw new UnreadableObject(`too small to be a Parquet file (${size} bytes)`);
+  const tail = await getRange(s3, bucket, info, 'bytes=-8');
+  if (tail.length !== 8) throw new Error(`GetObject ${s3Uri(bucket, info.key)} bytes=-8 returned ${tail.length} bytes`);
+  options.onProgress?.(8);
+  let length: number;
+  try {
+    length = parquetFooterLength(tail);
+  } catch (e) {
+    throw new UnreadableObject((e as Error).message, 8);
+  }
+  if (length + 12 > size) throw new UnreadableObject(`Parquet footer length ${length} is larger than the file (${size} bytes)`, 8);
+  if (length > MAX_PARQUET_FOOTER_BYTES) throw new UnreadableObject(`Parquet footer of ${length} bytes is larger than the ${MAX_PARQUET_FOOTER_BYTES} this reader accepts`, 8);
+  const footer = await getRange(s3, bucket, info, `bytes=${size - 8 - length}-${size - 9}`);
+  if (footer.length !== length) throw new Error(`GetObject ${s3Uri(bucket, info.key)} returned ${footer.length} of ${length} footer bytes`);
+  const bytesRead = 8 + length;
+  options.onProgress?.(bytesRead);
+  try {
+    return { result: inferParquetFooter(footer, { file }), bytesRead };
+  } catch (e) {
+    // The footer's bytes are all we decode: any failure is the file's, not the store's.
+    return unreadable(file, `not a readable Parquet footer (${(e as Error).message})`, bytesRead);
+  }
+}

@@ -1,0 +1,25 @@
+// `lake schedules sync`: one Temporal Schedule per enabled source (see workers/schedules.ts).
+import { syncSchedules } from '../../workers/schedules';
+import { EXIT, type Command } from '../command';
+import { withContext } from '../context';
+
+export const command: Command = {
+  name: 'schedules',
+  summary: 'create, update and delete the crawl schedules to match the sources',
+  usage: 'usage: lake schedules sync [--json]\n',
+  async run(args, io) {
+    if (args[0] !== 'sync') {
+      io.stderr(this.usage);
+      return EXIT.usage;
+    }
+    return withContext(async (ctx) => {
+      const result = await syncSchedules(await ctx.temporal(), ctx.db(), ctx.config);
+      if (args.includes('--json')) io.stdout(JSON.stringify(result) + '\n');
+      else {
+        for (const [what, names] of Object.entries(result)) if (names.length) io.stdout(`${what}: ${names.join(', ')}\n`);
+        if (Object.values(result).every((n) => n.length === 0)) io.stdout('no sources, no schedules\n');
+      }
+      return EXIT.ok;
+    });
+  },
+};

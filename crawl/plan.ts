@@ -1,0 +1,551 @@
+// The pure planning of an S3 crawl: which keys are data (globs, format), which partition each belongs to,
+// which prefixes to list, what changed since the manifest, whether a listing may delete, how to batch.
+// No I/O: the activities list and read through adapters/s3-objects.ts and hand the results here.
+// Everything returned is plain data (JSON-serialisable) except the glob matcher and `ListingPlan.select`.
+
+// ---- partition layouts -----------------------------------------------------------------------------
+
+export type PartitionLayout = { kind: 'hive' } | { kind: 'date-path'; pattern: string /* e.g. 'yyyy/MM/dd/HH' */ } | { kind: 'none' };
+
+/** Where an object sits in its source's partitions. `path` is relative to the source prefix and ends with
+ * '/' ('date_id=2019-10-15/hour=20/', '2019/10/15/20/'), or is '' for an unpartitioned object. */
+export interface PartitionOf {
+  keys: string[];
+  values: string[];
+  path: string;
+}
+
+/** Why an object does not fit the source's layout (the caller adds the file). */
+export interface PartitionProblem {
+  reason: string;
+}
+
+/** The tokens of a date-path pattern, in the only order they may appear: yyyy[/MM[/dd[/HH]]]. */
+const DATE_TOKENS = ['yyyy', 'MM', 'dd', 'HH'] as const;
+type DateToken = (typeof DATE_TOKENS)[number];
+const DATE_TOKEN_SYNTAX: Record<DateToken, RegExp> = {
+  yyyy: /^\d{4}$/,
+  MM: /^(0[1-9]|1[0-2])$/,
+  dd: /^(0[1-9]|[12]\d|3[01])$/,
+  HH: /^([01]\d|2[0-3])$/,
+};
+
+/** Why a date-path pattern is not usable, or undefined when it is. */
+export function datePatternProblem(pattern: string): string | undefined {
+  const tokens = pattern.replace(/\/+$/, '').split('/');
+  const ok = tokens.length >= 1 && tokens.length <= DATE_TOKENS.length && tokens.every((t, i) => t === DATE_TOKENS[i]);
+  return ok ? undefined : `date-path pattern "${pattern}" must be yyyy[/MM[/dd[/HH]]]`;
+}
+
+/**
+ * The partition columns a date path maps to, so date-path and Hive sources publish alike:
+ *   yyyy            → year=yyyy
+ *   yyyy/MM         → month=yyyy-MM
+ *   yyyy/MM/dd      → date_id=yyyy-MM-dd
+ *   yyyy/MM/dd/HH   → date_id=yyyy-MM-dd, hour=HH
+ */
+function datePartitionColumns(parts: string[]): { keys: string[]; values: string[] } {
+  const [y, m, d, h] = parts;
+  switch (parts.length) {
+    case 1:
+      return { keys: ['year'], values: [y!] };
+    case 2:
+      return { keys: ['month'], values: [`${y}-${m}`] };
+    case 3:
+      return { keys: ['date_id'], values: [`${y}-${m}-${d}`] };
+    default:
+      return { keys: ['date_id', 'hour'], values: [`${y}-${m}-${d}`, h!] };
+  }
+}
+
+const HIVE_KEY = /^[a-z_][a-z0-9_]*$/;
+
+/** Hive escapes special characters of partition values as %XX in paths; values are kept unescaped. */
+function unescapeHiveValue(value: string): string {
+  return value.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+function hiveDirectories(dirs: string[]): { keys: string[]; values: string[] } | PartitionProblem {
+  const keys: string[] = [];
+  const values: string[] = [];
+  for (const dir of dirs) {
+    const eq = dir.indexOf('=');
+    if (eq < 0) return { reason: `directory "${dir}" is not a Hive partition (key=value)` };
+    const key = dir.slice(0, eq).toLowerCase();
+    const value = dir.slice(eq + 1);
+    if (!HIVE_KEY.test(key)) return { reason: `partition key "${dir.slice(0, eq)}" is not a Hive column name (a-z 0-9 _)` };
+    if (value === '') return { reason: `partition "${dir}" has an empty value (Hive writes __HIVE_DEFAULT_PARTITION__ for null)` };
+    if (keys.includes(key)) return { reason: `partition key "${key}" appears twice in one path` };
+    keys.push(key);
+    values.push(unescapeHiveValue(value));
+  }
+  return { keys, values };
+}
+
+function dateDirectories(dirs: string[], pattern: string): { keys: string[]; values: string[] } | PartitionProblem {
+  const problem = datePatternProblem(pattern);
+  if (problem) return { reason: problem };
+  const tokens = pattern.replace(/\/+$/, '').split('/') as DateToken[];
+  if (dirs.length !== tokens.length) {
+    return { reason: `is ${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'} deep; the date-path pattern ${pattern} needs ${tokens.length}` };
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    if (!DATE_TOKEN_SYNTAX[tokens[i]!].test(dirs[i]!)) return { reason: `directory "${dirs[i]}" is not ${tokens[i]} of the date-path pattern ${pattern}` };
+  }
+  if (tokens.length >= 3) {
+    const [y, m, d] = dirs.map(Number) as [number, number, number];
+    const date = new Date(Date.UTC(y, m - 1, d));
+    if (date.getUTCMonth() !== m - 1) return { reason: `${dirs.slice(0, 3).join('/')} is not a calendar date` };
+  }
+  return datePartitionColumns(dirs);
+}
+
+/** The partition directories of `dirs` (directory names, no slashes) under a layout. */
+function partitionOfDirectories(dirs: string[], layout: PartitionLayout): { keys: string[]; values: string[] } | PartitionProblem {
+  switch (layout.kind) {
+    case 'none':
+      return { keys: [], values: [] };
+    case 'hive':
+      return hiveDirectories(dirs);
+    case 'date-path':
+      return dateDirectories(dirs, layout.pattern);
+  }
+}
+
+/**
+ * The partition of an object key. Hive: every directory between the prefix and the file name must be
+ * `k=v` (keys lowercased, values %XX-unescaped); no directory at all is an unpartitioned object.
+ * Date-path: exactly the pattern's directories (see `datePartitionColumns` for the keys). None: no
+ * partitions, whatever the directories.
+ */
+export function parsePartition(key: string, sourcePrefix: string, layout: PartitionLayout): PartitionOf | PartitionProblem {
+  if (!key.startsWith(sourcePrefix)) return { reason: `is not under the source prefix "${sourcePrefix}"` };
+  const segments = key.slice(sourcePrefix.length).split('/');
+  const file = segments.pop()!;
+  if (file === '') return { reason: 'is a directory marker, not a file' };
+  if (layout.kind === 'none') return { keys: [], values: [], path: '' };
+  if (segments.some((s) => s === '')) return { reason: 'has an empty directory name (//) in its path' };
+  const parsed = partitionOfDirectories(segments, layout);
+  if ('reason' in parsed) return parsed;
+  return { ...parsed, path: segments.length ? `${segments.join('/')}/` : '' };
+}
+
+/** The partition keys shared by all objects of a source; one table has one list of partition columns. */
+export function partitionKeysOf(objects: readonly { key: string; keys: readonly string[] }[]): { keys: string[] } | { error: string; key: string } {
+  const first = objects[0];
+  if (!first) return { keys: [] };
+  const expected = first.keys.join('/');
+  const odd = objects.find((o) => o.keys.join('/') !== expected);
+  if (odd) {
+    const show = (keys: readonly string[]) => (keys.length ? `[${keys.join(', ')}]` : 'no partition keys');
+    return {
+      key: odd.key,
+      error: `inconsistent partition keys: ${odd.key} has ${show(odd.keys)} but ${first.key} has ${show(first.keys)}`,
+    };
+  }
+  return { keys: [...first.keys] };
+}
+
+/** Orders partition paths oldest first: segment by segment, numbers by value (hour=9 before hour=10). */
+export function comparePartitionPaths(a: string, b: string): number {
+  const sa = a.split('/');
+  const sb = b.split('/');
+  for (let i = 0; i < Math.max(sa.length, sb.length); i++) {
+    const x = sa[i] ?? '';
+    const y = sb[i] ?? '';
+    if (x === y) continue;
+    const vx = x.slice(x.indexOf('=') + 1);
+    const vy = y.slice(y.indexOf('=') + 1);
+    if (/^\d+$/.test(vx) && /^\d+$/.test(vy) && x.slice(0, x.indexOf('=') + 1) === y.slice(0, y.indexOf('=') + 1)) {
+      const d = Number(vx) - Number(vy);
+      if (d !== 0) return d;
+    }
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+// ---- globs -----------------------------------------------------------------------------------------
+
+/**
+ * Skipped unless asked for: what Hadoop-based engines never read either (FileInputFormat hides every path
+ * segment that starts with '_' or '.': _SUCCESS, _temporary/, .part-0.crc, _committed_*), plus *.crc.
+ */
+export const DEFAULT_EXCLUDES: readonly string[] = ['**/_*', '**/_*/**', '**/.*', '**/.*/**', '**/*.crc'];
+
+export interface GlobMatcher {
+  /** `relativeKey` is the object key without the source prefix. */
+  matches(relativeKey: string): boolean;
+  include: string[];
+  exclude: string[];
+}
+
+export interface GlobError {
+  glob: string;
+  error: string;
+}
+
+class GlobSyntax extends Error {}
+
+const REGEX_SPECIAL = /[.*+?^${}()|[\]\\/]/g;
+const escapeRegex = (s: string) => s.replace(REGEX_SPECIAL, '\\$&');
+
+/** Glob → RegExp source. `*` and `?` stay within one path segment; `**` as a whole segment spans any
+ * number of them (zero included); `{a,b}` nests; `[a-z]`, `[!x]`/`[^x]` never match '/'; `\` escapes. */
+function globSource(glob: string): string {
+  let i = 0;
+  const atBoundary = (j: number) => j < 0 || '/{,'.includes(glob[j]!);
+  const parseSequence = (inBrace: boolean): string => {
+    let out = '';
+    while (i < glob.length) {
+      const c = glob[i]!;
+      if (inBrace && (c === ',' || c === '}')) return out;
+      if (c === '\\') {
+        if (i + 1 >= glob.length) throw new GlobSyntax('ends with an escaping "\\"');
+        out += escapeRegex(glob[i + 1]!);
+        i += 2;
+      } else if (c === '*') {
+        let j = i;
+        while (glob[j] === '*') j++;
+        const next = glob[j];
+        if (j - i >= 2 && atBoundary(i - 1) && next === '/') {
+          out += '(?:[^/]*/)*';
+          j++;
+        } else if (j - i >= 2 && atBoundary(i - 1) && (next === undefined || (inBrace && (next === ',' || next === '}')))) {
+          out += '.*';
+        } else {
+          out += '[^/]*';
+        }
+        i = j;
+      } else if (c === '?') {
+        out += '[^/]';
+        i++;
+      } else if (c === '[') {
+        out += parseClass();
+      } else if (c === '{') {
+        const start = i;
+        i++;
+        const alternatives: string[] = [];
+        for (;;) {
+          alternatives.push(parseSequence(true));
+          if (i >= glob.length) throw new GlobSyntax(`"{" at position ${start} is never closed`);
+          if (glob[i] === '}') break;
+          i++; // ','
+        }
+        i++; // '}'
+        out += `(?:${alternatives.join('|')})`;
+      } else if (c === '}') {
+        throw new GlobSyntax(`"}" at position ${i} closes no "{"`);
+      } else {
+        out += escapeRegex(c);
+        i++;
+      }
+    }
+    return out;
+  };
+  const parseClass = (): string => {
+    const start = i;
+    i++;
+    let negate = false;
+    if (glob[i] === '!' || glob[i] === '^') {
+      negate = true;
+      i++;
+    }
+    let body = '';
+    let first = true;
+    for (;;) {
+      if (i >= glob.length) throw new GlobSyntax(`"[" at position ${start} is never closed`);
+      let c = glob[i]!;
+      if (c === ']' && !first) break;
+      first = false;
+      if (c === '\\') {
+        if (i + 1 >= glob.length) throw new GlobSyntax('ends with an escaping "\\"');
+        c = glob[++i]!;
+      }
+      i++;
+      if (glob[i] === '-' && glob[i + 1] !== undefined && glob[i + 1] !== ']') {
+        let to = glob[i + 1]!;
+        i += 2;
+        if (to === '\\') {
+          if (i >= glob.length) throw new GlobSyntax('ends with an escaping "\\"');
+          to = glob[i++]!;
+        }
+        if (to < c) throw new GlobSyntax(`range "${c}-${to}" in "[" at position ${start} is out of order`);
+        body += `${escapeClassChar(c)}-${escapeClassChar(to)}`;
+      } else {
+        body += escapeClassChar(c);
+      }
+    }
+    i++; // ']'
+    return negate ? `[^/${body}]` : `[${body}]`;
+  };
+  return parseSequence(false);
+}
+
+const escapeClassChar = (c: string) => (/[\\\]\[^-]/.test(c) ? `\\${c}` : c);
+
+function compileGlob(glob: string): RegExp | GlobError {
+  if (glob.trim() === '') return { glob, error: 'glob is empty' };
+  if (glob.startsWith('/')) return { glob, error: `glob "${glob}" starts with "/": globs are relative to the source prefix` };
+  try {
+    return new RegExp(`^${globSource(glob)}$`, 's');
+  } catch (e) {
+    if (e instanceof GlobSyntax) return { glob, error: `glob "${glob}": ${e.message}` };
+    return { glob, error: `glob "${glob}" cannot be compiled (${(e as Error).message})` };
+  }
+}
+
+/**
+ * A key (relative to the source prefix) is read when it matches some include glob (or there are none)
+ * and no exclude glob, the DEFAULT_EXCLUDES included unless `defaultExcludes: false`. Matching is
+ * case-sensitive, like S3 keys, and covers the whole relative key. The first bad glob is the error.
+ */
+export function compileGlobs(
+  include: readonly string[],
+  exclude: readonly string[],
+  options: { defaultExcludes?: boolean } = {},
+): GlobMatcher | GlobError {
+  const allExcludes = [...(options.defaultExcludes === false ? [] : DEFAULT_EXCLUDES), ...exclude];
+  const compiled = { include: [] as RegExp[], exclude: [] as RegExp[] };
+  for (const [list, globs] of [
+    ['include', include],
+    ['exclude', allExcludes],
+  ] as const) {
+    for (const glob of globs) {
+      const re = compileGlob(glob);
+      if (!(re instanceof RegExp)) return re;
+      compiled[list].push(re);
+    }
+  }
+  return {
+    include: [...include],
+    exclude: allExcludes,
+    matches(relativeKey: string): boolean {
+      if (compiled.include.length > 0 && !compiled.include.some((re) => re.test(relativeKey))) return false;
+      return !compiled.exclude.some((re) => re.test(relativeKey));
+    },
+  };
+}
+
+// ---- formats ---------------------------------------------------------------------------------------
+
+export type ConfiguredFormat = 'auto' | 'jsonl' | 'jsonl.gz' | 'csv' | 'parquet';
+export type DataFormat = 'jsonl' | 'csv' | 'parquet';
+
+const FORMAT_OF_EXTENSION: Record<string, DataFormat> = {
+  json: 'jsonl',
+  jsonl: 'jsonl',
+  ndjson: 'jsonl',
+  csv: 'csv',
+  tsv: 'csv',
+  parquet: 'parquet',
+};
+
+/** Format by extension, case-insensitive; a trailing .gz means gzip. */
+function formatOfExtension(key: string): { format: DataFormat | undefined; gzip: boolean } {
+  const name = key.slice(key.lastIndexOf('/') + 1).toLowerCase();
+  const gzip = name.endsWith('.gz');
+  const base = gzip ? name.slice(0, -3) : name;
+  const dot = base.lastIndexOf('.');
+  return { format: dot < 0 ? undefined : FORMAT_OF_EXTENSION[base.slice(dot + 1)], gzip };
+}
+
+/** True for .tsv / .tsv.gz: CSV with a tab delimiter. */
+export function isTabSeparated(key: string): boolean {
+  return /\.tsv(\.gz)?$/i.test(key);
+}
+
+/**
+ * How to read a key, or undefined when it is not a data file of the source. 'auto': by extension
+ * (.json .jsonl .ndjson / .csv .tsv / .parquet, each optionally .gz; anything else is not data).
+ * A configured format reads every key in it (Spark's `part-00000` has no extension) except keys whose
+ * extension names another format; gzip is 'jsonl.gz' or a .gz extension. The reader also trusts gzip
+ * magic bytes over the name.
+ */
+export function formatOfKey(key: string, configured: ConfiguredFormat): { format: DataFormat; gzip: boolean } | undefined {
+  const byExtension = formatOfExtension(key);
+  if (configured === 'auto') return byExtension.format ? { format: byExtension.format, gzip: byExtension.gzip } : undefined;
+  const format: DataFormat = configured === 'jsonl.gz' ? 'jsonl' : configured;
+  if (byExtension.format && byExtension.format !== format) return undefined;
+  if (format === 'parquet') return { format, gzip: false }; // Parquet compresses inside the file
+  return { format, gzip: configured === 'jsonl.gz' || byExtension.gzip };
+}
+
+// ---- bookkeeping -----------------------------------------------------------------------------------
+
+export interface ObjectInfo {
+  key: string;
+  etag: string; // without quotes
+  size: number;
+  lastModified: string; // ISO 8601
+}
+
+export type ManifestEntry = ObjectInfo & { partition?: string };
+
+/** The part of a source one listing saw. No `partitions`: the whole prefix was listed. */
+export interface ListingScope {
+  partitions?: readonly string[] | null;
+}
+
+export interface Classification<L extends ObjectInfo, M extends ManifestEntry> {
+  added: L[];
+  changed: L[];
+  unchanged: L[];
+  deleted: M[];
+}
+
+const unquote = (etag: string) => String(etag).replace(/^W\//, '').replace(/^"|"$/g, '');
+
+/**
+ * New, changed (same key, another ETag or size), unchanged and deleted objects. Deleted means: in the
+ * manifest, not listed, and inside the listed scope; an object of a partition that was not listed is
+ * never deleted. Sizes may come as the strings pg returns for bigint. Each list is sorted by key.
+ */
+export function classifyObjects<L extends ObjectInfo, M extends ManifestEntry>(
+  listed: readonly L[],
+  manifest: readonly M[],
+  scope: ListingScope = {},
+): Classification<L, M> {
+  const known = new Map(manifest.map((m) => [m.key, m]));
+  const seen = new Set<string>();
+  const out: Classification<L, M> = { added: [], changed: [], unchanged: [], deleted: [] };
+  for (const o of [...listed].sort(byKey)) {
+    if (seen.has(o.key)) continue;
+    seen.add(o.key);
+    const m = known.get(o.key);
+    if (!m) out.added.push(o);
+    else if (unquote(m.etag) !== unquote(o.etag) || Number(m.size) !== Number(o.size)) out.changed.push(o);
+    else out.unchanged.push(o);
+  }
+  const partitions = scope.partitions;
+  const inScope = (m: M) => !partitions || (m.partition !== undefined && m.partition !== '' && partitions.some((p) => m.partition!.startsWith(p)));
+  out.deleted = manifest.filter((m) => !seen.has(m.key) && inScope(m)).sort(byKey);
+  return out;
+}
+
+const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** Manifests smaller than this may lose any share of their objects: the fail-safe is for real catalogs. */
+export const DELETION_GUARD_MIN_MANIFEST = 10;
+
+export interface DeletionRefused {
+  error: string;
+  manifestCount: number;
+  deletedCount: number;
+  threshold: number;
+}
+
+/**
+ * DataHub-style fail-safe: refuse a listing that would delete more than `threshold` of a manifest of at
+ * least DELETION_GUARD_MIN_MANIFEST objects (typically an empty listing of a mistyped prefix or a
+ * permission change). undefined = go ahead. The caller decides whether a person forced it.
+ */
+export function deletionGuard(manifestCount: number, deletedCount: number, threshold = 0.5): DeletionRefused | undefined {
+  if (manifestCount < DELETION_GUARD_MIN_MANIFEST || deletedCount === 0) return undefined;
+  if (deletedCount / manifestCount <= threshold) return undefined;
+  const pct = (n: number) => `${Math.round(n * 1000) / 10}%`;
+  return {
+    manifestCount,
+    deletedCount,
+    threshold,
+    error:
+      `refusing to delete ${deletedCount} of ${manifestCount} catalogued objects (${pct(deletedCount / manifestCount)}, ` +
+      `more than the ${pct(threshold)} fail-safe); check the prefix and permissions, or force the crawl`,
+  };
+}
+
+// ---- pruned listings -------------------------------------------------------------------------------
+
+export interface ListingInput {
+  prefix: string;
+  layout: PartitionLayout;
+  knownPartitions: readonly string[]; // partition paths of the manifest, relative to the prefix
+  lookbackPartitions: number;
+  full: boolean;
+}
+
+export type ListingPlan =
+  | { full: true; why: string }
+  | {
+      full: false;
+      /** Levels of CommonPrefixes to descend below the prefix to reach partition directories. */
+      depth: number;
+      /** Given the partition paths found at `depth` (relative to the prefix), the ones to list objects under. */
+      select(listedPartitions: readonly string[]): string[];
+    };
+
+/**
+ * Whether a crawl lists the whole prefix or only some partitions. A full listing when asked, when the
+ * layout has no partitions, when no partition is known yet (first crawl) or when the known Hive paths
+ * differ in depth. Otherwise see `selectPartitions`.
+ */
+export function planListing(input: ListingInput): ListingPlan {
+  if (input.full) return { full: true, why: 'a full listing was asked for' };
+  if (input.layout.kind === 'none') return { full: true, why: 'the layout has no partitions' };
+  const known = input.knownPartitions.filter((p) => p !== '');
+  if (known.length === 0) return { full: true, why: 'no partition is known yet' };
+  const depths = new Set(known.map((p) => p.split('/').filter(Boolean).length));
+  if (input.layout.kind === 'date-path') {
+    const problem = datePatternProblem(input.layout.pattern);
+    if (problem) return { full: true, why: problem };
+    depths.add(input.layout.pattern.replace(/\/+$/, '').split('/').length);
+  }
+  if (depths.size !== 1) return { full: true, why: 'known partitions differ in depth' };
+  const [depth] = [...depths] as [number];
+  const options = { layout: input.layout, knownPartitions: known, lookbackPartitions: input.lookbackPartitions };
+  return { full: false, depth, select: (listed) => selectPartitions(listed, options) };
+}
+
+/**
+ * The partitions to list objects under, oldest first: every listed partition never seen before, the
+ * newest `lookbackPartitions` of those listed and already known (late files land in recent partitions),
+ * and every known partition that was not listed (it vanished: listing it finds nothing, so its objects
+ * are classified as deleted). Listed paths that are not partitions of the layout (e.g. `_temporary/`)
+ * are left out. Paths are relative to the prefix and end with '/'.
+ */
+export function selectPartitions(
+  listed: readonly string[],
+  options: { layout: PartitionLayout; knownPartitions: readonly string[]; lookbackPartitions: number },
+): string[] {
+  const isPartition = (p: string) => {
+    const dirs = p.split('/').filter(Boolean);
+    return dirs.length > 0 && !('reason' in partitionOfDirectories(dirs, options.layout));
+  };
+  const present = new Set(listed.filter(isPartition));
+  const known = new Set(options.knownPartitions);
+  const fresh = [...present].filter((p) => !known.has(p));
+  const knownPresent = [...present].filter((p) => known.has(p)).sort(comparePartitionPaths);
+  const lookback = options.lookbackPartitions > 0 ? knownPresent.slice(-options.lookbackPartitions) : [];
+  const vanished = [...known].filter((p) => p !== '' && !present.has(p));
+  return [...new Set([...fresh, ...lookback, ...vanished])].sort(comparePartitionPaths);
+}
+
+// ---- batches ---------------------------------------------------------------------------------------
+
+/**
+ * Objects in batches of at most `maxObjects` objects and `maxBytes` bytes (an object larger than
+ * `maxBytes` gets a batch of its own). Sorted by key first, so the same objects always make the same
+ * batches, whatever order the listing returned them in.
+ */
+export function batchObjects<T extends { key: string; size: number | string }>(
+  objects: readonly T[],
+  limits: { maxObjects: number; maxBytes: number },
+): T[][] {
+  if (!Number.isInteger(limits.maxObjects) || limits.maxObjects < 1) throw new RangeError(`maxObjects must be a positive integer, got ${limits.maxObjects}`);
+  if (!(limits.maxBytes > 0)) throw new RangeError(`maxBytes must be positive, got ${limits.maxBytes}`);
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const o of [...objects].sort(byKey)) {
+    const size = Number(o.size);
+    if (current.length > 0 && (current.length >= limits.maxObjects || bytes + size > limits.maxBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(o);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

@@ -1,0 +1,60 @@
+// What a crawl reports at each step. Small, history-safe summaries: counts and ids, never keys or values.
+
+export interface CrawlCounts {
+  added: number;
+  changed: number;
+  deleted: number;
+  unchanged: number;
+  files: number; // objects to read (added + changed), or 1 for a table window
+  bytes: number; // bytes of the objects to read
+}
+
+export interface CrawlPlan {
+  runId: number;
+  sourceId: string;
+  sourceKind: 's3' | 'postgres';
+  format: string;
+  batches: number;
+  counts: CrawlCounts;
+}
+
+export interface BatchSummary {
+  batchNo: number;
+  files: number;
+  bytesRead: number;
+  records: number;
+  corruptRecords: number;
+}
+
+export interface MergeSummary {
+  schemaVersion: number;
+  change: 'none' | 'initial' | 'additive' | 'breaking';
+  changes: number;
+  records: number;
+  corruptRecords: number;
+  partitions: number;
+}
+
+export interface PublishSummary {
+  database: string;
+  table: string;
+  action: 'create' | 'alter' | 'none';
+  partitionsAdded: number;
+  partitionsDropped: number;
+}
+
+export interface CrawlSummary {
+  runId: number;
+  sourceId: string;
+  kind: 'crawl' | 'backfill';
+  counts: CrawlCounts;
+  merged: MergeSummary;
+  published: PublishSummary;
+}
+
+/** Heartbeat details of an inference activity, which `lake crawl` shows as a progress bar. */
+export interface InferProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+}

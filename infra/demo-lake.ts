@@ -1,0 +1,141 @@
+// The demo lake `npm start` crawls: a service's activity log in Hive partitions (date_id/hour), whose
+// fields appear and disappear between hours, with a nested `props` object, gzip for some hours and a few
+// corrupt lines; a Parquet source; a CSV source; and a PostgreSQL table. Deterministic (seeded), and
+// idempotent: writing it twice puts the same objects.
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { gzipSync } from 'node:zlib';
+import * as arrow from 'apache-arrow';
+import type { Knex } from 'knex';
+import type { SourceDefinition } from '../crawl/source';
+
+export const DEMO_PREFIX = 'demo';
+
+/** A small PRNG so the demo lake is the same every time. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SERVICES = ['music', 'mv', 'shop'];
+const LABELS = ['add_track_listen', 'request_navv', 'purchase'];
+
+/** One hour of the activity log: fields drift with the hour, so each crawl of a new hour can widen the schema. */
+export function activityLogHour(dateId: string, hour: number, count = 40): string {
+  const rand = rng(Number(dateId.replace(/-/g, '')) * 100 + hour);
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const event: Record<string, unknown> = {
+      id: `${dateId}-${hour}-${i}`,
+      timestamp: Date.parse(`${dateId}T${String(hour).padStart(2, '0')}:00:00Z`) + i * 1000,
+      service: SERVICES[Math.floor(rand() * SERVICES.length)],
+      label: LABELS[Math.floor(rand() * LABELS.length)],
+      source: 'identified',
+      elem: 'edge',
+      operation: rand() < 0.8 ? 'insert' : 'delete',
+      from: { id: Math.floor(rand() * 1e6), id_type: 'user' },
+      to: { id: Math.floor(rand() * 1e6), id_type: 'track' },
+      props: { name: `item-${Math.floor(rand() * 100)}`, original_id: Math.floor(rand() * 1e9) },
+    };
+    // drift: a field that appears from hour 21 on, one that disappears, one that widens
+    if (hour >= 21) (event.props as Record<string, unknown>).description = 'added later';
+    if (hour < 22) event.split = rand() < 0.5 ? 'a' : 'b';
+    event.duration = hour >= 22 ? rand() * 300 : Math.floor(rand() * 300);
+    if (i % 5 === 0) event.tags = ['demo', `h${hour}`];
+    lines.push(JSON.stringify(event));
+  }
+  // two corrupt lines per hour: a truncated record and a bare value
+  lines.splice(7, 0, '{"id": "broken", "timestamp": 15');
+  lines.splice(13, 0, '42');
+  return lines.join('\n') + '\n';
+}
+
+export function purchasesCsv(dateId: string): string {
+  const rand = rng(Number(dateId.replace(/-/g, '')));
+  const rows = ['order_id,user_id,amount,currency,paid'];
+  for (let i = 0; i < 25; i++) {
+    rows.push([`${dateId}-${i}`, Math.floor(rand() * 1000), (rand() * 100).toFixed(2), i % 7 === 0 ? '"US ""dollar"""' : 'EUR', rand() < 0.9].join(','));
+  }
+  return rows.join('\n') + '\n';
+}
+
+export async function tracksParquet(dateId: string): Promise<Uint8Array> {
+  const { Table, writeParquet, WriterPropertiesBuilder } = await import('parquet-wasm');
+  const rand = rng(Number(dateId.replace(/-/g, '')) + 7);
+  const n = 30;
+  const table = arrow.tableFromArrays({
+    track_id: Int32Array.from({ length: n }, (_, i) => i),
+    plays: BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 1e6))),
+    score: Float64Array.from({ length: n }, () => rand()),
+    title: Array.from({ length: n }, (_, i) => `track ${i}`),
+  });
+  const wasmTable = Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
+  return writeParquet(wasmTable, new WriterPropertiesBuilder().build());
+}
+
+export const DEMO_DATES = ['2019-10-15'];
+export const DEMO_HOURS = [20, 21, 22];
+
+export async function writeDemoLake(s3: S3Client, bucket: string): Promise<number> {
+  const puts: { key: string; body: Uint8Array | string }[] = [];
+  for (const dateId of DEMO_DATES) {
+    for (const hour of DEMO_HOURS) {
+      const body = activityLogHour(dateId, hour);
+      const dir = `${DEMO_PREFIX}/activity_log/date_id=${dateId}/hour=${hour}/`;
+      // gzip for the later hours, as a real pipeline switched to it
+      puts.push(hour >= 21 ? { key: `${dir}part-0000.json.gz`, body: gzipSync(body) } : { key: `${dir}part-0000.json`, body });
+    }
+    puts.push({ key: `${DEMO_PREFIX}/purchases/date_id=${dateId}/purchases.csv`, body: purchasesCsv(dateId) });
+    puts.push({ key: `${DEMO_PREFIX}/tracks/date_id=${dateId}/tracks.parquet`, body: await tracksParquet(dateId) });
+  }
+  for (const p of puts) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: p.key, Body: p.body }));
+  return puts.length;
+}
+
+export const DEMO_SECRET = 'demo-db';
+
+/** The demo's database table: signups, read incrementally by id. */
+export async function writeDemoTable(db: Knex): Promise<void> {
+  await db.raw('create schema if not exists demo');
+  await db.raw(`create table if not exists demo.signups (
+    id bigint primary key, email text not null, plan text, created_at timestamptz not null default now(), referrer jsonb)`);
+  const rows = Array.from({ length: 20 }, (_, i) => ({
+    id: i + 1,
+    email: `user${i + 1}@example.com`,
+    plan: i % 3 === 0 ? 'pro' : 'free',
+    created_at: new Date(Date.UTC(2019, 9, 15, 20, i)).toISOString(),
+    referrer: JSON.stringify(i % 4 === 0 ? { campaign: 'autumn' } : null),
+  }));
+  await db('demo.signups').insert(rows).onConflict('id').ignore();
+}
+
+export function demoSources(bucket: string): SourceDefinition[] {
+  const common = { schedule: 'hourly', targetDatabase: 'demo', enabled: true };
+  return [
+    {
+      ...common,
+      name: 'activity-log',
+      kind: 's3',
+      location: { bucket, prefix: `${DEMO_PREFIX}/activity_log/` },
+      format: 'auto',
+      layout: { kind: 'hive' },
+      targetTable: 'activity_log',
+      options: {},
+    },
+    { ...common, name: 'purchases', kind: 's3', location: { bucket, prefix: `${DEMO_PREFIX}/purchases/` }, format: 'csv', layout: { kind: 'hive' }, targetTable: 'purchases', options: {} },
+    { ...common, name: 'tracks', kind: 's3', location: { bucket, prefix: `${DEMO_PREFIX}/tracks/` }, format: 'parquet', layout: { kind: 'hive' }, targetTable: 'tracks', options: {} },
+    {
+      ...common,
+      name: 'signups',
+      kind: 'postgres',
+      location: { secretRef: DEMO_SECRET, schema: 'demo', table: 'signups', cursorColumn: 'id' },
+      targetTable: 'signups',
+      options: {},
+    },
+  ];
+}

@@ -1,0 +1,207 @@
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActivityDeps } from '../../activities';
+import { createS3Client } from '../../adapters/s3';
+import { secretEnvName } from '../../adapters/secrets';
+import type { CrawlSummary } from '../../crawl/run';
+import type { SourceDefinition } from '../../crawl/source';
+import { saveSource } from '../../db/sources';
+import { activityLogHour } from '../../infra/demo-lake';
+import { backfillSource, crawlSource } from '../../workflows';
+import { bundleWorkflows, closeDeps, createDeps, createInferenceWorker, createWorker } from '../../workers/worker';
+import { testConfig, uniqueName } from './setup';
+
+/** Counts GetObject calls through the S3 client the activities use. */
+function countGets(deps: ActivityDeps): { gets: string[] } {
+  const seen = { gets: [] as string[] };
+  deps.s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'GetObjectCommand') seen.gets.push((args.input as { Key: string }).Key);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countGets' },
+  );
+  return seen;
+}
+
+describe('crawling sources on the real stack', () => {
+  const config = testConfig();
+  const bucket = config.s3.demoBucket;
+  const prefix = `${uniqueName('crawl')}/events/`;
+  const sourceName = uniqueName('events').replace(/_/g, '-');
+  const database = uniqueName('lake_crawl');
+  const taskQueue = uniqueName('test-crawl-io');
+  const inferenceTaskQueue = uniqueName('test-crawl-inference');
+  const s3 = createS3Client(config.s3);
+  let env: TestWorkflowEnvironment;
+  let deps: ActivityDeps;
+  let io: Worker;
+  let inference: Worker;
+  let counter: { gets: string[] };
+  let running: Promise<unknown>;
+
+  async function put(key: string, body: string | Uint8Array) {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: prefix + key, Body: body }));
+  }
+
+  async function crawl(name = sourceName): Promise<CrawlSummary> {
+    counter.gets.length = 0;
+    return env.client.workflow.execute(crawlSource, { taskQueue, workflowId: `crawl/${name}/${uniqueName('t')}`, args: [{ sourceId: name, inferenceTaskQueue }] });
+  }
+
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address, namespace: config.temporal.namespace });
+    deps = createDeps(config);
+    counter = countGets(deps);
+    io = await createWorker({ config, deps, connection: env.nativeConnection, bundle: await bundleWorkflows(), taskQueue });
+    inference = await createInferenceWorker({ config, deps, connection: env.nativeConnection, taskQueue: inferenceTaskQueue });
+    // both workers poll for the whole suite, as the two worker processes do
+    running = Promise.all([io.run(), inference.run()]);
+    const def: SourceDefinition = {
+      name: sourceName,
+      kind: 's3',
+      location: { bucket, prefix },
+      format: 'auto',
+      layout: { kind: 'hive' },
+      schedule: 'hourly',
+      targetDatabase: database,
+      targetTable: 'events',
+      options: {},
+      enabled: true,
+    };
+    await saveSource(deps.db, def);
+    await put('date_id=2019-10-15/hour=20/part-0.json', activityLogHour('2019-10-15', 20));
+    await put('date_id=2019-10-15/hour=20/_SUCCESS', '');
+    await put('date_id=2019-10-15/hour=21/part-0.json.gz', gzipSync(activityLogHour('2019-10-15', 21)));
+  });
+
+  afterAll(async () => {
+    io?.shutdown();
+    inference?.shutdown();
+    await running;
+    await deps.metastore.dropDatabase(database, { cascade: true }).catch(() => undefined);
+    await closeDeps(deps);
+    s3.destroy();
+    await env?.teardown();
+  });
+
+  it('first crawl reads every object, records a schema version, quarantines corrupt lines and publishes the table', async () => {
+    const s = await crawl();
+    expect(s.counts).toMatchObject({ added: 2, changed: 0, deleted: 0, files: 2 });
+    expect(counter.gets.sort()).toEqual([`${prefix}date_id=2019-10-15/hour=20/part-0.json`, `${prefix}date_id=2019-10-15/hour=21/part-0.json.gz`]);
+    expect(s.merged).toMatchObject({ schemaVersion: 1, change: 'initial', partitions: 2, corruptRecords: 4 });
+    expect(s.merged.records).toBe(80);
+    expect(s.published).toMatchObject({ action: 'create', partitionsAdded: 2 });
+
+    const t = await deps.metastore.getTable(database, 'events');
+    const cols = Object.fromEntries(t.sd.cols.map((c) => [c.name, c.type]));
+    expect(cols.props).toBe('struct<name:string,original_id:bigint,description:string>');
+    expect(cols.duration).toBe('bigint');
+    expect(t.parameters.recordCount).toBe('80');
+    const quarantined = await deps.db('corrupt_records').join('sources', 'sources.id', 'corrupt_records.source_id').where('sources.name', sourceName);
+    expect(quarantined).toHaveLength(4);
+    expect(quarantined[0].file).toMatch(/^s3:\/\/.*part-0\.json(\.gz)?$/);
+    expect(quarantined.map((q: { line: number }) => q.line).sort()).toEqual([14, 14, 8, 8]);
+  });
+
+  it('a second crawl with no change reads no object and keeps the schema version', async () => {
+    const s = await crawl();
+    expect(s.counts).toMatchObject({ added: 0, changed: 0, deleted: 0, files: 0 });
+    expect(counter.gets).toEqual([]);
+    expect(s.merged).toMatchObject({ schemaVersion: 1, change: 'none' });
+    expect(s.published.action).toBe('alter'); // only lake.lastCrawl moved
+  });
+
+  it('a new hour is the only object read; its new field makes a new additive version', async () => {
+    await put('date_id=2019-10-15/hour=22/part-0.json', activityLogHour('2019-10-15', 22));
+    const s = await crawl();
+    expect(s.counts).toMatchObject({ added: 1, files: 1 });
+    expect(counter.gets).toEqual([`${prefix}date_id=2019-10-15/hour=22/part-0.json`]);
+    expect(s.merged.schemaVersion).toBe(2);
+    expect(s.merged.change).toBe('additive'); // duration bigint -> double widens
+    const t = await deps.metastore.getTable(database, 'events');
+    expect(t.sd.cols.find((c) => c.name === 'duration')?.type).toBe('double');
+    expect((await deps.metastore.getPartitionNames(database, 'events')).length).toBe(3);
+  });
+
+  it('detects a changed object and a deleted one; an emptied partition is dropped from the metastore', async () => {
+    await put('date_id=2019-10-15/hour=20/part-0.json', activityLogHour('2019-10-15', 20, 10));
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${prefix}date_id=2019-10-15/hour=21/part-0.json.gz` }));
+    const s = await crawl();
+    expect(s.counts).toMatchObject({ added: 0, changed: 1, deleted: 1 });
+    expect(counter.gets).toEqual([`${prefix}date_id=2019-10-15/hour=20/part-0.json`]);
+    expect(s.published.partitionsDropped).toBe(1);
+    expect((await deps.metastore.getPartitionNames(database, 'events')).sort()).toEqual(['date_id=2019-10-15/hour=20', 'date_id=2019-10-15/hour=22']);
+    const p = await deps.db('source_partitions').join('sources', 'sources.id', 'source_partitions.source_id').where('sources.name', sourceName).orderBy('path');
+    expect(p.map((r: { path: string; records: string }) => [r.path, Number(r.records)])).toEqual([
+      ['date_id=2019-10-15/hour=20/', 10],
+      ['date_id=2019-10-15/hour=22/', 40],
+    ]);
+  });
+
+  it('a backfill re-reads the partitions of its range and leaves the manifest untouched', async () => {
+    const before = await deps.db('source_objects').join('sources', 'sources.id', 'source_objects.source_id').where('sources.name', sourceName).orderBy('key').select('key', 'etag', 'run_id');
+    counter.gets.length = 0;
+    const s = await env.client.workflow.execute(backfillSource, {
+      taskQueue,
+      workflowId: `backfill/${sourceName}/${uniqueName('t')}`,
+      args: [{ sourceId: sourceName, from: '2019-10-15', to: '2019-10-15', inferenceTaskQueue }],
+    });
+    expect(s.kind).toBe('backfill');
+    expect(counter.gets.length).toBe(2);
+    const after = await deps.db('source_objects').join('sources', 'sources.id', 'source_objects.source_id').where('sources.name', sourceName).orderBy('key').select('key', 'etag', 'run_id');
+    expect(after).toEqual(before);
+  });
+
+  it('refuses a malformed backfill range without retrying', async () => {
+    const err = await env.client.workflow
+      .execute(backfillSource, { taskQueue, workflowId: uniqueName('backfill/bad'), args: [{ sourceId: sourceName, from: '2019-10-16', to: '2019-10-01' }] })
+      .catch((e: unknown) => e);
+    expect(String(((err as Error).cause as Error | undefined)?.message ?? err)).toMatch(/"from" \(2019-10-16\) is after "to" \(2019-10-01\)/);
+  });
+
+  it('reads only the new rows of a PostgreSQL table source', async () => {
+    const table = uniqueName('signups');
+    await deps.db.raw(`create table public.${table} (id bigint primary key, email text, plan text)`);
+    await deps.db(table).insert([1, 2, 3].map((id) => ({ id, email: `u${id}@x`, plan: 'free' })));
+    process.env[secretEnvName('test-db')] = config.postgres.url;
+    const name = uniqueName('pg').replace(/_/g, '-');
+    await saveSource(deps.db, {
+      name, kind: 'postgres', location: { secretRef: 'test-db', schema: 'public', table, cursorColumn: 'id' },
+      schedule: 'nightly', targetDatabase: database, targetTable: table, options: {}, enabled: true,
+    });
+    const first = await crawl(name);
+    expect(first.counts.added).toBe(3);
+    expect(first.merged).toMatchObject({ schemaVersion: 1, records: 3 });
+    await deps.db(table).insert([4, 5].map((id) => ({ id, email: `u${id}@x`, plan: 'pro' })));
+    const second = await crawl(name);
+    expect(second.counts.added).toBe(2);
+    expect(second.merged.records).toBe(2);
+    const cursor = await deps.db('source_cursors').join('sources', 'sources.id', 'source_cursors.source_id').where('sources.name', name).first('value');
+    expect(cursor.value).toBe('5');
+  });
+
+  it('keeps credentials, object keys and record values out of the workflow history', async () => {
+    const wfId = `crawl/${sourceName}/${uniqueName('t')}`;
+    await env.client.workflow.execute(crawlSource, { taskQueue, workflowId: wfId, args: [{ sourceId: sourceName, full: true, inferenceTaskQueue }] });
+    // the whole history, every payload's bytes decoded to text
+    const history = await env.client.workflow.getHandle(wfId).fetchHistory();
+    const decoded: string[] = [];
+    const walk = (v: unknown): void => {
+      if (v instanceof Uint8Array) decoded.push(Buffer.from(v).toString('utf8'));
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+      else if (typeof v === 'string') decoded.push(v);
+    };
+    walk(history);
+    const text = decoded.join('\n');
+    expect(history.events?.length).toBeGreaterThan(10);
+    expect(text).toContain(sourceName); // it does say which source
+    for (const secret of [config.s3.secretAccessKey, 'lake:lake@', 'item-', 'added later', 'part-0.json', prefix]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { defaultTableName, normalisePrefix, scheduleProblem, validateSourceDefinition, type SourceDefinition } from '../../../crawl/source';
+import { scheduleSpecOf } from '../../../workers/schedules';
+import { backfillRangeProblem } from '../../../workflows/crawl';
+
+const s3: SourceDefinition = {
+  name: 'activity-log',
+  kind: 's3',
+  location: { bucket: 'lake-demo', prefix: 'demo/activity_log/' },
+  format: 'auto',
+  layout: { kind: 'hive' },
+  schedule: 'hourly',
+  targetDatabase: 'demo',
+  targetTable: 'activity_log',
+  options: {},
+  enabled: true,
+};
+
+describe('source definitions', () => {
+  it('accepts a well-formed S3 source', () => {
+    expect(validateSourceDefinition(s3)).toEqual([]);
+  });
+
+  it('names every bad field with its reason', () => {
+    const problems = validateSourceDefinition({
+      ...s3,
+      name: 'Bad Name',
+      schedule: 'every now and then',
+      targetTable: 'Activity-Log',
+      location: { bucket: 'X', prefix: '' },
+      layout: { kind: 'date-path', pattern: 'dd/MM/yyyy' },
+      options: { lookbackPartitions: -1 },
+    } as SourceDefinition);
+    expect(problems.map((p) => p.field).sort()).toEqual(['layout.pattern', 'location.bucket', 'name', 'options.lookbackPartitions', 'schedule', 'targetTable']);
+  });
+
+  it('accepts hourly, nightly and five-field cron schedules only', () => {
+    expect(scheduleProblem('hourly')).toBeUndefined();
+    expect(scheduleProblem('nightly')).toBeUndefined();
+    expect(scheduleProblem('*/15 * * * MON-FRI')).toBeUndefined();
+    expect(scheduleProblem('* * *')).toMatch(/five fields/);
+    expect(scheduleProblem('61x * * * *')).toMatch(/cron field "61x"/);
+  });
+
+  it('refuses SQL identifiers that are not plain names for a table source', () => {
+    const problems = validateSourceDefinition({
+      ...s3,
+      kind: 'postgres',
+      location: { secretRef: 'crm', schema: 'public', table: 'users; drop table x', cursorColumn: 'id' },
+    } as SourceDefinition);
+    expect(problems).toEqual([{ field: 'location.table', reason: '"users; drop table x" is not a plain SQL identifier' }]);
+  });
+
+  it('derives Hive table names and normalises prefixes', () => {
+    expect(defaultTableName('activity-log')).toBe('activity_log');
+    expect(defaultTableName('2019-events')).toBe('t_2019_events');
+    expect(normalisePrefix('/demo/x')).toBe('demo/x/');
+    expect(normalisePrefix('')).toBe('');
+  });
+});
+
+describe('schedules', () => {
+  it('maps hourly and nightly to fixed cron times and passes cron through', () => {
+    expect(scheduleSpecOf('hourly')).toEqual({ cronExpressions: ['5 * * * *'] });
+    expect(scheduleSpecOf('nightly')).toEqual({ cronExpressions: ['0 2 * * *'] });
+    expect(scheduleSpecOf('30 1 * * *')).toEqual({ cronExpressions: ['30 1 * * *'] });
+  });
+});
+
+describe('backfill ranges', () => {
+  it('takes two dates in order and explains anything else', () => {
+    expect(backfillRangeProblem('2019-10-01', '2019-10-15')).toBeUndefined();
+    expect(backfillRangeProblem('2019-10-15', '2019-10-15')).toBeUndefined();
+    expect(backfillRangeProblem('2019-10-16', '2019-10-15')).toMatch(/is after/);
+    expect(backfillRangeProblem('15.10.2019', '2019-10-15')).toMatch(/"from" must be a date yyyy-MM-dd/);
+    expect(backfillRangeProblem('2019-10-01', undefined)).toMatch(/"to" must be a date/);
+  });
+});

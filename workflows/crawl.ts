@@ -1,0 +1,113 @@
+// crawl/<source>: plan → infer (batches fanned out on the inference queue) → merge → publish → finish.
+// The history holds ids and counts only: the objects of a batch live in the catalog (crawl_batches),
+// referenced by run id and batch number. Long crawls continue as new, carrying where they stand.
+import {
+  ApplicationFailure,
+  continueAsNew,
+  log,
+  proxyActivities,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CrawlActivities, InferenceActivities } from '../activities/crawl';
+import type { CrawlPlan, CrawlSummary } from '../crawl/run';
+import { DEFAULT_TASK_QUEUES } from '../config';
+import { LAKE_SOURCE } from './search-attributes';
+
+const io = proxyActivities<CrawlActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['InvalidSourceError', 'UnknownSourceError', 'PublishRefusedError', 'DeletionGuardError', 'BackfillRangeError'] },
+});
+
+
+/** How many batches are inferred at once per crawl. */
+const PARALLEL_BATCHES = 4;
+
+export interface CrawlInput {
+  sourceId: string; // the source's name
+  full?: boolean; // list every partition, not only the newest ones
+  inferenceTaskQueue?: string;
+  /** Set by continue-as-new: the run already planned and how far inference got. */
+  resume?: { runId: number; nextBatch: number };
+}
+
+export async function crawlSource(input: CrawlInput): Promise<CrawlSummary> {
+  return runCrawl(input, 'crawl');
+}
+
+export interface BackfillInput {
+  sourceId: string;
+  from: string; // first partition date, yyyy-MM-dd
+  to: string; // last partition date, inclusive
+  inferenceTaskQueue?: string;
+  resume?: { runId: number; nextBatch: number };
+}
+
+/** Re-reads the partitions in a date range without moving the incremental bookkeeping. Takes ONE JSON
+ *  object so a person can start it from the Temporal UI. */
+export async function backfillSource(input: BackfillInput): Promise<CrawlSummary> {
+  if (!input || typeof input !== 'object' || typeof input.sourceId !== 'string') {
+    throw ApplicationFailure.nonRetryable('backfillSource takes one object: { "sourceId": "...", "from": "yyyy-MM-dd", "to": "yyyy-MM-dd" }', 'BackfillRangeError');
+  }
+  const problem = backfillRangeProblem(input.from, input.to);
+  if (problem) throw ApplicationFailure.nonRetryable(problem, 'BackfillRangeError');
+  return runCrawl(input, 'backfill');
+}
+
+export function backfillRangeProblem(from: unknown, to: unknown): string | undefined {
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  if (typeof from !== 'string' || !day.test(from) || Number.isNaN(Date.parse(from))) return `"from" must be a date yyyy-MM-dd, got ${JSON.stringify(from)}`;
+  if (typeof to !== 'string' || !day.test(to) || Number.isNaN(Date.parse(to))) return `"to" must be a date yyyy-MM-dd, got ${JSON.stringify(to)}`;
+  if (from > to) return `"from" (${from}) is after "to" (${to})`;
+  return undefined;
+}
+
+async function runCrawl(input: CrawlInput | BackfillInput, kind: 'crawl' | 'backfill'): Promise<CrawlSummary> {
+  upsertSearchAttributes([{ key: LAKE_SOURCE, value: input.sourceId }]);
+  const info = workflowInfo();
+  const inference = proxyActivities<InferenceActivities>({
+    // whoever starts the crawl passes the deployment's queue; a crawl started from the UI gets the default
+    taskQueue: input.inferenceTaskQueue ?? DEFAULT_TASK_QUEUES.inference,
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+  });
+
+  let plan: CrawlPlan;
+  if (input.resume) {
+    plan = await io.describeRun({ runId: input.resume.runId });
+  } else {
+    plan = await io.planCrawl({
+      sourceId: input.sourceId,
+      workflowId: info.workflowId,
+      workflowRunId: info.runId,
+      kind,
+      full: 'full' in input ? input.full ?? false : false,
+      range: kind === 'backfill' ? { from: (input as BackfillInput).from, to: (input as BackfillInput).to } : undefined,
+    });
+    upsertMemo({ source: input.sourceId, kind: plan.sourceKind, format: plan.format, runId: plan.runId });
+  }
+  log.info('crawl planned', { runId: plan.runId, batches: plan.batches, counts: plan.counts });
+
+  let next = input.resume?.nextBatch ?? 0;
+  while (next < plan.batches) {
+    const window = [];
+    for (let b = next; b < Math.min(plan.batches, next + PARALLEL_BATCHES); b++) window.push(b);
+    await Promise.all(window.map((batchNo) => inference.inferBatch({ runId: plan.runId, batchNo })));
+    next += window.length;
+    if (next < plan.batches && workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof crawlSource>({ ...input, resume: { runId: plan.runId, nextBatch: next } });
+    }
+  }
+
+  try {
+    const merged = await io.mergeCrawl({ runId: plan.runId });
+    const published = await io.publishSource({ runId: plan.runId });
+    return await io.finishCrawl({ runId: plan.runId, merged, published });
+  } catch (err) {
+    await io.failCrawl({ runId: plan.runId, error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}
