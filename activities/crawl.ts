@@ -182,7 +182,7 @@ async function planS3(deps: CrawlDeps, source: S3SourceDefinition & { id: number
   }
   counts.files = toRead.length;
   counts.bytes = toRead.reduce((n, o) => n + o.size, 0);
-  const batches = batchObjects(toRead, BATCH_LIMITS);
+  const batches = batchObjects(toRead, { ...BATCH_LIMITS, maxObjects: source.options.batchObjects ?? BATCH_LIMITS.maxObjects });
   const format = [...new Set(planned.map((o) => o.format))].join('+') || (source.format === 'auto' ? 'unknown' : source.format);
   return { batches: batches as unknown[][], counts, scope: { partitions: scope ?? null, deleted, skipped, range: input.range ?? null }, format };
 }

@@ -22,6 +22,7 @@ export interface SourceOptions {
   exclude?: string[];
   detectDates?: boolean;
   lookbackPartitions?: number; // incremental listings re-list this many of the newest known partitions
+  batchObjects?: number; // at most this many objects per inference batch (default 64)
 }
 
 interface SourceBase {
@@ -90,6 +91,8 @@ export function validateSourceDefinition(def: SourceDefinition): SourceProblem[]
   if (!HIVE_NAME.test(def.targetTable)) bad('targetTable', `"${def.targetTable}" is not a Hive table name (a-z 0-9 _)`);
   const lookback = def.options.lookbackPartitions;
   if (lookback !== undefined && (!Number.isInteger(lookback) || lookback < 0)) bad('options.lookbackPartitions', 'must be a non-negative integer');
+  const batch = def.options.batchObjects;
+  if (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > 10_000)) bad('options.batchObjects', 'must be an integer from 1 to 10000');
   if (def.kind === 's3') {
     if (!BUCKET.test(def.location.bucket)) bad('location.bucket', `"${def.location.bucket}" is not a valid bucket name`);
     if (!SOURCE_FORMATS.includes(def.format)) bad('format', `"${def.format}" is not one of ${SOURCE_FORMATS.join(', ')}`);

@@ -3,6 +3,7 @@
 //   node -r tsx/cjs workers/main.ts --demo        also register and crawl the demo lake once the workers poll (npm start)
 //   node -r tsx/cjs workers/main.ts --demo --once run the demo, then stop (for scripts)
 //   --no-inference                                do not start the inference child (another host runs it)
+//   --no-schedules                                do not sync the crawl schedules at start (tests)
 // At start the crawl schedules are synced with the catalog. Shutdown is graceful: the SDK's runtime catches
 // SIGINT/SIGTERM, the worker finishes in-flight tasks, the child gets the same signal.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,17 +17,12 @@ import { runDemo } from '../infra/demo';
 import { DEMO_SECRET } from '../infra/demo-lake';
 import { secretEnvName } from '../adapters/secrets';
 
-export async function runWorker(config: LakeConfig, afterStart?: (worker: Worker) => Promise<void>): Promise<void> {
+export async function runWorker(config: LakeConfig, opts: { syncSchedules: boolean; afterStart?: (worker: Worker) => Promise<void> }): Promise<void> {
+  const { afterStart } = opts;
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const deps = createDeps(config);
   try {
-    const client = new Client({ connection: await Connection.connect({ address: config.temporal.address }), namespace: config.temporal.namespace });
-    try {
-      const synced = await syncSchedules(client, deps.db, config);
-      console.log(`schedules: ${synced.created.length} created, ${synced.updated.length} updated, ${synced.deleted.length} deleted, ${synced.unchanged.length} unchanged`);
-    } finally {
-      await client.connection.close();
-    }
+    if (opts.syncSchedules) await syncAtStart(config, deps);
     const bundle = await bundleWorkflows();
     const worker = await createWorker({ config, deps, connection, bundle });
     const running = worker.run();
@@ -45,6 +41,16 @@ export async function runWorker(config: LakeConfig, afterStart?: (worker: Worker
   } finally {
     await closeDeps(deps);
     await connection.close();
+  }
+}
+
+async function syncAtStart(config: LakeConfig, deps: ReturnType<typeof createDeps>): Promise<void> {
+  const client = new Client({ connection: await Connection.connect({ address: config.temporal.address }), namespace: config.temporal.namespace });
+  try {
+    const synced = await syncSchedules(client, deps.db, config);
+    console.log(`schedules: ${synced.created.length} created, ${synced.updated.length} updated, ${synced.deleted.length} deleted, ${synced.unchanged.length} unchanged`);
+  } finally {
+    await client.connection.close();
   }
 }
 
@@ -81,7 +87,7 @@ if (require.main === module) {
         } else console.log('\nworkers keep running so schedules fire; Ctrl-C stops them (the stack stays up: npm run stack -- down)');
       }
     : undefined;
-  runWorker(config, afterStart).then(
+  runWorker(config, { syncSchedules: !args.includes('--no-schedules'), afterStart }).then(
     () => inference?.kill('SIGTERM'),
     (e) => {
       console.error(e instanceof Error ? e.message : e);

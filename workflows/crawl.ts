@@ -71,7 +71,7 @@ async function runCrawl(input: CrawlInput | BackfillInput, kind: 'crawl' | 'back
     // whoever starts the crawl passes the deployment's queue; a crawl started from the UI gets the default
     taskQueue: input.inferenceTaskQueue ?? DEFAULT_TASK_QUEUES.inference,
     startToCloseTimeout: '30 minutes',
-    heartbeatTimeout: '1 minute',
+    heartbeatTimeout: '20 seconds', // a batch whose worker died is retried elsewhere this soon
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
   });
 

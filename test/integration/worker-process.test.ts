@@ -8,7 +8,7 @@ const root = path.join(__dirname, '..', '..');
 function runWorkerProcess(args: string[], env: Record<string, string>, onOutput?: (text: string, kill: (s: NodeJS.Signals) => void) => void) {
   return new Promise<{ code: number | null; output: string }>((resolve) => {
     // node itself (not the tsx wrapper, which relays signals through a second process), as infra/start.sh runs it
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'workers/main.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'workers/main.ts', '--no-schedules', ...args], { cwd: root, env: { ...process.env, ...env } });
     let output = '';
     const collect = (chunk: Buffer) => {
       output += chunk.toString();

@@ -1,0 +1,94 @@
+import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SourceDefinition } from '../../crawl/source';
+import { main } from '../../cli/main';
+import { createDb } from '../../db/knex';
+import { findSource, removeSource, saveSource } from '../../db/sources';
+import { catalogOf, scheduleIdOf, syncSchedules } from '../../workers/schedules';
+import { testConfig, uniqueName } from './setup';
+
+async function lake(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  let out = '';
+  try {
+    const code = await main(args, { stdout: (t) => (out += t), stderr: (t) => (out += t) });
+    return { code, out };
+  } finally {
+    process.env = saved;
+  }
+}
+
+describe('sources and their schedules', () => {
+  const config = testConfig();
+  const db = createDb(config.postgres);
+  const env = { LAKE_DATABASE_URL: config.postgres.url };
+  let connection: Connection;
+  let client: Client;
+  const names: string[] = [];
+
+  beforeAll(async () => {
+    connection = await Connection.connect({ address: config.temporal.address });
+    client = new Client({ connection, namespace: config.temporal.namespace });
+  });
+
+  afterAll(async () => {
+    for (const n of names) await removeSource(db, n);
+    await syncSchedules(client, db, config); // deletes the schedules of the removed sources
+    await db.destroy();
+    await connection.close();
+  });
+
+  it('`lake source add` registers an S3 source after checking its bucket and globs', async () => {
+    const name = uniqueName('cli-src').replace(/_/g, '-');
+    names.push(name);
+    const ok = await lake(['source', 'add', name, '--s3', `s3://${config.s3.demoBucket}/x/`, '--format', 'jsonl', '--schedule', 'hourly', '--include', '**/*.json'], env);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain(`source ${name} registered`);
+    const s = await findSource(db, name);
+    expect(s).toMatchObject({ kind: 's3', format: 'jsonl', targetDatabase: 'lake', targetTable: name.replace(/-/g, '_'), options: { include: ['**/*.json'] } });
+  });
+
+  it('refuses an unknown bucket, a bad glob and an unreachable database with a clear reason, writing nothing', async () => {
+    const name = uniqueName('bad-src').replace(/_/g, '-');
+    const bucket = await lake(['source', 'add', name, '--s3', 's3://no-such-bucket-here/x/'], env);
+    expect(bucket.code).toBe(2);
+    expect(bucket.out).toMatch(/location\.bucket: bucket "no-such-bucket-here" is not reachable/);
+    const glob = await lake(['source', 'add', name, '--s3', `s3://${config.s3.demoBucket}/x/`, '--include', 'a/{b'], env);
+    expect(glob.code).toBe(2);
+    expect(glob.out).toMatch(/include\/exclude: .*a\/\{b/);
+    const pg = await lake(['source', 'add', name, '--postgres', 'nowhere', '--from', 'public.t', '--cursor', 'id'], { ...env, LAKE_SECRET_NOWHERE: 'postgres://x:y@127.0.0.1:1/none' });
+    expect(pg.code).toBe(2);
+    expect(pg.out).toMatch(/the database of secret "nowhere" is unreachable/);
+    const secret = await lake(['source', 'add', name, '--postgres', 'unset-secret', '--from', 'public.t', '--cursor', 'id'], env);
+    expect(secret.out).toMatch(/LAKE_SECRET_UNSET_SECRET/);
+    const usage = await lake(['source', 'add', name, '--schedule', 'soon'], env);
+    expect(usage.code).toBe(1);
+    expect(await findSource(db, name)).toBeUndefined();
+  });
+
+  it('syncs one schedule per enabled source (overlap SKIP, catch-up window), updates and deletes only its own', async () => {
+    const name = uniqueName('sched').replace(/_/g, '-');
+    names.push(name);
+    const def: SourceDefinition = {
+      name, kind: 's3', location: { bucket: config.s3.demoBucket, prefix: 'x/' }, format: 'auto', layout: { kind: 'hive' },
+      schedule: 'hourly', targetDatabase: 'lake', targetTable: 't', options: {}, enabled: true,
+    };
+    await saveSource(db, def);
+    const first = await syncSchedules(client, db, config);
+    expect(first.created).toContain(name);
+    const d = await client.schedule.getHandle(scheduleIdOf(name)).describe();
+    expect(d.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
+    expect(d.policies.catchupWindow).toBe(24 * 3600 * 1000);
+    expect(d.action.type === 'startWorkflow' && d.action.workflowId).toBe(`crawl/${name}`);
+    expect(d.memo).toMatchObject({ source: name, catalog: catalogOf(config) });
+
+    expect((await syncSchedules(client, db, config)).unchanged).toContain(name);
+    await saveSource(db, { ...def, schedule: '15 3 * * *' });
+    expect((await syncSchedules(client, db, config)).updated).toContain(name);
+    expect((await client.schedule.getHandle(scheduleIdOf(name)).describe()).memo?.schedule).toBe('15 3 * * *');
+
+    await saveSource(db, { ...def, enabled: false });
+    expect((await syncSchedules(client, db, config)).deleted).toContain(name);
+  });
+});
