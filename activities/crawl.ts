@@ -21,6 +21,8 @@ import {
   planListing,
   type ObjectInfo,
 } from '../crawl/plan';
+import { readSampleRecords } from '../adapters/sample-reader';
+import { columnStats, pickSamples, type SampleRow } from '../crawl/profile';
 import type { BatchSummary, CrawlCounts, CrawlPlan, CrawlSummary, InferProgress, MergeSummary, PublishSummary } from '../crawl/run';
 import { InvalidSourceError, type PostgresSourceDefinition, type S3SourceDefinition, type Source } from '../crawl/source';
 import { getSource, UnknownSourceError } from '../db/sources';
@@ -63,11 +65,14 @@ interface ObjectStats {
 interface BatchResult {
   result: InferenceResult;
   objects: ObjectStats[];
+  samples?: SampleRow[]; // records from the head of one object per partition, for samples and statistics
   maxCursor?: string | null; // table sources: the highest cursor value read
   rows?: number;
 }
 
 const BATCH_LIMITS = { maxObjects: 64, maxBytes: 256 * 1024 * 1024 };
+/** Per partition and crawl: the records profiled for samples and statistics. */
+const PROFILE = { maxRecords: 200, maxBytes: 256 * 1024, samplesKept: 20 };
 const DEFAULT_LOOKBACK = 2;
 
 // --- planning -------------------------------------------------------------------------------------
@@ -211,7 +216,15 @@ async function inferS3Batch(deps: CrawlDeps, source: S3SourceDefinition, objects
   const heartbeat = () => Context.current().heartbeat(progress);
   let result: InferenceResult = EMPTY_RESULT;
   const stats: ObjectStats[] = [];
+  const samples: SampleRow[] = [];
+  const sampled = new Set<string>();
   for (const o of objects) {
+    if (!sampled.has(o.partition)) {
+      sampled.add(o.partition);
+      const file = s3Uri(source.location.bucket, o.key);
+      const records = await readSampleRecords(deps.s3, source.location.bucket, o, { format: o.format, gzip: o.gzip, maxRecords: PROFILE.maxRecords, maxBytes: PROFILE.maxBytes });
+      for (const record of records) samples.push({ partition: o.partition, file, record });
+    }
     const before = progress.bytesDone;
     const { result: r } = await inferObject(deps.s3, source.location.bucket, o, {
       format: o.format,
@@ -232,7 +245,7 @@ async function inferS3Batch(deps: CrawlDeps, source: S3SourceDefinition, objects
       format: o.format, gzip: o.gzip, records: r.records, corruptRecords: r.corruptRecords,
     });
   }
-  return { result, objects: stats };
+  return { result, objects: stats, samples };
 }
 
 async function inferTableWindow(source: PostgresSourceDefinition, window: PlannedTableWindow): Promise<BatchResult> {
@@ -240,12 +253,17 @@ async function inferTableWindow(source: PostgresSourceDefinition, window: Planne
   const schema = await readTableSchema(url, source.location.schema, source.location.table);
   let rows = 0;
   let maxCursor: string | null = window.after;
+  const samples: SampleRow[] = [];
+  const file = `pg://${source.location.secretRef}/${source.location.schema}.${source.location.table}`;
   for await (const batch of readNewRows(url, { ...source.location, after: window.after, batchSize: 5000 })) {
+    for (const row of batch.rows.slice(0, PROFILE.maxRecords - samples.length)) {
+      samples.push({ partition: '', file, record: JSON.parse(JSON.stringify(row)) }); // Dates to ISO text
+    }
     rows += batch.rows.length;
     if (batch.maxCursor !== null && batch.maxCursor !== undefined) maxCursor = String(batch.maxCursor);
     Context.current().heartbeat({ filesDone: 0, filesTotal: 1, bytesDone: 0, rows });
   }
-  return { result: { ...EMPTY_RESULT, schema, records: rows }, objects: [], maxCursor, rows };
+  return { result: { ...EMPTY_RESULT, schema, records: rows }, objects: [], maxCursor, rows, samples };
 }
 
 function summariseBatch(batchNo: number, r: BatchResult, bytesRead: number): BatchSummary {
@@ -295,6 +313,38 @@ async function upsertPartition(
     updated_at: trx.fn.now(),
   };
   await trx('source_partitions').insert(row).onConflict(['source_id', 'path']).merge();
+}
+
+/** Samples and column statistics from this crawl's profiled records; a crawl that read nothing keeps the
+ *  previous ones. */
+async function recordProfile(trx: Knex.Transaction, sourceId: number, runId: number, results: BatchResult[]): Promise<void> {
+  const rows = results.flatMap((r) => r.samples ?? []);
+  if (rows.length === 0) return;
+  const kept = pickSamples(rows, PROFILE.samplesKept);
+  await trx('source_samples')
+    .insert({ source_id: sourceId, run_id: runId, rows: JSON.stringify(kept), taken_at: trx.fn.now() })
+    .onConflict('source_id')
+    .merge();
+  await trx('column_stats').where({ source_id: sourceId }).delete();
+  const stats = columnStats(rows.map((r) => r.record));
+  for (let i = 0; i < stats.length; i += 500) {
+    await trx('column_stats').insert(
+      stats.slice(i, i + 500).map((c) => ({
+        source_id: sourceId, path: c.path, run_id: runId, null_fraction: c.nullFraction, distinct_estimate: c.distinctEstimate,
+        min: c.min ?? null, max: c.max ?? null, basis_records: c.basisRecords,
+      })),
+    );
+  }
+}
+
+/** The volume history: every partition's figures as this crawl leaves them. */
+async function recordVolumes(trx: Knex.Transaction, sourceId: number, runId: number): Promise<void> {
+  await trx.raw(
+    `insert into partition_volumes (source_id, run_id, path, records, bytes, objects, corrupt_records)
+     select source_id, ?, path, records, bytes, objects, corrupt_records from source_partitions where source_id = ?
+     on conflict (run_id, path) do update set records = excluded.records, bytes = excluded.bytes, objects = excluded.objects, corrupt_records = excluded.corrupt_records`,
+    [runId, sourceId],
+  );
 }
 
 // --- the activities -------------------------------------------------------------------------------
@@ -407,6 +457,9 @@ export function createCrawlActivities(deps: CrawlDeps) {
             .onConflict('source_id')
             .merge({ value: r.maxCursor ?? null, rows_seen: trx.raw('source_cursors.rows_seen + ?', [r.rows ?? 0]), updated_at: trx.fn.now() });
         }
+
+        await recordProfile(trx, source.id, run.id, results);
+        await recordVolumes(trx, source.id, run.id);
 
         await trx('corrupt_records').where({ run_id: run.id }).delete();
         const quarantined = results.flatMap((r: BatchResult) => r.result.corruptSamples);

@@ -3,10 +3,12 @@
 import type { Knex } from 'knex';
 import * as sources from './20261127000001_sources';
 import * as crawl from './20261127000002_crawl';
+import * as metadata from './20261127000004_metadata';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
   '20261127000002_crawl': crawl,
+  '20261127000004_metadata': metadata,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

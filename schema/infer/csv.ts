@@ -308,3 +308,21 @@ class RowReader {
     }
   }
 }
+
+/**
+ * Records of the complete rows at the head of a CSV text (for samples), with the same delimiter and header
+ * decisions and names as inference; a row cut off by the end of `text` is left out.
+ */
+export function csvRecords(text: string, maxRows = Infinity): Record<string, string | null>[] {
+  const delimiter = detectDelimiter(text.slice(0, 64 * 1024));
+  const reader = new RowReader(delimiter);
+  const rows = reader.parseAvailable(text, false, maxRows + 1).filter((r) => !isBlank(r) && r.error === undefined);
+  if (rows.length === 0) return [];
+  const header = detectHeader(rows.slice(0, 20));
+  const width = Math.max(...rows.map((r) => r.cells.length));
+  const names = columnNames(header ? rows[0].cells : undefined, width);
+  return (header ? rows.slice(1) : rows)
+    .filter((r) => r.cells.length === names.length)
+    .slice(0, maxRows)
+    .map((r) => Object.fromEntries(names.map((n, i) => [n, r.cells[i]])));
+}

@@ -43,6 +43,11 @@ describe('crawling sources on the real stack', () => {
   let counter: { gets: string[] };
   let running: Promise<unknown>;
 
+  /** The distinct objects GET read (an object profiled for samples is read twice: inference and its head). */
+  function objectsRead(): string[] {
+    return [...new Set(counter.gets)].sort();
+  }
+
   async function put(key: string, body: string | Uint8Array) {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: prefix + key, Body: body }));
   }
@@ -91,7 +96,7 @@ describe('crawling sources on the real stack', () => {
   it('first crawl reads every object, records a schema version, quarantines corrupt lines and publishes the table', async () => {
     const s = await crawl();
     expect(s.counts).toMatchObject({ added: 2, changed: 0, deleted: 0, files: 2 });
-    expect(counter.gets.sort()).toEqual([`${prefix}date_id=2019-10-15/hour=20/part-0.json`, `${prefix}date_id=2019-10-15/hour=21/part-0.json.gz`]);
+    expect(objectsRead()).toEqual([`${prefix}date_id=2019-10-15/hour=20/part-0.json`, `${prefix}date_id=2019-10-15/hour=21/part-0.json.gz`]);
     expect(s.merged).toMatchObject({ schemaVersion: 1, change: 'initial', partitions: 2, corruptRecords: 4 });
     expect(s.merged.records).toBe(80);
     expect(s.published).toMatchObject({ action: 'create', partitionsAdded: 2 });
@@ -105,6 +110,22 @@ describe('crawling sources on the real stack', () => {
     expect(quarantined).toHaveLength(4);
     expect(quarantined[0].file).toMatch(/^s3:\/\/.*part-0\.json(\.gz)?$/);
     expect(quarantined.map((q: { line: number }) => q.line).sort()).toEqual([14, 14, 8, 8]);
+
+    const src = await deps.db('sources').where({ name: sourceName }).first('id');
+    const samples = await deps.db('source_samples').where({ source_id: src.id }).first();
+    expect(samples.rows).toHaveLength(20);
+    expect(new Set(samples.rows.map((r: { partition: string }) => r.partition))).toEqual(new Set(['date_id=2019-10-15/hour=20/', 'date_id=2019-10-15/hour=21/']));
+    expect(samples.rows[0].record.props.name).toMatch(/^item-/);
+    const stats = Object.fromEntries((await deps.db('column_stats').where({ source_id: src.id })).map((c: { path: string }) => [c.path, c]));
+    expect(stats.service.null_fraction).toBe(0);
+    expect(Number(stats.service.distinct_estimate)).toBe(3);
+    expect(stats['props.description'].null_fraction).toBeCloseTo(0.5, 1); // only in hour 21
+    expect(Number(stats.timestamp.min)).toBe(Date.parse('2019-10-15T20:00:00Z'));
+    const volumes = await deps.db('partition_volumes').where({ source_id: src.id }).orderBy('path');
+    expect(volumes.map((v: { path: string; records: string }) => [v.path, Number(v.records)])).toEqual([
+      ['date_id=2019-10-15/hour=20/', 40],
+      ['date_id=2019-10-15/hour=21/', 40],
+    ]);
   });
 
   it('a second crawl with no change reads no object and keeps the schema version', async () => {
@@ -119,7 +140,7 @@ describe('crawling sources on the real stack', () => {
     await put('date_id=2019-10-15/hour=22/part-0.json', activityLogHour('2019-10-15', 22));
     const s = await crawl();
     expect(s.counts).toMatchObject({ added: 1, files: 1 });
-    expect(counter.gets).toEqual([`${prefix}date_id=2019-10-15/hour=22/part-0.json`]);
+    expect(objectsRead()).toEqual([`${prefix}date_id=2019-10-15/hour=22/part-0.json`]);
     expect(s.merged.schemaVersion).toBe(2);
     expect(s.merged.change).toBe('additive'); // duration bigint -> double widens
     const t = await deps.metastore.getTable(database, 'events');
@@ -132,7 +153,7 @@ describe('crawling sources on the real stack', () => {
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${prefix}date_id=2019-10-15/hour=21/part-0.json.gz` }));
     const s = await crawl();
     expect(s.counts).toMatchObject({ added: 0, changed: 1, deleted: 1 });
-    expect(counter.gets).toEqual([`${prefix}date_id=2019-10-15/hour=20/part-0.json`]);
+    expect(objectsRead()).toEqual([`${prefix}date_id=2019-10-15/hour=20/part-0.json`]);
     expect(s.published.partitionsDropped).toBe(1);
     expect((await deps.metastore.getPartitionNames(database, 'events')).sort()).toEqual(['date_id=2019-10-15/hour=20', 'date_id=2019-10-15/hour=22']);
     const p = await deps.db('source_partitions').join('sources', 'sources.id', 'source_partitions.source_id').where('sources.name', sourceName).orderBy('path');
@@ -151,7 +172,7 @@ describe('crawling sources on the real stack', () => {
       args: [{ sourceId: sourceName, from: '2019-10-15', to: '2019-10-15', inferenceTaskQueue }],
     });
     expect(s.kind).toBe('backfill');
-    expect(counter.gets.length).toBe(2);
+    expect(objectsRead()).toHaveLength(2);
     const after = await deps.db('source_objects').join('sources', 'sources.id', 'source_objects.source_id').where('sources.name', sourceName).orderBy('key').select('key', 'etag', 'run_id');
     expect(after).toEqual(before);
   });

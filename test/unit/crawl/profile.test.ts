@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { columnStats, HyperLogLog, maskRecord, pickSamples } from '../../../crawl/profile';
+
+describe('column statistics', () => {
+  it('counts nulls and missing fields as null, estimates distinct values, and orders numbers and dates', () => {
+    const stats = Object.fromEntries(
+      columnStats([
+        { id: 1, when: '2019-10-15T20:00:00Z', props: { name: 'a' } },
+        { id: 5, when: '2019-10-14T20:00:00Z', props: { name: null } },
+        { id: 3, props: { name: 'a' } },
+        { id: 3, when: null },
+      ]).map((s) => [s.path, s]),
+    );
+    expect(stats.id).toMatchObject({ nullFraction: 0, distinctEstimate: 3, min: '1', max: '5', basisRecords: 4 });
+    expect(stats.when).toMatchObject({ nullFraction: 0.5, min: '2019-10-14T20:00:00Z', max: '2019-10-15T20:00:00Z' });
+    expect(stats['props.name']).toMatchObject({ nullFraction: 0.5, distinctEstimate: 1 });
+    expect(stats['props.name'].min).toBeUndefined(); // plain strings have no meaningful min/max
+  });
+
+  it('estimates large cardinalities within a few percent', () => {
+    const h = new HyperLogLog();
+    for (let i = 0; i < 100_000; i++) h.add(`user-${i}`);
+    expect(Math.abs(h.estimate() - 100_000) / 100_000).toBeLessThan(0.05);
+  });
+});
+
+describe('samples', () => {
+  it('spreads samples across partitions, newest first, at most the limit', () => {
+    const rows = ['p=1/', 'p=2/', 'p=3/'].flatMap((partition) => [0, 1, 2, 3].map((i) => ({ partition, file: 'f', record: { i } })));
+    const picked = pickSamples(rows, 5);
+    expect(picked.map((r) => r.partition)).toEqual(['p=3/', 'p=2/', 'p=1/', 'p=3/', 'p=2/']);
+  });
+
+  it('masks identifying columns, nested ones too, keeping the record shape and nulls', () => {
+    const masked = maskRecord({ email: 'a@b', from: { id: 7, id_type: 'user' }, plan: null }, new Set(['email', 'from.id', 'plan']));
+    expect(masked).toEqual({ email: '***', from: { id: '***', id_type: 'user' }, plan: null });
+  });
+});
