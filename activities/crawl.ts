@@ -72,7 +72,7 @@ interface BatchResult {
 
 const BATCH_LIMITS = { maxObjects: 64, maxBytes: 256 * 1024 * 1024 };
 /** Per partition and crawl: the records profiled for samples and statistics. */
-const PROFILE = { maxRecords: 200, maxBytes: 256 * 1024, samplesKept: 20 };
+const PROFILE = { maxRecords: 200, maxBytes: 256 * 1024, samplesKept: 20, partitions: 100 };
 const DEFAULT_LOOKBACK = 2;
 
 // --- planning -------------------------------------------------------------------------------------
@@ -286,6 +286,7 @@ async function recomputePartitions(trx: Knex.Transaction, sourceId: number, part
       );
     if (!agg || Number(agg.objects) === 0) {
       await trx('source_partitions').where({ source_id: sourceId, path }).delete();
+      await trx('partition_profiles').where({ source_id: sourceId, path }).delete();
       continue;
     }
     await trx('source_partitions')
@@ -315,14 +316,19 @@ async function upsertPartition(
   await trx('source_partitions').insert(row).onConflict(['source_id', 'path']).merge();
 }
 
-/** Samples and column statistics from this crawl's profiled records; a crawl that read nothing keeps the
- *  previous ones. */
+/** Samples and column statistics over the profiled records of the source's newest partitions: this
+ *  crawl's profiles replace those of the partitions it read; partitions it did not read keep theirs. */
 async function recordProfile(trx: Knex.Transaction, sourceId: number, runId: number, results: BatchResult[]): Promise<void> {
-  const rows = results.flatMap((r) => r.samples ?? []);
-  if (rows.length === 0) return;
-  const kept = pickSamples(rows, PROFILE.samplesKept);
+  const fresh = new Map<string, SampleRow[]>();
+  for (const row of results.flatMap((r) => r.samples ?? [])) fresh.set(row.partition, [...(fresh.get(row.partition) ?? []), row]);
+  if (fresh.size === 0) return;
+  for (const [path, rows] of fresh) {
+    await trx('partition_profiles').insert({ source_id: sourceId, path, run_id: runId, rows: JSON.stringify(rows) }).onConflict(['source_id', 'path']).merge();
+  }
+  const profiles = await trx('partition_profiles').where({ source_id: sourceId }).orderBy('path', 'desc').limit(PROFILE.partitions).select('rows');
+  const rows: SampleRow[] = profiles.flatMap((p: { rows: SampleRow[] }) => p.rows);
   await trx('source_samples')
-    .insert({ source_id: sourceId, run_id: runId, rows: JSON.stringify(kept), taken_at: trx.fn.now() })
+    .insert({ source_id: sourceId, run_id: runId, rows: JSON.stringify(pickSamples(rows, PROFILE.samplesKept)), taken_at: trx.fn.now() })
     .onConflict('source_id')
     .merge();
   await trx('column_stats').where({ source_id: sourceId }).delete();
@@ -498,6 +504,10 @@ export function createCrawlActivities(deps: CrawlDeps) {
         }
         const { bucket, prefix } = source.location;
         const keys: string[] = partitions[0]?.keys ?? [];
+        // what people wrote about columns becomes the metastore's column comments
+        const descriptions = new Map<string, string>(
+          (await deps.db('column_metadata').where({ source_id: source.id }).whereNotNull('description').select('path', 'description')).map((m: { path: string; description: string }) => [m.path, m.description]),
+        );
         const stats = {
           recordCount: partitions.reduce((n: number, p: { records: string }) => n + Number(p.records), 0),
           objectCount: objects.length,
@@ -509,7 +519,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
           table: source.targetTable,
           location: `s3a://${bucket}/${prefix}`,
           format,
-          columns: toHiveColumns(latest.schema),
+          columns: toHiveColumns(latest.schema).map((c) => (descriptions.has(c.name) ? { ...c, comment: descriptions.get(c.name) } : c)),
           partitionKeys: keys.map((k) => ({ name: k, type: 'string' })),
           parameters: tableParameters({
             format,

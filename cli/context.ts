@@ -62,3 +62,50 @@ export function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
 }
+
+/** Runs a command body with its connections; maps the errors people cause to clear messages and exit
+ *  codes: bad usage 1, a thing that does not exist or is invalid 2. */
+export async function runWithContext(
+  name: string,
+  usage: string,
+  io: { stderr(t: string): void },
+  fn: (ctx: CliContext) => Promise<number>,
+): Promise<number> {
+  try {
+    return await withContext(fn);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`lake ${name}: ${e.message}\n${usage}`);
+      return 1;
+    }
+    const known = ['UnknownSourceError', 'UnknownVersionError', 'ColumnMetadataError', 'InvalidSourceError'];
+    if (e instanceof Error && known.includes(e.name)) {
+      io.stderr(`lake ${name}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+/** Colour only on a terminal (and never with NO_COLOR). */
+export function paint(code: number, text: string): string {
+  return process.stdout.isTTY && !process.env.NO_COLOR ? `\u001b[${code}m${text}\u001b[0m` : text;
+}
+
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/** A compact horizontal bar for terminal charts. */
+export function barOf(value: number, max: number, width = 30): string {
+  const n = max > 0 ? Math.round((value / max) * width) : 0;
+  return '█'.repeat(n) + '·'.repeat(width - n);
+}

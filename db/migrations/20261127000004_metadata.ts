@@ -11,6 +11,16 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('taken_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
 
+  // The records profiled per partition (the head of one object, a few hundred rows): the basis of the
+  // source's statistics and samples, so they describe every partition, not only the last crawl's.
+  await knex.schema.createTable('partition_profiles', (t) => {
+    t.integer('source_id').notNullable().references('sources.id').onDelete('CASCADE');
+    t.text('path').notNullable();
+    t.integer('run_id').references('crawl_runs.id').onDelete('SET NULL');
+    t.jsonb('rows').notNullable(); // [{ partition, file, record }]
+    t.primary(['source_id', 'path']);
+  });
+
   // Volumes per partition per crawl, kept as history so growth and gaps show.
   await knex.schema.createTable('partition_volumes', (t) => {
     t.bigIncrements('id').primary();
@@ -54,5 +64,5 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['column_metadata', 'column_stats', 'partition_volumes', 'source_samples']) await knex.schema.dropTableIfExists(table);
+  for (const table of ['column_metadata', 'column_stats', 'partition_volumes', 'partition_profiles', 'source_samples']) await knex.schema.dropTableIfExists(table);
 }

@@ -116,7 +116,7 @@ describe('crawling sources on the real stack', () => {
     expect(samples.rows).toHaveLength(20);
     expect(new Set(samples.rows.map((r: { partition: string }) => r.partition))).toEqual(new Set(['date_id=2019-10-15/hour=20/', 'date_id=2019-10-15/hour=21/']));
     expect(samples.rows[0].record.props.name).toMatch(/^item-/);
-    const stats = Object.fromEntries((await deps.db('column_stats').where({ source_id: src.id })).map((c: { path: string }) => [c.path, c]));
+    const stats = Object.fromEntries((await deps.db('column_stats').where({ source_id: src.id })).map((c: Record<string, string>) => [c.path, c]));
     expect(stats.service.null_fraction).toBe(0);
     expect(Number(stats.service.distinct_estimate)).toBe(3);
     expect(stats['props.description'].null_fraction).toBeCloseTo(0.5, 1); // only in hour 21

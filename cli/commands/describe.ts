@@ -1,0 +1,87 @@
+// `lake describe <source> [--json]`: everything about a source in one place — where and how it is
+// stored, its partitions, schedule and last runs, the schema as a tree with types, roles, tags,
+// descriptions and statistics, samples (identifying columns masked), volumes, and who holds access.
+import { maskRecord } from '../../crawl/profile';
+import { describeSource, type SourceDescription } from '../../db/metadata';
+import type { Command } from '../command';
+import { barOf, bytes, paint, parseOptions, runWithContext, table, UsageError } from '../context';
+
+const USAGE = 'usage: lake describe <source> [--json]\n';
+
+/** Columns whose values samples never show in clear: tagged identifying. */
+export const IDENTIFYING_TAGS = ['pii', 'identified'];
+
+export function maskedSamples(d: SourceDescription) {
+  const masked = new Set(d.columns.filter((c) => c.tags.some((t) => IDENTIFYING_TAGS.includes(t))).map((c) => c.path));
+  return d.samples.map((s) => ({ ...s, record: maskRecord(s.record, masked) }));
+}
+
+function render(d: SourceDescription, holders: string[]): string {
+  const s = d.source;
+  const where = s.kind === 's3' ? `s3://${s.location.bucket}/${s.location.prefix} (${s.format}, ${s.layout.kind} layout)` : `postgres ${s.location.secretRef}:${s.location.schema}.${s.location.table} (cursor ${s.location.cursorColumn})`;
+  const out: string[] = [
+    paint(1, s.name),
+    `  where      ${where}`,
+    `  table      ${s.targetDatabase}.${s.targetTable}`,
+    `  schedule   ${s.schedule}${s.enabled ? '' : ' (disabled)'}`,
+    `  partitions ${d.partitions.count}${d.partitions.count ? ` (${d.partitions.oldest} … ${d.partitions.newest})` : ''}`,
+    `  schema     version ${d.schemaVersion ?? '-'}; ${d.corruptRecords} corrupt record(s) quarantined`,
+    '',
+    paint(1, 'columns'),
+  ];
+  const rows = [['COLUMN', 'TYPE', 'ROLE', 'TAGS', 'NULLS', 'DISTINCT', 'MIN', 'MAX', 'DESCRIPTION']];
+  for (const c of d.columns) {
+    rows.push([
+      `${'  '.repeat(c.depth)}${c.path.split('.').pop()}`,
+      c.type.length > 40 ? `${c.type.slice(0, 37)}...` : c.type,
+      c.role ?? '',
+      c.tags.join(','),
+      c.stats ? `${(c.stats.nullFraction * 100).toFixed(0)}%` : '',
+      c.stats ? `~${c.stats.distinctEstimate}` : '',
+      c.stats?.min ?? '',
+      c.stats?.max ?? '',
+      c.description ?? '',
+    ]);
+  }
+  out.push(table(rows).trimEnd());
+  const samples = maskedSamples(d).slice(0, 5);
+  if (samples.length) {
+    out.push('', paint(1, `samples (${d.samples.length}, identifying columns masked)`));
+    for (const r of samples) out.push(`  ${r.partition.padEnd(28)} ${JSON.stringify(r.record).slice(0, 160)}`);
+  }
+  if (d.volumes.length) {
+    const max = Math.max(...d.volumes.map((v) => v.records));
+    out.push('', paint(1, 'volumes'));
+    for (const v of d.volumes.slice(-10)) out.push(`  ${v.partition.padEnd(28)} ${barOf(v.records, max, 20)} ${String(v.records).padStart(9)} rec ${bytes(v.bytes).padStart(8)}`);
+  }
+  out.push('', paint(1, 'last runs'));
+  for (const r of d.runs) out.push(`  run ${r.runId} ${r.kind} ${r.status} ${r.startedAt} ${r.files} file(s)${r.records !== undefined ? `, ${r.records} record(s), schema v${r.schemaVersion}` : ''}${r.error ? `: ${r.error}` : ''}`);
+  out.push('', paint(1, 'access'), holders.length ? holders.map((h) => `  ${h}`).join('\n') : '  nobody holds access');
+  return out.join('\n') + '\n';
+}
+
+export const command: Command = {
+  name: 'describe',
+  summary: 'everything about a source: schema tree, statistics, samples, volumes, runs, access',
+  usage: USAGE,
+  run(args, io) {
+    return runWithContext('describe', USAGE, io, async (ctx) => {
+      const { positional, options } = parseOptions(args, ['json']);
+      if (positional.length !== 1) throw new UsageError('name one source');
+      const d = await describeSource(ctx.db(), positional[0]);
+      const holders = await accessHolders(ctx.db(), d.source.id);
+      if (options.has('json')) io.stdout(JSON.stringify({ ...d, samples: maskedSamples(d), access: holders }, null, 2) + '\n');
+      else io.stdout(render(d, holders));
+      return 0;
+    });
+  },
+};
+
+/** Who holds access, when the governance tables exist: "user alice A-4 until 2019-11-01". */
+async function accessHolders(db: import('knex').Knex, sourceId: number): Promise<string[]> {
+  if (!(await db.schema.hasTable('grants'))) return [];
+  const cols = await db('grants').columnInfo();
+  if (!('source_id' in cols)) return [];
+  const rows = await db('grants').where({ source_id: sourceId, status: 'active' }).select('*');
+  return rows.map((g: Record<string, unknown>) => `${g.principal_type ?? ''} ${g.principal_name ?? g.principal_id ?? ''} ${g.level ?? ''} until ${g.expires_at ? new Date(g.expires_at as string).toISOString() : '?'}`.trim());
+}

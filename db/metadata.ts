@@ -1,0 +1,302 @@
+// Queries behind what people see: a source described, its schema history and diffs, volumes, search,
+// and the column metadata people write. Plain data out; the CLI renders it.
+import type { Knex } from 'knex';
+import type { Source } from '../crawl/source';
+import { diffVersion, provenanceByPath, renderHiveType, type LakeType, type Schema } from '../schema';
+import { getSource } from './sources';
+
+export interface ColumnView {
+  path: string; // props.name
+  depth: number;
+  name: string; // the name in the data
+  type: string; // Hive type
+  description?: string;
+  tags: string[];
+  role?: string;
+  stats?: { nullFraction: number; distinctEstimate: number; min?: string; max?: string; basisRecords: number };
+  provenance?: { file: string; line?: number };
+}
+
+export interface RunView {
+  runId: number;
+  kind: string;
+  status: string;
+  startedAt: string;
+  finishedAt?: string;
+  files: number;
+  records?: number;
+  schemaVersion?: number;
+  error?: string;
+}
+
+export interface SourceDescription {
+  source: Source;
+  schemaVersion?: number;
+  columns: ColumnView[];
+  partitions: { count: number; newest?: string; oldest?: string };
+  runs: RunView[];
+  samples: { partition: string; file: string; record: Record<string, unknown> }[];
+  volumes: VolumeRow[];
+  corruptRecords: number;
+}
+
+export interface VolumeRow {
+  partition: string;
+  records: number;
+  bytes: number;
+  objects: number;
+  corruptRecords: number;
+}
+
+function leafColumns(t: LakeType, path: string, depth: number, name: string, out: { path: string; depth: number; name: string; type: LakeType }[]): void {
+  out.push({ path, depth, name, type: t });
+  if (t.kind === 'struct') for (const f of t.fields) leafColumns(f.type, `${path}.${f.hiveName}`, depth + 1, f.name, out);
+  if (t.kind === 'array' && t.element.kind === 'struct') for (const f of t.element.fields) leafColumns(f.type, `${path}[].${f.hiveName}`, depth + 1, f.name, out);
+}
+
+/** Every column path of a schema, nested ones included, in schema order. */
+export function columnPaths(schema: Schema): { path: string; depth: number; name: string; type: LakeType }[] {
+  const out: { path: string; depth: number; name: string; type: LakeType }[] = [];
+  for (const c of schema.columns) leafColumns(c.type, c.hiveName, 0, c.name, out);
+  return out;
+}
+
+export async function latestSchema(db: Knex, sourceId: number): Promise<{ version: number; schema: Schema } | undefined> {
+  const v = await db('schema_versions').where({ source_id: sourceId }).orderBy('version', 'desc').first('version', 'schema');
+  return v ? { version: v.version, schema: v.schema } : undefined;
+}
+
+export async function describeSource(db: Knex, name: string): Promise<SourceDescription> {
+  const source = await getSource(db, name);
+  const latest = await latestSchema(db, source.id);
+  const meta = new Map((await db('column_metadata').where({ source_id: source.id })).map((m: { path: string }) => [m.path, m]));
+  const stats = new Map((await db('column_stats').where({ source_id: source.id })).map((s: { path: string }) => [s.path, s]));
+  const provenance = latest ? provenanceByPath(latest.schema) : {};
+  const columns: ColumnView[] = latest
+    ? columnPaths(latest.schema).map((c) => {
+        const m = meta.get(c.path) as { description?: string; tags?: string[]; role?: string } | undefined;
+        const s = stats.get(c.path) as { null_fraction: number; distinct_estimate: string; min?: string; max?: string; basis_records: string } | undefined;
+        return {
+          path: c.path,
+          depth: c.depth,
+          name: c.name,
+          type: renderHiveType(c.type),
+          ...(m?.description ? { description: m.description } : {}),
+          tags: m?.tags ?? [],
+          ...(m?.role ? { role: m.role } : {}),
+          ...(s
+            ? { stats: { nullFraction: s.null_fraction, distinctEstimate: Number(s.distinct_estimate), ...(s.min != null ? { min: s.min, max: s.max } : {}), basisRecords: Number(s.basis_records) } }
+            : {}),
+          ...(provenance[c.path] ? { provenance: provenance[c.path] } : {}),
+        };
+      })
+    : [];
+  const parts = await db('source_partitions').where({ source_id: source.id }).orderBy('path').select('path', 'records', 'bytes', 'objects', 'corrupt_records');
+  const runs = await db('crawl_runs').where({ source_id: source.id }).orderBy('id', 'desc').limit(5);
+  const samples = (await db('source_samples').where({ source_id: source.id }).first('rows'))?.rows ?? [];
+  const [{ n }] = await db('corrupt_records').where({ source_id: source.id }).count<{ n: string }[]>({ n: '*' });
+  return {
+    source,
+    ...(latest ? { schemaVersion: latest.version } : {}),
+    columns,
+    partitions: { count: parts.length, ...(parts.length ? { oldest: parts[0].path, newest: parts[parts.length - 1].path } : {}) },
+    runs: runs.map((r: Record<string, never>) => ({
+      runId: r.id,
+      kind: r.kind,
+      status: r.status,
+      startedAt: new Date(r.started_at).toISOString(),
+      ...(r.finished_at ? { finishedAt: new Date(r.finished_at).toISOString() } : {}),
+      files: (r.counts as { files?: number }).files ?? 0,
+      ...((r.summary as { merged?: { records: number; schemaVersion: number } }).merged
+        ? { records: (r.summary as { merged: { records: number } }).merged.records, schemaVersion: (r.summary as { merged: { schemaVersion: number } }).merged.schemaVersion }
+        : {}),
+      ...(r.error ? { error: r.error as string } : {}),
+    })),
+    samples,
+    volumes: parts.map(toVolume),
+    corruptRecords: Number(n),
+  };
+}
+
+function toVolume(p: { path: string; records: string; bytes: string; objects: number; corrupt_records: string }): VolumeRow {
+  return { partition: p.path, records: Number(p.records), bytes: Number(p.bytes), objects: Number(p.objects), corruptRecords: Number(p.corrupt_records) };
+}
+
+export async function schemaHistory(db: Knex, name: string) {
+  const source = await getSource(db, name);
+  const rows = await db('schema_versions').where({ source_id: source.id }).orderBy('version');
+  return rows.map((r: { version: number; change_class: string; changes: unknown[]; created_at: Date; run_id: number | null; schema: Schema }) => ({
+    version: r.version,
+    change: r.change_class,
+    changes: r.changes.length,
+    columns: r.schema.columns.length,
+    createdAt: new Date(r.created_at).toISOString(),
+    runId: r.run_id,
+  }));
+}
+
+export interface DiffLine {
+  op: string;
+  path: string;
+  from?: string;
+  to?: string;
+  change: 'additive' | 'breaking';
+  file?: string;
+  line?: number;
+}
+
+export class UnknownVersionError extends Error {
+  constructor(source: string, version: number) {
+    super(`source ${source} has no schema version ${version} (lake history ${source} lists them)`);
+    this.name = 'UnknownVersionError';
+  }
+}
+
+/** The changes from version `from` to version `to`, each with the file (and line) that caused it. */
+export async function schemaDiff(db: Knex, name: string, from: number, to: number): Promise<DiffLine[]> {
+  const source = await getSource(db, name);
+  const load = async (v: number): Promise<Schema> => {
+    const row = await db('schema_versions').where({ source_id: source.id, version: v }).first('schema');
+    if (!row) throw new UnknownVersionError(name, v);
+    return row.schema;
+  };
+  const [a, b] = [await load(from), await load(to)];
+  const provenance = provenanceByPath(b);
+  return diffVersion(a, b).changes.map((c) => {
+    const path = c.path.join('.');
+    const p = provenance[path];
+    const line: DiffLine = { op: c.op, path, change: c.change };
+    if ('type' in c) line.to = renderHiveType(c.type);
+    if (c.op === 'widen-type' || c.op === 'change-type') {
+      line.from = renderHiveType(c.from);
+      line.to = renderHiveType(c.to);
+    }
+    if (c.op === 'rename-hive-column') {
+      line.from = c.from;
+      line.to = c.to;
+    }
+    if (p) {
+      line.file = p.file;
+      if (p.line !== undefined) line.line = p.line;
+    }
+    return line;
+  });
+}
+
+export async function volumes(db: Knex, name: string, days?: number): Promise<VolumeRow[]> {
+  const source = await getSource(db, name);
+  const rows = (await db('source_partitions').where({ source_id: source.id }).orderBy('path')).map(toVolume);
+  if (!days) return rows;
+  // partitions of the newest `days` dates (by date_id when the layout has one, else all)
+  const dateOf = (p: string) => /date_id=(\d{4}-\d{2}-\d{2})/.exec(p)?.[1];
+  const dates = [...new Set(rows.map((r) => dateOf(r.partition)).filter(Boolean))].sort();
+  const keep = new Set(dates.slice(-days));
+  return rows.filter((r) => !dateOf(r.partition) || keep.has(dateOf(r.partition)!));
+}
+
+export interface SearchHit {
+  source: string;
+  table: string;
+  column?: string;
+  matched: string; // what matched: a name, a description, a tag
+  rank: number;
+}
+
+/** Full-text search over source names, table names, column names, descriptions and tags, ranked. */
+export async function search(db: Knex, words: string): Promise<SearchHit[]> {
+  const r = await db.raw(
+    `with latest as (
+       select distinct on (source_id) source_id, schema from schema_versions order by source_id, version desc
+     ),
+     columns as (
+       select l.source_id, c->>'hiveName' as path from latest l, jsonb_array_elements(l.schema->'columns') c
+       union
+       select source_id, path from column_metadata
+     ),
+     docs as (
+       select s.id, s.name, s.target_database || '.' || s.target_table as tbl, null::text as col,
+              s.name || ' ' || s.target_table as matched,
+              setweight(to_tsvector('simple', regexp_replace(s.name || ' ' || s.target_database || ' ' || s.target_table, '[_\\-.]', ' ', 'g')), 'A') as doc
+         from sources s
+       union all
+       select s.id, s.name, s.target_database || '.' || s.target_table, c.path,
+              concat_ws(' ', c.path, m.description, array_to_string(m.tags, ' ')),
+              setweight(to_tsvector('simple', regexp_replace(c.path, '[_\\-.\\[\\]]', ' ', 'g')), 'B')
+              || setweight(to_tsvector('english', coalesce(m.description, '')), 'C')
+              || setweight(to_tsvector('simple', array_to_string(coalesce(m.tags, '{}'), ' ')), 'B')
+         from columns c join sources s on s.id = c.source_id
+         left join column_metadata m on m.source_id = c.source_id and m.path = c.path
+     ),
+     q as (select to_tsquery('simple', ?) as simple_q, plainto_tsquery('english', ?) as english_q)
+     select name, tbl, col, matched, ts_rank(doc, q.simple_q) + ts_rank(doc, q.english_q) as rank
+       from docs, q
+      where doc @@ q.simple_q or doc @@ q.english_q
+      order by rank desc, name, col nulls first
+      limit 50`,
+    [toPrefixQuery(words), words],
+  );
+  return r.rows.map((x: { name: string; tbl: string; col: string | null; matched: string; rank: number }) => ({
+    source: x.name,
+    table: x.tbl,
+    ...(x.col ? { column: x.col } : {}),
+    matched: x.matched,
+    rank: Number(Number(x.rank).toFixed(4)),
+  }));
+}
+
+/** 'user ids' → 'user:* & ids:*': every word, as a prefix (so 'desc' finds 'description'). */
+export function toPrefixQuery(words: string): string {
+  const terms = words.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  return terms.length ? terms.map((t) => `${t}:*`).join(' & ') : "''";
+}
+
+export const ROLES = ['id_type', 'timestamp', 'uuid'] as const;
+export type ColumnRole = (typeof ROLES)[number];
+
+export class ColumnMetadataError extends Error {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+    this.name = 'ColumnMetadataError';
+  }
+}
+
+/** Sets a column's description, adds tags and sets its role; the column must exist in the current schema,
+ *  and a role names one column per source. */
+export async function setColumnMetadata(
+  db: Knex,
+  name: string,
+  path: string,
+  change: { description?: string; tags?: string[]; role?: string },
+): Promise<void> {
+  const source = await getSource(db, name);
+  const latest = await latestSchema(db, source.id);
+  const known = latest ? columnPaths(latest.schema).map((c) => c.path) : [];
+  const column = path.toLowerCase();
+  if (!known.includes(column)) {
+    throw new ColumnMetadataError('column', `"${path}" is not a column of ${name}${known.length ? ` (columns: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''})` : ' (not crawled yet)'}`);
+  }
+  if (change.role !== undefined && !(ROLES as readonly string[]).includes(change.role)) {
+    throw new ColumnMetadataError('role', `"${change.role}" is not one of ${ROLES.join(', ')}`);
+  }
+  const tags = (change.tags ?? []).map((t) => t.toLowerCase());
+  const bad = tags.find((t) => !/^[a-z0-9][a-z0-9_-]{0,39}$/.test(t));
+  if (bad) throw new ColumnMetadataError('tag', `"${bad}" must be 1-40 of a-z 0-9 _ -`);
+  await db.transaction(async (trx) => {
+    if (change.role) {
+      await trx('column_metadata').where({ source_id: source.id, role: change.role }).whereNot({ path: column }).update({ role: null, updated_at: trx.fn.now() });
+    }
+    const existing = await trx('column_metadata').where({ source_id: source.id, path: column }).first();
+    const row = {
+      source_id: source.id,
+      path: column,
+      description: change.description ?? existing?.description ?? null,
+      tags: [...new Set([...(existing?.tags ?? []), ...tags])],
+      role: change.role ?? existing?.role ?? null,
+      updated_at: trx.fn.now(),
+    };
+    await trx('column_metadata').insert(row).onConflict(['source_id', 'path']).merge();
+  });
+}

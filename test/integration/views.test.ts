@@ -1,0 +1,152 @@
+// What people see, after real crawls of a drifting source: describe, history, diff (nested paths, with
+// the file that caused each change), volumes, search by description and tag, column metadata, masking.
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActivityDeps } from '../../activities';
+import { main } from '../../cli/main';
+import { saveSource } from '../../db/sources';
+import { crawlSource } from '../../workflows';
+import { bundleWorkflows, closeDeps, createDeps, createInferenceWorker, createWorker } from '../../workers/worker';
+import { testConfig, uniqueName } from './setup';
+
+describe('lake describe, history, diff, volumes, search and column', () => {
+  const config = testConfig();
+  const name = uniqueName('drift').replace(/_/g, '-');
+  const prefix = `${uniqueName('views')}/drift/`;
+  const database = uniqueName('lake_views');
+  const taskQueue = uniqueName('test-views-io');
+  const inferenceTaskQueue = uniqueName('test-views-inference');
+  let env: TestWorkflowEnvironment;
+  let deps: ActivityDeps;
+  let workers: Worker[];
+  let running: Promise<unknown>;
+
+  async function lake(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const saved = process.env.LAKE_DATABASE_URL;
+    process.env.LAKE_DATABASE_URL = config.postgres.url;
+    let out = '';
+    let err = '';
+    try {
+      const code = await main(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+      return { code, out, err };
+    } finally {
+      process.env.LAKE_DATABASE_URL = saved;
+    }
+  }
+
+  async function hour(h: number, lines: object[]) {
+    await deps.s3.send(
+      new PutObjectCommand({ Bucket: config.s3.demoBucket, Key: `${prefix}date_id=2019-10-15/hour=${h}/part-0.json`, Body: lines.map((l) => JSON.stringify(l)).join('\n') + '\n' }),
+    );
+    await env.client.workflow.execute(crawlSource, { taskQueue, workflowId: `crawl/${name}/${uniqueName('t')}`, args: [{ sourceId: name, inferenceTaskQueue }] });
+  }
+
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address, namespace: config.temporal.namespace });
+    deps = createDeps(config);
+    workers = [
+      await createWorker({ config, deps, connection: env.nativeConnection, bundle: await bundleWorkflows(), taskQueue }),
+      await createInferenceWorker({ config, deps, connection: env.nativeConnection, taskQueue: inferenceTaskQueue }),
+    ];
+    running = Promise.all(workers.map((w) => w.run()));
+    await saveSource(deps.db, {
+      name, kind: 's3', location: { bucket: config.s3.demoBucket, prefix }, format: 'auto', layout: { kind: 'hive' },
+      schedule: 'hourly', targetDatabase: database, targetTable: 'drift', options: {}, enabled: false,
+    });
+    // the seed drift of the issue, with a nested struct that widens and grows
+    await hour(20, [{ k1: 'abc', k2: true, email: 'a@example.com', props: { a: 1 } }]);
+    await hour(21, [{ k2: true, k3: '100', email: 'b@example.com', props: { a: 2 } }]);
+    await hour(22, [{ k1: ['def', 'ghi'], k2: false, k3: 200, email: 'c@example.com', props: { a: 1.5, b: 'x' } }]);
+  }, 180_000);
+
+  afterAll(async () => {
+    workers?.forEach((w) => w.shutdown());
+    await running;
+    await deps.metastore.dropDatabase(database, { cascade: true }).catch(() => undefined);
+    await closeDeps(deps);
+    await env?.teardown();
+  });
+
+  it('history lists one version per distinct schema', async () => {
+    const { code, out } = await lake('history', name, '--json');
+    expect(code).toBe(0);
+    const versions = JSON.parse(out);
+    expect(versions.map((v: { version: number; change: string }) => [v.version, v.change])).toEqual([
+      [1, 'initial'],
+      [2, 'additive'],
+      [3, 'additive'],
+    ]);
+    const human = await lake('history', name);
+    expect(human.out).toMatch(/^VERSION\s+CHANGE/m);
+    expect(human.out).toMatch(/^3\s+additive/m);
+  });
+
+  it('diff names added and widened fields, nested paths included, with the file that caused each', async () => {
+    const v12 = JSON.parse((await lake('diff', name, '1', '2', '--json')).out);
+    expect(v12).toEqual([expect.objectContaining({ op: 'add-column', path: 'k3', to: 'string', change: 'additive', file: `s3://${config.s3.demoBucket}/${prefix}date_id=2019-10-15/hour=21/part-0.json`, line: 1 })]);
+    const v23 = JSON.parse((await lake('diff', name, '2', '3', '--json')).out);
+    expect(v23).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ op: 'widen-type', path: 'props.a', from: 'bigint', to: 'double', change: 'additive', file: expect.stringContaining('hour=22') }),
+        expect.objectContaining({ op: 'add-nested-field', path: 'props.b', to: 'string', change: 'additive' }),
+      ]),
+    );
+    // k1 string then array of strings stays string: no change at all
+    expect(v23.some((l: { path: string }) => l.path === 'k1')).toBe(false);
+    const human = await lake('diff', name, '2', '3');
+    expect(human.out).toMatch(/additive\s+widen-type\s+props\.a\s+bigint\s+double\s+s3:\/\/.*hour=22\/part-0\.json:1/);
+  });
+
+  it('describe shows the schema tree with statistics, samples with identifying columns masked, volumes and runs', async () => {
+    expect((await lake('column', 'set', name, 'email', '--tag', 'pii', '--description', 'contact address of the user')).code).toBe(0);
+    expect((await lake('column', 'set', name, 'props.a', '--role', 'id_type')).code).toBe(0);
+    const { code, out } = await lake('describe', name, '--json');
+    expect(code).toBe(0);
+    const d = JSON.parse(out);
+    const byPath = Object.fromEntries(d.columns.map((c: { path: string }) => [c.path, c]));
+    expect(Object.keys(byPath)).toEqual(['k1', 'k2', 'k3', 'email', 'props', 'props.a', 'props.b']); // by the smallest position seen
+    expect(byPath.k1.type).toBe('string');
+    expect(byPath['props.a']).toMatchObject({ type: 'double', role: 'id_type', depth: 1 });
+    expect(byPath.email).toMatchObject({ tags: ['pii'], description: 'contact address of the user' });
+    expect(byPath.k2.stats).toMatchObject({ nullFraction: 0, distinctEstimate: 2 });
+    expect(d.samples.length).toBe(3);
+    expect(d.samples.every((s: { record: { email: string } }) => s.record.email === '***')).toBe(true);
+    expect(d.volumes.map((v: { partition: string; records: number }) => v.records)).toEqual([1, 1, 1]);
+    expect(d.runs[0]).toMatchObject({ kind: 'crawl', status: 'completed' });
+
+    const human = await lake('describe', name);
+    expect(human.out).toContain(`${database}.drift`);
+    expect(human.out).toMatch(/email\s+string\s+pii/);
+    expect(human.out).not.toContain('b@example.com');
+  });
+
+  it('search finds the source by a word of a column description and by a tag, showing the column', async () => {
+    const byWord = JSON.parse((await lake('search', 'contact', '--json')).out);
+    expect(byWord[0]).toMatchObject({ source: name, column: 'email' });
+    const byTag = JSON.parse((await lake('search', 'pii', '--json')).out);
+    expect(byTag.some((h: { source: string; column: string }) => h.source === name && h.column === 'email')).toBe(true);
+    const byName = JSON.parse((await lake('search', name.split('-')[0], '--json')).out);
+    expect(byName.some((h: { source: string }) => h.source === name)).toBe(true);
+  });
+
+  it('volumes lists partitions with a chart, and --days limits them', async () => {
+    const rows = JSON.parse((await lake('volumes', name, '--json', '--days', '1')).out);
+    expect(rows.map((r: { partition: string }) => r.partition)).toEqual(['date_id=2019-10-15/hour=20/', 'date_id=2019-10-15/hour=21/', 'date_id=2019-10-15/hour=22/']);
+    expect((await lake('volumes', name)).out).toMatch(/hour=22\/\s+1\s+\d+ B\s+1\s+0\s+█+/);
+  });
+
+  it('explains bad arguments and unknown things with non-zero exit codes', async () => {
+    expect(await lake('describe')).toMatchObject({ code: 1 });
+    expect((await lake('describe', 'no-such-source')).code).toBe(2);
+    expect((await lake('describe', 'no-such-source')).err).toMatch(/unknown source "no-such-source"/);
+    expect((await lake('diff', name, '1', '9')).err).toMatch(/has no schema version 9/);
+    expect((await lake('diff', name, 'one', 'two')).code).toBe(1);
+    expect((await lake('volumes', name, '--days', '0')).err).toMatch(/--days must be a positive integer/);
+    const col = await lake('column', 'set', name, 'nope', '--tag', 'x');
+    expect(col.code).toBe(2);
+    expect(col.err).toMatch(/"nope" is not a column of/);
+    expect((await lake('column', 'set', name, 'k2', '--role', 'owner')).err).toMatch(/"owner" is not one of id_type, timestamp, uuid/);
+  });
+});
