@@ -26,6 +26,7 @@ import { columnStats, pickSamples, type SampleRow } from '../crawl/profile';
 import type { BatchSummary, CrawlCounts, CrawlPlan, CrawlSummary, InferProgress, MergeSummary, PublishSummary } from '../crawl/run';
 import { InvalidSourceError, type PostgresSourceDefinition, type S3SourceDefinition, type Source } from '../crawl/source';
 import { getSource, UnknownSourceError } from '../db/sources';
+import { notifySourceHolders } from '../db/governance';
 import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, toHiveColumns, type InferenceResult, type Schema } from '../schema';
 
 export interface CrawlDeps {
@@ -62,7 +63,7 @@ interface ObjectStats {
   corruptRecords: number;
 }
 
-interface BatchResult {
+export interface BatchResult {
   result: InferenceResult;
   objects: ObjectStats[];
   samples?: SampleRow[]; // records from the head of one object per partition, for samples and statistics
@@ -114,7 +115,8 @@ function s3Uri(bucket: string, key: string): string {
   return `s3://${bucket}/${key}`;
 }
 
-async function planS3(deps: CrawlDeps, source: S3SourceDefinition & { id: number }, input: PlanInput) {
+/** Lists and classifies an S3 source's objects; reads the catalog, writes nothing (also `lake crawl --dry-run`). */
+export async function planS3(deps: Pick<CrawlDeps, 'db' | 's3'>, source: S3SourceDefinition & { id: number }, input: Pick<PlanInput, 'kind' | 'full' | 'range' | 'force'>) {
   const { bucket, prefix } = source.location;
   const globs = compileGlobs(source.options.include ?? [], source.options.exclude ?? []);
   if ('error' in globs) throw new InvalidSourceError(source.name, [{ field: 'options.include/exclude', reason: globs.error }]);
@@ -211,9 +213,15 @@ async function describe(db: Knex, runId: number): Promise<CrawlPlan> {
 
 // --- inference ------------------------------------------------------------------------------------
 
-async function inferS3Batch(deps: CrawlDeps, source: S3SourceDefinition, objects: PlannedObject[]): Promise<BatchResult> {
+/** Infers a batch of objects; reports progress to `onProgress` (the activity heartbeats it). Writes nothing. */
+export async function inferS3Batch(
+  deps: Pick<CrawlDeps, 's3'>,
+  source: S3SourceDefinition,
+  objects: PlannedObject[],
+  onProgress: (p: InferProgress) => void = (p) => Context.current().heartbeat(p),
+): Promise<BatchResult> {
   const progress: InferProgress = { filesDone: 0, filesTotal: objects.length, bytesDone: 0 };
-  const heartbeat = () => Context.current().heartbeat(progress);
+  const heartbeat = () => onProgress(progress);
   let result: InferenceResult = EMPTY_RESULT;
   const stats: ObjectStats[] = [];
   const samples: SampleRow[] = [];
@@ -417,6 +425,10 @@ export function createCrawlActivities(deps: CrawlDeps) {
             change_class: change,
             run_id: run.id,
           });
+          // who uses what: each active holder of the source is told of an incompatible change, once per version
+          if (change === 'breaking') {
+            await notifySourceHolders(trx, { sourceId: source.id, kind: 'breaking-change', event: `schema/v${version}`, payload: { schemaVersion: version, runId: run.id, changes: diff.changes.length } });
+          }
         }
 
         const objects: ObjectStats[] = results.flatMap((r: BatchResult) => r.objects);

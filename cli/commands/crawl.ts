@@ -7,7 +7,11 @@ import { crawlSource } from '../../workflows';
 import { LAKE_SOURCE } from '../../workflows/search-attributes';
 import { crawlWorkflowIdOf } from '../../workers/schedules';
 import { EXIT, type Command, type CommandIO } from '../command';
-import { parseOptions, withContext } from '../context';
+import { parseOptions, table, withContext, type CliContext } from '../context';
+import { createS3Client } from '../../adapters/s3';
+import { inferS3Batch, planS3, type PlannedObject } from '../../activities/crawl';
+import { latestSchema } from '../../db/metadata';
+import { diffVersion, mergeSchemas, renderHiveType, toHiveColumns } from '../../schema';
 
 function bar(p: InferProgress): string {
   const width = 30;
@@ -29,9 +33,9 @@ export function formatSummary(s: CrawlSummary): string {
 export const command: Command = {
   name: 'crawl',
   summary: 'crawl a source now and show its progress',
-  usage: 'usage: lake crawl <source> [--full] [--json]\n',
+  usage: 'usage: lake crawl <source> [--full] [--dry-run] [--json]\n',
   async run(args, io: CommandIO) {
-    const { positional, options } = parseOptions(args, ['full', 'json']);
+    const { positional, options } = parseOptions(args, ['full', 'json', 'dry-run']);
     if (positional.length !== 1) {
       io.stderr(this.usage);
       return EXIT.usage;
@@ -47,6 +51,7 @@ export const command: Command = {
         }
         throw e;
       }
+      if (options.has('dry-run')) return dryRun(ctx, name, options.has('full'), options.has('json'), io);
       const client = await ctx.temporal();
       const handle = await client.workflow.start(crawlSource, {
         workflowId: crawlWorkflowIdOf(name),
@@ -85,3 +90,59 @@ export const command: Command = {
     });
   },
 };
+
+/** What a crawl would read and what schema would result, against the catalog — writing nothing. */
+async function dryRun(ctx: CliContext, name: string, full: boolean, json: boolean, io: CommandIO): Promise<number> {
+  const source = await getSource(ctx.db(), name);
+  if (source.kind !== 's3') {
+    io.stderr(`lake crawl: --dry-run reads S3 sources; ${name} is a ${source.kind} table source\n`);
+    return EXIT.usage;
+  }
+  const s3 = createS3Client(ctx.config.s3);
+  try {
+    const plan = await planS3({ db: ctx.db(), s3 }, source, { kind: 'crawl', full });
+    const objects = plan.batches.flat() as PlannedObject[];
+    const inferred = await inferS3Batch({ s3 }, source, objects, () => undefined);
+    const latest = await latestSchema(ctx.db(), source.id);
+    const next = latest ? mergeSchemas(latest.schema, inferred.result.schema) : inferred.result.schema;
+    const diff = diffVersion(latest?.schema, next);
+    const partitions = [...new Set(objects.map((o) => o.partition))].sort();
+    const report = {
+      source: name,
+      counts: plan.counts,
+      read: objects.map((o) => ({ key: o.key, size: o.size, partition: o.partition, format: o.format, gzip: o.gzip })),
+      deleted: plan.scope.deleted,
+      skipped: plan.scope.skipped,
+      table: `${source.targetDatabase}.${source.targetTable}`,
+      partitionKeys: objects[0]?.keys ?? (await ctx.db()('source_partitions').where({ source_id: source.id }).first('keys'))?.keys ?? [],
+      partitions,
+      records: inferred.result.records,
+      corruptRecords: inferred.result.corruptRecords,
+      columns: toHiveColumns(next),
+      schemaVersion: latest ? (diff.change === 'none' ? latest.version : latest.version + 1) : 1,
+      changes: diff.changes.map((c) => ({ op: c.op, path: c.path.join('.'), change: c.change, ...('type' in c ? { type: renderHiveType(c.type) } : {}) })),
+    };
+    if (json) {
+      io.stdout(JSON.stringify(report, null, 2) + '\n');
+      return EXIT.ok;
+    }
+    const c = plan.counts;
+    io.stdout(
+      [
+        `dry run of ${name}: nothing is written`,
+        `  objects   ${c.added} new, ${c.changed} changed, ${c.deleted} deleted, ${c.unchanged} unchanged; would read ${c.files} (${(c.bytes / 1e6).toFixed(1)} MB)`,
+        ...report.read.slice(0, 20).map((o) => `    read ${o.key} (${o.size} B${o.gzip ? ', gzip' : ''})`),
+        ...(report.read.length > 20 ? [`    … ${report.read.length - 20} more`] : []),
+        ...report.deleted.slice(0, 20).map((k: string) => `    gone ${k}`),
+        `  table     ${report.table}, partitioned by (${report.partitionKeys.join(', ') || 'nothing'}), ${partitions.length} partition(s) touched`,
+        `  records   ${report.records} read, ${report.corruptRecords} corrupt`,
+        `  schema    version ${report.schemaVersion}${diff.change === 'none' ? ' (unchanged)' : ` (${latest ? diff.change : 'initial'})`}`,
+        table([['COLUMN', 'TYPE'], ...report.columns.map((col) => [`    ${col.name}`, col.type])]).trimEnd(),
+        ...(latest ? report.changes.map((ch) => `  ${ch.change.padEnd(8)} ${ch.op} ${ch.path}${ch.type ? ` ${ch.type}` : ''}`) : []),
+      ].join('\n') + '\n',
+    );
+    return EXIT.ok;
+  } finally {
+    s3.destroy();
+  }
+}

@@ -137,6 +137,26 @@ describe('lake describe, history, diff, volumes, search and column', () => {
     expect((await lake('volumes', name)).out).toMatch(/hour=22\/\s+1\s+\d+ B\s+1\s+0\s+█+/);
   });
 
+  it('crawl --dry-run shows what would be read and the schema that would result, writing nothing', async () => {
+    await deps.s3.send(
+      new PutObjectCommand({ Bucket: config.s3.demoBucket, Key: `${prefix}date_id=2019-10-16/hour=00/part-0.json`, Body: JSON.stringify({ k2: true, k4: [1, 2] }) + '\n' }),
+    );
+    const before = await deps.db('crawl_runs').count<{ n: string }[]>({ n: '*' });
+    const { code, out } = await lake('crawl', name, '--dry-run', '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(out);
+    expect(report.read.map((o: { key: string }) => o.key)).toEqual([`${prefix}date_id=2019-10-16/hour=00/part-0.json`]);
+    expect(report.partitionKeys).toEqual(['date_id', 'hour']);
+    expect(report.schemaVersion).toBe(4);
+    expect(report.changes).toEqual([{ op: 'add-column', path: 'k4', change: 'additive', type: 'array<bigint>' }]);
+    expect(report.columns.find((c: { name: string }) => c.name === 'k4')).toEqual({ name: 'k4', type: 'array<bigint>' });
+    expect(await deps.db('crawl_runs').count<{ n: string }[]>({ n: '*' })).toEqual(before);
+    expect(JSON.parse((await lake('history', name, '--json')).out)).toHaveLength(3);
+    const human = await lake('crawl', name, '--dry-run');
+    expect(human.out).toMatch(/would read 1 /);
+    expect(human.out).toMatch(/additive add-column k4 array<bigint>/);
+  });
+
   it('explains bad arguments and unknown things with non-zero exit codes', async () => {
     expect(await lake('describe')).toMatchObject({ code: 1 });
     expect((await lake('describe', 'no-such-source')).code).toBe(2);
