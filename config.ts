@@ -30,11 +30,17 @@ export interface MetastoreConfig {
   timeoutMs: number;
 }
 
+export interface GovernanceConfig {
+  warnBeforeDays: number; // a grant's holder is warned this long before it expires
+  notifyWebhook?: string; // notifications are POSTed here as JSON when set; otherwise they stay in the outbox
+}
+
 export interface LakeConfig {
   temporal: TemporalConfig;
   postgres: PostgresConfig;
   s3: S3Config;
   metastore: MetastoreConfig;
+  governance: GovernanceConfig;
 }
 
 export class ConfigError extends Error {
@@ -160,6 +166,10 @@ export function loadConfig(env: Env = process.env): LakeConfig {
       host: r.string('LAKE_METASTORE_HOST', '127.0.0.1'),
       port: r.port('LAKE_METASTORE_PORT', 9083),
       timeoutMs: r.positiveInt('LAKE_METASTORE_TIMEOUT_MS', 30_000),
+    },
+    governance: {
+      warnBeforeDays: r.positiveInt('LAKE_GRANT_WARN_BEFORE_DAYS', 3),
+      notifyWebhook: env.LAKE_NOTIFY_WEBHOOK === undefined ? undefined : r.url('LAKE_NOTIFY_WEBHOOK', '', ['http:', 'https:']),
     },
   };
   if (config.temporal.taskQueue === config.temporal.inferenceTaskQueue) {

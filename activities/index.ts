@@ -4,11 +4,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Knex } from 'knex';
 import type { MetastoreClient } from '../adapters/metastore/client';
 import { createCrawlActivities, createInferenceActivities } from './crawl';
+import { createGovernanceActivities } from './governance';
+import type { GovernanceConfig } from '../config';
 
 export interface ActivityDeps {
   db: Knex;
   s3: S3Client;
   metastore: MetastoreClient;
+  governance?: GovernanceConfig; // the notification webhook; none: notifications stay in the outbox
 }
 
 /** A small summary of what the catalog holds; safe to show in workflow history (no rows, no secrets). */
@@ -29,7 +32,11 @@ function createCatalogActivities(deps: ActivityDeps) {
 
 /** The activities of the I/O task queue. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createCatalogActivities(deps), ...createCrawlActivities(deps) };
+  return {
+    ...createCatalogActivities(deps),
+    ...createCrawlActivities(deps),
+    ...createGovernanceActivities(deps),
+  };
 }
 
 /** The activities of the inference task queue (CPU-heavy, its own worker process). */

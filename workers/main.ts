@@ -13,6 +13,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { ConfigError, loadConfig, type LakeConfig } from '../config';
 import { bundleWorkflows, closeDeps, createDeps, createWorker } from './worker';
 import { syncSchedules } from './schedules';
+import { ensureReconcileSchedule } from './grants';
 import { runDemo } from '../infra/demo';
 import { DEMO_SECRET } from '../infra/demo-lake';
 import { secretEnvName } from '../adapters/secrets';
@@ -48,6 +49,7 @@ async function syncAtStart(config: LakeConfig, deps: ReturnType<typeof createDep
   const client = new Client({ connection: await Connection.connect({ address: config.temporal.address }), namespace: config.temporal.namespace });
   try {
     const synced = await syncSchedules(client, deps.db, config);
+    await ensureReconcileSchedule(client, { taskQueue: config.temporal.taskQueue });
     console.log(`schedules: ${synced.created.length} created, ${synced.updated.length} updated, ${synced.deleted.length} deleted, ${synced.unchanged.length} unchanged`);
   } finally {
     await client.connection.close();

@@ -15,7 +15,7 @@ export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 export function createDeps(config: LakeConfig): ActivityDeps {
-  return { db: createDb(config.postgres), s3: createS3Client(config.s3), metastore: new MetastoreClient(config.metastore) };
+  return { db: createDb(config.postgres), s3: createS3Client(config.s3), metastore: new MetastoreClient(config.metastore), governance: config.governance };
 }
 
 export async function closeDeps(deps: ActivityDeps): Promise<void> {

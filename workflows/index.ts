@@ -2,3 +2,5 @@
 // activity *types* only.
 export { catalogStatus } from './catalog-status';
 export { crawlSource, backfillSource } from './crawl';
+export { grantExpiry } from './grant-expiry';
+export { reconcileGrants } from './reconcile-grants';

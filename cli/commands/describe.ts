@@ -2,6 +2,7 @@
 // stored, its partitions, schedule and last runs, the schema as a tree with types, roles, tags,
 // descriptions and statistics, samples (identifying columns masked), volumes, and who holds access.
 import { maskRecord } from '../../crawl/profile';
+import { activeHolders } from '../../db/governance';
 import { describeSource, type SourceDescription } from '../../db/metadata';
 import type { Command } from '../command';
 import { barOf, bytes, paint, parseOptions, runWithContext, table, UsageError } from '../context';
@@ -77,11 +78,7 @@ export const command: Command = {
   },
 };
 
-/** Who holds access, when the governance tables exist: "user alice A-4 until 2019-11-01". */
+/** Who holds access: "user alice A-4 until 2019-11-01T00:00:00.000Z". */
 async function accessHolders(db: import('knex').Knex, sourceId: number): Promise<string[]> {
-  if (!(await db.schema.hasTable('grants'))) return [];
-  const cols = await db('grants').columnInfo();
-  if (!('source_id' in cols)) return [];
-  const rows = await db('grants').where({ source_id: sourceId, status: 'active' }).select('*');
-  return rows.map((g: Record<string, unknown>) => `${g.principal_type ?? ''} ${g.principal_name ?? g.principal_id ?? ''} ${g.level ?? ''} until ${g.expires_at ? new Date(g.expires_at as string).toISOString() : '?'}`.trim());
+  return (await activeHolders(db, sourceId)).map((g) => `${g.principal.kind} ${g.principal.name} ${g.level} until ${g.expiresAt.toISOString()}`);
 }

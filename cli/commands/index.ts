@@ -11,5 +11,7 @@ import { command as infer } from './infer';
 import { command as schedules } from './schedules';
 import { command as source } from './source';
 import { command as table } from './table';
+import { command as access } from './access';
+import { command as users } from './users';
 
-export const commands: Command[] = [source, crawl, schedules, describe, history, diff, volumes, search, column, table, infer];
+export const commands: Command[] = [source, crawl, schedules, describe, history, diff, volumes, search, column, access, users, table, infer];

@@ -4,11 +4,13 @@ import type { Knex } from 'knex';
 import * as sources from './20261127000001_sources';
 import * as crawl from './20261127000002_crawl';
 import * as metadata from './20261127000004_metadata';
+import * as governance from './20261127000003_governance';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
   '20261127000002_crawl': crawl,
   '20261127000004_metadata': metadata,
+  '20261127000003_governance': governance,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

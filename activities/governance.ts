@@ -1,0 +1,242 @@
+// Governance's activities: apply a grant, revoke it, move its deadline, warn, notify, reconcile. Each is
+// idempotent. The metastore is changed first and the catalog second, and both changes are no-ops when
+// already done, so a retry after a crash between the two finishes the job instead of repeating it:
+// a grant is never left revoked in the catalog yet held in the metastore.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Knex } from 'knex';
+import { MetastoreError, type MetastoreClient } from '../adapters/metastore/client';
+import { grantTable, GRANTOR, listGrants, revokeTable, type Principal as MetastorePrincipal, type TableRef } from '../adapters/metastore/grants';
+import type { GovernanceConfig } from '../config';
+import {
+  CATALOG_ACTOR,
+  extendGrantDeadline,
+  findGrant,
+  listGrantsOf,
+  markGrantActive,
+  markGrantEnded,
+  recordNotification,
+  recordWarning,
+  type Grant,
+  type NotificationInput,
+} from '../db/governance';
+import type { GrantStatus } from '../governance/levels';
+import { grantWorkflowRunning, startGrantExpiry } from '../workers/grants';
+
+export interface GovernanceDeps {
+  db: Knex;
+  metastore: MetastoreClient;
+  governance?: GovernanceConfig;
+}
+
+/** What the expiry workflow needs to know of its grant: times as epoch ms, no names of people. */
+export interface GrantTimes {
+  grantId: number;
+  status: GrantStatus;
+  source: string;
+  createdAt: number;
+  expiresAt: number;
+  maxExpiresAt: number;
+  warnBeforeMs: number;
+  warnedFor: number | null;
+}
+
+export interface RevokeResult extends GrantTimes {
+  revokedPrivileges: string[];
+}
+
+export type GrantDrift =
+  | { kind: 'missing-workflow'; grantId: number }
+  | { kind: 'expired-unrevoked'; grantId: number }
+  | { kind: 'missing-privilege'; grantId: number; privilege: string }
+  | { kind: 'stray-privilege'; database: string; table: string; principal: MetastorePrincipal; privilege: string };
+
+function timesOf(g: Grant): GrantTimes {
+  return {
+    grantId: g.id,
+    status: g.status,
+    source: g.source,
+    createdAt: g.createdAt.getTime(),
+    expiresAt: g.expiresAt.getTime(),
+    maxExpiresAt: g.maxExpiresAt.getTime(),
+    warnBeforeMs: g.warnBeforeMs,
+    warnedFor: g.warnedFor ? g.warnedFor.getTime() : null,
+  };
+}
+
+async function loadGrant(db: Knex, grantId: number): Promise<Grant> {
+  const g = await findGrant(db, grantId);
+  if (!g) throw ApplicationFailure.nonRetryable(`unknown grant ${grantId}`, 'UnknownGrantError');
+  return g;
+}
+
+const isLive = (s: GrantStatus) => s === 'pending' || s === 'active';
+
+/** What `g` may take away: its privileges that no other live grant of the same principal on the same table
+ *  still needs (a user holding A-3 and A-5 keeps SELECT when the A-3 grant ends). */
+async function privilegesOnlyHeldBy(db: Knex, g: Grant): Promise<string[]> {
+  const others = (await listGrantsOf(db, { principal: g.principal, status: ['pending', 'active'] })).filter(
+    (o) => o.id !== g.id && o.table.database === g.table.database && o.table.table === g.table.table,
+  );
+  const needed = new Set(others.flatMap((o) => o.privileges.map((p) => p.toUpperCase())));
+  return g.privileges.filter((p) => !needed.has(p.toUpperCase()));
+}
+
+async function revokeInMetastore(ms: MetastoreClient, principal: MetastorePrincipal, table: TableRef, privileges: string[]): Promise<string[]> {
+  if (privileges.length === 0) return [];
+  try {
+    return await revokeTable(ms, principal, table, privileges);
+  } catch (e) {
+    // the table is gone: nobody holds anything on it any more
+    if (e instanceof MetastoreError && e.kind === 'NoSuchObject') return [];
+    throw e;
+  }
+}
+
+async function postJson(url: string, body: unknown): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`webhook answered ${res.status} ${res.statusText}`);
+}
+
+export function createGovernanceActivities(deps: GovernanceDeps) {
+  const { db, metastore } = deps;
+
+  async function revokeGrant(input: { grantId: number; kind: 'expired' | 'revoked'; by?: string; reason?: string }): Promise<RevokeResult> {
+    const g = await loadGrant(db, input.grantId);
+    // an expiry that is not due (the deadline moved since the caller looked) changes nothing
+    if (input.kind === 'expired' && isLive(g.status) && g.expiresAt.getTime() > Date.now() + 1000) return { ...timesOf(g), revokedPrivileges: [] };
+    const revokedPrivileges = await revokeInMetastore(metastore, g.principal, g.table, await privilegesOnlyHeldBy(db, g));
+    await markGrantEnded(db, { grantId: g.id, kind: input.kind, by: input.by ?? CATALOG_ACTOR, reason: input.reason, revokedPrivileges });
+    return { ...timesOf(await loadGrant(db, g.id)), revokedPrivileges };
+  }
+
+  async function applyGrant(input: { grantId: number }): Promise<GrantTimes> {
+    const g = await loadGrant(db, input.grantId);
+    if (!isLive(g.status)) return timesOf(g);
+    if (g.privileges.length > 0) {
+      try {
+        // the metastore accepts a grant on a table it does not have, and keeps nothing: look first
+        await metastore.getTable(g.table.database, g.table.table);
+        await grantTable(metastore, g.principal, g.table, g.privileges);
+      } catch (e) {
+        if (e instanceof MetastoreError && e.kind === 'NoSuchObject') {
+          throw ApplicationFailure.nonRetryable(`grant ${g.id}: table ${g.table.database}.${g.table.table} is not published`, 'GrantApplyError');
+        }
+        if (e instanceof MetastoreError && !e.retryable) {
+          throw ApplicationFailure.nonRetryable(`grant ${g.id}: the metastore refused ${g.privileges.join(', ')} on ${g.table.database}.${g.table.table}: ${e.message}`, 'GrantApplyError');
+        }
+        throw e;
+      }
+    }
+    await markGrantActive(db, g.id);
+    const after = await loadGrant(db, g.id);
+    // ended while we were granting (a revoke raced us): take back what we just gave
+    if (!isLive(after.status)) await revokeInMetastore(metastore, after.principal, after.table, await privilegesOnlyHeldBy(db, after));
+    return timesOf(after);
+  }
+
+  return {
+    applyGrant,
+    revokeGrant,
+
+    async grantTimes(input: { grantId: number }): Promise<GrantTimes> {
+      return timesOf(await loadGrant(db, input.grantId));
+    },
+
+    async extendGrant(input: { grantId: number; until: number; by: string }): Promise<GrantTimes> {
+      const r = await extendGrantDeadline(db, { grantId: input.grantId, until: new Date(input.until), by: input.by });
+      if (r.problem) throw ApplicationFailure.nonRetryable(`grant ${input.grantId}: extension refused: ${r.problem}`, 'GrantExtendRefused');
+      return timesOf(await loadGrant(db, input.grantId));
+    },
+
+    async warnGrant(input: { grantId: number }): Promise<boolean> {
+      return recordWarning(db, input.grantId);
+    },
+
+    async recordNotification(input: NotificationInput): Promise<number | null> {
+      return (await recordNotification(db, input)) ?? null;
+    },
+
+    /** POSTs undelivered notifications to LAKE_NOTIFY_WEBHOOK (when set), oldest first; at least once. */
+    async deliverNotifications(input: { limit?: number } = {}): Promise<{ delivered: number; failed: number }> {
+      const url = deps.governance?.notifyWebhook;
+      if (!url) return { delivered: 0, failed: 0 };
+      const pending = await db('notifications').whereNull('delivered_at').orderBy('id').limit(input.limit ?? 100);
+      let delivered = 0;
+      let failed = 0;
+      for (const n of pending) {
+        try {
+          await postJson(url, { id: Number(n.id), kind: n.kind, recipient: n.recipient, payload: n.payload, createdAt: new Date(n.created_at).toISOString() });
+          await db('notifications').where({ id: n.id }).update({ delivered_at: db.fn.now(), delivery_attempts: db.raw('delivery_attempts + 1'), last_error: null });
+          delivered++;
+        } catch (e) {
+          await db('notifications').where({ id: n.id }).update({ delivery_attempts: db.raw('delivery_attempts + 1'), last_error: String((e as Error).message).slice(0, 1000) });
+          failed++;
+        }
+      }
+      return { delivered, failed };
+    },
+
+    /** Compares the catalog's live grants with the metastore's privileges and with the running expiry
+     *  workflows. Only privileges granted by lake catalog (grantor lake-catalog) are its business. */
+    async findGrantDrift(input: { now?: number } = {}): Promise<GrantDrift[]> {
+      const now = input.now ?? Date.now();
+      const client = Context.current().client;
+      const drift: GrantDrift[] = [];
+      const live = await listGrantsOf(db, { status: ['pending', 'active'] });
+      for (const g of live) {
+        if (await grantWorkflowRunning(client, g.id)) continue;
+        drift.push(g.expiresAt.getTime() <= now ? { kind: 'expired-unrevoked', grantId: g.id } : { kind: 'missing-workflow', grantId: g.id });
+      }
+
+      const tables = new Map<string, TableRef>();
+      for (const r of await db('grants').distinct('target_database', 'target_table')) tables.set(`${r.target_database}.${r.target_table}`, { database: r.target_database, table: r.target_table });
+      for (const r of await db('sources').distinct('target_database', 'target_table')) tables.set(`${r.target_database}.${r.target_table}`, { database: r.target_database, table: r.target_table });
+      const key = (t: TableRef, p: MetastorePrincipal, privilege: string) => `${t.database}.${t.table}|${p.kind}:${p.name}|${privilege.toUpperCase()}`;
+      const wanted = new Map<string, Grant>();
+      for (const g of live) for (const p of g.privileges) wanted.set(key(g.table, g.principal, p), g);
+      const held = new Set<string>();
+      const absent = new Set<string>();
+      for (const t of tables.values()) {
+        try {
+          await metastore.getTable(t.database, t.table);
+        } catch (e) {
+          if (!(e instanceof MetastoreError && e.kind === 'NoSuchObject')) throw e;
+          absent.add(`${t.database}.${t.table}`); // not published (yet, or any more): nobody holds anything on it
+          continue;
+        }
+        const grants = await listGrants(metastore, t);
+        for (const mg of grants) {
+          if (mg.grantor !== GRANTOR) continue;
+          const k = key(t, mg.principal, mg.privilege);
+          held.add(k);
+          if (!wanted.has(k)) drift.push({ kind: 'stray-privilege', database: t.database, table: t.table, principal: mg.principal, privilege: mg.privilege });
+        }
+      }
+      for (const [k, g] of wanted) {
+        // a pending grant is being applied by its workflow; an expired one is handled above
+        if (g.status === 'active' && g.expiresAt.getTime() > now && !held.has(k) && !absent.has(`${g.table.database}.${g.table.table}`)) drift.push({ kind: 'missing-privilege', grantId: g.id, privilege: k.split('|')[2] });
+      }
+      return drift;
+    },
+
+    /** Revokes a lake-catalog privilege no live grant accounts for (looked at again, under no assumption). */
+    async revokeStrayPrivilege(input: { database: string; table: string; principal: MetastorePrincipal; privilege: string }): Promise<string[]> {
+      if (input.principal.kind !== 'role') {
+        const live = await listGrantsOf(db, { principal: { name: input.principal.name, kind: input.principal.kind }, status: ['pending', 'active'] });
+        const needed = live.some((g) => g.table.database === input.database && g.table.table === input.table && g.privileges.some((p) => p.toUpperCase() === input.privilege.toUpperCase()));
+        if (needed) return [];
+      }
+      return revokeInMetastore(metastore, input.principal, { database: input.database, table: input.table }, [input.privilege]);
+    },
+
+    /** (Re)starts `grant/<id>` on this worker's task queue; false when it runs already or the grant ended. */
+    async startGrantWorkflow(input: { grantId: number }): Promise<boolean> {
+      const g = await loadGrant(db, input.grantId);
+      if (!isLive(g.status)) return false;
+      const ctx = Context.current();
+      return startGrantExpiry(ctx.client, { id: g.id, source: g.source }, ctx.info.taskQueue);
+    },
+  };
+}
+
+export type GovernanceActivities = ReturnType<typeof createGovernanceActivities>;

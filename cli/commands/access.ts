@@ -1,0 +1,257 @@
+// `lake access …`: principals, access requests at predefined levels, grants and their expiry workflows.
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { MetastoreClient, MetastoreError } from '../../adapters/metastore/client';
+import {
+  addPrincipal,
+  approveRequest,
+  decideRequest,
+  getGrant,
+  getRequest,
+  grantWorkflowIdOf,
+  listGrantsOf,
+  listPrincipals,
+  listRequests,
+  requestAccess,
+  type Grant,
+  type RequestStatus,
+} from '../../db/governance';
+import { ACCESS_LEVELS, DAY_MS, GovernanceError, levelOf, type GrantStatus, type PrincipalKind } from '../../governance/levels';
+import { startGrantExpiry } from '../../workers/grants';
+import { extendUpdate, revokeUpdate, type GrantExpiryState } from '../../workflows/grant-expiry';
+import type { ReconcileReport } from '../../workflows/reconcile-grants';
+import { EXIT, type Command, type CommandIO } from '../command';
+import { parseOptions, table, UsageError, withContext, type CliContext } from '../context';
+
+const USAGE = `usage:
+  lake access levels
+  lake access principal add <name> [--group] [--email ADDRESS]
+  lake access principal list
+  lake access request <source> --principal NAME [--group] --level A-1..A-5 --days N --reason TEXT [--by NAME]
+  lake access approve <request-id> [--by NAME] [--note TEXT] [--no-catalog]
+  lake access reject <request-id> [--by NAME] [--note TEXT]
+  lake access cancel <request-id> [--by NAME]
+  lake access extend <grant-id> (--until ISO-DATE | --days N) [--by NAME]
+  lake access revoke <grant-id> --reason TEXT [--by NAME]
+  lake access list [--source NAME] [--all] [--json]
+  lake access reconcile [--dry-run] [--json]
+`;
+
+function one(options: Map<string, string[]>, name: string): string | undefined {
+  const v = options.get(name);
+  return v ? v[v.length - 1] : undefined;
+}
+
+function actor(options: Map<string, string[]>): string {
+  return one(options, 'by') ?? process.env.LAKE_USER ?? process.env.USER ?? 'unknown';
+}
+
+function idArg(positional: string[], what: string): number {
+  const n = Number(positional[0]);
+  if (positional.length !== 1 || !Number.isInteger(n) || n <= 0) throw new UsageError(`name one ${what} id (a positive integer)`);
+  return n;
+}
+
+const day = (d: Date | null) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');
+
+export function grantRows(grants: Grant[]): string[][] {
+  return [
+    ['GRANT', 'PRINCIPAL', 'SOURCE', 'LEVEL', 'STATUS', 'EXPIRES', 'TABLE'],
+    ...grants.map((g) => [String(g.id), `${g.principal.kind}:${g.principal.name}`, g.source, g.level, g.status, day(g.expiresAt), `${g.table.database}.${g.table.table}`]),
+  ];
+}
+
+/** The message of a refused update: the validator's words, without the SDK's wrapping. */
+function updateFailure(e: unknown): string | undefined {
+  if (e instanceof WorkflowUpdateFailedError) return (e.cause as Error | undefined)?.message ?? e.message;
+  return undefined;
+}
+
+async function grantEnded(ctx: CliContext, grantId: number, io: CommandIO): Promise<number> {
+  const g = await getGrant(ctx.db(), grantId);
+  io.stderr(`lake access: grant ${grantId} is ${g.status}${g.status === 'pending' ? ' and its workflow is not running (lake access reconcile restarts it)' : ''}: request access again\n`);
+  return EXIT.unreadableInput;
+}
+
+/** The table a request's level must read, when the metastore does not have it. */
+async function unpublishedTable(ctx: CliContext, requestId: number): Promise<string | undefined> {
+  const r = await getRequest(ctx.db(), requestId);
+  if ((levelOf(r.level)?.metastorePrivileges.length ?? 0) === 0 || r.status !== 'pending') return undefined;
+  const s = await ctx.db()('sources').where({ id: r.sourceId }).first('target_database', 'target_table');
+  const ms = new MetastoreClient(ctx.config.metastore);
+  try {
+    await ms.getTable(s.target_database, s.target_table);
+    return undefined;
+  } catch (e) {
+    if (e instanceof MetastoreError && e.kind === 'NoSuchObject') return `${s.target_database}.${s.target_table}`;
+    throw e;
+  } finally {
+    ms.close();
+  }
+}
+
+async function run(ctx: CliContext, sub: string | undefined, args: string[], io: CommandIO): Promise<number> {
+  const { positional, options } = parseOptions(args, ['group', 'json', 'all', 'no-catalog', 'dry-run']);
+  const json = one(options, 'json') === 'true';
+  const db = ctx.db();
+  switch (sub) {
+    case 'levels': {
+      const levels = Object.values(ACCESS_LEVELS);
+      if (json) io.stdout(JSON.stringify(levels, null, 2) + '\n');
+      else {
+        io.stdout(table([
+          ['LEVEL', 'MAX DAYS', 'SAMPLES', 'IDENTIFIED', 'METASTORE', 'MEANING'],
+          ...levels.map((l) => [l.id, String(l.maxDays), l.samplesVisible ? 'yes' : 'no', l.identifiedColumnsVisible ? 'yes' : 'no', l.metastorePrivileges.join(',') || '-', l.description]),
+        ]));
+      }
+      return EXIT.ok;
+    }
+    case 'principal': {
+      const [what, ...rest] = positional;
+      if (what === 'add') {
+        if (rest.length !== 1) throw new UsageError('lake access principal add <name> [--group]');
+        const kind: PrincipalKind = one(options, 'group') === 'true' ? 'group' : 'user';
+        const p = await addPrincipal(db, { name: rest[0], kind, email: one(options, 'email') }, actor(options));
+        io.stdout(`${p.kind} ${p.name} registered (id ${p.id})\n`);
+        return EXIT.ok;
+      }
+      if (what === 'list') {
+        const ps = await listPrincipals(db);
+        io.stdout(json ? JSON.stringify(ps, null, 2) + '\n' : table([['ID', 'KIND', 'NAME', 'EMAIL'], ...ps.map((p) => [String(p.id), p.kind, p.name, p.email ?? '-'])]));
+        return EXIT.ok;
+      }
+      throw new UsageError('lake access principal add|list');
+    }
+    case 'request': {
+      if (positional.length !== 1) throw new UsageError('lake access request <source> --principal NAME --level A-n --days N --reason TEXT');
+      const principal = one(options, 'principal');
+      if (!principal) throw new UsageError('--principal NAME is required');
+      const daysText = one(options, 'days');
+      const r = await requestAccess(db, {
+        principal: { name: principal, kind: one(options, 'group') === 'true' ? 'group' : 'user' },
+        source: positional[0],
+        level: one(options, 'level') ?? '',
+        days: daysText === undefined ? NaN : Number(daysText),
+        reason: one(options, 'reason') ?? '',
+        requestedBy: actor(options),
+      });
+      io.stdout(json ? JSON.stringify(r, null, 2) + '\n' : `request ${r.id}: ${r.principal.kind} ${r.principal.name} asks ${r.level} on ${r.source} for ${r.days} day(s); pending approval (lake access approve ${r.id})\n`);
+      return EXIT.ok;
+    }
+    case 'approve': {
+      const requestId = idArg(positional, 'request');
+      const unpublished = await unpublishedTable(ctx, requestId);
+      if (unpublished) {
+        io.stderr(`lake access: request ${requestId} cannot be approved yet: its level reads table ${unpublished}, which is not published (crawl the source first)\n`);
+        return EXIT.unreadableInput;
+      }
+      const grant = await approveRequest(db, { requestId, by: actor(options), note: one(options, 'note'), enableCatalog: one(options, 'no-catalog') !== 'true', warnBeforeDays: ctx.config.governance.warnBeforeDays });
+      const started = await startGrantExpiry(await ctx.temporal(), { id: grant.id, source: grant.source }, ctx.config.temporal.taskQueue);
+      io.stdout(
+        json
+          ? JSON.stringify({ grant, workflowStarted: started }, null, 2) + '\n'
+          : `request ${requestId} approved: grant ${grant.id} (${grant.level} on ${grant.source}) until ${day(grant.expiresAt)}; workflow ${grant.workflowId} ${started ? 'started' : 'already running'}\n`,
+      );
+      return EXIT.ok;
+    }
+    case 'reject':
+    case 'cancel': {
+      const requestId = idArg(positional, 'request');
+      const r = await decideRequest(db, { requestId, by: actor(options), to: sub === 'reject' ? 'rejected' : 'cancelled', note: one(options, 'note') });
+      io.stdout(`request ${r.id} ${r.status}\n`);
+      return EXIT.ok;
+    }
+    case 'extend': {
+      const grantId = idArg(positional, 'grant');
+      const g = await getGrant(db, grantId);
+      const untilText = one(options, 'until');
+      const daysText = one(options, 'days');
+      if (!untilText === !daysText) throw new UsageError('say either --until ISO-DATE or --days N (days added to the current expiry)');
+      const until = untilText ? new Date(untilText) : new Date(g.expiresAt.getTime() + Number(daysText) * DAY_MS);
+      if (Number.isNaN(until.getTime())) throw new UsageError(`--until ${JSON.stringify(untilText)} is not a date; --days must be a number`);
+      try {
+        const s: GrantExpiryState = await (await ctx.temporal()).workflow.getHandle(grantWorkflowIdOf(grantId)).executeUpdate(extendUpdate, { args: [{ until: until.toISOString(), by: actor(options) }] });
+        io.stdout(`grant ${grantId} now expires at ${s.expiresAt}\n`);
+        return EXIT.ok;
+      } catch (e) {
+        const refused = updateFailure(e);
+        if (refused) {
+          io.stderr(`lake access: extension refused: ${refused}\n`);
+          return EXIT.unreadableInput;
+        }
+        if (e instanceof WorkflowNotFoundError || /not found|already completed/i.test(String((e as Error).message))) return grantEnded(ctx, grantId, io);
+        throw e;
+      }
+    }
+    case 'revoke': {
+      const grantId = idArg(positional, 'grant');
+      const reason = one(options, 'reason');
+      if (!reason) throw new UsageError('--reason TEXT is required');
+      await getGrant(db, grantId);
+      try {
+        const s: GrantExpiryState = await (await ctx.temporal()).workflow.getHandle(grantWorkflowIdOf(grantId)).executeUpdate(revokeUpdate, { args: [{ by: actor(options), reason }] });
+        io.stdout(`grant ${grantId} ${s.phase}\n`);
+        return EXIT.ok;
+      } catch (e) {
+        const refused = updateFailure(e);
+        if (refused) {
+          io.stderr(`lake access: revoke refused: ${refused}\n`);
+          return EXIT.unreadableInput;
+        }
+        if (e instanceof WorkflowNotFoundError || /not found|already completed/i.test(String((e as Error).message))) return grantEnded(ctx, grantId, io);
+        throw e;
+      }
+    }
+    case 'list': {
+      const source = one(options, 'source');
+      const all = one(options, 'all') === 'true';
+      const requests = await listRequests(db, { source, status: all ? undefined : (['pending'] as RequestStatus[]) });
+      const grants = await listGrantsOf(db, { source, status: all ? undefined : (['pending', 'active'] as GrantStatus[]) });
+      if (json) {
+        io.stdout(JSON.stringify({ requests, grants }, null, 2) + '\n');
+        return EXIT.ok;
+      }
+      io.stdout(`${all ? 'requests' : 'pending requests'}:\n`);
+      io.stdout(table([
+        ['REQUEST', 'PRINCIPAL', 'SOURCE', 'LEVEL', 'DAYS', 'STATUS', 'BY', 'REASON'],
+        ...requests.map((r) => [String(r.id), `${r.principal.kind}:${r.principal.name}`, r.source, r.level, String(r.days), r.status, r.requestedBy, r.reason]),
+      ]));
+      io.stdout(`\n${all ? 'grants' : 'live grants'}:\n`);
+      io.stdout(table(grantRows(grants)));
+      return EXIT.ok;
+    }
+    case 'reconcile': {
+      const client = await ctx.temporal();
+      const report: ReconcileReport = await client.workflow.execute('reconcileGrants', {
+        taskQueue: ctx.config.temporal.taskQueue,
+        workflowId: `reconcile-grants/manual/${Date.now()}`,
+        args: [{ dryRun: one(options, 'dry-run') === 'true' }],
+      });
+      io.stdout(JSON.stringify(report, null, 2) + '\n');
+      return EXIT.ok;
+    }
+    default:
+      throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'which subcommand?');
+  }
+}
+
+export const command: Command = {
+  name: 'access',
+  summary: 'request, approve, extend and revoke access to sources',
+  usage: USAGE,
+  async run(args, io) {
+    const [sub, ...rest] = args;
+    try {
+      return await withContext((ctx) => run(ctx, sub, rest, io));
+    } catch (e) {
+      if (e instanceof UsageError) {
+        io.stderr(`lake access: ${e.message}\n${USAGE}`);
+        return EXIT.usage;
+      }
+      if (e instanceof GovernanceError) {
+        io.stderr(`lake access: ${e.message}\n`);
+        return EXIT.unreadableInput;
+      }
+      throw e;
+    }
+  },
+};

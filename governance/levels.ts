@@ -1,0 +1,172 @@
+// The access levels and the rules of access requests and grant deadlines, in one place. Pure: no I/O,
+// no clock (callers pass `now`), so the CLI, the activities and the workflow share the same answers.
+
+export type AccessLevelId = 'A-1' | 'A-2' | 'A-3' | 'A-4' | 'A-5';
+
+export interface AccessLevel {
+  id: AccessLevelId;
+  title: string;
+  description: string;
+  /** The longest period one request (or the extensions of its grant) may cover. */
+  maxDays: number;
+  /** The catalog shows sample rows to the holder. */
+  samplesVisible: boolean;
+  /** Columns tagged as identifying (names, e-mails, ids of people) are visible to the holder. */
+  identifiedColumnsVisible: boolean;
+  /** What the grant gives in the Hive Metastore on the source's published table. */
+  metastorePrivileges: readonly string[];
+}
+
+export const ACCESS_LEVELS: Readonly<Record<AccessLevelId, AccessLevel>> = {
+  'A-1': {
+    id: 'A-1',
+    title: 'metadata',
+    description: 'metadata only: schema, partitions, volumes, lineage; no data',
+    maxDays: 365,
+    samplesVisible: false,
+    identifiedColumnsVisible: false,
+    metastorePrivileges: [],
+  },
+  'A-2': {
+    id: 'A-2',
+    title: 'samples',
+    description: 'metadata and sample rows shown by the catalog (identified columns masked); no table access',
+    maxDays: 180,
+    samplesVisible: true,
+    identifiedColumnsVisible: false,
+    metastorePrivileges: [],
+  },
+  'A-3': {
+    id: 'A-3',
+    title: 'read de-identified',
+    description: 'read the table, identified columns de-identified (hashed or dropped by the engine)',
+    maxDays: 90,
+    samplesVisible: true,
+    identifiedColumnsVisible: false,
+    metastorePrivileges: ['SELECT'],
+  },
+  'A-4': {
+    id: 'A-4',
+    title: 'read',
+    description: 'read the table except identified columns',
+    maxDays: 60,
+    samplesVisible: true,
+    identifiedColumnsVisible: false,
+    metastorePrivileges: ['SELECT'],
+  },
+  'A-5': {
+    id: 'A-5',
+    title: 'read identified',
+    description: 'read the table including identified columns',
+    maxDays: 30,
+    samplesVisible: true,
+    identifiedColumnsVisible: true,
+    metastorePrivileges: ['SELECT'],
+  },
+};
+
+export const LEVEL_IDS = Object.keys(ACCESS_LEVELS) as AccessLevelId[];
+
+export function levelOf(id: string): AccessLevel | undefined {
+  return Object.prototype.hasOwnProperty.call(ACCESS_LEVELS, id) ? ACCESS_LEVELS[id as AccessLevelId] : undefined;
+}
+
+export const DAY_MS = 86_400_000;
+export const DEFAULT_WARN_BEFORE_DAYS = 3;
+
+export type PrincipalKind = 'user' | 'group';
+
+export interface PrincipalRef {
+  name: string;
+  kind: PrincipalKind;
+}
+
+export interface GovernanceProblem {
+  field: string;
+  reason: string;
+}
+
+const PRINCIPAL_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$/;
+
+export function principalProblems(p: { name?: unknown; kind?: unknown }, field = 'principal'): GovernanceProblem[] {
+  const problems: GovernanceProblem[] = [];
+  if (typeof p.name !== 'string' || !PRINCIPAL_NAME.test(p.name)) {
+    problems.push({ field: `${field}.name`, reason: `${JSON.stringify(p.name)} is not a principal name (1-200 of letters, digits . _ @ -, starting with a letter or digit)` });
+  }
+  if (p.kind !== 'user' && p.kind !== 'group') {
+    problems.push({ field: `${field}.kind`, reason: `${JSON.stringify(p.kind)} is neither user nor group` });
+  }
+  return problems;
+}
+
+export interface AccessRequestInput {
+  principal: { name: string; kind: string };
+  source: string;
+  level: string;
+  days: number;
+  reason: string;
+  requestedBy: string;
+}
+
+/** What is wrong with a request before anything is looked up; an empty list means well-formed. */
+export function validateAccessRequest(r: AccessRequestInput): GovernanceProblem[] {
+  const problems = principalProblems(r.principal);
+  if (typeof r.source !== 'string' || r.source.trim() === '') problems.push({ field: 'source', reason: 'name the source' });
+  const level = levelOf(r.level);
+  if (!level) problems.push({ field: 'level', reason: `unknown level ${JSON.stringify(r.level)} (one of ${LEVEL_IDS.join(', ')})` });
+  if (!Number.isInteger(r.days) || r.days < 1) {
+    problems.push({ field: 'days', reason: `${JSON.stringify(r.days)} is not a whole number of days, at least 1` });
+  } else if (level && r.days > level.maxDays) {
+    problems.push({ field: 'days', reason: `${r.days} days is above the maximum of ${level.maxDays} for ${level.id} (${level.title})` });
+  }
+  if (typeof r.reason !== 'string' || r.reason.trim().length < 3) problems.push({ field: 'reason', reason: 'say why access is needed' });
+  else if (r.reason.length > 2000) problems.push({ field: 'reason', reason: 'at most 2000 characters' });
+  if (typeof r.requestedBy !== 'string' || !PRINCIPAL_NAME.test(r.requestedBy)) problems.push({ field: 'requestedBy', reason: `${JSON.stringify(r.requestedBy)} is not a name` });
+  return problems;
+}
+
+// --- deadlines ------------------------------------------------------------------------------------
+
+/** The deadlines of a grant approved at `approvedAt` (ms). `dayMs` is a day's length: tests shorten it. */
+export function grantDeadlines(level: AccessLevel, days: number, approvedAt: number, dayMs = DAY_MS, warnBeforeDays = DEFAULT_WARN_BEFORE_DAYS) {
+  return {
+    expiresAt: approvedAt + days * dayMs,
+    maxExpiresAt: approvedAt + level.maxDays * dayMs,
+    warnBeforeMs: warnBeforeDays * dayMs,
+  };
+}
+
+/** When the holder is warned: a configurable time before expiry (never before `from`, the grant's start). */
+export function warningTime(expiresAt: number, warnBeforeMs: number, from = -Infinity): number {
+  return Math.max(expiresAt - warnBeforeMs, from);
+}
+
+export type GrantStatus = 'pending' | 'active' | 'expired' | 'revoked';
+
+export interface ExtendCheck {
+  until: number; // the new expiry, ms
+  now: number;
+  status: GrantStatus | 'expiring' | 'revoking';
+  maxExpiresAt: number; // approval + the level's maximum
+}
+
+/** Why an extension is refused, or undefined when it is allowed. */
+export function extendProblem(c: ExtendCheck): string | undefined {
+  if (!Number.isFinite(c.until)) return '"until" is not a date';
+  if (c.status !== 'active') return `the grant is ${c.status}, not active: request access again`;
+  if (c.until <= c.now) return `"until" (${new Date(c.until).toISOString()}) is not in the future`;
+  if (c.until > c.maxExpiresAt) {
+    return `"until" (${new Date(c.until).toISOString()}) is beyond the level's maximum period (at most ${new Date(c.maxExpiresAt).toISOString()})`;
+  }
+  return undefined;
+}
+
+export class GovernanceError extends Error {
+  constructor(
+    message: string,
+    readonly problems: GovernanceProblem[] = [],
+  ) {
+    super(problems.length ? `${message}:\n${problems.map((p) => `  - ${p.field}: ${p.reason}`).join('\n')}` : message);
+    this.name = 'GovernanceError';
+  }
+}

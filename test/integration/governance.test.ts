@@ -1,0 +1,390 @@
+// Access requests, grants and their expiry workflows on the real stack: Temporal, the catalog database
+// and the Hive Metastore's privileges. A "day" lasts one second here (approveRequest's dayMs), so a grant
+// of 4 days expires after 4 s; every timing assertion is "within N seconds".
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActivityDeps } from '../../activities';
+import { createGovernanceActivities } from '../../activities/governance';
+import { grantTable, listGrants, type Principal } from '../../adapters/metastore/grants';
+import { publishTable } from '../../adapters/metastore/publisher';
+import { tableParameters } from '../../adapters/metastore/table-spec';
+import { main } from '../../cli/main';
+import {
+  addPrincipal,
+  approveRequest,
+  auditTrail,
+  getGrant,
+  listNotifications,
+  notifySourceHolders,
+  requestAccess,
+  type Grant,
+} from '../../db/governance';
+import { saveSource } from '../../db/sources';
+import { GovernanceError } from '../../governance/levels';
+import { ensureReconcileSchedule, grantWorkflowRunning, startGrantExpiry } from '../../workers/grants';
+import { bundleWorkflows, closeDeps, createDeps, createWorker } from '../../workers/worker';
+import { extendUpdate, grantExpiry, revokeUpdate, stateQuery } from '../../workflows/grant-expiry';
+import { reconcileGrants } from '../../workflows/reconcile-grants';
+import { historyToJsonText } from '../support/histories';
+import { testConfig, uniqueName } from './setup';
+
+const HISTORIES = path.join(__dirname, '..', 'replay', 'histories');
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function captureIo() {
+  const out = { stdout: '', stderr: '' };
+  return { out, io: { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) } };
+}
+
+describe('governance: access requests, grants and their expiry on the real stack', () => {
+  const config = testConfig();
+  const taskQueue = uniqueName('test-governance');
+  const database = uniqueName('lake_gov');
+  const sourceName = uniqueName('gov').replace(/_/g, '-');
+  const table = { database, table: 'events' };
+  const alice: Principal = { name: uniqueName('alice'), kind: 'user' };
+  const bob: Principal = { name: uniqueName('bob'), kind: 'user' };
+  const analysts: Principal = { name: uniqueName('analysts'), kind: 'group' };
+  const started: string[] = [];
+  const savedEnv = { ...process.env };
+  let env: TestWorkflowEnvironment;
+  let deps: ActivityDeps;
+  let bundle: WorkflowBundleWithSourceMap;
+  let worker: Worker;
+  let running: Promise<unknown>;
+
+  /** request → approve (a day lasts `dayMs`) → start grant/<id> on `queue`. */
+  async function grant(p: Principal, level: string, days: number, opts: { queue?: string; dayMs?: number; warnBeforeDays?: number } = {}): Promise<Grant> {
+    const r = await requestAccess(deps.db, { principal: p as never, source: sourceName, level, days, reason: 'integration test', requestedBy: 'tester' });
+    const g = await approveRequest(deps.db, { requestId: r.id, by: 'approver', dayMs: opts.dayMs ?? 1000, warnBeforeDays: opts.warnBeforeDays ?? 2 });
+    started.push(g.workflowId);
+    await startGrantExpiry(env.client, { id: g.id, source: g.source }, opts.queue ?? taskQueue);
+    return g;
+  }
+
+  const held = async (p: Principal) => (await listGrants(deps.metastore, table, p)).map((g) => g.privilege);
+  const statusOf = async (id: number) => (await getGrant(deps.db, id)).status;
+
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address, namespace: config.temporal.namespace });
+    deps = createDeps(config);
+    bundle = await bundleWorkflows();
+    worker = await createWorker({ config, deps, connection: env.nativeConnection, bundle, taskQueue });
+    running = worker.run();
+    // workflow ids are grant/<id> in a namespace other catalogs share: start this run's ids somewhere unused
+    await deps.db.raw(`ALTER SEQUENCE grants_id_seq RESTART WITH ${1_000_000 + Math.floor(Math.random() * 1_000_000_000)}`);
+    await publishTable(
+      deps.metastore,
+      {
+        database, table: 'events', location: `s3a://${config.s3.demoBucket}/${database}/events/`, format: 'jsonl',
+        columns: [{ name: 'id', type: 'bigint' }, { name: 'email', type: 'string' }], partitionKeys: [],
+        parameters: tableParameters({ format: 'jsonl', source: sourceName, schemaVersion: 1, lastCrawl: '2026-01-01T00:00:00.000Z', stats: { recordCount: 0, objectCount: 0, sizeBytes: 0, compression: 'none' } }),
+      },
+      [],
+    );
+    await saveSource(deps.db, {
+      name: sourceName, kind: 's3', location: { bucket: config.s3.demoBucket, prefix: `${database}/events/` }, format: 'jsonl', layout: { kind: 'none' },
+      schedule: 'nightly', targetDatabase: database, targetTable: 'events', options: {}, enabled: true,
+    });
+    for (const p of [alice, bob, analysts]) await addPrincipal(deps.db, p as never, 'tester');
+    // the CLI reads its settings from the environment: point it at the test catalog and this queue
+    process.env.LAKE_DATABASE_URL = config.postgres.url;
+    process.env.LAKE_TASK_QUEUE = taskQueue;
+  });
+
+  afterAll(async () => {
+    process.env = savedEnv;
+    for (const id of started) await env?.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+    worker?.shutdown();
+    await running;
+    await deps?.metastore.dropDatabase(database, { cascade: true }).catch(() => undefined);
+    if (deps) await closeDeps(deps);
+    await env?.teardown();
+  });
+
+  it('request → approve → SELECT in the metastore → warning → expiry: privilege gone, grant expired, audit complete', async () => {
+    const g = await grant(alice, 'A-4', 4); // expires 4 s after approval, warned 2 s before
+    expect(g.status).toBe('pending');
+    await waitFor('the grant to be active', async () => (await statusOf(g.id)) === 'active');
+    expect(await held(alice)).toEqual(['SELECT']);
+    const handle = env.client.workflow.getHandle<typeof grantExpiry>(g.workflowId);
+    expect((await handle.query(stateQuery)).phase).toBe('active');
+
+    const final = await handle.result();
+    expect(final).toMatchObject({ grantId: g.id, phase: 'expired', warned: true });
+    expect(await held(alice)).toEqual([]);
+    const after = await getGrant(deps.db, g.id);
+    expect(after.status).toBe('expired');
+    expect(after.expiredAt!.getTime()).toBeGreaterThanOrEqual(after.expiresAt.getTime() - 1000);
+    expect(after.expiredAt!.getTime() - after.expiresAt.getTime()).toBeLessThan(10_000);
+
+    const audit = await auditTrail(deps.db, 'grant', g.id);
+    expect(audit.map((a: { action: string }) => a.action)).toEqual(['created', 'activated', 'warned', 'expired']);
+    expect(audit.at(-1)).toMatchObject({ from_status: 'active', to_status: 'expired', actor: 'lake-catalog' });
+    expect(audit.at(-1).details.metastoreRevoked).toEqual(['SELECT']);
+    const requestAudit = await auditTrail(deps.db, 'request', g.requestId!);
+    expect(requestAudit.map((a: { action: string }) => a.action)).toEqual(['requested', 'approved']);
+
+    const notes = await listNotifications(deps.db, { grantId: g.id });
+    expect(notes.map((n: { kind: string }) => n.kind)).toEqual(['warning', 'expired']);
+    expect(new Date(notes[0].created_at).getTime()).toBeLessThan(after.expiresAt.getTime());
+    expect(notes[0].recipient).toBe(alice.name);
+
+    // the audit log cannot be rewritten
+    await expect(deps.db('governance_audit').where({ entity: 'grant', entity_id: g.id }).delete()).rejects.toThrow(/append-only/);
+
+    if (process.env.LAKE_SAVE_HISTORIES) {
+      mkdirSync(HISTORIES, { recursive: true });
+      writeFileSync(path.join(HISTORIES, 'grant-expiry-warned-expired.json'), historyToJsonText(await handle.fetchHistory()));
+    }
+  });
+
+  it('extends a grant within the level maximum, refuses beyond it, and revokes early on request', async () => {
+    const g = await grant(bob, 'A-5', 3); // A-5: at most 30 "days" (30 s) from approval
+    await waitFor('the grant to be active', async () => (await statusOf(g.id)) === 'active');
+    const handle = env.client.workflow.getHandle<typeof grantExpiry>(g.workflowId);
+
+    const until = new Date(g.createdAt.getTime() + 20_000).toISOString();
+    const s = await handle.executeUpdate(extendUpdate, { args: [{ until, by: 'approver' }] });
+    expect(s.expiresAt).toBe(until);
+    expect(s.extensions).toBe(1);
+    expect((await getGrant(deps.db, g.id)).expiresAt.toISOString()).toBe(until);
+
+    const tooFar = new Date(g.createdAt.getTime() + 31_000).toISOString();
+    await expect(handle.executeUpdate(extendUpdate, { args: [{ until: tooFar, by: 'approver' }] })).rejects.toThrow();
+    const refused = await handle.executeUpdate(extendUpdate, { args: [{ until: tooFar }] }).catch((e: Error) => (e.cause as Error)?.message ?? e.message);
+    expect(refused).toMatch(/beyond the level's maximum period/);
+    const past = await handle.executeUpdate(extendUpdate, { args: [{ until: '2020-01-01T00:00:00Z' }] }).catch((e: Error) => (e.cause as Error)?.message ?? e.message);
+    expect(past).toMatch(/not in the future/);
+
+    await new Promise((r) => setTimeout(r, 4000)); // past the original expiry: the extension holds
+    expect(await statusOf(g.id)).toBe('active');
+    expect(await held(bob)).toEqual(['SELECT']);
+
+    const revoked = await handle.executeUpdate(revokeUpdate, { args: [{ by: 'security', reason: 'left the project' }] });
+    expect(revoked.phase).toBe('revoked');
+    expect(await held(bob)).toEqual([]);
+    const after = await getGrant(deps.db, g.id);
+    expect(after).toMatchObject({ status: 'revoked', revokedBy: 'security', revokeReason: 'left the project' });
+    expect((await auditTrail(deps.db, 'grant', g.id)).map((a: { action: string }) => a.action)).toEqual(['created', 'activated', 'extended', 'revoked']);
+    expect((await handle.result()).phase).toBe('revoked');
+  });
+
+  it('refuses to extend an expired grant, through the workflow and the CLI', async () => {
+    const g = await grant(analysts, 'A-3', 2);
+    const handle = env.client.workflow.getHandle<typeof grantExpiry>(g.workflowId);
+    expect((await handle.result()).phase).toBe('expired');
+    await expect(handle.executeUpdate(extendUpdate, { args: [{ until: new Date(Date.now() + 5000).toISOString() }] })).rejects.toThrow();
+    const { out, io } = captureIo();
+    expect(await main(['access', 'extend', String(g.id), '--days', '1', '--by', 'approver'], io)).toBe(2);
+    expect(out.stderr).toMatch(new RegExp(`grant ${g.id} is expired`));
+    expect(await statusOf(g.id)).toBe('expired');
+  });
+
+  it('revokes within seconds of a worker coming back after the expiry passed while it was down', async () => {
+    const queue = uniqueName('test-governance-restart');
+    const first = await createWorker({ config, deps, connection: env.nativeConnection, bundle, taskQueue: queue });
+    const firstRun = first.run();
+    const g = await grant(alice, 'A-4', 4, { queue, warnBeforeDays: 1 });
+    await waitFor('the grant to be active', async () => (await statusOf(g.id)) === 'active');
+    first.shutdown();
+    await firstRun;
+
+    await waitFor('the expiry to pass', async () => Date.now() > g.expiresAt.getTime() + 3000, 15_000);
+    expect(await statusOf(g.id)).toBe('active'); // no worker: nobody revoked
+    expect(await held(alice)).toEqual(['SELECT']);
+
+    const second = await createWorker({ config, deps, connection: env.nativeConnection, bundle, taskQueue: queue });
+    const secondRun = second.run();
+    const restartedAt = Date.now();
+    try {
+      await waitFor('the grant to expire', async () => (await statusOf(g.id)) === 'expired', 30_000);
+      expect(Date.now() - restartedAt).toBeLessThan(30_000);
+      expect(await held(alice)).toEqual([]);
+    } finally {
+      second.shutdown();
+      await secondRun;
+    }
+  });
+
+  it('reconciliation revokes a privilege granted behind the catalog and restarts a terminated expiry workflow', async () => {
+    const mallory: Principal = { name: uniqueName('mallory'), kind: 'user' };
+    await grantTable(deps.metastore, mallory, table, ['SELECT']);
+    const g = await grant(bob, 'A-4', 50);
+    await waitFor('the grant to be active', async () => (await statusOf(g.id)) === 'active');
+    await env.client.workflow.getHandle(g.workflowId).terminate('terminated by hand');
+    expect(await grantWorkflowRunning(env.client, g.id)).toBe(false);
+
+    const report = await env.client.workflow.execute(reconcileGrants, { taskQueue, workflowId: uniqueName('reconcile-grants/test'), args: [{}] });
+    expect(report.workflowsRestarted).toEqual([g.id]);
+    expect(report.strayPrivilegesRevoked).toEqual([{ table: `${database}.events`, principal: `user:${mallory.name}`, privilege: 'SELECT' }]);
+    expect(report.failed).toEqual([]);
+    expect(await held(mallory)).toEqual([]);
+    expect(await held(bob)).toEqual(['SELECT']); // the live grant keeps its privilege
+    expect(await grantWorkflowRunning(env.client, g.id)).toBe(true);
+
+    // nothing left to repair
+    const again = await env.client.workflow.execute(reconcileGrants, { taskQueue, workflowId: uniqueName('reconcile-grants/test'), args: [{}] });
+    expect(again.found).toBe(0);
+    await env.client.workflow.getHandle(g.workflowId).executeUpdate(revokeUpdate, { args: [{ by: 'tester', reason: 'cleanup' }] });
+    expect(await held(bob)).toEqual([]);
+  });
+
+  it('refuses bad requests with every problem named, writing nothing', async () => {
+    const count = async () => ({
+      requests: Number((await deps.db('access_requests').count({ n: '*' }))[0].n),
+      audit: Number((await deps.db('governance_audit').count({ n: '*' }))[0].n),
+    });
+    const before = await count();
+    const attempt = (o: Partial<Parameters<typeof requestAccess>[1]>) =>
+      requestAccess(deps.db, { principal: alice as never, source: sourceName, level: 'A-4', days: 10, reason: 'analysis', requestedBy: 'tester', ...o }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+    const unknownLevel = await attempt({ level: 'A-7' });
+    expect(unknownLevel).toBeInstanceOf(GovernanceError);
+    expect((unknownLevel as GovernanceError).problems).toEqual([{ field: 'level', reason: 'unknown level "A-7" (one of A-1, A-2, A-3, A-4, A-5)' }]);
+    expect(((await attempt({ level: 'A-5', days: 45 })) as GovernanceError).problems).toEqual([{ field: 'days', reason: '45 days is above the maximum of 30 for A-5 (read identified)' }]);
+    expect(((await attempt({ source: 'no-such-source' })) as GovernanceError).problems[0]).toMatchObject({ field: 'source', reason: expect.stringMatching(/unknown source "no-such-source"/) });
+    expect(((await attempt({ principal: { name: 'nobody-here', kind: 'user' } })) as GovernanceError).problems).toEqual([
+      { field: 'principal', reason: 'unknown user "nobody-here" (lake access principal add registers one)' },
+    ]);
+
+    const { out, io } = captureIo();
+    expect(await main(['access', 'request', sourceName, '--principal', alice.name, '--level', 'A-9', '--days', '400', '--reason', 'x y z'], io)).toBe(2);
+    expect(out.stderr).toMatch(/level: unknown level "A-9"/);
+    expect(await count()).toEqual(before);
+  });
+
+  it('the CLI requests, approves (starting the expiry workflow), lists, shows users and revokes', async () => {
+    const run = async (...args: string[]) => {
+      const { out, io } = captureIo();
+      const code = await main(args, io);
+      return { code, ...out };
+    };
+    const req = await run('access', 'request', sourceName, '--principal', analysts.name, '--group', '--level', 'A-3', '--days', '7', '--reason', 'dashboards', '--by', 'carol');
+    expect(req.code).toBe(0);
+    const requestId = /request (\d+):/.exec(req.stdout)![1];
+    const approved = await run('access', 'approve', requestId, '--by', 'dave');
+    expect(approved.code).toBe(0);
+    const grantId = Number(/grant (\d+) \(A-3/.exec(approved.stdout)![1]);
+    started.push(`grant/${grantId}`);
+    expect(approved.stdout).toMatch(/workflow grant\/\d+ started/);
+    await waitFor('the grant to be active', async () => (await statusOf(grantId)) === 'active');
+    expect(await held(analysts)).toEqual(['SELECT']);
+    expect((await getGrant(deps.db, grantId)).expiresAt.getTime() - Date.now()).toBeGreaterThan(6 * 86_400_000);
+
+    const users = await run('users', sourceName);
+    expect(users.stdout).toMatch(new RegExp(`${grantId}\\s+group:${analysts.name}\\s+${sourceName}\\s+A-3\\s+active`));
+    const list = await run('access', 'list', '--source', sourceName, '--json');
+    expect(JSON.parse(list.stdout).grants.map((g: { id: number }) => g.id)).toContain(grantId);
+
+    const revoked = await run('access', 'revoke', String(grantId), '--reason', 'project over', '--by', 'dave');
+    expect(revoked).toMatchObject({ code: 0, stdout: `grant ${grantId} revoked\n` });
+    expect(await held(analysts)).toEqual([]);
+    expect((await run('users', sourceName)).stdout).toBe(`nobody holds access to ${sourceName}\n`);
+  });
+
+  it('records one notification per active holder when the source changes incompatibly', async () => {
+    const g = await grant(alice, 'A-2', 30);
+    await waitFor('the grant to be active', async () => (await statusOf(g.id)) === 'active');
+    const sourceId = (await getGrant(deps.db, g.id)).sourceId;
+    const payload = { schemaVersion: 7, changes: 2 };
+    expect(await notifySourceHolders(deps.db, { sourceId, kind: 'breaking-change', event: 'schema/v7', payload })).toBe(1);
+    expect(await notifySourceHolders(deps.db, { sourceId, kind: 'breaking-change', event: 'schema/v7', payload })).toBe(0); // a retried merge
+    const notes = await listNotifications(deps.db, { sourceId, kind: 'breaking-change' });
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatchObject({ recipient: alice.name, grant_id: g.id, payload: { schemaVersion: 7, source: sourceName, level: 'A-2' } });
+    await env.client.workflow.getHandle(g.workflowId).executeUpdate(revokeUpdate, { args: [{ by: 'tester', reason: 'cleanup' }] });
+  });
+
+  it('creates the reconciliation schedule once and leaves an existing one alone', async () => {
+    const scheduleId = uniqueName('reconcile-grants/test');
+    try {
+      expect(await ensureReconcileSchedule(env.client, { taskQueue, scheduleId, every: '1 hour' })).toBe('created');
+      expect(await ensureReconcileSchedule(env.client, { taskQueue, scheduleId })).toBe('exists');
+      const d = await env.client.schedule.getHandle(scheduleId).describe();
+      expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconcileGrants', taskQueue });
+    } finally {
+      await env.client.schedule.getHandle(scheduleId).delete().catch(() => undefined);
+    }
+  });
+
+  it('delivers outbox notifications to the webhook once, and keeps them when the webhook fails', async () => {
+    const received: { kind: string; recipient: string }[] = [];
+    let status = 500;
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (status === 200) received.push(JSON.parse(body));
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const acts = createGovernanceActivities({ db: deps.db, metastore: deps.metastore, governance: { warnBeforeDays: 3, notifyWebhook: url } });
+      const undelivered = async () => Number((await deps.db('notifications').whereNull('delivered_at').count({ n: '*' }))[0].n);
+      const pending = await undelivered();
+      expect(pending).toBeGreaterThan(0);
+
+      const failing = await acts.deliverNotifications({ limit: 1000 });
+      expect(failing).toEqual({ delivered: 0, failed: pending });
+      expect(await undelivered()).toBe(pending);
+      expect((await deps.db('notifications').first('last_error')).last_error).toMatch(/webhook answered 500/);
+
+      status = 200;
+      expect(await acts.deliverNotifications({ limit: 1000 })).toEqual({ delivered: pending, failed: 0 });
+      expect(await acts.deliverNotifications({ limit: 1000 })).toEqual({ delivered: 0, failed: 0 });
+      expect(await undelivered()).toBe(0);
+      expect(received.map((n) => n.kind)).toEqual(expect.arrayContaining(['warning', 'expired', 'revoked', 'breaking-change']));
+      expect(received.some((n) => n.recipient === alice.name)).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses to approve table access to an unpublished source; metadata levels need no table', async () => {
+    const name = uniqueName('unpublished').replace(/_/g, '-');
+    await saveSource(deps.db, {
+      name, kind: 's3', location: { bucket: config.s3.demoBucket, prefix: `${database}/never/` }, format: 'jsonl', layout: { kind: 'none' },
+      schedule: 'nightly', targetDatabase: database, targetTable: 'never_published', options: {}, enabled: true,
+    });
+    const ask = (level: string) => requestAccess(deps.db, { principal: alice as never, source: name, level, days: 5, reason: 'integration test', requestedBy: 'tester' });
+
+    const read = await ask('A-4');
+    const { out, io } = captureIo();
+    expect(await main(['access', 'approve', String(read.id), '--by', 'dave'], io)).toBe(2);
+    expect(out.stderr).toMatch(new RegExp(`table ${database}.never_published, which is not published`));
+    expect((await deps.db('access_requests').where({ id: read.id }).first('status')).status).toBe('pending');
+
+    // approved anyway (e.g. the table was dropped since): the workflow ends the grant with the reason
+    const g = await approveRequest(deps.db, { requestId: read.id, by: 'approver', dayMs: 1000 });
+    started.push(g.workflowId);
+    await startGrantExpiry(env.client, { id: g.id, source: name }, taskQueue);
+    expect((await env.client.workflow.getHandle<typeof grantExpiry>(g.workflowId).result()).phase).toBe('revoked');
+    expect((await getGrant(deps.db, g.id)).revokeReason).toMatch(/could not be applied: .*never_published is not published/);
+
+    const meta = await approveRequest(deps.db, { requestId: (await ask('A-1')).id, by: 'approver', dayMs: 1000 });
+    started.push(meta.workflowId);
+    await startGrantExpiry(env.client, { id: meta.id, source: name }, taskQueue);
+    await waitFor('the metadata grant to be active', async () => (await statusOf(meta.id)) === 'active');
+    await env.client.workflow.getHandle(meta.workflowId).executeUpdate(revokeUpdate, { args: [{ by: 'tester', reason: 'cleanup' }] });
+  });
+});

@@ -1,0 +1,215 @@
+// grant/<grantId>: one workflow per grant, from approval to the end of access. It applies the grant
+// (metastore and catalog), then sleeps on a durable timer until the warning time and the expiry, a
+// deadline the `extend` update moves; `revoke` (update or signal) ends it early. When the timer fires —
+// on time, or as soon as a worker is back if none was up — it revokes. The history holds ids and times
+// only, never who holds the grant.
+//
+// Long-lived: a grant may run for months while this code changes. Change the order or kind of commands
+// only behind `patched('<id>')` (keep the old path for histories that took it), and keep the replay test
+// (test/unit/workflows/replay.test.ts over test/replay/histories/) green.
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { GovernanceActivities, GrantTimes } from '../activities/governance';
+import { extendProblem, warningTime } from '../governance/levels';
+import { LAKE_SOURCE } from './search-attributes';
+
+const NON_RETRYABLE = ['UnknownGrantError', 'GrantApplyError', 'GrantExtendRefused'];
+
+// Revocation must happen eventually: retried without a limit, at most a minute apart.
+const acts = proxyActivities<GovernanceActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+// Delivery is best effort here: what fails stays in the outbox for the reconciliation to retry.
+const delivery = proxyActivities<GovernanceActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
+});
+
+export interface GrantExpiryInput {
+  grantId: number;
+}
+
+export type GrantPhase = 'applying' | 'active' | 'expiring' | 'revoking' | 'expired' | 'revoked';
+
+export interface GrantExpiryState {
+  grantId: number;
+  phase: GrantPhase;
+  expiresAt: string; // ISO
+  warnAt: string; // ISO
+  warned: boolean;
+  extensions: number;
+}
+
+export interface ExtendInput {
+  until: string; // ISO date-time (or epoch ms)
+  by?: string;
+}
+
+export interface RevokeInput {
+  by: string;
+  reason?: string;
+}
+
+export const stateQuery = defineQuery<GrantExpiryState>('state');
+export const extendUpdate = defineUpdate<GrantExpiryState, [ExtendInput]>('extend');
+export const revokeUpdate = defineUpdate<GrantExpiryState, [RevokeInput]>('revoke');
+/** The same as the `revoke` update, for senders that cannot wait (e.g. the Temporal UI). */
+export const revokeSignal = defineSignal<[RevokeInput]>('revoke');
+
+function toMs(until: unknown): number {
+  if (typeof until === 'number') return until;
+  if (typeof until === 'string' && /^\d{4}-\d{2}-\d{2}/.test(until)) return Date.parse(until);
+  return NaN;
+}
+
+export async function grantExpiry(input: GrantExpiryInput): Promise<GrantExpiryState> {
+  if (!input || typeof input !== 'object' || !Number.isInteger(input.grantId) || input.grantId <= 0) {
+    throw ApplicationFailure.nonRetryable('grantExpiry takes one object: { "grantId": <positive integer> }', 'BadGrantInput');
+  }
+  const { grantId } = input;
+
+  let times: GrantTimes | undefined;
+  let phase: GrantPhase = 'applying';
+  let warned = false;
+  let extensions = 0;
+  let deadlineChanged = false;
+  let extending = 0; // extend updates in flight: the expiry waits for them
+  let revokeRequest: RevokeInput | undefined;
+
+  const state = (): GrantExpiryState => ({
+    grantId,
+    phase,
+    expiresAt: times ? new Date(times.expiresAt).toISOString() : '',
+    warnAt: times ? new Date(warningTime(times.expiresAt, times.warnBeforeMs, times.createdAt)).toISOString() : '',
+    warned,
+    extensions,
+  });
+  setHandler(stateQuery, state);
+
+  const requestRevoke = (r: RevokeInput) => {
+    if (phase === 'applying' || phase === 'active') revokeRequest ??= { by: String(r?.by ?? 'unknown'), reason: r?.reason };
+  };
+  setHandler(revokeSignal, requestRevoke);
+  setHandler(
+    revokeUpdate,
+    async (r) => {
+      requestRevoke(r);
+      await condition(() => phase === 'revoked' || phase === 'expired');
+      return state();
+    },
+    {
+      validator: (r) => {
+        if (!r || typeof r.by !== 'string' || r.by.trim() === '') throw new Error('revoke needs { by, reason? }');
+        if (phase === 'expired' || phase === 'revoked') throw new Error(`grant ${grantId} is ${phase} already`);
+      },
+    },
+  );
+  setHandler(
+    extendUpdate,
+    async (e) => {
+      extending++;
+      try {
+        times = await acts.extendGrant({ grantId, until: toMs(e.until), by: e.by ?? 'unknown' });
+        extensions++;
+        if (times.warnedFor !== times.expiresAt) warned = false; // a new date gets its own warning
+        deadlineChanged = true;
+        return state();
+      } finally {
+        extending--;
+      }
+    },
+    {
+      validator: (e) => {
+        const problem = extendProblem({
+          until: toMs(e?.until),
+          now: Date.now(),
+          status: phase === 'active' ? 'active' : phase === 'applying' ? 'pending' : phase,
+          maxExpiresAt: times?.maxExpiresAt ?? 0,
+        });
+        if (problem) throw new Error(`grant ${grantId}: ${problem}`);
+      },
+    },
+  );
+
+  try {
+    times = await acts.applyGrant({ grantId });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // the metastore refuses this grant (e.g. the table is not published): end it rather than leave it pending
+    log.warn('grant could not be applied; revoking', { grantId });
+    const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    times = await acts.revokeGrant({ grantId, kind: 'revoked', by: 'lake-catalog', reason: `could not be applied: ${cause}`.slice(0, 500) });
+    phase = 'revoked';
+    return state();
+  }
+  upsertSearchAttributes([{ key: LAKE_SOURCE, value: times.source }]);
+  if (times.status === 'expired' || times.status === 'revoked') {
+    phase = times.status;
+    return state(); // ended before this run (a restart after the end)
+  }
+  phase = 'active';
+  warned = times.warnedFor === times.expiresAt;
+
+  for (;;) {
+    if (revokeRequest) break;
+    const now = Date.now();
+    if (now >= times.expiresAt) {
+      if (extending > 0) {
+        await condition(() => extending === 0);
+        continue;
+      }
+      phase = 'expiring';
+      const r = await acts.revokeGrant({ grantId, kind: 'expired' });
+      times = r;
+      if (r.status === 'expired' || r.status === 'revoked') break;
+      phase = 'active'; // not due after all: the deadline moved in the catalog
+      continue;
+    }
+    const warnAt = warningTime(times.expiresAt, times.warnBeforeMs, times.createdAt);
+    if (!warned && now >= warnAt) {
+      await acts.warnGrant({ grantId });
+      warned = true;
+      await deliver();
+      continue;
+    }
+    if (workflowInfo().continueAsNewSuggested && allHandlersFinished()) {
+      await continueAsNew<typeof grantExpiry>({ grantId });
+    }
+    const next = warned ? times.expiresAt : Math.min(warnAt, times.expiresAt);
+    deadlineChanged = false;
+    await condition(() => deadlineChanged || revokeRequest !== undefined, Math.max(1, next - now));
+  }
+
+  if (revokeRequest) {
+    phase = 'revoking';
+    times = await acts.revokeGrant({ grantId, kind: 'revoked', by: revokeRequest.by, reason: revokeRequest.reason });
+  }
+  phase = times.status === 'expired' ? 'expired' : 'revoked';
+  await deliver();
+  await condition(allHandlersFinished);
+  return state();
+}
+
+async function deliver(): Promise<void> {
+  try {
+    await delivery.deliverNotifications({ limit: 20 });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.warn('notification delivery failed; the outbox keeps them', { error: String(err) });
+  }
+}

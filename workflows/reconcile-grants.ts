@@ -1,0 +1,72 @@
+// reconcile-grants (on a schedule, workers/grants.ts): the catalog's live grants, the metastore's
+// privileges and the running grant/<id> workflows must agree. Each difference is repaired by the same
+// idempotent activities the expiry workflow uses; the result says what was repaired.
+import { log, proxyActivities } from '@temporalio/workflow';
+import type { GovernanceActivities, GrantDrift } from '../activities/governance';
+
+const acts = proxyActivities<GovernanceActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['UnknownGrantError'] },
+});
+
+export interface ReconcileInput {
+  dryRun?: boolean; // report only
+}
+
+export interface ReconcileReport {
+  found: number;
+  expiredRevoked: number[]; // grant ids revoked because their time was up and no workflow ran
+  workflowsRestarted: number[]; // grant ids whose expiry workflow was missing
+  privilegesRestored: number[]; // grant ids whose metastore privilege was missing
+  strayPrivilegesRevoked: { table: string; principal: string; privilege: string }[];
+  failed: { drift: GrantDrift; error: string }[];
+  notificationsDelivered: number;
+}
+
+export async function reconcileGrants(input: ReconcileInput = {}): Promise<ReconcileReport> {
+  const drift = await acts.findGrantDrift({});
+  const report: ReconcileReport = {
+    found: drift.length,
+    expiredRevoked: [],
+    workflowsRestarted: [],
+    privilegesRestored: [],
+    strayPrivilegesRevoked: [],
+    failed: [],
+    notificationsDelivered: 0,
+  };
+  if (input?.dryRun) return report;
+  for (const d of drift) {
+    try {
+      switch (d.kind) {
+        case 'expired-unrevoked': {
+          const r = await acts.revokeGrant({ grantId: d.grantId, kind: 'expired', by: 'reconcile-grants' });
+          if (r.status === 'expired') report.expiredRevoked.push(d.grantId);
+          break;
+        }
+        case 'missing-workflow':
+          if (await acts.startGrantWorkflow({ grantId: d.grantId })) report.workflowsRestarted.push(d.grantId);
+          break;
+        case 'missing-privilege':
+          await acts.applyGrant({ grantId: d.grantId });
+          if (!report.privilegesRestored.includes(d.grantId)) report.privilegesRestored.push(d.grantId);
+          break;
+        case 'stray-privilege': {
+          const revoked = await acts.revokeStrayPrivilege(d);
+          if (revoked.length) {
+            report.strayPrivilegesRevoked.push({ table: `${d.database}.${d.table}`, principal: `${d.principal.kind}:${d.principal.name}`, privilege: d.privilege });
+          }
+          break;
+        }
+      }
+    } catch (err) {
+      // one failed repair does not stop the others; the next run tries again
+      report.failed.push({ drift: d, error: err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err) });
+    }
+  }
+  try {
+    report.notificationsDelivered = (await acts.deliverNotifications({ limit: 500 })).delivered;
+  } catch (err) {
+    log.warn('notification delivery failed', { error: String(err) });
+  }
+  return report;
+}
