@@ -3,21 +3,34 @@
 // descriptions and statistics, samples (identifying columns masked), volumes, and who holds access.
 import { maskRecord } from '../../crawl/profile';
 import { activeHolders } from '../../db/governance';
+import { ACCESS_LEVELS, type AccessLevel } from '../../governance/levels';
 import { describeSource, type SourceDescription } from '../../db/metadata';
 import type { Command } from '../command';
 import { barOf, bytes, paint, parseOptions, runWithContext, table, UsageError } from '../context';
 
-const USAGE = 'usage: lake describe <source> [--json]\n';
+const USAGE = 'usage: lake describe <source> [--as PRINCIPAL [--group]] [--json]\n';
 
 /** Columns whose values samples never show in clear: tagged identifying. */
 export const IDENTIFYING_TAGS = ['pii', 'identified'];
 
-export function maskedSamples(d: SourceDescription) {
+/** What a viewer may see of the samples: none below a level that shows samples; identifying columns
+ *  masked unless the level shows identified columns. `undefined` is the operator's view (masked). */
+export function visibleSamples(d: SourceDescription, level?: AccessLevel | null) {
+  if (level === null || (level && !level.samplesVisible)) return [];
+  if (level?.identifiedColumnsVisible) return d.samples;
   const masked = new Set(d.columns.filter((c) => c.tags.some((t) => IDENTIFYING_TAGS.includes(t))).map((c) => c.path));
   return d.samples.map((s) => ({ ...s, record: maskRecord(s.record, masked) }));
 }
 
-function render(d: SourceDescription, holders: string[]): string {
+/** The level a principal holds on a source (the highest of its active grants), or null without one. */
+async function levelOf(db: import('knex').Knex, sourceId: number, principal: { name: string; kind: 'user' | 'group' }): Promise<AccessLevel | null> {
+  const held = (await activeHolders(db, sourceId)).filter((g) => g.principal.name === principal.name && g.principal.kind === principal.kind);
+  if (held.length === 0) return null;
+  const best = held.map((g) => g.level).sort().pop()!;
+  return ACCESS_LEVELS[best];
+}
+
+function render(d: SourceDescription, holders: string[], samplesShown: SourceDescription['samples'], viewer: string): string {
   const s = d.source;
   const where = s.kind === 's3' ? `s3://${s.location.bucket}/${s.location.prefix} (${s.format}, ${s.layout.kind} layout)` : `postgres ${s.location.secretRef}:${s.location.schema}.${s.location.table} (cursor ${s.location.cursorColumn})`;
   const out: string[] = [
@@ -45,9 +58,9 @@ function render(d: SourceDescription, holders: string[]): string {
     ]);
   }
   out.push(table(rows).trimEnd());
-  const samples = maskedSamples(d).slice(0, 5);
-  if (samples.length) {
-    out.push('', paint(1, `samples (${d.samples.length}, identifying columns masked)`));
+  const samples = samplesShown.slice(0, 5);
+  out.push('', paint(1, `samples (${samplesShown.length}, ${viewer})`));
+  {
     for (const r of samples) out.push(`  ${r.partition.padEnd(28)} ${JSON.stringify(r.record).slice(0, 160)}`);
   }
   if (d.volumes.length) {
@@ -67,12 +80,16 @@ export const command: Command = {
   usage: USAGE,
   run(args, io) {
     return runWithContext('describe', USAGE, io, async (ctx) => {
-      const { positional, options } = parseOptions(args, ['json']);
+      const { positional, options } = parseOptions(args, ['json', 'group']);
       if (positional.length !== 1) throw new UsageError('name one source');
       const d = await describeSource(ctx.db(), positional[0]);
       const holders = await accessHolders(ctx.db(), d.source.id);
-      if (options.has('json')) io.stdout(JSON.stringify({ ...d, samples: maskedSamples(d), access: holders }, null, 2) + '\n');
-      else io.stdout(render(d, holders));
+      const as = options.get('as')?.[0];
+      const level = as === undefined ? undefined : await levelOf(ctx.db(), d.source.id, { name: as, kind: options.has('group') ? 'group' : 'user' });
+      const samples = visibleSamples(d, level);
+      const viewer = as === undefined ? 'identifying columns masked' : `as ${as}: ${level ? `${level.id}${level.identifiedColumnsVisible ? '' : ', identifying columns masked'}` : 'no grant, no samples'}`;
+      if (options.has('json')) io.stdout(JSON.stringify({ ...d, samples, ...(as !== undefined ? { viewer: { principal: as, level: level?.id ?? null } } : {}), access: holders }, null, 2) + '\n');
+      else io.stdout(render(d, holders, samples, viewer));
       return 0;
     });
   },

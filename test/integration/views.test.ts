@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../activities';
 import { main } from '../../cli/main';
 import { saveSource } from '../../db/sources';
+import { addPrincipal, approveRequest, markGrantActive, requestAccess } from '../../db/governance';
 import { crawlSource } from '../../workflows';
 import { bundleWorkflows, closeDeps, createDeps, createInferenceWorker, createWorker } from '../../workers/worker';
 import { testConfig, uniqueName } from './setup';
@@ -120,6 +121,27 @@ describe('lake describe, history, diff, volumes, search and column', () => {
     expect(human.out).toContain(`${database}.drift`);
     expect(human.out).toMatch(/email\s+string\s+pii/);
     expect(human.out).not.toContain('b@example.com');
+  });
+
+  it('describe --as shows samples by grant level: none without a grant, masked below A-5, clear at A-5', async () => {
+    const grantAs = async (principal: string, level: string) => {
+      await addPrincipal(deps.db, { name: principal, kind: 'user' }, 'test');
+      const r = await requestAccess(deps.db, { principal: { name: principal, kind: 'user' }, source: name, level, days: 1, reason: 'test', requestedBy: principal });
+      const g = await approveRequest(deps.db, { requestId: r.id, by: 'admin' });
+      await markGrantActive(deps.db, g.id);
+    };
+    const [reader, owner, stranger] = [uniqueName('reader'), uniqueName('owner'), uniqueName('stranger')];
+    await grantAs(reader, 'A-2');
+    await grantAs(owner, 'A-5');
+    const as = async (who: string) => JSON.parse((await lake('describe', name, '--json', '--as', who)).out);
+    const r = await as(reader);
+    expect(r.viewer).toEqual({ principal: reader, level: 'A-2' });
+    expect(r.samples.every((x: { record: { email: string } }) => x.record.email === '***')).toBe(true);
+    const o = await as(owner);
+    expect(o.samples.map((x: { record: { email: string } }) => x.record.email).sort()).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
+    expect((await as(stranger)).samples).toEqual([]);
+    expect(o.access.some((h: string) => h.startsWith(`user ${owner} A-5 until`))).toBe(true);
+    expect((await lake('describe', name, '--as', stranger)).out).toContain('no grant, no samples');
   });
 
   it('search finds the source by a word of a column description and by a tag, showing the column', async () => {
