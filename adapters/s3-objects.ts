@@ -11,6 +11,7 @@ import { CsvScanner, type CsvOptions } from '../schema/infer/csv';
 import { JsonLinesScanner } from '../schema/infer/jsonl';
 import { inferParquetFooter, parquetFooterLength } from '../schema/infer/parquet';
 import { EMPTY_RESULT, type InferenceResult } from '../schema/merge';
+import { ungrouped, type DiscriminatorPath, type GroupedInferenceResult } from '../schema/slices';
 
 /** Footers beyond this are refused rather than buffered (real ones are KBs to a few MBs). */
 export const MAX_PARQUET_FOOTER_BYTES = 64 * 1024 * 1024;
@@ -86,12 +87,24 @@ export interface InferObjectOptions {
   csv?: Omit<CsvOptions, 'detectTemporal'>;
   /** Bytes received from S3 so far for this object (compressed bytes for gzip), for heartbeats. */
   onProgress?: (bytesRead: number) => void;
+  /**
+   * Split the records into slices by these fields (a logical-source stream). JSON lines only: a stream is
+   * JSON lines, so CSV and Parquet are never grouped (asking for it is a configuration error).
+   */
+  discriminators?: readonly DiscriminatorPath[];
 }
 
 export interface ObjectInference {
+  /** The whole object's result (the stream's, when grouped). */
   result: InferenceResult;
   /** Bytes received from S3: the whole object for text formats, footer and its length for Parquet. */
   bytesRead: number;
+}
+
+/** With `discriminators`: the same, plus the slices (`grouped.stream` is `result`). An unreadable
+ * object has no slices: its corrupt record is on the stream only. */
+export interface GroupedObjectInference extends ObjectInference {
+  grouped: GroupedInferenceResult;
 }
 
 /** Why the bytes of an object cannot be used; becomes a corrupt record, never an exception. */
@@ -127,17 +140,35 @@ export async function inferObject(
   s3: S3Client,
   bucket: string,
   info: Pick<ObjectInfo, 'key' | 'etag' | 'size'>,
+  options: InferObjectOptions & { discriminators: readonly DiscriminatorPath[] },
+): Promise<GroupedObjectInference>;
+export async function inferObject(
+  s3: S3Client,
+  bucket: string,
+  info: Pick<ObjectInfo, 'key' | 'etag' | 'size'>,
   options: InferObjectOptions,
-): Promise<ObjectInference> {
+): Promise<ObjectInference>;
+export async function inferObject(
+  s3: S3Client,
+  bucket: string,
+  info: Pick<ObjectInfo, 'key' | 'etag' | 'size'>,
+  options: InferObjectOptions,
+): Promise<ObjectInference | GroupedObjectInference> {
   const file = options.file ?? s3Uri(bucket, info.key);
+  if (options.discriminators && options.format !== 'jsonl') throw new Error(`discriminators need JSON lines, not ${options.format} (${file})`);
+  let inference: ObjectInference | GroupedObjectInference;
   try {
-    return options.format === 'parquet' ? await inferParquetObject(s3, bucket, info, file, options) : await inferTextObject(s3, bucket, info, file, options);
+    inference = options.format === 'parquet' ? await inferParquetObject(s3, bucket, info, file, options) : await inferTextObject(s3, bucket, info, file, options);
   } catch (e) {
-    if (e instanceof UnreadableObject) return unreadable(file, e.message, e.bytesRead);
-    const gone = objectGoneReason(e);
-    if (gone) return unreadable(file, gone, 0);
-    throw e;
+    if (e instanceof UnreadableObject) inference = unreadable(file, e.message, e.bytesRead);
+    else {
+      const gone = objectGoneReason(e);
+      if (!gone) throw e;
+      inference = unreadable(file, gone, 0);
+    }
   }
+  if (options.discriminators && !('grouped' in inference)) return { ...inference, grouped: ungrouped(inference.result) };
+  return inference;
 }
 
 function isGzipMagic(bytes: Uint8Array): boolean {
@@ -148,7 +179,13 @@ function isZlibError(e: unknown): boolean {
   return typeof (e as NodeJS.ErrnoException)?.code === 'string' && (e as NodeJS.ErrnoException).code!.startsWith('Z_');
 }
 
-async function inferTextObject(s3: S3Client, bucket: string, info: Pick<ObjectInfo, 'key' | 'etag'>, file: string, options: InferObjectOptions): Promise<ObjectInference> {
+async function inferTextObject(
+  s3: S3Client,
+  bucket: string,
+  info: Pick<ObjectInfo, 'key' | 'etag'>,
+  file: string,
+  options: InferObjectOptions,
+): Promise<ObjectInference | GroupedObjectInference> {
   const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: info.key, IfMatch: `"${info.etag}"` }));
   const body = response.Body;
   if (!(body instanceof Readable)) throw new Error(`GetObject ${s3Uri(bucket, info.key)} returned no Node stream`);
@@ -183,9 +220,11 @@ async function inferTextObject(s3: S3Client, bucket: string, info: Pick<ObjectIn
     const gzip = isGzipMagic(first);
     if (options.gzip && !gzip) throw new UnreadableObject('is named or configured as gzip but is not gzip data (no 1f 8b header)', headBytes);
 
+    // Only JSON lines are grouped (inferObject refuses discriminators for other formats).
+    const jsonl = options.format === 'jsonl' ? new JsonLinesScanner(file, { detectTemporal: options.detectDates ?? false, discriminators: options.discriminators }) : null;
     const scanner =
-      options.format === 'jsonl'
-        ? new JsonLinesScanner(file, { detectTemporal: options.detectDates ?? false })
+      jsonl !== null
+        ? jsonl
         : new CsvScanner(file, { ...(isTabSeparated(info.key) ? { delimiter: '\t' as const } : {}), ...options.csv, detectTemporal: options.detectDates ?? false });
     const raw = Readable.from(counted(), { objectMode: false });
     const chunks: AsyncIterable<Uint8Array> = gzip ? pipeline(raw, createGunzip(), () => undefined) : raw;
@@ -194,6 +233,10 @@ async function inferTextObject(s3: S3Client, bucket: string, info: Pick<ObjectIn
     } catch (e) {
       if (isZlibError(e)) throw new UnreadableObject(`not valid gzip data (${(e as Error).message})`, bytesRead);
       throw e;
+    }
+    if (jsonl !== null && options.discriminators) {
+      const grouped = jsonl.endGrouped();
+      return { result: grouped.stream, bytesRead, grouped };
     }
     return { result: scanner.end(), bytesRead };
   } finally {

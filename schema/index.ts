@@ -12,6 +12,12 @@ export { withoutProvenance, provenanceByPath, shiftProvenanceLines } from './pro
 export { SchemaAccumulator } from './accumulator';
 export { JsonLinesScanner, inferJsonLines, inferJsonLinesText } from './infer/jsonl';
 export type { JsonLinesOptions } from './infer/jsonl';
+export {
+  EMPTY_GROUPED, sliceKey, ungrouped, mergeGroupedResults, mapGrouped,
+  remainderSliceName, slicePatternProblem, sliceNamePart, plainSliceName, sliceNames, sliceName,
+  flattenColumns, viewSql, quoteIdent, quoteString,
+} from './slices';
+export type { DiscriminatorPath, SliceResult, GroupedInferenceResult, ViewColumn, TableRef } from './slices';
 export { CsvScanner, detectDelimiter, detectHeader } from './infer/csv';
 export type { CsvOptions, CsvDelimiter } from './infer/csv';
 export { parquetFooterLength, decodeParquetFooter, inferParquetFooter, ParquetFooterError } from './infer/parquet';

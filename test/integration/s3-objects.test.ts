@@ -178,6 +178,23 @@ describe('S3 objects of a source (real object store)', () => {
       expect((await infer('parquet/tiny.parquet', 'parquet')).result.corruptSamples[0]!.reason).toBe('too small to be a Parquet file (4 bytes)');
     });
 
+    it('groups a gzipped JSON lines object by its discriminators when asked, keeping the stream result as it is', async () => {
+      const key = 'date_id=2019-10-15/hour=21/part-0.json.gz';
+      const plain = await infer(key, 'jsonl', true);
+      const g = await inferObject(s3, bucket, listed.get(key)!, { format: 'jsonl', gzip: true, discriminators: ['name'] });
+      expect(g.result).toEqual(plain.result);
+      expect(g.grouped.stream).toEqual(plain.result);
+      expect(Object.fromEntries(Object.values(g.grouped.slices).map((s) => [s.values.join(), [s.result.records, columnsOf(s.result)]]))).toEqual({
+        a: [1, { id: 'bigint', name: 'string', props: 'struct<x:bigint>' }],
+        b: [1, { id: 'bigint', name: 'string', extra: 'boolean' }],
+      });
+      expect(g.grouped.remainder.records).toBe(0);
+      const unreadable = await inferObject(s3, bucket, listed.get('date_id=2019-10-16/hour=00/part-0.json.gz')!, { format: 'jsonl', gzip: true, discriminators: ['name'] });
+      expect(unreadable.grouped).toEqual({ stream: unreadable.result, slices: {}, remainder: expect.objectContaining({ records: 0 }) });
+      expect(unreadable.result.corruptRecords).toBe(1);
+      await expect(inferObject(s3, bucket, listed.get('csv/a.csv')!, { format: 'csv', gzip: false, discriminators: ['id'] })).rejects.toThrow(/JSON lines/);
+    });
+
     it('names results with the given file label', async () => {
       const { result } = await inferObject(s3, bucket, listed.get('date_id=2019-10-15/hour=20/part-0.json')!, { format: 'jsonl', gzip: false, file: 'label-1' });
       expect(result.corruptSamples[0]!.file).toBe('label-1');
