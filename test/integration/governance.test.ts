@@ -242,7 +242,7 @@ describe('governance: access requests, grants and their expiry on the real stack
     expect(again.found).toBe(0);
     await env.client.workflow.getHandle(g.workflowId).executeUpdate(revokeUpdate, { args: [{ by: 'tester', reason: 'cleanup' }] });
     expect(await held(bob)).toEqual([]);
-  });
+  }, 180_000); // two reconciliation passes over the shared stack: slow on a loaded machine
 
   it('refuses bad requests with every problem named, writing nothing', async () => {
     const count = async () => ({
