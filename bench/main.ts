@@ -4,6 +4,8 @@
 //   1. JSON.parse alone over every line (lines already split into strings: the parse cost only)
 //   2. full inference on one core, from the bytes (line splitting and UTF-8 included)
 //   3. full inference on two cores (worker_threads over a SharedArrayBuffer, results merged)
+// Then, when the local stack is healthy, the crawl benchmarks of bench/crawl.ts. BENCH_ONLY=schema or
+// BENCH_ONLY=crawl runs one part. Every ratio is printed again in a table at the end.
 import { existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,10 @@ import { scanSlice, type SliceJob, type SliceResult } from './scan';
 import { mergeResults, EMPTY_RESULT, type InferenceResult } from '../schema/merge';
 import { shiftProvenanceLines } from '../schema/provenance';
 import { toHiveColumns } from '../schema/hive';
+import { loadConfig } from '../config';
+import { checkAll } from '../infra/health';
+import { crawlBench, type Ratio } from './crawl';
+import { groupingBench } from './grouping';
 
 const CORPUS_BYTES = 210 * 1e6;
 const DIR = join(__dirname, '..', '.stack', 'bench');
@@ -94,13 +100,16 @@ function mergeSlices(results: SliceResult[]): InferenceResult {
   return merged;
 }
 
-async function main(): Promise<void> {
+async function ensureCorpus(): Promise<void> {
   mkdirSync(DIR, { recursive: true });
   if (!existsSync(FILE) || statSync(FILE).size < 200e6) {
     const t = process.hrtime.bigint();
     const { bytes, lines } = await writeCorpus(FILE, CORPUS_BYTES);
     console.log(`generated ${FILE}: ${(bytes / 1e6).toFixed(0)} MB, ${lines} lines in ${seconds(t).toFixed(1)} s`);
   }
+}
+
+async function schemaBench(): Promise<Ratio[]> {
   const bytes = load();
   const mb = bytes.length / 1e6;
   console.log(`corpus: ${FILE} (${mb.toFixed(0)} MB), ${availableParallelism()} cores available, best of ${PASSES} passes after a warm-up`);
@@ -140,6 +149,40 @@ async function main(): Promise<void> {
   console.log(`full inference (1 core):        ${rate(singleSeconds)} MB/s   ratio ${(parseSeconds / singleSeconds).toFixed(2)}x JSON.parse (target >= 1.5x)`);
   console.log(`full inference (2 workers):     ${rate(parallelSeconds)} MB/s   ratio ${(parseSeconds / parallelSeconds).toFixed(2)}x JSON.parse (target >= 2.5x)`);
   if (!same) process.exitCode = 1;
+  return [
+    { name: 'inference (1 core) / JSON.parse', value: parseSeconds / singleSeconds, note: 'throughput, target >= 1.5x' },
+    { name: 'inference (2 workers) / JSON.parse', value: parseSeconds / parallelSeconds, note: 'throughput, target >= 2.5x' },
+  ];
 }
 
-void main();
+/** The crawl benchmarks need the stack; without it they are skipped (or fail when asked for alone). */
+async function crawlPart(only: string | undefined): Promise<Ratio[]> {
+  const config = loadConfig();
+  const down = (await checkAll(config)).filter((h) => !h.healthy);
+  if (down.length > 0) {
+    const why = down.map((h) => `${h.service} (${h.address}): ${h.detail}`).join('; ');
+    console.log(`\ncrawl benchmarks skipped: the local stack is not healthy (${why}); \`npm run stack -- up\` starts it`);
+    if (only === 'crawl') process.exitCode = 1;
+    return [];
+  }
+  return crawlBench(config, { corpus: FILE });
+}
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY;
+  if (only !== undefined && only !== 'schema' && only !== 'crawl') throw new Error(`BENCH_ONLY=${only}: expected schema or crawl`);
+  await ensureCorpus(); // the crawl benchmark cuts its CPU-bound objects from the same corpus
+  const ratios: Ratio[] = [];
+  if (only !== 'crawl') ratios.push(...(await schemaBench()));
+  if (only !== 'crawl') ratios.push(...groupingBench(FILE, PASSES)); // issue 6: grouped vs ungrouped inference
+  if (only !== 'schema') ratios.push(...(await crawlPart(only)));
+  if (ratios.length === 0) return;
+  const width = Math.max(...ratios.map((r) => r.name.length));
+  console.log('\nratios (measured in this run)');
+  for (const r of ratios) console.log(`  ${r.name.padEnd(width)}  ${r.value.toFixed(2).padStart(6)}x   ${r.note}`);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  process.exit(1);
+});
