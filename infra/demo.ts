@@ -44,12 +44,13 @@ export async function runDemo(config: LakeConfig): Promise<void> {
 lake catalog is up.
   Temporal UI:     ${ui}/namespaces/${config.temporal.namespace}/workflows   (filter: LakeSource = "activity-log")
   schedules:       ${ui}/namespaces/${config.temporal.namespace}/schedules
-  a table:         npm run -s lake -- table demo.activity_log
+  a source:        npm run -s lake -- describe activity-log
+  its table:       npm run -s lake -- table demo.activity_log
   sources:         npm run -s lake -- source list
   stack status:    npm run stack -- status
   stop the stack:  npm run stack -- down
 `);
-    await lake(['table', 'demo.activity_log'], { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
+    await lake(['describe', 'activity-log'], { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
   } finally {
     s3.destroy();
     await db.destroy();

@@ -29,6 +29,8 @@ describe('the worker process', () => {
     const { code, output } = await runWorkerProcess(['--demo', '--once'], env);
     expect(output).toMatch(/crawl of activity-log \(run \d+\)/);
     expect(output).toMatch(/published demo\.activity_log/);
+    expect(output).toMatch(/^activity-log$/m); // lake describe of the demo's stream
+    expect(output).toMatch(/^props\s+struct</m);
     expect(output).toContain(`Temporal UI:     http://127.0.0.1:${config.temporal.uiPort}/namespaces/`);
     expect(code).toBe(0);
   }, 120_000);
