@@ -88,6 +88,25 @@ describe('sources and their schedules', () => {
     expect((await syncSchedules(client, db, config)).updated).toContain(name);
     expect((await client.schedule.getHandle(scheduleIdOf(name)).describe()).memo?.schedule).toBe('15 3 * * *');
 
+    // what a person does from the UI: trigger now, and backfill a past range
+    const handle = client.schedule.getHandle(scheduleIdOf(name));
+    await handle.trigger();
+    await handle.backfill({ start: new Date(Date.now() - 3 * 86_400_000), end: new Date(Date.now() - 2 * 86_400_000), overlap: ScheduleOverlapPolicy.ALLOW_ALL });
+    const started = async () => {
+      const ids: string[] = [];
+      for await (const w of client.workflow.list({ query: `WorkflowType = 'crawlSource' AND WorkflowId STARTS_WITH 'crawl/${name}'` })) ids.push(w.runId);
+      return ids;
+    };
+    let runs: string[] = [];
+    for (let i = 0; i < 50 && runs.length < 2; i++) {
+      runs = await started();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(runs.length).toBeGreaterThanOrEqual(2); // the trigger and the backfilled day (15 3 * * *)
+    for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH 'crawl/${name}' AND ExecutionStatus = 'Running'` })) {
+      await client.workflow.getHandle(w.workflowId, w.runId).terminate('test: no worker polls this queue');
+    }
+
     await saveSource(db, { ...def, enabled: false });
     expect((await syncSchedules(client, db, config)).deleted).toContain(name);
   });
