@@ -75,6 +75,8 @@ const BATCH_LIMITS = { maxObjects: 64, maxBytes: 256 * 1024 * 1024 };
 /** Per partition and crawl: the records profiled for samples and statistics. */
 const PROFILE = { maxRecords: 200, maxBytes: 256 * 1024, samplesKept: 20, partitions: 100 };
 const DEFAULT_LOOKBACK = 2;
+/** Consecutive failed crawls after which the people holding access to a source are told. */
+const FAILING_RUNS = 3;
 
 // --- planning -------------------------------------------------------------------------------------
 
@@ -558,8 +560,22 @@ export function createCrawlActivities(deps: CrawlDeps) {
       return { runId: input.runId, sourceId: run.name, kind: run.kind, counts: run.counts, merged: input.merged, published: input.published };
     },
 
+    /** Marks the run failed; when the source's last FAILING_RUNS runs all failed, its holders are told
+     *  (once per failing streak: the notification is keyed by the streak's first run). */
     async failCrawl(input: { runId: number; error: string }): Promise<void> {
       await deps.db('crawl_runs').where({ id: input.runId }).update({ status: 'failed', error: input.error.slice(0, 2000), finished_at: deps.db.fn.now() });
+      const run = await deps.db('crawl_runs').where({ id: input.runId }).first('source_id');
+      const last = await deps.db('crawl_runs').where({ source_id: run.source_id }).whereIn('status', ['completed', 'failed']).orderBy('id', 'desc').limit(FAILING_RUNS).select('id', 'status');
+      if (last.length === FAILING_RUNS && last.every((r: { status: string }) => r.status === 'failed')) {
+        const lastSuccess = await deps.db('crawl_runs').where({ source_id: run.source_id, status: 'completed' }).max<{ id: number | null }>('id as id').first();
+        const streakStart = await deps.db('crawl_runs').where({ source_id: run.source_id, status: 'failed' }).where('id', '>', lastSuccess?.id ?? 0).min<{ id: number }>('id as id').first();
+        await notifySourceHolders(deps.db, {
+          sourceId: run.source_id,
+          kind: 'source-failing',
+          event: `failing-since-run/${streakStart?.id ?? input.runId}`,
+          payload: { failedRuns: FAILING_RUNS, lastRunId: input.runId, error: input.error.slice(0, 500) },
+        });
+      }
     },
   };
 }

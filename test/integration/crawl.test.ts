@@ -9,6 +9,8 @@ import { secretEnvName } from '../../adapters/secrets';
 import type { CrawlSummary } from '../../crawl/run';
 import type { SourceDefinition } from '../../crawl/source';
 import { saveSource } from '../../db/sources';
+import { addPrincipal, approveRequest, listNotifications, markGrantActive, requestAccess } from '../../db/governance';
+import { createCrawlActivities } from '../../activities/crawl';
 import { activityLogHour } from '../../infra/demo-lake';
 import { backfillSource, crawlSource } from '../../workflows';
 import { bundleWorkflows, closeDeps, createDeps, createInferenceWorker, createWorker } from '../../workers/worker';
@@ -203,6 +205,27 @@ describe('crawling sources on the real stack', () => {
     expect(second.merged.records).toBe(2);
     const cursor = await deps.db('source_cursors').join('sources', 'sources.id', 'source_cursors.source_id').where('sources.name', name).first('value');
     expect(cursor.value).toBe('5');
+  });
+
+  it('tells the holders of a source once it failed three crawls in a row', async () => {
+    const src = await deps.db('sources').where({ name: sourceName }).first('id');
+    const holder = uniqueName('holder');
+    await addPrincipal(deps.db, { name: holder, kind: 'user' }, 'test');
+    const r = await requestAccess(deps.db, { principal: { name: holder, kind: 'user' }, source: sourceName, level: 'A-1', days: 1, reason: 'test', requestedBy: holder });
+    await markGrantActive(deps.db, (await approveRequest(deps.db, { requestId: r.id, by: 'admin' })).id);
+    const activities = createCrawlActivities(deps);
+    const failing = async () => {
+      const [run] = await deps.db('crawl_runs').insert({ source_id: src.id, workflow_id: 'crawl/x', workflow_run_id: uniqueName('run') }).returning('id');
+      await activities.failCrawl({ runId: run.id, error: 'S3 unreachable' });
+    };
+    const notices = async () => (await listNotifications(deps.db, { sourceId: src.id, kind: 'source-failing' })).length;
+    await failing();
+    await failing();
+    expect(await notices()).toBe(0);
+    await failing();
+    expect(await notices()).toBe(1);
+    await failing(); // the same failing streak: told once
+    expect(await notices()).toBe(1);
   });
 
   it('keeps credentials, object keys and record values out of the workflow history', async () => {
