@@ -179,6 +179,14 @@ export function loadConfig(env: Env = process.env): LakeConfig {
   return config;
 }
 
+/** The same settings with the catalog in another database of the same server (`lake_catalog_test`,
+ *  `lake_catalog_bench`): tests and benchmarks never touch the real catalog. */
+export function catalogBeside(config: LakeConfig, suffix: string): LakeConfig {
+  const url = new URL(config.postgres.url);
+  url.pathname = `/${url.pathname.replace(/^\//, '')}_${suffix}`;
+  return { ...config, postgres: { ...config.postgres, url: url.toString() } };
+}
+
 /** The port of a postgres URL, host:port pair or http URL, for the stack scripts. */
 export function portOf(urlOrHostPort: string): number {
   if (/^[^/]+:\d+$/.test(urlOrHostPort)) return Number(urlOrHostPort.split(':').pop());

@@ -15,13 +15,12 @@ import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
-import pg from 'pg';
-import type { LakeConfig } from '../config';
+import { catalogBeside, type LakeConfig } from '../config';
 import { MetastoreClient } from '../adapters/metastore/client';
 import { createS3Client } from '../adapters/s3';
 import type { CrawlSummary } from '../crawl/run';
 import type { S3SourceDefinition } from '../crawl/source';
-import { createDb, migrateLatest } from '../db/knex';
+import { createDb, migrateLatest, withServerAdmin } from '../db/knex';
 import { removeSource, saveSource } from '../db/sources';
 import { crawlSource } from '../workflows';
 
@@ -80,9 +79,7 @@ async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
 // ---- the bench catalog -------------------------------------------------------------------------------
 
 export function benchConfig(config: LakeConfig): LakeConfig {
-  const url = new URL(config.postgres.url);
-  url.pathname = `/${url.pathname.replace(/^\//, '')}_bench`;
-  return { ...config, postgres: { ...config.postgres, url: url.toString() } };
+  return catalogBeside(config, 'bench');
 }
 
 /** What the bench database was migrated with: the text of every migration. Migrations being written
@@ -100,13 +97,8 @@ function migrationsFingerprint(): string {
  * and made again. The fingerprint is the database's comment.
  */
 async function prepareDatabase(config: LakeConfig): Promise<Knex> {
-  const url = new URL(config.postgres.url);
-  const name = url.pathname.replace(/^\//, '');
-  url.pathname = '/postgres';
   const fingerprint = `lake catalog bench, migrations ${migrationsFingerprint()}`;
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
+  await withServerAdmin(config.postgres.url, async (admin, name) => {
     const r = await admin.query<{ comment: string | null }>(`select shobj_description(oid, 'pg_database') as comment from pg_database where datname = $1`, [name]);
     if (r.rowCount !== 0 && r.rows[0]!.comment !== fingerprint) {
       console.log(`  the migrations changed since ${name} was made: recreating it (the first crawl is done again)`);
@@ -116,9 +108,7 @@ async function prepareDatabase(config: LakeConfig): Promise<Knex> {
       await admin.query(`CREATE DATABASE "${name}"`);
       await admin.query(`COMMENT ON DATABASE "${name}" IS '${fingerprint}'`);
     }
-  } finally {
-    await admin.end();
-  }
+  });
   const db = createDb(config.postgres);
   await migrateLatest(db);
   return db;

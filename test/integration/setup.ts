@@ -1,28 +1,17 @@
 // Integration tests run against the real local stack. They use their own catalog database
 // (`<catalog>_test`), recreated and migrated once per run, so the demo catalog is never touched.
-import pg from 'pg';
-import { loadConfig, type LakeConfig } from '../../config';
-import { createDb, migrateLatest } from '../../db/knex';
+import { catalogBeside, loadConfig, type LakeConfig } from '../../config';
+import { createDb, migrateLatest, withServerAdmin } from '../../db/knex';
 
 export function testConfig(): LakeConfig {
-  const config = loadConfig();
-  const url = new URL(config.postgres.url);
-  url.pathname = `${url.pathname.replace(/^\//, '')}_test`;
-  return { ...config, postgres: { ...config.postgres, url: url.toString() } };
+  return catalogBeside(loadConfig(), 'test');
 }
 
 export async function recreateTestDatabase(config: LakeConfig): Promise<void> {
-  const url = new URL(config.postgres.url);
-  const name = url.pathname.replace(/^\//, '');
-  url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
+  await withServerAdmin(config.postgres.url, async (admin, name) => {
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
+  });
 }
 
 export async function prepareTestDatabase(): Promise<LakeConfig> {
