@@ -4,8 +4,9 @@
 //   1. JSON.parse alone over every line (lines already split into strings: the parse cost only)
 //   2. full inference on one core, from the bytes (line splitting and UTF-8 included)
 //   3. full inference on two cores (worker_threads over a SharedArrayBuffer, results merged)
-// Then, when the local stack is healthy, the crawl benchmarks of bench/crawl.ts. BENCH_ONLY=schema or
-// BENCH_ONLY=crawl runs one part. Every ratio is printed again in a table at the end.
+// Then, when the local stack is healthy, the crawl benchmarks of bench/crawl.ts and last the governance
+// benchmarks of bench/grants.ts (the heaviest: minutes of 10,000 workflows). BENCH_ONLY=schema, crawl or
+// grants runs one part. Every ratio is printed again in a table at the end.
 import { existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import { loadConfig } from '../config';
 import { checkAll } from '../infra/health';
 import { crawlBench, type Ratio } from './crawl';
 import { groupingBench } from './grouping';
+import { grantsBench } from './grants';
 
 const CORPUS_BYTES = 210 * 1e6;
 const DIR = join(__dirname, '..', '.stack', 'bench');
@@ -155,27 +157,29 @@ async function schemaBench(): Promise<Ratio[]> {
   ];
 }
 
-/** The crawl benchmarks need the stack; without it they are skipped (or fail when asked for alone). */
-async function crawlPart(only: string | undefined): Promise<Ratio[]> {
+/** The crawl and governance benchmarks need the stack; without it they are skipped (or fail when asked for alone). */
+async function stackPart(only: string | undefined, part: 'crawl' | 'grants'): Promise<Ratio[]> {
   const config = loadConfig();
   const down = (await checkAll(config)).filter((h) => !h.healthy);
   if (down.length > 0) {
     const why = down.map((h) => `${h.service} (${h.address}): ${h.detail}`).join('; ');
-    console.log(`\ncrawl benchmarks skipped: the local stack is not healthy (${why}); \`npm run stack -- up\` starts it`);
-    if (only === 'crawl') process.exitCode = 1;
+    console.log(`\n${part} benchmarks skipped: the local stack is not healthy (${why}); \`npm run stack -- up\` starts it`);
+    if (only === part) process.exitCode = 1;
     return [];
   }
-  return crawlBench(config, { corpus: FILE });
+  return part === 'crawl' ? crawlBench(config, { corpus: FILE }) : grantsBench(config);
 }
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY;
-  if (only !== undefined && only !== 'schema' && only !== 'crawl') throw new Error(`BENCH_ONLY=${only}: expected schema or crawl`);
-  await ensureCorpus(); // the crawl benchmark cuts its CPU-bound objects from the same corpus
+  if (only !== undefined && only !== 'schema' && only !== 'crawl' && only !== 'grants') throw new Error(`BENCH_ONLY=${only}: expected schema, crawl or grants`);
+  const runs = (part: string) => only === undefined || only === part;
+  if (runs('schema') || runs('crawl')) await ensureCorpus(); // the crawl benchmark cuts its CPU-bound objects from the same corpus
   const ratios: Ratio[] = [];
-  if (only !== 'crawl') ratios.push(...(await schemaBench()));
-  if (only !== 'crawl') ratios.push(...groupingBench(FILE, PASSES)); // issue 6: grouped vs ungrouped inference
-  if (only !== 'schema') ratios.push(...(await crawlPart(only)));
+  if (runs('schema')) ratios.push(...(await schemaBench()));
+  if (runs('schema')) ratios.push(...groupingBench(FILE, PASSES)); // issue 6: grouped vs ungrouped inference
+  if (runs('crawl')) ratios.push(...(await stackPart(only, 'crawl')));
+  if (runs('grants')) ratios.push(...(await stackPart(only, 'grants'))); // issue 7: expiry lag, worker memory
   if (ratios.length === 0) return;
   const width = Math.max(...ratios.map((r) => r.name.length));
   console.log('\nratios (measured in this run)');
