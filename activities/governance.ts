@@ -190,7 +190,8 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
 
       const tables = new Map<string, TableRef>();
       for (const r of await db('grants').distinct('target_database', 'target_table')) tables.set(`${r.target_database}.${r.target_table}`, { database: r.target_database, table: r.target_table });
-      for (const r of await db('sources').distinct('target_database', 'target_table')) tables.set(`${r.target_database}.${r.target_table}`, { database: r.target_database, table: r.target_table });
+      // a source with no target table (never meant to be published) holds no privileges
+      for (const r of await db('sources').whereNotNull('target_database').whereNotNull('target_table').distinct('target_database', 'target_table')) tables.set(`${r.target_database}.${r.target_table}`, { database: r.target_database, table: r.target_table });
       const key = (t: TableRef, p: MetastorePrincipal, privilege: string) => `${t.database}.${t.table}|${p.kind}:${p.name}|${privilege.toUpperCase()}`;
       const wanted = new Map<string, Grant>();
       for (const g of live) for (const p of g.privileges) wanted.set(key(g.table, g.principal, p), g);

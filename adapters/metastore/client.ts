@@ -41,6 +41,8 @@ function classify(call: string, err: unknown): MetastoreError {
   if (err instanceof ttypes.InvalidObjectException) return new MetastoreError('InvalidObject', call, message);
   if (err instanceof ttypes.MetaException) return new MetastoreError('MetaException', call, message);
   if (err instanceof thrift.Thrift.TApplicationException) return new MetastoreError('Protocol', call, message);
+  // a request the client itself could not encode (a required field unset): a bug here, never retried
+  if (err instanceof thrift.Thrift.TProtocolException || /^Required field \w+ is unset/.test(message)) return new MetastoreError('Protocol', call, message);
   return new MetastoreError('Unavailable', call, message);
 }
 

@@ -51,6 +51,13 @@ describe('Hive Metastore of the stack over Thrift', () => {
     expect((err as MetastoreError).kind).toBe('NoSuchObject');
   });
 
+  it('reports a request the client cannot encode as a Protocol error, never retried', async () => {
+    const err = await ms.getTable(undefined as unknown as string, 't').catch((e: unknown) => e);
+    expect((err as MetastoreError).kind).toBe('Protocol');
+    expect((err as MetastoreError).retryable).toBe(false);
+    expect(await ms.getAllDatabases()).toContain('default'); // the connection is still good
+  });
+
   it('reports an unreachable metastore as Unavailable and retryable', async () => {
     const dead = new MetastoreClient({ host: '127.0.0.1', port: 1, timeoutMs: 2000 });
     const err = await dead.getAllDatabases().catch((e: unknown) => e);
