@@ -5,7 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
 /** xorshift32: fast and deterministic, so every run benchmarks the same bytes. */
-function rng(seed: number) {
+export function rng(seed: number) {
   let x = seed | 0 || 1;
   const next = () => {
     x ^= x << 13;

@@ -11,24 +11,13 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonLinesScanner } from '../schema/infer/jsonl';
 import type { DiscriminatorPath } from '../schema/slices';
+import { rng } from './corpus';
 
 export const STREAM_DISCRIMINATORS: DiscriminatorPath[] = ['source', 'service', 'label', 'elem'];
 /** event_type (8) x device.os (5) x device.browser (4) x user.geo.country (10). */
 export const CORPUS_DISCRIMINATORS: DiscriminatorPath[] = ['event_type', ['device', 'os'], ['device', 'browser'], ['user', 'geo', 'country']];
 
 const CHUNK = 1 << 20;
-
-/** xorshift32, so every run measures the same bytes. */
-function rng(seed: number) {
-  let x = seed | 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]! };
-}
 
 const SERVICES = ['kakaomusic', 'kakaomv', 'kakaotv', 'melon', 'kakaopage', 'webtoon', 'kakaomap', 'kakaotaxi', 'daum', 'tistory', 'brunch', 'kakaogame', 'kakaoshop', 'gift', 'pay', 'bank', 'story', 'talk', 'mail', 'cafe'];
 const ACTIONS = ['add_track_listen', 'request_navv', 'play_start', 'play_end', 'search'];
