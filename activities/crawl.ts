@@ -22,10 +22,13 @@ import {
   type ObjectInfo,
 } from '../crawl/plan';
 import { readSampleRecords } from '../adapters/sample-reader';
-import { columnStats, pickSamples, type SampleRow } from '../crawl/profile';
+import type { SampleRow } from '../crawl/profile';
 import type { BatchSummary, CrawlCounts, CrawlPlan, CrawlSummary, InferProgress, MergeSummary, PublishSummary } from '../crawl/run';
-import { InvalidSourceError, type PostgresSourceDefinition, type S3SourceDefinition, type Source } from '../crawl/source';
+import { discriminatorPaths, InvalidSourceError, type PostgresSourceDefinition, type S3SourceDefinition, type Source } from '../crawl/source';
 import { getSource, UnknownSourceError } from '../db/sources';
+import { PROFILE, recordProfile, recordVolumes } from '../db/profiles';
+import { REMAINDER_KEY } from '../crawl/logical';
+import { mergeSlices, publishSliceViews } from './slices';
 import { notifySourceHolders } from '../db/governance';
 import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, toHiveColumns, type InferenceResult, type Schema } from '../schema';
 
@@ -61,19 +64,27 @@ interface ObjectStats {
   gzip: boolean;
   records: number;
   corruptRecords: number;
+  slices?: Record<string, number>; // a stream's object: records per slice key (`keyOfSlice`)
+}
+
+/** What one slice of a stream holds in a batch. */
+export interface BatchSlice {
+  values: string[] | null; // null: the remainder
+  result: InferenceResult;
 }
 
 export interface BatchResult {
   result: InferenceResult;
   objects: ObjectStats[];
+  slices?: Record<string, BatchSlice>; // a stream's batch: by slice key (`keyOfSlice`)
   samples?: SampleRow[]; // records from the head of one object per partition, for samples and statistics
   maxCursor?: string | null; // table sources: the highest cursor value read
   rows?: number;
 }
 
 const BATCH_LIMITS = { maxObjects: 64, maxBytes: 256 * 1024 * 1024 };
-/** Per partition and crawl: the records profiled for samples and statistics. */
-const PROFILE = { maxRecords: 200, maxBytes: 256 * 1024, samplesKept: 20, partitions: 100 };
+/** A stream's head is split among its slices: read more of it, so that more slices get samples. */
+const STREAM_PROFILE = { maxRecords: 2000, maxBytes: 2 * 1024 * 1024 };
 const DEFAULT_LOOKBACK = 2;
 /** Consecutive failed crawls after which the people holding access to a source are told. */
 const FAILING_RUNS = 3;
@@ -228,34 +239,55 @@ export async function inferS3Batch(
   const stats: ObjectStats[] = [];
   const samples: SampleRow[] = [];
   const sampled = new Set<string>();
+  const discriminators = discriminatorPaths(source.options);
+  const slices: Record<string, BatchSlice> = {};
+  const head = discriminators.length ? STREAM_PROFILE : PROFILE;
   for (const o of objects) {
+    const file = s3Uri(source.location.bucket, o.key);
     if (!sampled.has(o.partition)) {
       sampled.add(o.partition);
-      const file = s3Uri(source.location.bucket, o.key);
-      const records = await readSampleRecords(deps.s3, source.location.bucket, o, { format: o.format, gzip: o.gzip, maxRecords: PROFILE.maxRecords, maxBytes: PROFILE.maxBytes });
+      const records = await readSampleRecords(deps.s3, source.location.bucket, o, { format: o.format, gzip: o.gzip, maxRecords: head.maxRecords, maxBytes: head.maxBytes });
       for (const record of records) samples.push({ partition: o.partition, file, record });
     }
     const before = progress.bytesDone;
-    const { result: r } = await inferObject(deps.s3, source.location.bucket, o, {
+    const options = {
       format: o.format,
       gzip: o.gzip,
       detectDates: source.options.detectDates ?? false,
-      file: s3Uri(source.location.bucket, o.key),
+      file,
       onProgress: (bytes: number) => {
         progress.bytesDone = before + bytes;
         heartbeat();
       },
-    });
+    };
+    let r: InferenceResult;
+    let perSlice: Record<string, number> | undefined;
+    if (discriminators.length && o.format === 'jsonl') {
+      const { grouped } = await inferObject(deps.s3, source.location.bucket, o, { ...options, discriminators });
+      r = grouped.stream;
+      perSlice = {};
+      const add = (key: string, values: string[] | null, sr: InferenceResult) => {
+        if (sr.records === 0) return;
+        perSlice![key] = sr.records;
+        const had = slices[key];
+        slices[key] = { values, result: had ? mergeResults(had.result, sr) : sr };
+      };
+      for (const [key, s] of Object.entries(grouped.slices)) add(key, s.values, s.result);
+      add(REMAINDER_KEY, null, grouped.remainder);
+    } else {
+      // a stream's CSV or Parquet object is not split: its records count for the stream only
+      r = (await inferObject(deps.s3, source.location.bucket, o, options)).result;
+    }
     result = mergeResults(result, r);
     progress.filesDone += 1;
     progress.bytesDone = before + o.size;
     heartbeat();
     stats.push({
       key: o.key, etag: o.etag, size: o.size, lastModified: o.lastModified, partition: o.partition, keys: o.keys, values: o.values,
-      format: o.format, gzip: o.gzip, records: r.records, corruptRecords: r.corruptRecords,
+      format: o.format, gzip: o.gzip, records: r.records, corruptRecords: r.corruptRecords, ...(perSlice ? { slices: perSlice } : {}),
     });
   }
-  return { result, objects: stats, samples };
+  return { result, objects: stats, samples, ...(discriminators.length ? { slices } : {}) };
 }
 
 async function inferTableWindow(source: PostgresSourceDefinition, window: PlannedTableWindow): Promise<BatchResult> {
@@ -326,43 +358,6 @@ async function upsertPartition(
   await trx('source_partitions').insert(row).onConflict(['source_id', 'path']).merge();
 }
 
-/** Samples and column statistics over the profiled records of the source's newest partitions: this
- *  crawl's profiles replace those of the partitions it read; partitions it did not read keep theirs. */
-async function recordProfile(trx: Knex.Transaction, sourceId: number, runId: number, results: BatchResult[]): Promise<void> {
-  const fresh = new Map<string, SampleRow[]>();
-  for (const row of results.flatMap((r) => r.samples ?? [])) fresh.set(row.partition, [...(fresh.get(row.partition) ?? []), row]);
-  if (fresh.size === 0) return;
-  for (const [path, rows] of fresh) {
-    await trx('partition_profiles').insert({ source_id: sourceId, path, run_id: runId, rows: JSON.stringify(rows) }).onConflict(['source_id', 'path']).merge();
-  }
-  const profiles = await trx('partition_profiles').where({ source_id: sourceId }).orderBy('path', 'desc').limit(PROFILE.partitions).select('rows');
-  const rows: SampleRow[] = profiles.flatMap((p: { rows: SampleRow[] }) => p.rows);
-  await trx('source_samples')
-    .insert({ source_id: sourceId, run_id: runId, rows: JSON.stringify(pickSamples(rows, PROFILE.samplesKept)), taken_at: trx.fn.now() })
-    .onConflict('source_id')
-    .merge();
-  await trx('column_stats').where({ source_id: sourceId }).delete();
-  const stats = columnStats(rows.map((r) => r.record));
-  for (let i = 0; i < stats.length; i += 500) {
-    await trx('column_stats').insert(
-      stats.slice(i, i + 500).map((c) => ({
-        source_id: sourceId, path: c.path, run_id: runId, null_fraction: c.nullFraction, distinct_estimate: c.distinctEstimate,
-        min: c.min ?? null, max: c.max ?? null, basis_records: c.basisRecords,
-      })),
-    );
-  }
-}
-
-/** The volume history: every partition's figures as this crawl leaves them. */
-async function recordVolumes(trx: Knex.Transaction, sourceId: number, runId: number): Promise<void> {
-  await trx.raw(
-    `insert into partition_volumes (source_id, run_id, path, records, bytes, objects, corrupt_records)
-     select source_id, ?, path, records, bytes, objects, corrupt_records from source_partitions where source_id = ?
-     on conflict (run_id, path) do update set records = excluded.records, bytes = excluded.bytes, objects = excluded.objects, corrupt_records = excluded.corrupt_records`,
-    [runId, sourceId],
-  );
-}
-
 // --- the activities -------------------------------------------------------------------------------
 
 export function createCrawlActivities(deps: CrawlDeps) {
@@ -371,6 +366,9 @@ export function createCrawlActivities(deps: CrawlDeps) {
       const existing = await deps.db('crawl_runs').where({ workflow_run_id: input.workflowRunId }).first('id');
       if (existing) return describe(deps.db, existing.id);
       const source = await loadSource(deps.db, input.sourceId);
+      if (source.kind === 'logical') {
+        throw ApplicationFailure.nonRetryable(`${source.name} is a logical source of ${source.location.stream}: crawl ${source.location.stream}`, 'InvalidSourceError');
+      }
       const planned = await (source.kind === 's3' ? planS3(deps, source, input) : planPostgres(deps, source, input)).catch(nonRetryable);
       const runId = await deps.db.transaction(async (trx) => {
         const [run] = await trx('crawl_runs')
@@ -402,7 +400,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
       return deps.db.transaction(async (trx) => {
         const run = await trx('crawl_runs').where({ id: input.runId }).forUpdate().first();
         if (run.summary.merged) return run.summary.merged as MergeSummary;
-        const source = await trx('sources').where({ id: run.source_id }).first('id', 'kind');
+        const source = await trx('sources').where({ id: run.source_id }).first('id', 'kind', 'name');
         const batches = await trx('crawl_batches').where({ run_id: run.id }).orderBy('batch_no');
         const pending = batches.filter((b: { status: string }) => b.status !== 'inferred');
         if (pending.length) throw new Error(`run ${run.id}: ${pending.length} batch(es) not inferred yet`);
@@ -434,8 +432,8 @@ export function createCrawlActivities(deps: CrawlDeps) {
         }
 
         const objects: ObjectStats[] = results.flatMap((r: BatchResult) => r.objects);
+        const touched = new Set<string>();
         if (source.kind === 's3') {
-          const touched = new Set<string>();
           if (run.kind === 'crawl') {
             // the manifest advances in the same transaction as the schema
             for (const o of objects) {
@@ -478,8 +476,12 @@ export function createCrawlActivities(deps: CrawlDeps) {
             .merge({ value: r.maxCursor ?? null, rows_seen: trx.raw('source_cursors.rows_seen + ?', [r.rows ?? 0]), updated_at: trx.fn.now() });
         }
 
-        await recordProfile(trx, source.id, run.id, results);
-        await recordVolumes(trx, source.id, run.id);
+        await recordProfile(trx, source.id, run.id, results.flatMap((r: BatchResult) => r.samples ?? []));
+        await recordVolumes(trx, [source.id], run.id);
+        const stream = source.kind === 's3' ? await getSource(trx, source.name) : undefined;
+        const slices = stream?.kind === 's3' && discriminatorPaths(stream.options).length
+          ? await mergeSlices(trx, { stream, runId: run.id, batches: results, touched: run.kind === 'crawl' ? [...touched] : undefined })
+          : undefined;
 
         await trx('corrupt_records').where({ run_id: run.id }).delete();
         const quarantined = results.flatMap((r: BatchResult) => r.result.corruptSamples);
@@ -494,6 +496,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
           records: combined.records,
           corruptRecords: combined.corruptRecords,
           partitions: Number(n),
+          ...(slices ? { slices } : {}),
         };
         await trx('crawl_runs').where({ id: run.id }).update({ status: 'merged', summary: JSON.stringify({ ...run.summary, merged }) });
         return merged;
@@ -548,6 +551,10 @@ export function createCrawlActivities(deps: CrawlDeps) {
           : [];
         const result = await publishTable(deps.metastore, spec, parts).catch(nonRetryable);
         published = { ...none, action: result.table === 'refuse' ? 'none' : result.table, partitionsAdded: result.partitionsAdded, partitionsDropped: result.partitionsDropped };
+        if (discriminatorPaths(source.options).length) {
+          const views = await publishSliceViews(deps.db, deps.metastore, { ...source, schema: latest.schema, partitionKeys: keys }).catch(nonRetryable);
+          published = { ...published, views };
+        }
       }
       await deps.db('crawl_runs').where({ id: run.id }).update({ status: 'published', summary: deps.db.raw(`summary || ?::jsonb`, [JSON.stringify({ published })]) });
       return published;
@@ -590,6 +597,7 @@ export function createInferenceActivities(deps: CrawlDeps) {
       const run = await deps.db('crawl_runs').where({ id: input.runId }).first('source_id');
       const name = (await deps.db('sources').where({ id: run.source_id }).first('name')).name;
       const source = await loadSource(deps.db, name);
+      if (source.kind === 'logical') throw ApplicationFailure.nonRetryable(`${source.name} is a logical source: its stream is crawled`, 'InvalidSourceError');
       const result = await (source.kind === 's3'
         ? inferS3Batch(deps, source, batch.objects as PlannedObject[])
         : inferTableWindow(source, (batch.objects as PlannedTableWindow[])[0])

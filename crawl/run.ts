@@ -12,7 +12,7 @@ export interface CrawlCounts {
 export interface CrawlPlan {
   runId: number;
   sourceId: string;
-  sourceKind: 's3' | 'postgres';
+  sourceKind: 's3' | 'postgres' | 'logical';
   format: string;
   batches: number;
   counts: CrawlCounts;
@@ -33,6 +33,24 @@ export interface MergeSummary {
   records: number;
   corruptRecords: number;
   partitions: number;
+  slices?: SliceMergeSummary; // a stream's crawl
+}
+
+/** A stream's logical sources after a crawl (names of new ones: they are source names, not values). */
+export interface SliceMergeSummary {
+  total: number; // registered slices of the stream
+  seen: number; // slices with records in this crawl
+  new: number; // registered by this crawl (inactive until activated)
+  newNames: string[]; // the first of them
+  changed: number; // slices that got a new schema version (besides new ones)
+  remainderRecords: number; // records missing a discriminator, in the remainder slice
+}
+
+export interface SlicePublishSummary {
+  views: number; // active slices with a view
+  created: number;
+  altered: number;
+  dropped: number;
 }
 
 export interface PublishSummary {
@@ -41,6 +59,7 @@ export interface PublishSummary {
   action: 'create' | 'alter' | 'none';
   partitionsAdded: number;
   partitionsDropped: number;
+  views?: SlicePublishSummary;
 }
 
 export interface CrawlSummary {

@@ -1,6 +1,7 @@
 // What a registered source is, and the one validation of its definition. Pure: the CLI, the catalog
 // queries and the activities all go through `validateSourceDefinition`.
 import { datePatternProblem, type PartitionLayout } from './plan';
+import { slicePatternProblem } from '../schema/slices';
 
 export type SourceFormat = 'auto' | 'jsonl' | 'jsonl.gz' | 'csv' | 'parquet';
 export const SOURCE_FORMATS: readonly SourceFormat[] = ['auto', 'jsonl', 'jsonl.gz', 'csv', 'parquet'];
@@ -23,6 +24,13 @@ export interface SourceOptions {
   detectDates?: boolean;
   lookbackPartitions?: number; // incremental listings re-list this many of the newest known partitions
   batchObjects?: number; // at most this many objects per inference batch (default 64)
+  /** A stream of mixed records (JSON lines): split into logical sources by these fields, in order;
+   *  a nested field is a dotted path (`device.os`). */
+  discriminators?: string[];
+  /** Top-level objects whose fields the logical sources' views show as `<object>_<field>` columns. */
+  flatten?: string[];
+  /** Names of the logical sources: `{stream}`, `{values}`, `{1}`..`{n}` (default `{stream}-{values}`). */
+  slicePattern?: string;
 }
 
 interface SourceBase {
@@ -46,7 +54,21 @@ export interface PostgresSourceDefinition extends SourceBase {
   location: PostgresLocation;
 }
 
-export type SourceDefinition = S3SourceDefinition | PostgresSourceDefinition;
+/** Where a logical source's records are: the records of stream `stream` whose discriminators have
+ *  `values` (null: the remainder, records missing a discriminator). */
+export interface LogicalLocation {
+  stream: string;
+  values: string[] | null;
+}
+
+/** One slice of a stream, registered by the crawl that first saw it. Its table is a view over the
+ *  stream's table; `enabled` says whether it is active (published), new ones are not. */
+export interface LogicalSourceDefinition extends SourceBase {
+  kind: 'logical';
+  location: LogicalLocation;
+}
+
+export type SourceDefinition = S3SourceDefinition | PostgresSourceDefinition | LogicalSourceDefinition;
 
 export type Source = SourceDefinition & { id: number };
 
@@ -58,6 +80,8 @@ export interface SourceProblem {
 const NAME = /^[a-z0-9][a-z0-9_-]{0,99}$/;
 const HIVE_NAME = /^[a-z_][a-z0-9_]{0,127}$/;
 const SQL_IDENT = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
+/** A top-level field, or a dotted path into nested objects; each part non-empty. */
+const DISCRIMINATOR = /^[^.\s]{1,128}(\.[^.\s]{1,128}){0,7}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** Standard cron has five fields; Temporal also accepts these two words through the schedule spec. */
@@ -74,6 +98,23 @@ export function scheduleProblem(schedule: string): string | undefined {
 export function defaultTableName(sourceName: string): string {
   const t = sourceName.replace(/-/g, '_');
   return /^[a-z_]/.test(t) ? t : `t_${t}`;
+}
+
+/** The discriminators of a stream as paths the scanner takes (`device.os` -> ['device', 'os']). */
+export function discriminatorPaths(options: SourceOptions): (string | string[])[] {
+  return (options.discriminators ?? []).map((d) => (d.includes('.') ? d.split('.') : d));
+}
+
+/** Where a source's records are, in one line for people. */
+export function whereIs(s: SourceDefinition): string {
+  switch (s.kind) {
+    case 's3':
+      return `s3://${s.location.bucket}/${s.location.prefix} (${s.format}, ${s.layout.kind} layout${s.options.discriminators?.length ? `, split by ${s.options.discriminators.join(', ')}` : ''})`;
+    case 'postgres':
+      return `postgres ${s.location.secretRef}:${s.location.schema}.${s.location.table} (cursor ${s.location.cursorColumn})`;
+    case 'logical':
+      return s.location.values === null ? `records of ${s.location.stream} missing a discriminator` : `records of ${s.location.stream} with ${s.location.values.join(', ')}`;
+  }
 }
 
 export function normalisePrefix(prefix: string): string {
@@ -93,7 +134,31 @@ export function validateSourceDefinition(def: SourceDefinition): SourceProblem[]
   if (lookback !== undefined && (!Number.isInteger(lookback) || lookback < 0)) bad('options.lookbackPartitions', 'must be a non-negative integer');
   const batch = def.options.batchObjects;
   if (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > 10_000)) bad('options.batchObjects', 'must be an integer from 1 to 10000');
-  if (def.kind === 's3') {
+  const d = def.options.discriminators;
+  if (d !== undefined) {
+    if (def.kind !== 's3') bad('options.discriminators', 'only an S3 stream of JSON lines is split into logical sources');
+    else if (def.format === 'csv' || def.format === 'parquet') bad('options.discriminators', `a ${def.format} source is not a stream of mixed records: discriminators need JSON lines`);
+    if (!Array.isArray(d) || d.length < 1 || d.length > 8) bad('options.discriminators', 'must list 1 to 8 fields');
+    else {
+      const badField = d.find((f) => typeof f !== 'string' || !DISCRIMINATOR.test(f));
+      if (badField !== undefined) bad('options.discriminators', `"${badField}" is not a field name or dotted path (e.g. service, props.kind)`);
+      else if (new Set(d).size !== d.length) bad('options.discriminators', 'names a field twice');
+      const pattern = def.options.slicePattern === undefined ? undefined : slicePatternProblem(def.options.slicePattern, d.length);
+      if (pattern) bad('options.slicePattern', pattern);
+    }
+  } else if (def.options.slicePattern !== undefined || def.options.flatten !== undefined) {
+    bad(def.options.slicePattern !== undefined ? 'options.slicePattern' : 'options.flatten', 'only means something with options.discriminators');
+  }
+  const flatten = def.options.flatten;
+  if (flatten !== undefined && (!Array.isArray(flatten) || flatten.some((f) => typeof f !== 'string' || !/^[^.\s]{1,128}$/.test(f)))) {
+    bad('options.flatten', 'must list top-level field names');
+  }
+  if (def.kind === 'logical') {
+    if (!NAME.test(def.location.stream)) bad('location.stream', `"${def.location.stream}" is not a source name`);
+    if (def.location.values !== null && (!Array.isArray(def.location.values) || def.location.values.some((v) => typeof v !== 'string'))) {
+      bad('location.values', 'must be a list of strings, or null for the remainder');
+    }
+  } else if (def.kind === 's3') {
     if (!BUCKET.test(def.location.bucket)) bad('location.bucket', `"${def.location.bucket}" is not a valid bucket name`);
     if (!SOURCE_FORMATS.includes(def.format)) bad('format', `"${def.format}" is not one of ${SOURCE_FORMATS.join(', ')}`);
     const pattern = def.layout.kind === 'date-path' ? datePatternProblem(def.layout.pattern) : undefined;

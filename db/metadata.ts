@@ -38,6 +38,10 @@ export interface SourceDescription {
   samples: { partition: string; file: string; record: Record<string, unknown> }[];
   volumes: VolumeRow[];
   corruptRecords: number;
+  /** A logical source: active or new (not yet activated), when its records were last seen, its view. */
+  logical?: { state: 'active' | 'new'; lastSeenAt?: string; view: boolean };
+  /** A stream split into logical sources: how many, and how many wait to be activated. */
+  slices?: { total: number; active: number; new: number };
 }
 
 export interface VolumeRow {
@@ -92,7 +96,10 @@ export async function describeSource(db: Knex, name: string): Promise<SourceDesc
       })
     : [];
   const parts = await db('source_partitions').where({ source_id: source.id }).orderBy('path').select('path', 'records', 'bytes', 'objects', 'corrupt_records');
-  const runs = await db('crawl_runs').where({ source_id: source.id }).orderBy('id', 'desc').limit(5);
+  const row = await db('sources').where({ id: source.id }).first('parent_id', 'last_seen_at', 'published_view');
+  // a logical source is read by its stream's crawls
+  const runs = await db('crawl_runs').where({ source_id: row.parent_id ?? source.id }).orderBy('id', 'desc').limit(5);
+  const sliceCounts = await db('sources').where({ parent_id: source.id }).select(db.raw('count(*)::int as total'), db.raw('count(*) filter (where enabled)::int as active')).first();
   const samples = (await db('source_samples').where({ source_id: source.id }).first('rows'))?.rows ?? [];
   const [{ n }] = await db('corrupt_records').where({ source_id: source.id }).count<{ n: string }[]>({ n: '*' });
   return {
@@ -115,6 +122,10 @@ export async function describeSource(db: Knex, name: string): Promise<SourceDesc
     samples,
     volumes: parts.map(toVolume),
     corruptRecords: Number(n),
+    ...(source.kind === 'logical'
+      ? { logical: { state: source.enabled ? 'active' : 'new', ...(row.last_seen_at ? { lastSeenAt: new Date(row.last_seen_at).toISOString() } : {}), view: row.published_view !== null } }
+      : {}),
+    ...(sliceCounts.total > 0 ? { slices: { total: sliceCounts.total, active: sliceCounts.active, new: sliceCounts.total - sliceCounts.active } } : {}),
   };
 }
 

@@ -5,7 +5,7 @@ import { InvalidSourceError, validateSourceDefinition, type Source, type SourceD
 interface SourceRow {
   id: number;
   name: string;
-  kind: 's3' | 'postgres';
+  kind: 's3' | 'postgres' | 'logical';
   location: Source['location'];
   format: string | null;
   schedule: string;
@@ -14,6 +14,7 @@ interface SourceRow {
   options: Source['options'];
   layout: { kind: string; pattern?: string };
   enabled: boolean;
+  parent_id?: number | null;
 }
 
 function fromRow(r: SourceRow): Source {
@@ -29,6 +30,7 @@ function fromRow(r: SourceRow): Source {
   if (r.kind === 's3') {
     return { ...base, kind: 's3', location: r.location as never, format: (r.format ?? 'auto') as never, layout: r.layout as never };
   }
+  if (r.kind === 'logical') return { ...base, kind: 'logical', location: r.location as never };
   return { ...base, kind: 'postgres', location: r.location as never };
 }
 
@@ -56,6 +58,9 @@ export class UnknownSourceError extends Error {
 
 /** Registers a source, or updates the one of the same name. */
 export async function saveSource(db: Knex, def: SourceDefinition): Promise<Source> {
+  if (def.kind === 'logical') throw new InvalidSourceError(def.name, [{ field: 'kind', reason: 'logical sources are registered by the crawl of their stream' }]);
+  const existing = await db<SourceRow>('sources').where({ name: def.name }).first('kind');
+  if (existing?.kind === 'logical') throw new InvalidSourceError(def.name, [{ field: 'name', reason: 'is a logical source of a stream; choose another name' }]);
   const problems = validateSourceDefinition(def);
   if (problems.length) throw new InvalidSourceError(def.name, problems);
   const row = toRow(def);
@@ -84,4 +89,42 @@ export async function getSource(db: Knex, name: string): Promise<Source> {
 
 export async function removeSource(db: Knex, name: string): Promise<boolean> {
   return (await db('sources').where({ name }).delete()) > 0;
+}
+
+/** A source with what the catalog knows of its life: when its records were last seen (logical sources). */
+export interface SourceState {
+  source: Source;
+  lastSeenAt: Date | null;
+}
+
+/** Sources in name order; with `stream`, that stream's logical sources; `onlyNew`: the inactive ones. */
+export async function listSourceStates(db: Knex, filter: { stream?: string; onlyNew?: boolean } = {}): Promise<SourceState[]> {
+  const q = db('sources').select('sources.*').orderBy('sources.name');
+  if (filter.stream !== undefined) {
+    const stream = await getSource(db, filter.stream);
+    q.where('sources.parent_id', stream.id);
+  }
+  if (filter.onlyNew) q.where('sources.kind', 'logical').andWhere('sources.enabled', false);
+  return (await q).map((r) => ({ source: fromRow(r as SourceRow), lastSeenAt: (r as { last_seen_at: Date | null }).last_seen_at ?? null }));
+}
+
+/** Activates (or deactivates) logical sources by name; names that are unknown or not logical are problems
+ *  and change nothing. Returns the changed names by stream. */
+export async function setLogicalSourcesActive(
+  db: Knex,
+  names: string[],
+  active: boolean,
+): Promise<{ byStream: Map<string, string[]>; problems: string[] }> {
+  const rows: { name: string; kind: string; location: { stream?: string } }[] = await db('sources').whereIn('name', names).select('name', 'kind', 'location');
+  const found = new Map(rows.map((r) => [r.name, r]));
+  const problems = names.flatMap((n) => {
+    const r = found.get(n);
+    if (!r) return [`unknown source "${n}"`];
+    return r.kind === 'logical' ? [] : [`${n} is a ${r.kind} source, not a logical one: only logical sources are activated`];
+  });
+  const byStream = new Map<string, string[]>();
+  if (problems.length) return { byStream, problems };
+  await db('sources').whereIn('name', names).update({ enabled: active, updated_at: db.fn.now() });
+  for (const r of rows) byStream.set(r.location.stream!, [...(byStream.get(r.location.stream!) ?? []), r.name]);
+  return { byStream, problems };
 }

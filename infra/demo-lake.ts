@@ -1,6 +1,6 @@
 // The demo lake `npm start` crawls: a service's activity log in Hive partitions (date_id/hour), whose
 // fields appear and disappear between hours, with a nested `props` object, gzip for some hours and a few
-// corrupt lines; a Parquet source; a CSV source; and a PostgreSQL table. Deterministic (seeded), and
+// corrupt lines; a raw event stream mixing kinds of records, split into logical sources; a Parquet source; a CSV source; and a PostgreSQL table. Deterministic (seeded), and
 // idempotent: writing it twice puts the same objects.
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { gzipSync } from 'node:zlib';
@@ -55,6 +55,56 @@ export function activityLogHour(dateId: string, hour: number, count = 40): strin
   return lines.join('\n') + '\n';
 }
 
+/** The mixed event stream's kinds: every service logs every label, and each label has its own `props`. */
+export const STREAM_SERVICES = ['music', 'mv', 'shop', 'map', 'taxi'];
+export const STREAM_LABELS = ['add_track_listen', 'request_navv', 'purchase'];
+
+function streamProps(label: string, rand: () => number, priceAsText: boolean): Record<string, unknown> {
+  switch (label) {
+    case 'add_track_listen':
+      return { track_id: Math.floor(rand() * 1e6), duration_ms: Math.floor(rand() * 300_000), quality: rand() < 0.5 ? 'hq' : 'lq' };
+    case 'request_navv':
+      return { query: `q${Math.floor(rand() * 1000)}`, results: Math.floor(rand() * 50), exact: rand() < 0.3 };
+    default: {
+      const price = Math.round(rand() * 10_000) / 100;
+      return { item_id: `item-${Math.floor(rand() * 500)}`, price: priceAsText ? price.toFixed(2) : price, currency: 'KRW' };
+    }
+  }
+}
+
+/**
+ * One hour of a raw event stream that mixes kinds of records, as one log pipeline writes them: every
+ * record has `source, service, label, elem`; `props` depends on the label. Each service x label appears
+ * `count / 15` times or so; every 31st record has no `label` (it belongs to no logical source).
+ * `services` adds services (a new kind appearing); `priceAsText` has the shop's purchases write their
+ * price as text (a type change in one slice only).
+ */
+export function eventStreamHour(dateId: string, hour: number, opts: { count?: number; services?: string[]; priceAsText?: string[] } = {}): string {
+  const rand = rng(Number(dateId.replace(/-/g, '')) * 100 + hour + 7);
+  const services = [...STREAM_SERVICES, ...(opts.services ?? [])];
+  const combos = services.flatMap((service) => STREAM_LABELS.map((label) => ({ service, label })));
+  const count = opts.count ?? combos.length * 6;
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const { service, label } = combos[i % combos.length];
+    const event: Record<string, unknown> = {
+      source: 'identified',
+      service,
+      label,
+      elem: 'edge',
+      operation: rand() < 0.8 ? 'add' : 'remove',
+      from: `u${Math.floor(rand() * 1e6)}`,
+      to: `t${Math.floor(rand() * 1e6)}`,
+      id_type: 'uuid',
+      timestamp: Date.parse(`${dateId}T${String(hour).padStart(2, '0')}:00:00Z`) + i * 1000,
+      props: streamProps(label, rand, (opts.priceAsText ?? []).includes(service)),
+    };
+    if (i % 31 === 30) delete event.label;
+    lines.push(JSON.stringify(event));
+  }
+  return lines.join('\n') + '\n';
+}
+
 export function purchasesCsv(dateId: string): string {
   const rand = rng(Number(dateId.replace(/-/g, '')));
   const rows = ['order_id,user_id,amount,currency,paid'];
@@ -89,6 +139,11 @@ export async function writeDemoLake(s3: S3Client, bucket: string): Promise<numbe
       const dir = `${DEMO_PREFIX}/activity_log/date_id=${dateId}/hour=${hour}/`;
       // gzip for the later hours, as a real pipeline switched to it
       puts.push(hour >= 21 ? { key: `${dir}part-0000.json.gz`, body: gzipSync(body) } : { key: `${dir}part-0000.json`, body });
+    }
+    for (const hour of DEMO_HOURS) {
+      // from hour 21 a sixth service logs too; from hour 22 the shop writes its prices as text
+      const body = eventStreamHour(dateId, hour, { services: hour >= 21 ? ['webtoon'] : [], priceAsText: hour >= 22 ? ['shop'] : [] });
+      puts.push({ key: `${DEMO_PREFIX}/events/date_id=${dateId}/hour=${hour}/part-0000.json.gz`, body: gzipSync(body) });
     }
     puts.push({ key: `${DEMO_PREFIX}/purchases/date_id=${dateId}/purchases.csv`, body: purchasesCsv(dateId) });
     puts.push({ key: `${DEMO_PREFIX}/tracks/date_id=${dateId}/tracks.parquet`, body: await tracksParquet(dateId) });
@@ -126,6 +181,17 @@ export function demoSources(bucket: string): SourceDefinition[] {
       layout: { kind: 'hive' },
       targetTable: 'activity_log',
       options: {},
+    },
+    {
+      ...common,
+      name: 'events',
+      kind: 's3',
+      location: { bucket, prefix: `${DEMO_PREFIX}/events/` },
+      format: 'auto',
+      layout: { kind: 'hive' },
+      targetTable: 'events',
+      // one raw stream, split into a logical source per source/service/label/elem, `props` flattened
+      options: { discriminators: ['source', 'service', 'label', 'elem'], flatten: ['props'] },
     },
     { ...common, name: 'purchases', kind: 's3', location: { bucket, prefix: `${DEMO_PREFIX}/purchases/` }, format: 'csv', layout: { kind: 'hive' }, targetTable: 'purchases', options: {} },
     { ...common, name: 'tracks', kind: 's3', location: { bucket, prefix: `${DEMO_PREFIX}/tracks/` }, format: 'parquet', layout: { kind: 'hive' }, targetTable: 'tracks', options: {} },

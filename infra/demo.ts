@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { LakeConfig } from '../config';
 import { createS3Client } from '../adapters/s3';
 import { createDb } from '../db/knex';
-import { saveSource } from '../db/sources';
+import { listSourceStates, saveSource, setLogicalSourcesActive } from '../db/sources';
 import { crawlSource } from '../workflows';
 import { LAKE_SOURCE } from '../workflows/search-attributes';
 import { crawlWorkflowIdOf, syncSchedules } from '../workers/schedules';
@@ -28,15 +28,25 @@ export async function runDemo(config: LakeConfig): Promise<void> {
 
     const client = new Client({ connection, namespace: config.temporal.namespace });
     await syncSchedules(client, db, config);
-    for (const def of sources) {
+    const crawl = async (name: string) => {
       const summary = await client.workflow.execute(crawlSource, {
-        workflowId: crawlWorkflowIdOf(def.name),
+        workflowId: crawlWorkflowIdOf(name),
         taskQueue: config.temporal.taskQueue,
-        args: [{ sourceId: def.name, inferenceTaskQueue: config.temporal.inferenceTaskQueue }],
+        args: [{ sourceId: name, inferenceTaskQueue: config.temporal.inferenceTaskQueue }],
         workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: [{ key: LAKE_SOURCE, value: def.name }],
+        typedSearchAttributes: [{ key: LAKE_SOURCE, value: name }],
       });
       console.log(formatSummary(summary));
+    };
+    for (const def of sources) await crawl(def.name);
+    // the stream's logical sources come in inactive; the demo activates them all and publishes their views
+    const streams = sources.filter((d) => d.kind === 's3' && d.options.discriminators?.length).map((d) => d.name);
+    for (const stream of streams) {
+      const fresh = (await listSourceStates(db, { stream, onlyNew: true })).map((r) => r.source.name);
+      if (fresh.length === 0) continue;
+      await setLogicalSourcesActive(db, fresh, true);
+      console.log(`activated ${fresh.length} logical sources of ${stream}; publishing their views`);
+      await crawl(stream);
     }
 
     const ui = temporalUiUrl(config);
@@ -45,6 +55,8 @@ lake catalog is up.
   Temporal UI:     ${ui}/namespaces/${config.temporal.namespace}/workflows   (filter: LakeSource = "activity-log")
   schedules:       ${ui}/namespaces/${config.temporal.namespace}/schedules
   a source:        npm run -s lake -- describe activity-log
+  a stream's logical sources: npm run -s lake -- source list --stream events
+  one of them:     npm run -s lake -- describe events-identified-music-purchase-edge
   its table:       npm run -s lake -- table demo.activity_log
   sources:         npm run -s lake -- source list
   stack status:    npm run stack -- status

@@ -62,7 +62,7 @@ export interface SyncResult {
 
 export async function syncSchedules(client: Client, db: Knex, config: LakeConfig): Promise<SyncResult> {
   const result: SyncResult = { created: [], updated: [], deleted: [], unchanged: [] };
-  const sources = (await listSources(db)).filter((s) => s.enabled);
+  const sources = (await listSources(db)).filter((s) => s.enabled && s.kind !== 'logical'); // a logical source is crawled with its stream
   const wanted = new Set(sources.map((s) => scheduleIdOf(s.name)));
 
   for (const source of sources) {

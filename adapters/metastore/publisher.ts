@@ -11,6 +11,7 @@ import {
   type PublishedTable,
   type TablePlan,
   type TableSpec,
+  type ViewSpec,
 } from './table-spec';
 
 /** A refusal that no retry can fix: a table lake catalog does not own, or a partitioning that changed. */
@@ -116,6 +117,60 @@ export async function publishTable(ms: MetastoreClient, spec: TableSpec, partiti
     partitionsAdded: added,
     partitionsDropped: dropped,
   };
+}
+
+/**
+ * Creates or replaces a view lake catalog owns. A table or view of that name that is not this source's
+ * view (another owner, or a table) is refused, never replaced.
+ */
+export async function publishView(ms: MetastoreClient, spec: ViewSpec): Promise<'create' | 'alter'> {
+  await ensureDatabase(ms, spec.database);
+  const table = new hive.Table({
+    tableName: spec.table,
+    dbName: spec.database,
+    owner: 'lake-catalog',
+    createTime: Math.floor(Date.now() / 1000),
+    lastAccessTime: 0,
+    retention: 0,
+    sd: new hive.StorageDescriptor({
+      cols: spec.columns.map(toFieldSchema),
+      location: undefined as unknown as string, // a view has no data of its own
+      inputFormat: 'org.apache.hadoop.mapred.SequenceFileInputFormat',
+      outputFormat: 'org.apache.hadoop.hive.ql.io.HiveSequenceFileOutputFormat',
+      compressed: false,
+      numBuckets: -1,
+      serdeInfo: new hive.SerDeInfo({ name: spec.table, serializationLib: undefined as unknown as string, parameters: {} }),
+      bucketCols: [],
+      sortCols: [],
+      parameters: {},
+    }),
+    partitionKeys: [],
+    parameters: spec.parameters,
+    viewOriginalText: spec.sql,
+    viewExpandedText: spec.sql,
+    tableType: 'VIRTUAL_VIEW',
+  });
+  try {
+    await ms.createTable(table);
+    return 'create';
+  } catch (e) {
+    if (!(e instanceof MetastoreError && e.kind === 'AlreadyExists')) throw e;
+  }
+  const existing = await ms.getTable(spec.database, spec.table);
+  if (existing.tableType !== 'VIRTUAL_VIEW' || existing.parameters?.['lake.source'] !== spec.parameters['lake.source']) {
+    throw new PublishRefusedError(`${spec.database}.${spec.table} exists and is not the view of ${spec.parameters['lake.source']}: rename one of them`);
+  }
+  await ms.alterTable(spec.database, spec.table, table, { cascade: false });
+  return 'alter';
+}
+
+/** Drops a view; one already gone is fine. */
+export async function dropView(ms: MetastoreClient, database: string, table: string): Promise<void> {
+  try {
+    await ms.dropTable(database, table);
+  } catch (e) {
+    if (!(e instanceof MetastoreError && e.kind === 'NoSuchObject')) throw e;
+  }
 }
 
 function fromFieldSchema(f: hive.FieldSchema): HiveColumn {

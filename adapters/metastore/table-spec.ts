@@ -36,6 +36,15 @@ export interface TableSpec {
   parameters: Record<string, string>;
 }
 
+/** A view lake catalog owns (a logical source over its stream's table). */
+export interface ViewSpec {
+  database: string;
+  table: string;
+  columns: HiveColumn[];
+  sql: string; // the SELECT, with every name qualified
+  parameters: Record<string, string>; // must include MANAGED_PARAMETER and 'lake.source'
+}
+
 export interface PartitionSpec {
   values: string[]; // in the order of the table's partition keys
   location: string;

@@ -27,7 +27,22 @@ export function formatSummary(s: CrawlSummary): string {
     `  read      ${c.files} file(s), ${(c.bytes / 1e6).toFixed(1)} MB, ${s.merged.records} record(s), ${s.merged.corruptRecords} corrupt`,
     `  schema    version ${s.merged.schemaVersion} (${s.merged.change}${s.merged.changes ? `, ${s.merged.changes} change(s)` : ''})`,
     `  published ${s.published.database}.${s.published.table}: ${s.published.action}, +${s.published.partitionsAdded}/-${s.published.partitionsDropped} partitions`,
+    ...sliceLines(s),
   ].join('\n');
+}
+
+/** A stream's crawl: its logical sources, the new ones by name (they wait to be activated). */
+function sliceLines(s: CrawlSummary): string[] {
+  const sl = s.merged.slices;
+  if (!sl) return [];
+  const lines = [`  logical   ${sl.total} source(s), ${sl.seen} seen, ${sl.new} new, ${sl.changed} changed schema; ${sl.remainderRecords} record(s) missing a discriminator`];
+  if (sl.new) {
+    const more = sl.new > sl.newNames.length ? ` and ${sl.new - sl.newNames.length} more` : '';
+    lines.push(`  new       ${sl.newNames.join(', ')}${more} (inactive: lake source activate <name>)`);
+  }
+  const v = s.published.views;
+  if (v) lines.push(`  views     ${v.views} active: ${v.created} created, ${v.altered} altered, ${v.dropped} dropped`);
+  return lines;
 }
 
 export const command: Command = {
@@ -43,7 +58,11 @@ export const command: Command = {
     const name = positional[0];
     return withContext(async (ctx) => {
       try {
-        await getSource(ctx.db(), name);
+        const source = await getSource(ctx.db(), name);
+        if (source.kind === 'logical') {
+          io.stderr(`lake crawl: ${name} is a logical source of ${source.location.stream}; crawl the stream: lake crawl ${source.location.stream}\n`);
+          return EXIT.usage;
+        }
       } catch (e) {
         if (e instanceof UnknownSourceError) {
           io.stderr(`lake crawl: ${e.message}\n`);

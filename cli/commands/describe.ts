@@ -5,6 +5,7 @@ import { maskRecord } from '../../crawl/profile';
 import { activeHolders } from '../../db/governance';
 import { ACCESS_LEVELS, type AccessLevel } from '../../governance/levels';
 import { describeSource, type SourceDescription } from '../../db/metadata';
+import { whereIs } from '../../crawl/source';
 import type { Command } from '../command';
 import { barOf, bytes, paint, parseOptions, runWithContext, table, UsageError } from '../context';
 
@@ -32,12 +33,15 @@ async function levelOf(db: import('knex').Knex, sourceId: number, principal: { n
 
 function render(d: SourceDescription, holders: string[], samplesShown: SourceDescription['samples'], viewer: string): string {
   const s = d.source;
-  const where = s.kind === 's3' ? `s3://${s.location.bucket}/${s.location.prefix} (${s.format}, ${s.layout.kind} layout)` : `postgres ${s.location.secretRef}:${s.location.schema}.${s.location.table} (cursor ${s.location.cursorColumn})`;
+  const where = whereIs(s);
   const out: string[] = [
     paint(1, s.name),
     `  where      ${where}`,
     `  table      ${s.targetDatabase}.${s.targetTable}`,
-    `  schedule   ${s.schedule}${s.enabled ? '' : ' (disabled)'}`,
+    ...(d.logical
+      ? [`  state      ${d.logical.state === 'active' ? `active${d.logical.view ? ', published as a view' : ', view at the next crawl'}` : 'new: lake source activate ' + s.name}; last seen ${d.logical.lastSeenAt ?? 'never'}`]
+      : [`  schedule   ${s.schedule}${s.enabled ? '' : ' (disabled)'}`]),
+    ...(d.slices ? [`  logical    ${d.slices.total} logical source(s): ${d.slices.active} active, ${d.slices.new} new (lake source list --stream ${s.name})`] : []),
     `  partitions ${d.partitions.count}${d.partitions.count ? ` (${d.partitions.oldest} … ${d.partitions.newest})` : ''}`,
     `  schema     version ${d.schemaVersion ?? '-'}; ${d.corruptRecords} corrupt record(s) quarantined`,
     '',

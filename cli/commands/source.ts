@@ -8,10 +8,11 @@ import {
   defaultTableName,
   InvalidSourceError,
   normalisePrefix,
+  whereIs,
   type SourceDefinition,
   type SourceFormat,
 } from '../../crawl/source';
-import { findSource, listSources, removeSource, saveSource } from '../../db/sources';
+import { findSource, listSourceStates, removeSource, saveSource, setLogicalSourcesActive, type SourceState } from '../../db/sources';
 import { EXIT, type Command, type CommandIO } from '../command';
 import { parseOptions, table, UsageError, withContext, type CliContext } from '../context';
 
@@ -19,11 +20,18 @@ const USAGE = `usage:
   lake source add <name> --s3 s3://bucket/prefix/ [--format auto|jsonl|jsonl.gz|csv|parquet]
                   [--layout hive|none|date:yyyy/MM/dd/HH] [--include GLOB]... [--exclude GLOB]...
                   [--schedule hourly|nightly|"<cron>"] [--database lake] [--table NAME] [--lookback N] [--detect-dates]
+                  [--discriminators FIELD,FIELD.SUB,... [--flatten OBJECT,...] [--slice-pattern "{stream}-{values}"]]
   lake source add <name> --postgres <secret-ref> --from schema.table --cursor COLUMN
                   [--schedule ...] [--database lake] [--table NAME]
-  lake source list [--json]
+  lake source list [--stream NAME] [--new] [--json]
   lake source show <name> [--json]
+  lake source activate <logical source>... | --all-new --stream NAME
+  lake source deactivate <logical source>...
   lake source remove <name>
+
+A stream with --discriminators is split into logical sources, one per combination of values; the crawl
+registers new ones inactive. An active logical source is published as a view over the stream's table
+at the stream's next crawl (\`lake crawl <stream>\`).
 `;
 
 function one(options: Map<string, string[]>, name: string): string | undefined {
@@ -53,6 +61,10 @@ export function definitionFromArgs(name: string, options: Map<string, string[]>)
     const m = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(s3);
     if (!m) throw new UsageError(`--s3 must look like s3://bucket/prefix/, got "${s3}"`);
     const lookback = one(options, 'lookback');
+    const list = (name: string) => one(options, name)?.split(',').map((x) => x.trim()).filter(Boolean);
+    const discriminators = list('discriminators');
+    const flatten = list('flatten');
+    const slicePattern = one(options, 'slice-pattern');
     return {
       ...base,
       kind: 's3',
@@ -64,6 +76,9 @@ export function definitionFromArgs(name: string, options: Map<string, string[]>)
         exclude: options.get('exclude') ?? [],
         detectDates: one(options, 'detect-dates') === 'true',
         ...(lookback !== undefined ? { lookbackPartitions: Number(lookback) } : {}),
+        ...(discriminators ? { discriminators } : {}),
+        ...(flatten ? { flatten } : {}),
+        ...(slicePattern !== undefined ? { slicePattern } : {}),
       },
     };
   }
@@ -92,7 +107,7 @@ async function checkReachable(ctx: CliContext, def: SourceDefinition): Promise<s
     } finally {
       s3.destroy();
     }
-  } else {
+  } else if (def.kind === 'postgres') {
     let url: string;
     try {
       url = resolveSecret(def.location.secretRef);
@@ -113,9 +128,6 @@ async function checkReachable(ctx: CliContext, def: SourceDefinition): Promise<s
   return problems;
 }
 
-function describeSource(s: SourceDefinition): string {
-  return s.kind === 's3' ? `s3://${s.location.bucket}/${s.location.prefix}` : `postgres ${s.location.secretRef}:${s.location.schema}.${s.location.table}`;
-}
 
 async function add(ctx: CliContext, args: string[], io: CommandIO): Promise<number> {
   const { positional, options } = parseOptions(args, ['detect-dates', 'json']);
@@ -127,14 +139,54 @@ async function add(ctx: CliContext, args: string[], io: CommandIO): Promise<numb
     return EXIT.unreadableInput;
   }
   const saved = await saveSource(ctx.db(), def);
-  io.stdout(`source ${saved.name} registered: ${describeSource(saved)} -> ${saved.targetDatabase}.${saved.targetTable}, ${saved.schedule}\n`);
+  io.stdout(`source ${saved.name} registered: ${whereIs(saved)} -> ${saved.targetDatabase}.${saved.targetTable}, ${saved.schedule}\n`);
   io.stdout('run `lake schedules sync` (the worker does at start) to schedule its crawls\n');
+  return EXIT.ok;
+}
+
+async function list(ctx: CliContext, args: string[], io: CommandIO): Promise<number> {
+  const { options } = parseOptions(args, ['json', 'new']);
+  const stream = one(options, 'stream');
+  const rows = await listSourceStates(ctx.db(), { stream, onlyNew: options.has('new') });
+  if (options.has('json')) {
+    io.stdout(JSON.stringify(rows, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  const state = (r: SourceState) => (r.source.kind !== 'logical' ? (r.source.enabled ? 'enabled' : 'disabled') : r.source.enabled ? 'active' : 'new');
+  const seen = (r: SourceState) => (r.lastSeenAt ? r.lastSeenAt.toISOString().slice(0, 16).replace('T', ' ') : '');
+  io.stdout(
+    table([
+      ['NAME', 'KIND', 'WHERE', 'TABLE', 'SCHEDULE', 'STATE', 'LAST SEEN'],
+      ...rows.map((r) => [r.source.name, r.source.kind, whereIs(r.source), `${r.source.targetDatabase}.${r.source.targetTable}`, r.source.kind === 'logical' ? '' : r.source.schedule, state(r), seen(r)]),
+    ]),
+  );
+  return EXIT.ok;
+}
+
+async function activate(ctx: CliContext, active: boolean, args: string[], io: CommandIO): Promise<number> {
+  const { positional, options } = parseOptions(args, ['all-new', 'json']);
+  let names = positional;
+  if (options.has('all-new')) {
+    const stream = one(options, 'stream');
+    if (!stream || !active) throw new UsageError('--all-new goes with activate and --stream NAME');
+    names = (await listSourceStates(ctx.db(), { stream, onlyNew: true })).map((r) => r.source.name);
+  }
+  if (names.length === 0) throw new UsageError(`lake source ${active ? 'activate' : 'deactivate'} <logical source>...`);
+  const result = await setLogicalSourcesActive(ctx.db(), names, active);
+  if (result.problems.length) {
+    io.stderr(result.problems.map((p) => `lake source: ${p}\n`).join(''));
+    return EXIT.unreadableInput;
+  }
+  for (const [stream, changed] of result.byStream) {
+    io.stdout(`${active ? 'activated' : 'deactivated'} ${changed.length} logical source(s) of ${stream}: ${changed.join(', ')}\n`);
+    io.stdout(`their views ${active ? 'are published' : 'are dropped'} at the next crawl of ${stream} (\`lake crawl ${stream}\` does it now)\n`);
+  }
   return EXIT.ok;
 }
 
 export const command: Command = {
   name: 'source',
-  summary: 'add, list, show or remove registered sources',
+  summary: 'add, list, show, activate or remove sources (streams and their logical sources)',
   usage: USAGE,
   async run(args, io) {
     const [sub, ...rest] = args;
@@ -144,19 +196,11 @@ export const command: Command = {
         switch (sub) {
           case 'add':
             return add(ctx, rest, io);
-          case 'list': {
-            const sources = await listSources(ctx.db());
-            if (json) io.stdout(JSON.stringify(sources, null, 2) + '\n');
-            else {
-              io.stdout(
-                table([
-                  ['NAME', 'KIND', 'WHERE', 'TABLE', 'SCHEDULE', 'ENABLED'],
-                  ...sources.map((s) => [s.name, s.kind, describeSource(s), `${s.targetDatabase}.${s.targetTable}`, s.schedule, String(s.enabled)]),
-                ]),
-              );
-            }
-            return EXIT.ok;
-          }
+          case 'list':
+            return list(ctx, rest, io);
+          case 'activate':
+          case 'deactivate':
+            return activate(ctx, sub === 'activate', rest, io);
           case 'show': {
             const name = rest.find((a) => !a.startsWith('--'));
             if (!name) throw new UsageError('lake source show <name>');
@@ -165,12 +209,16 @@ export const command: Command = {
               io.stderr(`lake source: unknown source "${name}"\n`);
               return EXIT.unreadableInput;
             }
-            io.stdout(json ? JSON.stringify(s, null, 2) + '\n' : `${s.name}\n  ${describeSource(s)}\n  table     ${s.targetDatabase}.${s.targetTable}\n  schedule  ${s.schedule}\n  options   ${JSON.stringify(s.options)}\n`);
+            io.stdout(json ? JSON.stringify(s, null, 2) + '\n' : `${s.name}\n  ${whereIs(s)}\n  table     ${s.targetDatabase}.${s.targetTable}\n  schedule  ${s.schedule}\n  options   ${JSON.stringify(s.options)}\n`);
             return EXIT.ok;
           }
           case 'remove': {
             const name = rest.find((a) => !a.startsWith('--'));
             if (!name) throw new UsageError('lake source remove <name>');
+            if ((await findSource(ctx.db(), name))?.kind === 'logical') {
+              io.stderr(`lake source: ${name} is a logical source: its stream's crawl registers it again; deactivate it instead\n`);
+              return EXIT.unreadableInput;
+            }
             if (!(await removeSource(ctx.db(), name))) {
               io.stderr(`lake source: unknown source "${name}"\n`);
               return EXIT.unreadableInput;

@@ -5,12 +5,14 @@ import * as sources from './20261127000001_sources';
 import * as crawl from './20261127000002_crawl';
 import * as metadata from './20261127000004_metadata';
 import * as governance from './20261127000003_governance';
+import * as logical from './20261127000005_logical_sources';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
   '20261127000002_crawl': crawl,
   '20261127000004_metadata': metadata,
   '20261127000003_governance': governance,
+  '20261127000005_logical_sources': logical,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

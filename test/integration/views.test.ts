@@ -5,12 +5,11 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../activities';
-import { main } from '../../cli/main';
 import { saveSource } from '../../db/sources';
 import { addPrincipal, approveRequest, markGrantActive, requestAccess } from '../../db/governance';
 import { crawlSource } from '../../workflows';
 import { bundleWorkflows, closeDeps, createDeps, createInferenceWorker, createWorker } from '../../workers/worker';
-import { testConfig, uniqueName } from './setup';
+import { runLake, testConfig, uniqueName } from './setup';
 
 describe('lake describe, history, diff, volumes, search and column', () => {
   const config = testConfig();
@@ -24,18 +23,7 @@ describe('lake describe, history, diff, volumes, search and column', () => {
   let workers: Worker[];
   let running: Promise<unknown>;
 
-  async function lake(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    const saved = process.env.LAKE_DATABASE_URL;
-    process.env.LAKE_DATABASE_URL = config.postgres.url;
-    let out = '';
-    let err = '';
-    try {
-      const code = await main(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-      return { code, out, err };
-    } finally {
-      process.env.LAKE_DATABASE_URL = saved;
-    }
-  }
+  const lake = (...args: string[]) => runLake(config, ...args);
 
   async function hour(h: number, lines: object[]) {
     await deps.s3.send(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultTableName, normalisePrefix, scheduleProblem, validateSourceDefinition, type SourceDefinition } from '../../../crawl/source';
+import { defaultTableName, discriminatorPaths, normalisePrefix, scheduleProblem, validateSourceDefinition, whereIs, type SourceDefinition } from '../../../crawl/source';
 import { scheduleSpecOf } from '../../../workers/schedules';
 import { backfillRangeProblem } from '../../../workflows/crawl';
 
@@ -74,5 +74,31 @@ describe('backfill ranges', () => {
     expect(backfillRangeProblem('2019-10-16', '2019-10-15')).toMatch(/is after/);
     expect(backfillRangeProblem('15.10.2019', '2019-10-15')).toMatch(/"from" must be a date yyyy-MM-dd/);
     expect(backfillRangeProblem('2019-10-01', undefined)).toMatch(/"to" must be a date/);
+  });
+});
+
+describe('streams split into logical sources', () => {
+  const stream: SourceDefinition = { ...s3, options: { discriminators: ['source', 'service', 'props.kind'], flatten: ['props'], slicePattern: '{stream}-{2}-{1}-{3}' } };
+
+  it('accepts discriminators (dotted for nested fields), flattened objects and a naming pattern', () => {
+    expect(validateSourceDefinition(stream)).toEqual([]);
+    expect(discriminatorPaths(stream.options)).toEqual(['source', 'service', ['props', 'kind']]);
+  });
+
+  it('names each bad stream option with its reason', () => {
+    const fields = (options: object, extra: Partial<SourceDefinition> = {}) =>
+      validateSourceDefinition({ ...s3, ...extra, options } as SourceDefinition).map((p) => `${p.field}: ${p.reason}`);
+    expect(fields({ discriminators: [] })).toEqual(['options.discriminators: must list 1 to 8 fields']);
+    expect(fields({ discriminators: ['a', 'a'] })).toEqual(['options.discriminators: names a field twice']);
+    expect(fields({ discriminators: ['a..b'] })[0]).toContain('"a..b" is not a field name or dotted path');
+    expect(fields({ discriminators: ['a', 'b'], slicePattern: '{stream}-{1}' })[0]).toContain('options.slicePattern: "{stream}-{1}" leaves out discriminator 2');
+    expect(fields({ flatten: ['props'] })).toEqual(['options.flatten: only means something with options.discriminators']);
+    expect(fields({ discriminators: ['a'] }, { format: 'parquet' } as never)[0]).toContain('a parquet source is not a stream of mixed records');
+  });
+
+  it('says where a logical source is in words', () => {
+    expect(whereIs({ ...s3, kind: 'logical', location: { stream: 'wallog', values: ['identified', 'kakaomv'] } } as SourceDefinition)).toBe('records of wallog with identified, kakaomv');
+    expect(whereIs({ ...s3, kind: 'logical', location: { stream: 'wallog', values: null } } as SourceDefinition)).toBe('records of wallog missing a discriminator');
+    expect(whereIs(stream)).toContain('split by source, service, props.kind');
   });
 });

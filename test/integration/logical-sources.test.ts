@@ -1,0 +1,235 @@
+// Logical sources on the real stack: a raw event stream (5 services x 3 labels, `props` per label, a
+// few records without a label) crawled through Temporal, split into slices with their own schemas,
+// volumes and samples; activated slices published as Hive views that PySpark reads back exactly.
+import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActivityDeps } from '../../activities';
+import { createS3Client } from '../../adapters/s3';
+import type { CrawlSummary } from '../../crawl/run';
+import { listSourceStates, saveSource, setLogicalSourcesActive } from '../../db/sources';
+import { eventStreamHour, STREAM_LABELS, STREAM_SERVICES } from '../../infra/demo-lake';
+import { crawlSource } from '../../workflows';
+import { bundleWorkflows, closeDeps, createDeps, createInferenceWorker, createWorker } from '../../workers/worker';
+import { ensureSpark, runSparkQueries, type SparkResults } from '../support/spark';
+import { runLake, testConfig, uniqueName } from './setup';
+
+const DAY = '2019-10-15';
+
+/** Records per slice name part (`service-label`) and without a label, counted from the generated text. */
+function countsOf(text: string): { bySlice: Map<string, number>; remainder: number } {
+  const bySlice = new Map<string, number>();
+  let remainder = 0;
+  for (const line of text.trim().split('\n')) {
+    const r = JSON.parse(line);
+    if (r.label === undefined) remainder++;
+    else bySlice.set(`${r.service}-${r.label}`, (bySlice.get(`${r.service}-${r.label}`) ?? 0) + 1);
+  }
+  return { bySlice, remainder };
+}
+
+describe('logical sources of a mixed event stream', () => {
+  const config = testConfig();
+  const bucket = config.s3.demoBucket;
+  const prefix = `${uniqueName('logical')}/events/`;
+  const stream = uniqueName('ev').replace(/_/g, '-');
+  const database = uniqueName('lake_logical');
+  const taskQueue = uniqueName('test-logical-io');
+  const inferenceTaskQueue = uniqueName('test-logical-inference');
+  const hour20 = eventStreamHour(DAY, 20);
+  const hour21 = eventStreamHour(DAY, 21, { services: ['webtoon'], priceAsText: ['shop'] });
+  const s3 = createS3Client(config.s3);
+  let env: TestWorkflowEnvironment;
+  let deps: ActivityDeps;
+  let io: Worker;
+  let inference: Worker;
+  let running: Promise<unknown>;
+  const summaries: CrawlSummary[] = [];
+  const installing = ensureSpark(); // minutes on a new machine, instant after
+
+  const sliceOf = (service: string, label: string) => `${stream}-identified-${service}-${label}-edge`;
+  const tableOf = (name: string) => name.replace(/-/g, '_');
+
+  async function crawl(): Promise<CrawlSummary> {
+    const s = await env.client.workflow.execute(crawlSource, { taskQueue, workflowId: `crawl/${stream}/${uniqueName('t')}`, args: [{ sourceId: stream, inferenceTaskQueue }] });
+    summaries.push(s);
+    return s;
+  }
+
+  async function sliceRows() {
+    return deps.db('sources').where({ parent_id: (await deps.db('sources').where({ name: stream }).first('id')).id }).select('id', 'name', 'enabled', 'last_seen_at');
+  }
+
+  async function latestVersion(name: string): Promise<{ version: number; schema: { columns: { name: string; type: { kind: string; fields?: { name: string; type: { kind: string } }[] } }[] } }> {
+    return deps.db('schema_versions').join('sources', 'sources.id', 'schema_versions.source_id').where('sources.name', name).orderBy('version', 'desc').first('version', 'schema');
+  }
+
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address, namespace: config.temporal.namespace });
+    deps = createDeps(config);
+    io = await createWorker({ config, deps, connection: env.nativeConnection, bundle: await bundleWorkflows(), taskQueue });
+    inference = await createInferenceWorker({ config, deps, connection: env.nativeConnection, taskQueue: inferenceTaskQueue });
+    running = Promise.all([io.run(), inference.run()]);
+    await saveSource(deps.db, {
+      name: stream,
+      kind: 's3',
+      location: { bucket, prefix },
+      format: 'auto',
+      layout: { kind: 'hive' },
+      schedule: 'hourly',
+      targetDatabase: database,
+      targetTable: 'events',
+      options: { discriminators: ['source', 'service', 'label', 'elem'], flatten: ['props'] },
+      enabled: true,
+    });
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}date_id=${DAY}/hour=20/part-0.json.gz`, Body: gzipSync(hour20) }));
+  }, 120_000);
+
+  afterAll(async () => {
+    io?.shutdown();
+    inference?.shutdown();
+    await running;
+    await deps.metastore.dropDatabase(database, { cascade: true }).catch(() => undefined);
+    await closeDeps(deps);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    const keys = (listed.Contents ?? []).map((o: { Key?: string }) => ({ Key: o.Key! }));
+    if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+    s3.destroy();
+    await env?.teardown();
+  });
+
+  it('registers one inactive logical source per service x label, plus the remainder, each with its own schema', async () => {
+    const s = await crawl();
+    const expected = countsOf(hour20);
+    expect(s.merged.slices).toMatchObject({ total: 16, seen: 16, new: 16, changed: 0, remainderRecords: expected.remainder });
+    expect(expected.remainder).toBeGreaterThan(0);
+    const slices = await sliceRows();
+    expect(slices.map((r: { name: string }) => r.name).sort()).toEqual(
+      [...STREAM_SERVICES.flatMap((sv) => STREAM_LABELS.map((l) => sliceOf(sv, l))), `${stream}-_other`].sort(),
+    );
+    expect(slices.every((r: { enabled: boolean; last_seen_at: Date | null }) => !r.enabled && r.last_seen_at !== null)).toBe(true);
+
+    // each label has its own props; the stream has their union
+    const props = async (name: string) => (await latestVersion(name)).schema.columns.find((c) => c.name === 'props')!.type.fields!.map((f) => f.name).sort();
+    expect(await props(sliceOf('music', 'add_track_listen'))).toEqual(['duration_ms', 'quality', 'track_id']);
+    expect(await props(sliceOf('taxi', 'request_navv'))).toEqual(['exact', 'query', 'results']);
+    expect(await props(sliceOf('shop', 'purchase'))).toEqual(['currency', 'item_id', 'price']);
+    expect(await props(stream)).toEqual(['currency', 'duration_ms', 'exact', 'item_id', 'price', 'quality', 'query', 'results', 'track_id']);
+    // the remainder has no label column at all
+    expect((await latestVersion(`${stream}-_other`)).schema.columns.map((c) => c.name)).not.toContain('label');
+  });
+
+  it('gives every logical source its volumes per partition, samples and statistics', async () => {
+    const expected = countsOf(hour20);
+    const name = sliceOf('mv', 'purchase');
+    const p = await deps.db('source_partitions').join('sources', 'sources.id', 'source_partitions.source_id').where('sources.name', name).select('path', 'records', 'objects');
+    expect(p).toEqual([{ path: `date_id=${DAY}/hour=20/`, records: String(expected.bySlice.get('mv-purchase')), objects: 1 }]);
+    const other = await deps.db('source_partitions').join('sources', 'sources.id', 'source_partitions.source_id').where('sources.name', `${stream}-_other`).first('records');
+    expect(Number(other.records)).toBe(expected.remainder);
+    const samples = await deps.db('source_samples').join('sources', 'sources.id', 'source_samples.source_id').where('sources.name', name).first('rows');
+    expect(samples.rows.length).toBeGreaterThan(0);
+    expect(samples.rows.every((r: { record: { service: string; label: string } }) => r.record.service === 'mv' && r.record.label === 'purchase')).toBe(true);
+    const stats = await deps.db('column_stats').join('sources', 'sources.id', 'column_stats.source_id').where('sources.name', name).pluck('path');
+    expect(stats).toContain('props.price');
+    expect(stats).not.toContain('props.track_id');
+    const volumes = await deps.db('partition_volumes').join('sources', 'sources.id', 'partition_volumes.source_id').where('sources.name', name).count<{ n: string }[]>({ n: '*' });
+    expect(Number(volumes[0].n)).toBe(1);
+  });
+
+  it('publishes an activated logical source as a Hive view over the stream table, with props flattened', async () => {
+    const activated = await runLake(config, 'source', 'activate', '--all-new', '--stream', stream);
+    expect(activated).toMatchObject({ code: 0, err: '' });
+    expect(activated.out).toContain('activated 16 logical source(s)');
+    const s = await crawl();
+    expect(s.counts).toMatchObject({ added: 0, changed: 0 });
+    expect(s.published.views).toEqual({ views: 16, created: 16, altered: 0, dropped: 0 });
+
+    const view = await deps.metastore.getTable(database, tableOf(sliceOf('music', 'add_track_listen')));
+    expect(view.tableType).toBe('VIRTUAL_VIEW');
+    expect(view.sd.cols.map((c) => c.name)).toEqual(expect.arrayContaining(['props_track_id', 'props_duration_ms', 'props_quality', 'date_id', 'hour']));
+    expect(view.sd.cols.map((c) => c.name)).not.toContain('props_price');
+    expect(view.viewExpandedText).toContain("`label` = 'add_track_listen'");
+
+    // nothing changed: a third crawl makes no metastore call per view
+    const again = await crawl();
+    expect(again.published.views).toEqual({ views: 16, created: 0, altered: 0, dropped: 0 });
+  });
+
+  it('registers a slice appearing in a later hour as new, and versions only the slice whose field type changed', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}date_id=${DAY}/hour=21/part-0.json.gz`, Body: gzipSync(hour21) }));
+    const before = await latestVersion(sliceOf('music', 'purchase'));
+    const s = await crawl();
+    expect(s.merged.slices).toMatchObject({ total: 19, new: 3 });
+    // of the known slices, only the shop's purchases changed type (and the remainder, which mixes kinds)
+    const versioned = await deps.db('schema_versions').join('sources', 'sources.id', 'schema_versions.source_id')
+      .where({ 'schema_versions.run_id': s.runId, 'sources.kind': 'logical' }).where('schema_versions.version', '>', 1).pluck('sources.name');
+    expect(versioned.filter((n: string) => n !== `${stream}-_other`)).toEqual([sliceOf('shop', 'purchase')]);
+    expect(s.merged.slices!.changed).toBe(versioned.length);
+    expect(s.merged.slices!.newNames.sort()).toEqual(STREAM_LABELS.map((l) => sliceOf('webtoon', l)).sort());
+    const fresh = await listSourceStates(deps.db, { stream, onlyNew: true });
+    expect(fresh.map((r) => r.source.name).sort()).toEqual(STREAM_LABELS.map((l) => sliceOf('webtoon', l)).sort());
+
+    const shop = await latestVersion(sliceOf('shop', 'purchase'));
+    expect(shop.version).toBe(2);
+    expect(shop.schema.columns.find((c) => c.name === 'props')!.type.fields!.find((f) => f.name === 'price')!.type.kind).toBe('string');
+    const changes = await deps.db('schema_versions').join('sources', 'sources.id', 'schema_versions.source_id').where({ 'sources.name': sliceOf('shop', 'purchase'), version: 2 }).first('changes');
+    expect(changes.changes).toEqual([expect.objectContaining({ op: 'widen-type', path: ['props', 'price'], from: { kind: 'double' }, to: { kind: 'string' } })]);
+    expect((await latestVersion(sliceOf('music', 'purchase'))).version).toBe(before.version);
+    expect((await latestVersion(sliceOf('music', 'add_track_listen'))).version).toBe(1);
+    // the shop's view follows its slice: price now reads as string
+    expect(s.published.views).toMatchObject({ views: 16, created: 0 });
+    expect(s.published.views!.altered).toBeGreaterThanOrEqual(1);
+    const view = await deps.metastore.getTable(database, tableOf(sliceOf('shop', 'purchase')));
+    expect(view.sd.cols.find((c) => c.name === 'props_price')!.type).toBe('string');
+  });
+
+  it('deactivating a logical source drops its view at the next crawl; `lake source list` shows the states', async () => {
+    const result = await setLogicalSourcesActive(deps.db, [sliceOf('map', 'purchase')], false);
+    expect(result.problems).toEqual([]);
+    const s = await crawl();
+    expect(s.published.views).toMatchObject({ views: 15, dropped: 1 });
+    await expect(deps.metastore.getTable(database, tableOf(sliceOf('map', 'purchase')))).rejects.toMatchObject({ kind: 'NoSuchObject' });
+    const listed = await runLake(config, 'source', 'list', '--stream', stream);
+    expect(listed.code).toBe(0);
+    const text = listed.out;
+    expect(text).toMatch(new RegExp(`${sliceOf('webtoon', 'purchase')}\\s.*\\snew\\s`));
+    expect(text).toMatch(new RegExp(`${sliceOf('music', 'purchase')}\\s.*\\sactive\\s`));
+    const slice = await runLake(config, 'describe', sliceOf('music', 'purchase'));
+    expect(slice.out).toContain(`records of ${stream} with identified, music, purchase, edge`);
+    expect(slice.out).toContain('active, published as a view; last seen 20');
+    expect(slice.out).toMatch(/props\s+struct<item_id:string,price:double/);
+    const whole = await runLake(config, 'describe', stream);
+    expect(whole.out).toContain('19 logical source(s): 15 active, 4 new');
+    // a logical source cannot be crawled on its own
+    const refused = await runLake(config, 'crawl', sliceOf('music', 'purchase'));
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain(`crawl the stream: lake crawl ${stream}`);
+    expect(await setLogicalSourcesActive(deps.db, [stream], true)).toMatchObject({ problems: [expect.stringContaining('not a logical one')] });
+  });
+
+  it('PySpark reads each view and gets exactly its slice', async () => {
+    await installing;
+    const views = STREAM_SERVICES.flatMap((sv) => STREAM_LABELS.map((l) => ({ key: `${sv}-${l}`, name: sliceOf(sv, l) }))).filter((v) => v.key !== 'map-purchase');
+    const results: SparkResults = await runSparkQueries(
+      [
+        { name: 'stream', sql: `select count(*) from ${database}.events` },
+        { name: 'other', sql: `select count(*) from ${database}.${tableOf(`${stream}-_other`)}` },
+        { name: 'flattened', sql: `select props_item_id, props_price, props_currency, date_id from ${database}.${tableOf(sliceOf('shop', 'purchase'))} where hour = '21' limit 1` },
+        ...views.map((v) => ({ name: v.key, sql: `select count(*), count(distinct service), count(distinct label) from ${database}.${tableOf(v.name)}` })),
+      ],
+      config,
+    );
+    const c20 = countsOf(hour20);
+    const c21 = countsOf(hour21);
+    expect(Number(results.rows('stream')[0][0])).toBe(hour20.trim().split('\n').length + hour21.trim().split('\n').length);
+    expect(Number(results.rows('other')[0][0])).toBe(c20.remainder + c21.remainder);
+    for (const v of views) {
+      expect([v.key, ...results.rows(v.key)[0].map(Number)]).toEqual([v.key, (c20.bySlice.get(v.key) ?? 0) + (c21.bySlice.get(v.key) ?? 0), 1, 1]);
+    }
+    const [row] = results.records('flattened');
+    expect(row.props_currency).toBe('KRW');
+    expect(typeof row.props_price).toBe('string');
+  }, 20 * 60_000);
+});
