@@ -65,6 +65,7 @@ export async function readPublishedTable(ms: MetastoreClient, database: string, 
       serdeParameters: { ...(t.sd?.serdeInfo?.parameters ?? {}) },
     },
     parameters: { ...(t.parameters ?? {}) },
+    ...(t.tableType === 'VIRTUAL_VIEW' ? { viewText: t.viewExpandedText ?? t.viewOriginalText ?? '' } : {}),
   };
 }
 

@@ -153,6 +153,8 @@ export interface PublishedTable {
   location: string;
   storage: Storage;
   parameters: Record<string, string>;
+  /** A view's SELECT (Hive's expanded text); absent for a table. */
+  viewText?: string;
 }
 
 export type TablePlan =

@@ -37,9 +37,9 @@ export const command: Command = {
       const width = Math.max(...t.columns.map((c) => c.name.length), ...t.partitionKeys.map((c) => c.name.length), 4);
       const out = [
         `${database}.${table}`,
-        `  location   ${t.location}`,
-        `  storage    ${t.storage.serializationLib}`,
-        `  input      ${t.storage.inputFormat}`,
+        ...(t.viewText !== undefined
+          ? [`  view       ${t.viewText}`]
+          : [`  location   ${t.location}`, `  storage    ${t.storage.serializationLib}`, `  input      ${t.storage.inputFormat}`]),
         '',
         'columns',
         ...t.columns.map((c) => `  ${c.name.padEnd(width)}  ${c.type}${c.comment ? `  -- ${c.comment}` : ''}`),

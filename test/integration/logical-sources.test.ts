@@ -200,6 +200,9 @@ describe('logical sources of a mixed event stream', () => {
     expect(slice.out).toContain(`records of ${stream} with identified, music, purchase, edge`);
     expect(slice.out).toContain('active, published as a view; last seen 20');
     expect(slice.out).toMatch(/props\s+struct<item_id:string,price:double/);
+    const shown = await runLake(config, 'table', `${database}.${tableOf(sliceOf('music', 'purchase'))}`);
+    expect(shown.out).toContain(`  view       SELECT \`source\``);
+    expect(shown.out).toContain("WHERE `source` = 'identified' AND `service` = 'music'");
     const whole = await runLake(config, 'describe', stream);
     expect(whole.out).toContain('19 logical source(s): 15 active, 4 new');
     // a logical source cannot be crawled on its own
