@@ -2,6 +2,8 @@
 export interface CommandIO {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Redraws one progress line (`final`: for the last time, it stays); present only on a terminal. */
+  progress?(line: string, final?: boolean): void;
 }
 
 export interface Command {

@@ -29,7 +29,11 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
 
 /** Run with the process's arguments and streams, setting the exit code. */
 export function runCli(): void {
-  const io: CommandIO = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+  const io: CommandIO = {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    ...(process.stderr.isTTY ? { progress: (line: string, final?: boolean) => process.stderr.write(`\r\u001b[2K${line}${final ? '\n' : ''}`) } : {}),
+  };
   main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;

@@ -77,3 +77,28 @@ export interface InferProgress {
   filesTotal: number;
   bytesDone: number;
 }
+
+/** Where a crawl stands, as its workflow answers the `progress` query (counts only). */
+export interface CrawlProgress {
+  step: 'planning' | 'inferring' | 'merging' | 'publishing' | 'done';
+  batches: number;
+  batchesDone: number;
+  filesTotal: number;
+  bytesTotal: number;
+  filesDone: number; // in finished batches
+  bytesDone: number; // in finished batches
+}
+
+/** The whole crawl's progress: finished batches from the query plus the running batches' heartbeats. */
+export function overallProgress(q: CrawlProgress, running: InferProgress[]): { step: CrawlProgress['step']; filesDone: number; filesTotal: number; bytesDone: number; bytesTotal: number } {
+  const filesDone = q.filesDone + running.reduce((n, p) => n + p.filesDone, 0);
+  const bytesDone = q.bytesDone + running.reduce((n, p) => n + p.bytesDone, 0);
+  return { step: q.step, filesDone: Math.min(filesDone, q.filesTotal), filesTotal: q.filesTotal, bytesDone: Math.min(bytesDone, q.bytesTotal), bytesTotal: q.bytesTotal };
+}
+
+/** One line of a progress bar: `[####.....] 3/6 files, 1.2/2.4 MB (inferring)`. */
+export function progressBar(p: ReturnType<typeof overallProgress>, width = 30): string {
+  const done = p.step === 'done' || p.step === 'merging' || p.step === 'publishing' ? width : p.filesTotal ? Math.round((p.filesDone / p.filesTotal) * width) : 0;
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  return `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.filesDone}/${p.filesTotal} files, ${mb(p.bytesDone)}/${mb(p.bytesTotal)} MB (${p.step})`;
+}

@@ -4,14 +4,16 @@
 import {
   ApplicationFailure,
   continueAsNew,
+  defineQuery,
   log,
+  setHandler,
   proxyActivities,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CrawlActivities, InferenceActivities } from '../activities/crawl';
-import type { CrawlPlan, CrawlSummary } from '../crawl/run';
+import type { CrawlPlan, CrawlProgress, CrawlSummary } from '../crawl/run';
 import { DEFAULT_TASK_QUEUES } from '../config';
 import { LAKE_SOURCE } from './search-attributes';
 
@@ -21,6 +23,9 @@ const io = proxyActivities<CrawlActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['InvalidSourceError', 'UnknownSourceError', 'PublishRefusedError', 'DeletionGuardError', 'BackfillRangeError'] },
 });
 
+
+/** Where the crawl stands (`lake crawl` draws its progress bar from it and the inference heartbeats). */
+export const progressQuery = defineQuery<CrawlProgress>('progress');
 
 /** How many batches are inferred at once per crawl. */
 const PARALLEL_BATCHES = 4;
@@ -75,6 +80,9 @@ async function runCrawl(input: CrawlInput | BackfillInput, kind: 'crawl' | 'back
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
   });
 
+  const progress: CrawlProgress = { step: 'planning', batches: 0, batchesDone: 0, filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0 };
+  setHandler(progressQuery, () => progress);
+
   let plan: CrawlPlan;
   if (input.resume) {
     plan = await io.describeRun({ runId: input.resume.runId });
@@ -92,10 +100,18 @@ async function runCrawl(input: CrawlInput | BackfillInput, kind: 'crawl' | 'back
   log.info('crawl planned', { runId: plan.runId, batches: plan.batches, counts: plan.counts });
 
   let next = input.resume?.nextBatch ?? 0;
+  Object.assign(progress, { step: 'inferring', batches: plan.batches, batchesDone: next, filesTotal: plan.counts.files, bytesTotal: plan.counts.bytes });
   while (next < plan.batches) {
     const window = [];
     for (let b = next; b < Math.min(plan.batches, next + PARALLEL_BATCHES); b++) window.push(b);
-    await Promise.all(window.map((batchNo) => inference.inferBatch({ runId: plan.runId, batchNo })));
+    await Promise.all(
+      window.map(async (batchNo) => {
+        const done = await inference.inferBatch({ runId: plan.runId, batchNo });
+        progress.batchesDone += 1;
+        progress.filesDone += done.files;
+        progress.bytesDone += done.bytesRead;
+      }),
+    );
     next += window.length;
     if (next < plan.batches && workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof crawlSource>({ ...input, resume: { runId: plan.runId, nextBatch: next } });
@@ -103,9 +119,13 @@ async function runCrawl(input: CrawlInput | BackfillInput, kind: 'crawl' | 'back
   }
 
   try {
+    progress.step = 'merging';
     const merged = await io.mergeCrawl({ runId: plan.runId });
+    progress.step = 'publishing';
     const published = await io.publishSource({ runId: plan.runId });
-    return await io.finishCrawl({ runId: plan.runId, merged, published });
+    const summary = await io.finishCrawl({ runId: plan.runId, merged, published });
+    progress.step = 'done';
+    return summary;
   } catch (err) {
     await io.failCrawl({ runId: plan.runId, error: err instanceof Error ? err.message : String(err) });
     throw err;

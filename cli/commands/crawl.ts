@@ -1,9 +1,10 @@
 // `lake crawl <source> [--full] [--json]`: starts the source's crawl now (or follows the one running),
 // shows its progress from the inference heartbeats, and prints what it did.
-import { WorkflowFailedError } from '@temporalio/client';
-import type { CrawlSummary, InferProgress } from '../../crawl/run';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { overallProgress, progressBar, type CrawlSummary, type InferProgress } from '../../crawl/run';
 import { getSource, UnknownSourceError } from '../../db/sources';
 import { crawlSource } from '../../workflows';
+import { progressQuery } from '../../workflows/crawl';
 import { LAKE_SOURCE } from '../../workflows/search-attributes';
 import { crawlWorkflowIdOf } from '../../workers/schedules';
 import { EXIT, type Command, type CommandIO } from '../command';
@@ -13,10 +14,18 @@ import { inferS3Batch, planS3, type PlannedObject } from '../../activities/crawl
 import { latestSchema } from '../../db/metadata';
 import { diffVersion, mergeSchemas, renderHiveType, toHiveColumns } from '../../schema';
 
-function bar(p: InferProgress): string {
-  const width = 30;
-  const done = p.filesTotal ? Math.round((p.filesDone / p.filesTotal) * width) : 0;
-  return `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.filesDone}/${p.filesTotal} files, ${(p.bytesDone / 1e6).toFixed(1)} MB`;
+/** Draws the crawl's progress: the workflow's own account plus the running batches' heartbeat details. */
+async function showProgress(handle: WorkflowHandle, draw: (line: string) => void): Promise<void> {
+  try {
+    const [q, d] = await Promise.all([handle.query(progressQuery), handle.describe()]);
+    const running = (d.raw.pendingActivities ?? [])
+      .map((a) => a.heartbeatDetails?.payloads?.[0]?.data)
+      .filter((b): b is Uint8Array => Boolean(b))
+      .map((b) => JSON.parse(Buffer.from(b).toString()) as InferProgress);
+    draw(progressBar(overallProgress(q, running)));
+  } catch {
+    // not started yet, or finished between the two calls: the next tick draws
+  }
 }
 
 export function formatSummary(s: CrawlSummary): string {
@@ -80,21 +89,14 @@ export const command: Command = {
         typedSearchAttributes: [{ key: LAKE_SOURCE, value: name }],
         memo: { source: name },
       });
-      const tty = Boolean(process.stderr.isTTY) && !options.has('json');
-      const timer = tty
-        ? setInterval(async () => {
-            const d = await handle.describe().catch(() => undefined);
-            const details = d?.raw.pendingActivities?.map((a) => a.heartbeatDetails?.payloads?.[0]?.data).filter(Boolean);
-            if (!details?.length) return;
-            const p = details
-              .map((b) => JSON.parse(Buffer.from(b as Uint8Array).toString()) as InferProgress)
-              .reduce((a, b) => ({ filesDone: a.filesDone + b.filesDone, filesTotal: a.filesTotal + b.filesTotal, bytesDone: a.bytesDone + b.bytesDone }));
-            process.stderr.write(`\r${bar(p)}`);
-          }, 500)
-        : undefined;
+      const draw = options.has('json') ? undefined : io.progress;
+      const timer = draw ? setInterval(() => void showProgress(handle, draw), 500) : undefined;
       try {
         const summary = await handle.result();
-        if (tty) process.stderr.write('\n');
+        if (draw) {
+          clearInterval(timer);
+          await showProgress(handle, (line) => draw(line, true));
+        }
         io.stdout(options.has('json') ? JSON.stringify(summary) + '\n' : formatSummary(summary) + '\n');
         return EXIT.ok;
       } catch (e) {

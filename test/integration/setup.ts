@@ -31,16 +31,18 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 7)}`;
 }
 
-/** Runs the `lake` CLI against the test catalog (the CLI reads its settings from the environment). */
-export async function runLake(config: LakeConfig, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+/** Runs the `lake` CLI against the test catalog (the CLI reads its settings from the environment), as on
+ *  a terminal: progress lines are collected in `progress`. */
+export async function runLake(config: LakeConfig, ...args: string[]): Promise<{ code: number; out: string; err: string; progress: string[] }> {
   const { main } = await import('../../cli/main');
   const saved = process.env.LAKE_DATABASE_URL;
   process.env.LAKE_DATABASE_URL = config.postgres.url;
   let out = '';
   let err = '';
+  const progress: string[] = [];
   try {
-    const code = await main(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-    return { code, out, err };
+    const code = await main(args, { stdout: (t) => (out += t), stderr: (t) => (err += t), progress: (l) => void progress.push(l) });
+    return { code, out, err, progress };
   } finally {
     process.env.LAKE_DATABASE_URL = saved;
   }
