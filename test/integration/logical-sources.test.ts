@@ -7,6 +7,7 @@ import type { Worker } from '@temporalio/worker';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../activities';
+import { listGrants } from '../../adapters/metastore/grants';
 import { createS3Client } from '../../adapters/s3';
 import type { CrawlSummary } from '../../crawl/run';
 import { listSourceStates, saveSource, setLogicalSourcesActive } from '../../db/sources';
@@ -210,6 +211,33 @@ describe('logical sources of a mixed event stream', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.err).toContain(`crawl the stream: lake crawl ${stream}`);
     expect(await setLogicalSourcesActive(deps.db, [stream], true)).toMatchObject({ problems: [expect.stringContaining('not a logical one')] });
+  });
+
+  it('is requested, granted on its view, listed among its users and revoked like any source', async () => {
+    const slice = sliceOf('music', 'add_track_listen');
+    const view = { database, table: tableOf(slice) };
+    const user = uniqueName('ana');
+    const saved = process.env.LAKE_TASK_QUEUE;
+    process.env.LAKE_TASK_QUEUE = taskQueue; // the grant's expiry workflow runs on this test's worker
+    try {
+      expect((await runLake(config, 'access', 'principal', 'add', user)).code).toBe(0);
+      const req = await runLake(config, 'access', 'request', slice, '--principal', user, '--level', 'A-3', '--days', '7', '--reason', 'listening dashboards');
+      expect(req.code).toBe(0);
+      const approved = await runLake(config, 'access', 'approve', /request (\d+):/.exec(req.out)![1], '--by', 'dave');
+      expect(approved).toMatchObject({ code: 0, err: '' });
+      const grantId = /grant (\d+) \(A-3/.exec(approved.out)![1];
+      const deadline = Date.now() + 60_000;
+      while ((await listGrants(deps.metastore, view, { name: user, kind: 'user' })).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      expect((await listGrants(deps.metastore, view, { name: user, kind: 'user' })).map((g) => g.privilege)).toEqual(['SELECT']);
+      expect((await runLake(config, 'users', slice)).out).toMatch(new RegExp(`${grantId}\\s+user:${user}\\s+${slice}\\s+A-3\\s+active`));
+      const described = await runLake(config, 'describe', slice, '--as', user);
+      expect(described.out).toContain(`as ${user}: A-3`);
+      expect((await runLake(config, 'access', 'revoke', grantId, '--reason', 'done', '--by', 'dave')).code).toBe(0);
+      expect(await listGrants(deps.metastore, view, { name: user, kind: 'user' })).toEqual([]);
+      await env.client.workflow.getHandle(`grant/${grantId}`).terminate('test over').catch(() => undefined);
+    } finally {
+      process.env.LAKE_TASK_QUEUE = saved;
+    }
   });
 
   it('PySpark reads each view and gets exactly its slice', async () => {
