@@ -204,6 +204,11 @@ describe('logical sources of a mixed event stream', () => {
     const shown = await runLake(config, 'table', `${database}.${tableOf(sliceOf('music', 'purchase'))}`);
     expect(shown.out).toContain(`  view       SELECT \`source\``);
     expect(shown.out).toContain("WHERE `source` = 'identified' AND `service` = 'music'");
+    // search finds the logical sources holding a column, with their own names
+    const found = await runLake(config, 'search', 'track_id', '--json');
+    const names = JSON.stringify(JSON.parse(found.out));
+    expect(names).toContain(sliceOf('taxi', 'add_track_listen'));
+    expect(names).not.toContain(sliceOf('taxi', 'purchase'));
     const whole = await runLake(config, 'describe', stream);
     expect(whole.out).toContain('19 logical source(s): 15 active, 4 new');
     // a logical source cannot be crawled on its own
@@ -239,6 +244,37 @@ describe('logical sources of a mixed event stream', () => {
       process.env.LAKE_TASK_QUEUE = saved;
     }
   });
+
+  it('splits a stream of 1,000 kinds in the inference activities and writes the catalog in batches: no activity per slice', async () => {
+    const big = `${stream}-big`;
+    const bigPrefix = `${prefix.replace(/events\/$/, '')}big/`;
+    await saveSource(deps.db, {
+      name: big, kind: 's3', location: { bucket, prefix: bigPrefix }, format: 'jsonl', layout: { kind: 'hive' }, schedule: 'hourly',
+      targetDatabase: database, targetTable: 'big', options: { discriminators: ['service', 'label', 'elem'], batchObjects: 2 }, enabled: true,
+    });
+    // 10 services x 20 labels x 5 elems, each label with its own props, 4 objects
+    for (let part = 0; part < 4; part++) {
+      const lines: string[] = [];
+      for (let i = 0; i < 5000; i++) {
+        const n = part * 5000 + i;
+        const label = `l${n % 20}`;
+        lines.push(JSON.stringify({ service: `s${Math.floor(n / 20) % 10}`, label, elem: `e${Math.floor(n / 200) % 5}`, ts: n, props: { [`${label}_a`]: n, [`${label}_b`]: 'x' } }));
+      }
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${bigPrefix}date_id=${DAY}/part-${part}.json`, Body: lines.join('\n') + '\n' }));
+    }
+    const workflowId = `crawl/${big}/${uniqueName('t')}`;
+    const s = await env.client.workflow.execute(crawlSource, { taskQueue, workflowId, args: [{ sourceId: big, inferenceTaskQueue }] });
+    expect(s.merged.records).toBe(20_000);
+    expect(s.merged.slices).toMatchObject({ total: 1000, seen: 1000, new: 1000, remainderRecords: 0 });
+    expect(s.merged.slices!.newNames).toHaveLength(20);
+    const [{ n }] = await deps.db('schema_versions').join('sources', 'sources.id', 'schema_versions.source_id').where('sources.parent_id', (await deps.db('sources').where({ name: big }).first('id')).id).count<{ n: string }[]>({ n: '*' });
+    expect(Number(n)).toBe(1000);
+    // plan, 2 inference batches, merge, publish, finish: the slices cost no activity of their own
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+    expect(scheduled).toEqual(['planCrawl', 'inferBatch', 'inferBatch', 'mergeCrawl', 'publishSource', 'finishCrawl']);
+    expect(JSON.stringify(history).length).toBeLessThan(200_000); // new slices are counted and a few named, never listed whole
+  }, 300_000);
 
   it('PySpark reads each view and gets exactly its slice', async () => {
     await installing;
