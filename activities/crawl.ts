@@ -26,11 +26,11 @@ import type { SampleRow } from '../crawl/profile';
 import type { BatchSummary, CrawlCounts, CrawlPlan, CrawlSummary, InferProgress, MergeSummary, PublishSummary } from '../crawl/run';
 import { discriminatorPaths, InvalidSourceError, type PostgresSourceDefinition, type S3SourceDefinition, type Source } from '../crawl/source';
 import { getSource, UnknownSourceError } from '../db/sources';
-import { PROFILE, recordProfile, recordVolumes } from '../db/profiles';
+import { PROFILE, recordProfile, recordStats, recordVolumes } from '../db/profiles';
 import { REMAINDER_KEY } from '../crawl/logical';
 import { mergeSlices, publishSliceViews } from './slices';
 import { notifySourceHolders } from '../db/governance';
-import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, toHiveColumns, type InferenceResult, type Schema } from '../schema';
+import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, StatsAccumulator, toHiveColumns, type InferenceResult, type Schema } from '../schema';
 
 export interface CrawlDeps {
   db: Knex;
@@ -296,16 +296,20 @@ async function inferTableWindow(source: PostgresSourceDefinition, window: Planne
   let rows = 0;
   let maxCursor: string | null = window.after;
   const samples: SampleRow[] = [];
+  const stats = new StatsAccumulator(); // over every row read
+  const NUMERIC = new Set(['int', 'bigint', 'float', 'double', 'decimal']);
+  const numeric = new Set(schema.columns.filter((c) => NUMERIC.has(c.type.kind)).map((c) => c.name.toLowerCase()));
   const file = `pg://${source.location.secretRef}/${source.location.schema}.${source.location.table}`;
   for await (const batch of readNewRows(url, { ...source.location, after: window.after, batchSize: 5000 })) {
     for (const row of batch.rows.slice(0, PROFILE.maxRecords - samples.length)) {
       samples.push({ partition: '', file, record: JSON.parse(JSON.stringify(row)) }); // Dates to ISO text
     }
+    for (const row of batch.rows) stats.observe(row, numeric);
     rows += batch.rows.length;
     if (batch.maxCursor !== null && batch.maxCursor !== undefined) maxCursor = String(batch.maxCursor);
     Context.current().heartbeat({ filesDone: 0, filesTotal: 1, bytesDone: 0, rows });
   }
-  return { result: { ...EMPTY_RESULT, schema, records: rows }, objects: [], maxCursor, rows, samples };
+  return { result: { ...EMPTY_RESULT, schema, records: rows, stats: stats.toJSON() }, objects: [], maxCursor, rows, samples };
 }
 
 function summariseBatch(batchNo: number, r: BatchResult, bytesRead: number): BatchSummary {
@@ -477,6 +481,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
         }
 
         await recordProfile(trx, source.id, run.id, results.flatMap((r: BatchResult) => r.samples ?? []));
+        if (combined.stats) await recordStats(trx, source.id, run.id, combined.stats);
         await recordVolumes(trx, [source.id], run.id);
         const stream = source.kind === 's3' ? await getSource(trx, source.name) : undefined;
         const slices = stream?.kind === 's3' && discriminatorPaths(stream.options).length

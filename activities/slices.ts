@@ -10,7 +10,7 @@ import type { SampleRow } from '../crawl/profile';
 import type { SliceMergeSummary, SlicePublishSummary } from '../crawl/run';
 import { defaultTableName, discriminatorPaths, type S3SourceDefinition } from '../crawl/source';
 import { notifySourceHolders } from '../db/governance';
-import { recordProfile, recordVolumes } from '../db/profiles';
+import { recordProfile, recordStats, recordVolumes } from '../db/profiles';
 import { diffVersion, mergeResults, mergeSchemas, type InferenceResult, type Schema } from '../schema';
 import { remainderSliceName, sliceNames } from '../schema/slices';
 
@@ -140,6 +140,7 @@ export async function mergeSlices(
     if (known.has(key)) sampled.set(key, [...(sampled.get(key) ?? []), row]);
   }
   for (const [key, rows] of sampled) await recordProfile(trx, known.get(key)!.id, runId, rows);
+  for (const [key, s] of combined) if (s.result.stats) await recordStats(trx, known.get(key)!.id, runId, s.result.stats);
   await recordVolumes(trx, [...known.values()].map((s) => s.id), runId);
 
   return {

@@ -3,6 +3,7 @@
 import { joinFields } from './lattice';
 import { compareProvenance } from './provenance';
 import type { Schema } from './types';
+import { EMPTY_STATS, mergeStats, type StatsJSON } from './stats';
 
 export const EMPTY_SCHEMA: Schema = Object.freeze({ columns: [] }) as Schema;
 
@@ -28,6 +29,8 @@ export interface InferenceResult {
   corruptRecords: number;
   /** The first corrupt records in (file, line) order, at most MAX_CORRUPT_SAMPLES. */
   corruptSamples: CorruptRecord[];
+  /** Column statistics over the records scanned, when the scan collects them (`stats.records` says over how many). */
+  stats?: StatsJSON;
 }
 
 export const MAX_CORRUPT_SAMPLES = 20;
@@ -45,6 +48,7 @@ export function mergeResults(a: InferenceResult, b: InferenceResult): InferenceR
     records: a.records + b.records,
     corruptRecords: a.corruptRecords + b.corruptRecords,
     corruptSamples: keepFirstSamples([...a.corruptSamples, ...b.corruptSamples]),
+    ...(a.stats || b.stats ? { stats: mergeStats(a.stats ?? EMPTY_STATS, b.stats ?? EMPTY_STATS) } : {}),
   };
 }
 

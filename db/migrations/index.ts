@@ -6,6 +6,7 @@ import * as crawl from './20261127000002_crawl';
 import * as metadata from './20261127000004_metadata';
 import * as governance from './20261127000003_governance';
 import * as logical from './20261127000005_logical_sources';
+import * as sourceStats from './20261127000006_source_stats';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
@@ -13,6 +14,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261127000004_metadata': metadata,
   '20261127000003_governance': governance,
   '20261127000005_logical_sources': logical,
+  '20261127000006_source_stats': sourceStats,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -205,6 +205,10 @@ describe('crawling sources on the real stack', () => {
     expect(second.merged.records).toBe(2);
     const cursor = await deps.db('source_cursors').join('sources', 'sources.id', 'source_cursors.source_id').where('sources.name', name).first('value');
     expect(cursor.value).toBe('5');
+    // statistics over every row either crawl read, merged
+    const stats = Object.fromEntries((await deps.db('column_stats').join('sources', 'sources.id', 'column_stats.source_id').where('sources.name', name)).map((c: Record<string, string>) => [c.path, c]));
+    expect(stats.id).toMatchObject({ min: '1', max: '5', basis_records: '5', null_fraction: 0 });
+    expect(Number(stats.plan.distinct_estimate)).toBe(2);
   });
 
   it('tells the holders of a source once it failed three crawls in a row', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnStats, HyperLogLog, maskRecord, pickSamples } from '../../../crawl/profile';
+import { columnStats, maskRecord, pickSamples } from '../../../crawl/profile';
 
 describe('column statistics', () => {
   it('counts nulls and missing fields as null, estimates distinct values, and orders numbers and dates', () => {
@@ -15,12 +15,6 @@ describe('column statistics', () => {
     expect(stats.when).toMatchObject({ nullFraction: 0.5, min: '2019-10-14T20:00:00Z', max: '2019-10-15T20:00:00Z' });
     expect(stats['props.name']).toMatchObject({ nullFraction: 0.5, distinctEstimate: 1 });
     expect(stats['props.name'].min).toBeUndefined(); // plain strings have no meaningful min/max
-  });
-
-  it('estimates large cardinalities within a few percent', () => {
-    const h = new HyperLogLog();
-    for (let i = 0; i < 100_000; i++) h.add(`user-${i}`);
-    expect(Math.abs(h.estimate() - 100_000) / 100_000).toBeLessThan(0.05);
   });
 });
 

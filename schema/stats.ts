@@ -1,0 +1,273 @@
+// Column statistics over every record a scan reads: per column path, how many records hold a value,
+// a distinct-count sketch (HyperLogLog), and min/max for numbers and dates. Mergeable and plain JSON,
+// so a batch's statistics travel in its result and many batches (and files) merge into a source's.
+// Pure. The scanners feed it (infer/jsonl.ts per value while typing; Postgres rows through `observe`).
+
+/** HyperLogLog precision: 2^12 registers, about 1.6% standard error. */
+const P = 12;
+const M = 1 << P;
+/** Below this many set registers a sketch is kept sparse (a list), so low-cardinality columns stay small. */
+const SPARSE_LIMIT = 256;
+
+/** A sketch as JSON: sparse `[index << 6 | rank, …]` sorted by index, or dense base64 registers. */
+export type SketchJSON = { sparse: number[] } | { dense: string };
+
+/** 32-bit FNV-1a over UTF-16 code units, then a murmur3 finaliser so short strings spread. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return finalise(h);
+}
+
+/** The same over bytes (a value's bytes straight from a scan buffer). */
+export function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return finalise(h);
+}
+
+function finalise(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export class DistinctSketch {
+  private registers: Uint8Array | undefined; // dense once large
+  private sparse: Map<number, number> | undefined = new Map();
+
+  addHash(hash: number): void {
+    const index = hash >>> (32 - P);
+    const rest = (hash << P) >>> 0;
+    const rank = rest === 0 ? 32 - P + 1 : Math.clz32(rest) + 1;
+    if (this.sparse) {
+      const had = this.sparse.get(index) ?? 0;
+      if (rank > had) {
+        this.sparse.set(index, rank);
+        if (this.sparse.size > SPARSE_LIMIT) this.densify();
+      }
+      return;
+    }
+    if (rank > this.registers![index]!) this.registers![index] = rank;
+  }
+
+  add(value: string): void {
+    this.addHash(hashString(value));
+  }
+
+  private densify(): void {
+    this.registers = new Uint8Array(M);
+    for (const [i, r] of this.sparse!) this.registers[i] = r;
+    this.sparse = undefined;
+  }
+
+  merge(other: DistinctSketch): void {
+    if (other.sparse) {
+      for (const [i, r] of other.sparse) {
+        if (this.sparse) {
+          if (r > (this.sparse.get(i) ?? 0)) this.sparse.set(i, r);
+        } else if (r > this.registers![i]!) this.registers![i] = r;
+      }
+      if (this.sparse && this.sparse.size > SPARSE_LIMIT) this.densify();
+      return;
+    }
+    if (this.sparse) this.densify();
+    const mine = this.registers!;
+    const theirs = other.registers!;
+    for (let i = 0; i < M; i++) if (theirs[i]! > mine[i]!) mine[i] = theirs[i]!;
+  }
+
+  estimate(): number {
+    let sum = 0;
+    let zeros = 0;
+    if (this.sparse) {
+      zeros = M - this.sparse.size;
+      sum = zeros;
+      for (const r of this.sparse.values()) sum += 2 ** -r;
+    } else {
+      for (const r of this.registers!) {
+        sum += 2 ** -r;
+        if (r === 0) zeros++;
+      }
+    }
+    const alpha = 0.7213 / (1 + 1.079 / M);
+    const raw = (alpha * M * M) / sum;
+    if (raw <= 2.5 * M && zeros > 0) return Math.round(M * Math.log(M / zeros)); // linear counting
+    return Math.round(raw);
+  }
+
+  toJSON(): SketchJSON {
+    if (this.sparse) return { sparse: [...this.sparse].sort((a, b) => a[0] - b[0]).map(([i, r]) => (i << 6) | r) };
+    return { dense: Buffer.from(this.registers!).toString('base64') };
+  }
+
+  static fromJSON(j: SketchJSON): DistinctSketch {
+    const s = new DistinctSketch();
+    if ('sparse' in j) for (const v of j.sparse) s.sparse!.set(v >>> 6, v & 63);
+    else {
+      s.sparse = undefined;
+      s.registers = new Uint8Array(Buffer.from(j.dense, 'base64'));
+    }
+    return s;
+  }
+}
+
+/** One column's figures as JSON. `values`: records holding a non-null value at the path. */
+export interface ColumnStatsJSON {
+  values: number;
+  distinct: SketchJSON;
+  min?: number | string;
+  max?: number | string;
+}
+
+/** Statistics of a scan as JSON: the records scanned and each column path's figures. */
+export interface StatsJSON {
+  records: number;
+  columns: Record<string, ColumnStatsJSON>;
+}
+
+export const EMPTY_STATS: StatsJSON = Object.freeze({ records: 0, columns: Object.freeze({}) }) as StatsJSON;
+
+/** The figures people see for a column. */
+export interface ColumnStats {
+  path: string; // 'props.name'
+  nullFraction: number; // records without a value there (null or missing) / records
+  distinctEstimate: number;
+  min?: string;
+  max?: string;
+  basisRecords: number;
+}
+
+const DATE_LIKE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+interface Column {
+  values: number;
+  distinct: DistinctSketch;
+  min?: number | string;
+  max?: number | string;
+}
+
+/** Collects statistics value by value. A path is counted once per record (call `endRecord` after each). */
+export class StatsAccumulator {
+  records = 0;
+  private readonly columns = new Map<string, Column>();
+
+  private column(path: string): Column {
+    let c = this.columns.get(path);
+    if (!c) this.columns.set(path, (c = { values: 0, distinct: new DistinctSketch() }));
+    return c;
+  }
+
+  /** A path seen with null: known to the statistics, no value. */
+  nullAt(path: string): void {
+    this.column(path);
+  }
+
+  /** A number at `path`; `text` is its spelling (what distinct counts). */
+  numberAt(path: string, value: number, text: string): void {
+    const c = this.column(path);
+    c.values++;
+    c.distinct.add(text);
+    // a column that holds numbers compares them (a number replaces a date string seen before)
+    if (Number.isFinite(value)) {
+      if (c.min === undefined || typeof c.min === 'string' || value < c.min) c.min = value;
+      if (c.max === undefined || typeof c.max === 'string' || value > c.max) c.max = value;
+    }
+  }
+
+  /** A string (or a boolean, as its text) at `path`; dates and timestamps also give min/max. */
+  stringAt(path: string, value: string): void {
+    const c = this.column(path);
+    c.values++;
+    c.distinct.add(value);
+    if (typeof c.min !== 'number' && DATE_LIKE.test(value)) {
+      if (c.min === undefined || value < c.min) c.min = value;
+      if (c.max === undefined || value > (c.max as string)) c.max = value;
+    }
+  }
+
+  /** A value of another kind (an array): counted and sketched by its JSON text. */
+  otherAt(path: string, json: string): void {
+    const c = this.column(path);
+    c.values++;
+    c.distinct.add(json);
+  }
+
+  endRecord(): void {
+    this.records++;
+  }
+
+  /**
+   * Every leaf of a parsed record (objects descend to `a.b`; arrays are values). `numeric` names paths
+   * whose values are numbers even when a driver hands them over as text (PostgreSQL bigint, numeric).
+   */
+  observe(record: unknown, numeric?: ReadonlySet<string>, prefix = ''): void {
+    if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
+      for (const [k, v] of Object.entries(record)) {
+        const path = prefix ? `${prefix}.${k.toLowerCase()}` : k.toLowerCase();
+        if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) this.observe(v, numeric, path);
+        else if (typeof v === 'string' && numeric?.has(path) && v.trim() !== '' && !Number.isNaN(Number(v))) this.numberAt(path, Number(v), v);
+        else if (v === null || v === undefined) this.nullAt(path);
+        else if (typeof v === 'number') this.numberAt(path, v, String(v));
+        else if (typeof v === 'bigint') this.numberAt(path, Number(v), v.toString());
+        else if (typeof v === 'string') this.stringAt(path, v);
+        else if (typeof v === 'boolean') this.stringAt(path, String(v));
+        else if (v instanceof Date) this.stringAt(path, v.toISOString());
+        else this.otherAt(path, JSON.stringify(v));
+      }
+    }
+    if (!prefix) this.endRecord();
+  }
+
+  toJSON(): StatsJSON {
+    const columns: Record<string, ColumnStatsJSON> = {};
+    for (const path of [...this.columns.keys()].sort()) {
+      const c = this.columns.get(path)!;
+      columns[path] = { values: c.values, distinct: c.distinct.toJSON(), ...(c.min !== undefined ? { min: c.min, max: c.max } : {}) };
+    }
+    return { records: this.records, columns };
+  }
+}
+
+function minOf(a: number | string | undefined, b: number | string | undefined, pick: (x: number | string, y: number | string) => boolean) {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  if (typeof a !== typeof b) return typeof a === 'number' ? a : b; // a column that holds numbers compares them
+  return pick(a, b) ? a : b;
+}
+
+/** Statistics of two scans together (files of a batch, batches of a crawl). */
+export function mergeStats(a: StatsJSON, b: StatsJSON): StatsJSON {
+  if (a.records === 0 && Object.keys(a.columns).length === 0) return b;
+  if (b.records === 0 && Object.keys(b.columns).length === 0) return a;
+  const columns: Record<string, ColumnStatsJSON> = {};
+  for (const path of [...new Set([...Object.keys(a.columns), ...Object.keys(b.columns)])].sort()) {
+    const x = a.columns[path];
+    const y = b.columns[path];
+    if (!x || !y) {
+      columns[path] = (x ?? y)!;
+      continue;
+    }
+    const sketch = DistinctSketch.fromJSON(x.distinct);
+    sketch.merge(DistinctSketch.fromJSON(y.distinct));
+    const min = minOf(x.min, y.min, (p, q) => p < q);
+    const max = minOf(x.max, y.max, (p, q) => p > q);
+    columns[path] = { values: x.values + y.values, distinct: sketch.toJSON(), ...(min !== undefined ? { min, max } : {}) };
+  }
+  return { records: a.records + b.records, columns };
+}
+
+/** The figures of each column, in path order. */
+export function columnStatsOf(stats: StatsJSON): ColumnStats[] {
+  const n = stats.records;
+  return Object.entries(stats.columns).map(([path, c]) => ({
+    path,
+    nullFraction: n ? Math.max(0, n - c.values) / n : 0,
+    distinctEstimate: Math.min(DistinctSketch.fromJSON(c.distinct).estimate(), c.values),
+    ...(c.min !== undefined ? { min: String(c.min), max: String(c.max) } : {}),
+    basisRecords: n,
+  }));
+}
