@@ -254,6 +254,7 @@ export async function inferS3Batch(
       format: o.format,
       gzip: o.gzip,
       detectDates: source.options.detectDates ?? false,
+      stats: true,
       file,
       onProgress: (bytes: number) => {
         progress.bytesDone = before + bytes;

@@ -85,6 +85,8 @@ export interface InferObjectOptions {
   /** How the object is named in results and corrupt records; default s3://bucket/key. */
   file?: string;
   csv?: Omit<CsvOptions, 'detectTemporal'>;
+  /** Collect column statistics over every record (in the result's `stats`). */
+  stats?: boolean;
   /** Bytes received from S3 so far for this object (compressed bytes for gzip), for heartbeats. */
   onProgress?: (bytesRead: number) => void;
   /**
@@ -225,7 +227,7 @@ async function inferTextObject(
     const scanner =
       jsonl !== null
         ? jsonl
-        : new CsvScanner(file, { ...(isTabSeparated(info.key) ? { delimiter: '\t' as const } : {}), ...options.csv, detectTemporal: options.detectDates ?? false });
+        : new CsvScanner(file, { ...(isTabSeparated(info.key) ? { delimiter: '\t' as const } : {}), ...options.csv, detectTemporal: options.detectDates ?? false, stats: options.stats ?? false });
     const raw = Readable.from(counted(), { objectMode: false });
     const chunks: AsyncIterable<Uint8Array> = gzip ? pipeline(raw, createGunzip(), () => undefined) : raw;
     try {

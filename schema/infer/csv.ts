@@ -8,6 +8,7 @@ import { keepFirstSamples, MAX_CORRUPT_SAMPLES, type CorruptRecord, type Inferen
 import { fieldKey } from '../names';
 import { T, type LakeType } from '../types';
 import { numberTextType, temporalTextType } from './literals';
+import { StatsAccumulator } from '../stats';
 
 export const CSV_DELIMITERS = [',', '\t', '|', ';'] as const;
 export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
@@ -19,7 +20,11 @@ export interface CsvOptions {
   header?: boolean;
   /** Type ISO dates/timestamps as date/timestamp (off by default). */
   detectTemporal?: boolean;
+  /** Collect column statistics over every record (`result().stats`). */
+  stats?: boolean;
 }
+
+const NUMERIC_KINDS = new Set(['int', 'bigint', 'float', 'double', 'decimal']);
 
 /** Rows looked at to detect the delimiter and the header. */
 const SNIFF_ROWS = 50;
@@ -113,11 +118,15 @@ export class CsvScanner {
   private records = 0;
   private corrupt = 0;
   private readonly samples: CorruptRecord[] = [];
+  private readonly stats: StatsAccumulator | undefined;
+  private paths: string[] = [];
 
   constructor(
     readonly file: string,
     private readonly options: CsvOptions = {},
-  ) {}
+  ) {
+    this.stats = options.stats ? new StatsAccumulator() : undefined;
+  }
 
   push(chunk: Uint8Array | string): void {
     this.pending += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
@@ -141,6 +150,7 @@ export class CsvScanner {
       records: this.records,
       corruptRecords: this.corrupt,
       corruptSamples: keepFirstSamples([...this.samples]),
+      ...(this.stats ? { stats: this.stats.toJSON() } : {}),
     };
   }
 
@@ -177,8 +187,17 @@ export class CsvScanner {
     if (row.cells.length !== this.names.length)
       return this.markCorrupt(row.line, `expected ${this.names.length} fields, found ${row.cells.length}`);
     this.records++;
+    this.stats?.endRecord();
+    const stats = this.stats;
+    if (stats && this.paths.length !== this.names.length) this.paths = this.names.map((n) => n.toLowerCase());
     for (let i = 0; i < row.cells.length; i++) {
       const t = csvCellType(row.cells[i]!, this.options.detectTemporal);
+      if (stats) {
+        const cell = row.cells[i]!;
+        if (cell === null) stats.nullAt(this.paths[i]!);
+        else if (NUMERIC_KINDS.has(t.kind)) stats.numberAt(this.paths[i]!, Number(cell), cell);
+        else stats.stringAt(this.paths[i]!, cell);
+      }
       const old = this.types[i] ?? T.null;
       if (t === old || t === T.null) continue;
       const joined = joinTypes(old, t);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toHiveColumns } from '../../../schema/hive';
+import { columnStatsOf } from '../../../schema/stats';
 import { CsvScanner, detectDelimiter } from '../../../schema/infer/csv';
 import type { CsvOptions } from '../../../schema/infer/csv';
 
@@ -98,5 +99,20 @@ describe('CSV inference', () => {
     const text = rows.join('\n');
     expect(infer(text, {}, 1000)).toEqual(infer(text));
     expect(infer(text).records).toBe(5000);
+  });
+});
+
+describe('CSV column statistics', () => {
+  it('counts every record: empty cells are nulls, numbers give min/max, a header row is not a record', () => {
+    const s = new CsvScanner('f.csv', { stats: true });
+    s.push('Id,Amount,Note\n1,10.5,a\n2,,b\n3,-2,a\n');
+    const r = s.end();
+    expect(r.stats!.records).toBe(3);
+    const byPath = Object.fromEntries(columnStatsOf(r.stats!).map((c) => [c.path, c]));
+    expect(byPath.id).toMatchObject({ nullFraction: 0, distinctEstimate: 3, min: '1', max: '3' });
+    expect(byPath.amount).toMatchObject({ min: '-2', max: '10.5' });
+    expect(byPath.amount!.nullFraction).toBeCloseTo(1 / 3);
+    expect(byPath.note).toMatchObject({ distinctEstimate: 2 });
+    expect(new CsvScanner('f.csv').end().stats).toBeUndefined();
   });
 });
