@@ -271,3 +271,54 @@ export function columnStatsOf(stats: StatsJSON): ColumnStats[] {
     basisRecords: n,
   }));
 }
+
+/**
+ * Statistics of a JSON-lines stream, line by line (JSON.parse per line: a second reader beside the
+ * typing scanner). Lines that are not JSON objects are left to the scanner, which quarantines them.
+ * With `sliceOf`, each record's statistics also go to its slice's (by the key it returns).
+ */
+export class JsonLinesStats {
+  private readonly decoder = new TextDecoder();
+  private pending = '';
+  readonly stream = new StatsAccumulator();
+  readonly slices = new Map<string, StatsAccumulator>();
+
+  constructor(private readonly sliceOf?: (record: Record<string, unknown>) => string) {}
+
+  push(chunk: Uint8Array): void {
+    const text = this.pending + this.decoder.decode(chunk, { stream: true });
+    const last = text.lastIndexOf('\n');
+    if (last < 0) {
+      this.pending = text;
+      return;
+    }
+    this.lines(text.slice(0, last));
+    this.pending = text.slice(last + 1);
+  }
+
+  end(): { stream: StatsJSON; slices: Map<string, StatsJSON> } {
+    this.lines(this.pending + this.decoder.decode());
+    this.pending = '';
+    return { stream: this.stream.toJSON(), slices: new Map([...this.slices].map(([k, a]) => [k, a.toJSON()])) };
+  }
+
+  private lines(text: string): void {
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      let record: unknown;
+      try {
+        record = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (record === null || typeof record !== 'object' || Array.isArray(record)) continue;
+      this.stream.observe(record);
+      if (this.sliceOf) {
+        const key = this.sliceOf(record as Record<string, unknown>);
+        let acc = this.slices.get(key);
+        if (!acc) this.slices.set(key, (acc = new StatsAccumulator()));
+        acc.observe(record);
+      }
+    }
+  }
+}

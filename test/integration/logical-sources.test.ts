@@ -132,9 +132,15 @@ describe('logical sources of a mixed event stream', () => {
     const samples = await deps.db('source_samples').join('sources', 'sources.id', 'source_samples.source_id').where('sources.name', name).first('rows');
     expect(samples.rows.length).toBeGreaterThan(0);
     expect(samples.rows.every((r: { record: { service: string; label: string } }) => r.record.service === 'mv' && r.record.label === 'purchase')).toBe(true);
-    const stats = await deps.db('column_stats').join('sources', 'sources.id', 'column_stats.source_id').where('sources.name', name).pluck('path');
-    expect(stats).toContain('props.price');
-    expect(stats).not.toContain('props.track_id');
+    const stats = await deps.db('column_stats').join('sources', 'sources.id', 'column_stats.source_id').where('sources.name', name).select('path', 'basis_records', 'distinct_estimate');
+    expect(stats.map((c: { path: string }) => c.path)).toContain('props.price');
+    expect(stats.map((c: { path: string }) => c.path)).not.toContain('props.track_id');
+    // over every record of the slice, not a sample
+    expect(stats.every((c: { basis_records: string }) => Number(c.basis_records) === expected.bySlice.get('mv-purchase'))).toBe(true);
+    expect(Number(stats.find((c: { path: string }) => c.path === 'service').distinct_estimate)).toBe(1);
+    const streamStats = await deps.db('column_stats').join('sources', 'sources.id', 'column_stats.source_id').where({ 'sources.name': stream, path: 'service' }).first('basis_records', 'distinct_estimate');
+    expect(Number(streamStats.basis_records)).toBe(hour20.trim().split('\n').length);
+    expect(Number(streamStats.distinct_estimate)).toBe(STREAM_SERVICES.length);
     const volumes = await deps.db('partition_volumes').join('sources', 'sources.id', 'partition_volumes.source_id').where('sources.name', name).count<{ n: string }[]>({ n: '*' });
     expect(Number(volumes[0].n)).toBe(1);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnStatsOf, DistinctSketch, EMPTY_STATS, mergeStats, StatsAccumulator } from '../../../schema/stats';
+import { columnStatsOf, DistinctSketch, EMPTY_STATS, JsonLinesStats, mergeStats, StatsAccumulator } from '../../../schema/stats';
 
 const statsOf = (records: object[]) => {
   const acc = new StatsAccumulator();
@@ -57,5 +57,19 @@ describe('statistics of rows a driver gives as text', () => {
     expect(id).toMatchObject({ path: 'id', min: '9', max: '11' });
     expect(code).toMatchObject({ path: 'code' });
     expect(code!.min).toBeUndefined();
+  });
+});
+
+describe('statistics of a JSON-lines stream', () => {
+  it('reads lines across chunk boundaries, skips what is not a JSON object, and splits by slice', () => {
+    const text = '{"k":"a","v":1}\n{"k":"b","v":2}\nnot json\n42\n\n{"k":"a","v":3}';
+    const bytes = new TextEncoder().encode(text);
+    const s = new JsonLinesStats((r) => String(r.k));
+    for (let i = 0; i < bytes.length; i += 7) s.push(bytes.subarray(i, i + 7));
+    const { stream, slices } = s.end();
+    expect(stream.records).toBe(3);
+    expect(columnStatsOf(stream).find((c) => c.path === 'v')).toMatchObject({ min: '1', max: '3', distinctEstimate: 3 });
+    expect(columnStatsOf(slices.get('a')!).find((c) => c.path === 'v')).toMatchObject({ min: '1', max: '3', basisRecords: 2 });
+    expect(slices.get('b')!.records).toBe(1);
   });
 });
