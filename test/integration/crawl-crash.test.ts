@@ -118,7 +118,8 @@ describe('a crawl whose worker is killed', () => {
     const result = crawl(killed);
     // wait until inference is under way but not done, then kill the whole worker host
     const runId = await (async () => {
-      for (let i = 0; i < 3000; i++) {
+      // a deadline for readiness, generous: worker processes start slowly on a busy machine
+      for (const deadline = Date.now() + 240_000; Date.now() < deadline; ) {
         const run = await db('crawl_runs').join('sources', 'sources.id', 'crawl_runs.source_id').where('sources.name', killed).orderBy('crawl_runs.id', 'desc').first('crawl_runs.id');
         if (run) {
           const done = await db('crawl_batches').where({ run_id: run.id, status: 'inferred' }).count<{ n: string }[]>({ n: '*' });
@@ -145,5 +146,5 @@ describe('a crawl whose worker is killed', () => {
     expect(a).toEqual(b);
     expect(a.partitions).toHaveLength(HOURS.length);
     expect(a.metastore.partitions).toHaveLength(HOURS.length);
-  }, 300_000);
+  }, 600_000);
 });
