@@ -36,62 +36,42 @@ function finalise(h: number): number {
 }
 
 export class DistinctSketch {
-  private registers: Uint8Array | undefined; // dense once large
-  private sparse: Map<number, number> | undefined = new Map();
+  private readonly registers = new Uint8Array(M);
+  private used = 0; // registers set
 
   addHash(hash: number): void {
     const index = hash >>> (32 - P);
     const rest = (hash << P) >>> 0;
     const rank = rest === 0 ? 32 - P + 1 : Math.clz32(rest) + 1;
-    if (this.sparse) {
-      const had = this.sparse.get(index) ?? 0;
-      if (rank > had) {
-        this.sparse.set(index, rank);
-        if (this.sparse.size > SPARSE_LIMIT) this.densify();
-      }
-      return;
+    const had = this.registers[index]!;
+    if (rank > had) {
+      if (had === 0) this.used++;
+      this.registers[index] = rank;
     }
-    if (rank > this.registers![index]!) this.registers![index] = rank;
   }
 
   add(value: string): void {
     this.addHash(hashString(value));
   }
 
-  private densify(): void {
-    this.registers = new Uint8Array(M);
-    for (const [i, r] of this.sparse!) this.registers[i] = r;
-    this.sparse = undefined;
-  }
-
   merge(other: DistinctSketch): void {
-    if (other.sparse) {
-      for (const [i, r] of other.sparse) {
-        if (this.sparse) {
-          if (r > (this.sparse.get(i) ?? 0)) this.sparse.set(i, r);
-        } else if (r > this.registers![i]!) this.registers![i] = r;
+    const mine = this.registers;
+    const theirs = other.registers;
+    for (let i = 0; i < M; i++) {
+      const r = theirs[i]!;
+      if (r > mine[i]!) {
+        if (mine[i] === 0) this.used++;
+        mine[i] = r;
       }
-      if (this.sparse && this.sparse.size > SPARSE_LIMIT) this.densify();
-      return;
     }
-    if (this.sparse) this.densify();
-    const mine = this.registers!;
-    const theirs = other.registers!;
-    for (let i = 0; i < M; i++) if (theirs[i]! > mine[i]!) mine[i] = theirs[i]!;
   }
 
   estimate(): number {
     let sum = 0;
     let zeros = 0;
-    if (this.sparse) {
-      zeros = M - this.sparse.size;
-      sum = zeros;
-      for (const r of this.sparse.values()) sum += 2 ** -r;
-    } else {
-      for (const r of this.registers!) {
-        sum += 2 ** -r;
-        if (r === 0) zeros++;
-      }
+    for (const r of this.registers) {
+      sum += 2 ** -r;
+      if (r === 0) zeros++;
     }
     const alpha = 0.7213 / (1 + 1.079 / M);
     const raw = (alpha * M * M) / sum;
@@ -99,17 +79,22 @@ export class DistinctSketch {
     return Math.round(raw);
   }
 
+  /** Sparse while few registers are set (low-cardinality columns stay small), dense base64 after. */
   toJSON(): SketchJSON {
-    if (this.sparse) return { sparse: [...this.sparse].sort((a, b) => a[0] - b[0]).map(([i, r]) => (i << 6) | r) };
-    return { dense: Buffer.from(this.registers!).toString('base64') };
+    if (this.used > SPARSE_LIMIT) return { dense: Buffer.from(this.registers).toString('base64') };
+    const sparse: number[] = [];
+    for (let i = 0; i < M; i++) if (this.registers[i]) sparse.push((i << 6) | this.registers[i]!);
+    return { sparse };
   }
 
   static fromJSON(j: SketchJSON): DistinctSketch {
     const s = new DistinctSketch();
-    if ('sparse' in j) for (const v of j.sparse) s.sparse!.set(v >>> 6, v & 63);
-    else {
-      s.sparse = undefined;
-      s.registers = new Uint8Array(Buffer.from(j.dense, 'base64'));
+    if ('sparse' in j) {
+      for (const v of j.sparse) s.registers[v >>> 6] = v & 63;
+      s.used = j.sparse.length;
+    } else {
+      s.registers.set(Buffer.from(j.dense, 'base64'));
+      for (const r of s.registers) if (r) s.used++;
     }
     return s;
   }
@@ -150,15 +135,43 @@ interface Column {
   max?: number | string;
 }
 
+/** A path in the tree of observed fields: its column, and its children by key as found in the data. */
+class PathNode {
+  column: Column | undefined;
+  readonly children = new Map<string, PathNode>();
+  constructor(readonly path: string) {}
+
+  child(key: string): PathNode {
+    let c = this.children.get(key);
+    if (!c) {
+      const lower = key.toLowerCase();
+      c = new PathNode(this.path ? `${this.path}.${lower}` : lower);
+      this.children.set(key, c);
+    }
+    return c;
+  }
+}
+
+/** A value that may be a date or timestamp: starts yyyy-MM-dd (checked fully by DATE_LIKE only then). */
+function mayBeDate(s: string): boolean {
+  const c = s.charCodeAt(4);
+  return s.length >= 10 && s.length <= 35 && c === 45 /* - */ && DATE_LIKE.test(s);
+}
+
 /** Collects statistics value by value. A path is counted once per record (call `endRecord` after each). */
 export class StatsAccumulator {
   records = 0;
-  private readonly columns = new Map<string, Column>();
+  private readonly byPath = new Map<string, Column>();
+  private readonly root = new PathNode('');
 
   private column(path: string): Column {
-    let c = this.columns.get(path);
-    if (!c) this.columns.set(path, (c = { values: 0, distinct: new DistinctSketch() }));
+    let c = this.byPath.get(path);
+    if (!c) this.byPath.set(path, (c = { values: 0, distinct: new DistinctSketch() }));
     return c;
+  }
+
+  private columnOf(node: PathNode): Column {
+    return (node.column ??= this.column(node.path));
   }
 
   /** A path seen with null: known to the statistics, no value. */
@@ -168,7 +181,22 @@ export class StatsAccumulator {
 
   /** A number at `path`; `text` is its spelling (what distinct counts). */
   numberAt(path: string, value: number, text: string): void {
+    this.number(this.column(path), value, text);
+  }
+
+  /** A string (or a boolean, as its text) at `path`; dates and timestamps also give min/max. */
+  stringAt(path: string, value: string): void {
+    this.string(this.column(path), value);
+  }
+
+  /** A value of another kind (an array): counted and sketched by its JSON text. */
+  otherAt(path: string, json: string): void {
     const c = this.column(path);
+    c.values++;
+    c.distinct.add(json);
+  }
+
+  private number(c: Column, value: number, text: string): void {
     c.values++;
     c.distinct.add(text);
     // a column that holds numbers compares them (a number replaces a date string seen before)
@@ -178,22 +206,13 @@ export class StatsAccumulator {
     }
   }
 
-  /** A string (or a boolean, as its text) at `path`; dates and timestamps also give min/max. */
-  stringAt(path: string, value: string): void {
-    const c = this.column(path);
+  private string(c: Column, value: string): void {
     c.values++;
     c.distinct.add(value);
-    if (typeof c.min !== 'number' && DATE_LIKE.test(value)) {
+    if (typeof c.min !== 'number' && mayBeDate(value)) {
       if (c.min === undefined || value < c.min) c.min = value;
       if (c.max === undefined || value > (c.max as string)) c.max = value;
     }
-  }
-
-  /** A value of another kind (an array): counted and sketched by its JSON text. */
-  otherAt(path: string, json: string): void {
-    const c = this.column(path);
-    c.values++;
-    c.distinct.add(json);
   }
 
   endRecord(): void {
@@ -204,28 +223,36 @@ export class StatsAccumulator {
    * Every leaf of a parsed record (objects descend to `a.b`; arrays are values). `numeric` names paths
    * whose values are numbers even when a driver hands them over as text (PostgreSQL bigint, numeric).
    */
-  observe(record: unknown, numeric?: ReadonlySet<string>, prefix = ''): void {
-    if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
-      for (const [k, v] of Object.entries(record)) {
-        const path = prefix ? `${prefix}.${k.toLowerCase()}` : k.toLowerCase();
-        if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) this.observe(v, numeric, path);
-        else if (typeof v === 'string' && numeric?.has(path) && v.trim() !== '' && !Number.isNaN(Number(v))) this.numberAt(path, Number(v), v);
-        else if (v === null || v === undefined) this.nullAt(path);
-        else if (typeof v === 'number') this.numberAt(path, v, String(v));
-        else if (typeof v === 'bigint') this.numberAt(path, Number(v), v.toString());
-        else if (typeof v === 'string') this.stringAt(path, v);
-        else if (typeof v === 'boolean') this.stringAt(path, String(v));
-        else if (v instanceof Date) this.stringAt(path, v.toISOString());
-        else this.otherAt(path, JSON.stringify(v));
+  observe(record: unknown, numeric?: ReadonlySet<string>): void {
+    if (record !== null && typeof record === 'object' && !Array.isArray(record)) this.visit(record as Record<string, unknown>, this.root, numeric);
+    this.records++;
+  }
+
+  private visit(record: Record<string, unknown>, node: PathNode, numeric: ReadonlySet<string> | undefined): void {
+    for (const k in record) {
+      const v = record[k];
+      const at = node.child(k);
+      if (v === null || v === undefined) this.columnOf(at);
+      else if (typeof v === 'string') {
+        if (numeric?.has(at.path) && v.trim() !== '' && !Number.isNaN(Number(v))) this.number(this.columnOf(at), Number(v), v);
+        else this.string(this.columnOf(at), v);
+      } else if (typeof v === 'number') this.number(this.columnOf(at), v, String(v));
+      else if (typeof v === 'boolean') this.string(this.columnOf(at), v ? 'true' : 'false');
+      else if (typeof v === 'bigint') this.number(this.columnOf(at), Number(v), v.toString());
+      else if (v instanceof Date) this.string(this.columnOf(at), v.toISOString());
+      else if (typeof v === 'object' && !Array.isArray(v)) this.visit(v as Record<string, unknown>, at, numeric);
+      else {
+        const c = this.columnOf(at);
+        c.values++;
+        c.distinct.add(JSON.stringify(v));
       }
     }
-    if (!prefix) this.endRecord();
   }
 
   toJSON(): StatsJSON {
     const columns: Record<string, ColumnStatsJSON> = {};
-    for (const path of [...this.columns.keys()].sort()) {
-      const c = this.columns.get(path)!;
+    for (const path of [...this.byPath.keys()].sort()) {
+      const c = this.byPath.get(path)!;
       columns[path] = { values: c.values, distinct: c.distinct.toJSON(), ...(c.min !== undefined ? { min: c.min, max: c.max } : {}) };
     }
     return { records: this.records, columns };
