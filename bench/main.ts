@@ -22,6 +22,7 @@ import { checkAll } from '../infra/health';
 import { crawlBench, type Ratio } from './crawl';
 import { groupingBench } from './grouping';
 import { grantsBench } from './grants';
+import { statsBench } from './stats';
 
 const CORPUS_BYTES = 210 * 1e6;
 const DIR = join(__dirname, '..', '.stack', 'bench');
@@ -178,6 +179,7 @@ async function main(): Promise<void> {
   const ratios: Ratio[] = [];
   if (runs('schema')) ratios.push(...(await schemaBench()));
   if (runs('schema')) ratios.push(...groupingBench(FILE, PASSES)); // issue 6: grouped vs ungrouped inference
+  if (runs('schema')) ratios.push(...statsBench(PASSES)); // issue 8: statistics over every record
   if (runs('crawl')) ratios.push(...(await stackPart(only, 'crawl')));
   if (runs('grants')) ratios.push(...(await stackPart(only, 'grants'))); // issue 7: expiry lag, worker memory
   if (ratios.length === 0) return;
