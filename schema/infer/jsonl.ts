@@ -11,24 +11,26 @@
 // with the usual keys in the usual order allocates nothing. A field already widened to string is only
 // validated, not typed. Widening itself always goes through `joinTypes` (lattice.ts).
 //
-// Memory: only the type tree and a partial last line are kept between chunks.
+// Memory: only the type tree and a partial last line are kept between chunks (grouped: also a tree per
+// slice, and records waiting for their slice, at most MAX_PENDING_BYTES).
 //
-// Grouping (option `discriminators`): records are split into slices by the values at a few field paths.
-// Before a record is typed, a loose pass over its bytes finds those values (stopping as soon as all are
-// seen). The record is then read once against one shared tree of keys (matched by bytes as above) and
-// typed for two targets, the stream and its slice. A target keeps what it knows in flat arrays indexed
-// by tree node id (type, line, position, name), so a slice touches a few cache lines per record however
-// many slices there are, and each target follows exactly the rules of an ungrouped scan over its own
-// records: the stream result is identical to an ungrouped scan, provenance included, and each slice is
-// what an ungrouped scan of its records gives. A key that may repeat a discriminator after the point
-// where the loose pass stopped (JSON.parse keeps the last duplicate) is noticed while typing, and the
-// record's slice is then settled by a full pass.
+// Grouping (option `discriminators`): records are split into slices by the values at a few field paths,
+// and each slice gets exactly what an ungrouped scan of its own records gives. The bytes are read once,
+// by the ungrouped scan of the stream, which also picks up the discriminator values (the last of
+// duplicate keys, as in JSON.parse) and the record's facts: each key with its position and its value's
+// type, each array element's type (class Facts). Facts are all an ungrouped scan takes from a record
+// (types join, positions and names take the least, a line is kept only when a type changes), so a
+// record whose facts its slice has all absorbed cannot change that slice and is only counted. The others
+// (a slice's first records, new shapes, records with facts that are not tracked) wait as bytes and are
+// typed into the slice's own tree by the same parse functions, in line order, at the end (or when too
+// many bytes wait). Per record that costs a few flat-array reads: fact bits, one hash over the value
+// tokens (then compared byte for byte), one row of counts.
 import { canonicalFields, field } from '../fields';
 import { joinTypes } from '../lattice';
 import { keepFirstSamples, type CorruptRecord, type InferenceResult, MAX_CORRUPT_SAMPLES } from '../merge';
 import { byCodeUnits, fieldKey } from '../names';
 import { sliceKey, type DiscriminatorPath, type GroupedInferenceResult, type SliceResult } from '../slices';
-import { T, type Field, type LakeType, type Provenance, type Schema } from '../types';
+import { MAX_DECIMAL_PRECISION, T, type Field, type LakeType, type Provenance, type Schema } from '../types';
 import { integerLiteralType, nineteenDigitsFitInt64, temporalTextType } from './literals';
 
 export interface JsonLinesOptions {
@@ -67,36 +69,46 @@ const BACKSLASH = 0x5c;
 class TypeNode {
   element: TypeNode | null = null;
   struct: StructNode | null = null;
+  /** Facts this node showed as an array element (see Facts.idOf), and the last one. */
+  facts: number[] | null = null;
+  factCode = -1;
+  factId = -1;
   constructor(
     public type: LakeType,
     /** Line where this node's shape last changed. */
     public line: number,
-    /** Index into the arrays of a Target (grouped scans; there `type` and `line` are unused). */
-    readonly id = 0,
   ) {}
 }
 
 class FieldNode {
-  /** 3 × node.id: where the field's cells start in a Target (grouped scans). */
-  readonly at: number;
-  /** Its key is a discriminator key at this depth: seeing it after the loose pass stopped needs a full pass. */
-  disc = false;
   constructor(
     public name: string,
     public position: number,
     public readonly node: TypeNode,
-  ) {
-    this.at = 3 * node.id;
-  }
+  ) {}
 }
 
 /** A key spelling last seen at a position, with its bytes for matching. */
 class Slot {
+  /** Which key of `level` this spelling is (-1: none), for the PathLevel last asked about. */
+  private level: PathLevel | null = null;
+  private entry = -1;
+  /** Facts shown with this key (see Facts.idOf), and by position the last one there (number × 64 + code); grouped scans only. */
+  facts: number[] | null = null;
+  factAt: number[] | null = null;
   constructor(
     public readonly bytes: Uint8Array,
     public readonly field: FieldNode,
     public readonly spelling: string,
   ) {}
+
+  entryIn(level: PathLevel): number {
+    if (this.level !== level) {
+      this.level = level;
+      this.entry = level.keys.indexOf(this.spelling);
+    }
+    return this.entry;
+  }
 }
 
 class StructNode {
@@ -133,7 +145,7 @@ class PathLevel {
   }
 }
 
-/** What the loose pass found at one discriminator path. */
+/** What a record has at one discriminator path. */
 const enum Found {
   Missing, // absent or null: the record goes to the remainder
   String,
@@ -141,62 +153,321 @@ const enum Found {
   NonScalar, // object or array: the record goes to the remainder
 }
 
-/**
- * What the stream or one slice knows about the shared key tree, by node id; `types[id]` undefined means
- * the target has not seen that node. Each target follows the ungrouped scanner's rules for its records
- * (TypeNode.type/line, FieldNode.name/position there): identical types compare by identity, objects
- * and arrays are STRUCT_SHAPE and ARRAY_SHAPE.
- */
-class Target {
-  /** By node id, three cells: [3 id] type (LakeType | undefined), [3 id + 1] position, [3 id + 2] name
-   * (fields only). One array, so a record's nodes, whose ids are mostly consecutive, share cache lines. */
-  cells: unknown[] = [];
-  /** By node id: the line where the type last changed (read only when it changes, and for the result). */
-  lines: number[] = [];
-  records = 0;
-  constructor(readonly values: string[]) {}
+/** Past these, what a record shows is no longer tracked, and its record is typed again for its slice. */
+const MAX_FACTS = 1 << 16;
+/** Hashes are cut to 30 bits: small integers (no heap numbers). */
+const SMALL_HASH = 0x3fffffff;
+/** Bytes of records waiting for their slice trees (see PendingRecords). */
+const MAX_PENDING_BYTES = 1 << 25;
+const MAX_SLICE_TOKENS = 1 << 20;
+/** Record counts past this move from SliceCounts rows (Int32) to its overflow (doubles). */
+const COUNT_LIMIT = 1 << 30;
 
-  /** Makes the arrays hold node `id` (filled with undefined, so neither goes sparse). */
-  reserve(id: number): void {
-    if (id < this.lines.length) return;
-    const n = Math.max(id + 1, this.lines.length * 2, 64);
-    while (this.lines.length < n) this.lines.push(0);
-    while (this.cells.length < 3 * n) this.cells.push(undefined);
+// Codes of value types in facts: the common ones fixed (set on the hot path without a lookup), the
+// others (dates, integers past int64) numbered after them.
+const enum Code {
+  Null,
+  String,
+  Boolean,
+  Double,
+  SmallInteger,
+  Struct,
+  Array,
+}
+const OTHER_CODES = new Map<LakeType, number>([T.date, T.timestamp, ...Array.from({ length: MAX_DECIMAL_PRECISION + 1 }, (_, p) => integerLiteralType(p, false))].map((t, i) => [t, Code.Array + 1 + i]));
+// Slot.factAt packs a code in 6 bits, 63 meaning none.
+if (Code.Array + OTHER_CODES.size >= 63) throw new Error('too many type codes');
+
+/** The code of the type a value was typed as. */
+function codeOf(t: LakeType): number {
+  if (t === STRING) return Code.String;
+  if (t === DOUBLE) return Code.Double;
+  if (t === SMALL_INTEGER) return Code.SmallInteger;
+  const code = OTHER_CODES.get(t);
+  if (code === undefined) throw new Error(`no code for ${t.kind}`);
+  return code;
+}
+
+/**
+ * What records show, numbered: a fact is a key (its Slot: spelling and path) at a position with the
+ * type code of its value, or an array element (its node) with the type code of its value. This is all an
+ * ungrouped scan takes from a record (types join, positions and names take the least), so a record
+ * whose every fact a slice has already absorbed changes nothing in that slice.
+ */
+class Facts {
+  private count = 0;
+  /** The facts of the record being typed: a bit set by fact number, and which of its words are not zero. */
+  bits = new Int32Array(4);
+  words = new Int32Array(16);
+  used = 0;
+
+  startRecord(): void {
+    for (let i = 0; i < this.used; i++) this.bits[this.words[i]!] = 0;
+    this.used = 0;
+  }
+
+  /** The number of fact (index, code) of a subject whose facts are `known` ([index, code, number] triples, added to here); -1 past MAX_FACTS. */
+  idOf(known: number[], index: number, code: number): number {
+    for (let i = 0; i < known.length; i += 3) if (known[i] === index && known[i + 1] === code) return known[i + 2]!;
+    if (this.count === MAX_FACTS) return -1;
+    const id = this.count++;
+    known.push(index, code, id);
+    if (id >>> 5 === this.bits.length) this.bits = grow(this.bits, (id >>> 5) + 1);
+    return id;
+  }
+
+  /** The record shows fact `id`. */
+  show(id: number): void {
+    const word = id >>> 5;
+    const old = this.bits[word]!;
+    if (old === 0) {
+      if (this.used === this.words.length) this.words = grow(this.words, this.used + 1);
+      this.words[this.used++] = word;
+    }
+    this.bits[word] = old | (1 << (id & 31));
   }
 }
 
-/** A discriminator value seen before, by its raw token bytes. */
-interface KnownValue {
-  token: Uint8Array;
-  id: number;
+/** A copy of `a` with room for at least `size` entries (at least twice as many). */
+function grow(a: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(Math.max(size, a.length * 2));
+  grown.set(a);
+  return grown;
 }
 
-/** Past this many cached tokens per discriminator, new ones are decoded every time (a runaway discriminator). */
-const MAX_TOKEN_CACHE = 100_000;
-/** The loose pass stopped early because every discriminator was found. */
-const FOUND_ALL = -2;
+/**
+ * Slice numbers by the raw tokens of a record's discriminator values (equal bytes, same slice; other
+ * bytes may still name the same slice, e.g. "a\u0062" and "ab"). One hash over all tokens, one probe, one
+ * comparison, four bytes at a time. Entries: [slice number, offset in `bytes`, token lengths...].
+ */
+class SliceTokens {
+  private table = new Int32Array(1024);
+  private entries: Int32Array<ArrayBuffer>;
+  private bytes = new Uint8Array(1 << 12);
+  private view = new DataView(this.bytes.buffer);
+  private used = 0;
+  private count = 0;
+  private readonly stride: number;
+
+  constructor(private readonly n: number) {
+    this.stride = n + 2;
+    this.entries = new Int32Array(64 * this.stride);
+  }
+
+  /** The slice number of the tokens buf[start[d], end[d]) (`view` over buf, `hash` from tokensHash), or -1. */
+  find(hash: number, buf: Uint8Array, view: DataView, start: Int32Array, end: Int32Array): number {
+    const table = this.table;
+    const mask = table.length - 1;
+    for (let i = hash & mask; table[i] !== 0; i = (i + 1) & mask) {
+      const e = (table[i]! - 1) * this.stride;
+      if (this.matches(e, buf, view, start, end)) return this.entries[e]!;
+    }
+    return -1;
+  }
+
+  private matches(e: number, buf: Uint8Array, view: DataView, start: Int32Array, end: Int32Array): boolean {
+    const entries = this.entries;
+    const n = this.n;
+    for (let d = 0; d < n; d++) if (entries[e + 2 + d] !== end[d]! - start[d]!) return false;
+    const kept = this.view;
+    let b = entries[e + 1]!;
+    for (let d = 0; d < n; d++) {
+      const stop = end[d]!;
+      let i = start[d]!;
+      for (; i + 4 <= stop; i += 4, b += 4) if (view.getInt32(i, true) !== kept.getInt32(b, true)) return false;
+      for (; i < stop; i++, b++) if (buf[i] !== this.bytes[b]) return false;
+    }
+    return true;
+  }
+
+  /** Remembers the tokens' slice (unless MAX_SLICE_TOKENS are kept). */
+  add(hash: number, slice: number, buf: Uint8Array, start: Int32Array, end: Int32Array): void {
+    if (this.count === MAX_SLICE_TOKENS) return;
+    const n = this.n;
+    let length = 0;
+    for (let d = 0; d < n; d++) length += end[d]! - start[d]!;
+    if (this.used + length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.used + length, this.bytes.length * 2));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    const e = this.count * this.stride;
+    if (e + this.stride > this.entries.length) this.entries = grow(this.entries, e + this.stride);
+    this.entries[e] = slice;
+    this.entries[e + 1] = this.used;
+    for (let d = 0; d < n; d++) {
+      this.entries[e + 2 + d] = end[d]! - start[d]!;
+      this.bytes.set(buf.subarray(start[d]!, end[d]!), this.used);
+      this.used += end[d]! - start[d]!;
+    }
+    this.count++;
+    if (this.count * 2 <= this.table.length) this.insert(hash, this.count);
+    else this.rehash();
+  }
+
+  private rehash(): void {
+    this.table = new Int32Array(this.table.length * 2);
+    const start = new Int32Array(this.n);
+    const end = new Int32Array(this.n);
+    for (let k = 0; k < this.count; k++) {
+      const e = k * this.stride;
+      let at = this.entries[e + 1]!;
+      for (let d = 0; d < this.n; d++) {
+        start[d] = at;
+        end[d] = at += this.entries[e + 2 + d]!;
+      }
+      this.insert(tokensHash(this.bytes, this.view, start, end, this.n), k + 1);
+    }
+  }
+
+  private insert(hash: number, entry: number): void {
+    const table = this.table;
+    const mask = table.length - 1;
+    let i = hash & mask;
+    while (table[i] !== 0) i = (i + 1) & mask;
+    table[i] = entry;
+  }
+}
+
+/** A hash of n tokens bytes[start[d], end[d]) (`view` over bytes), four bytes at a time. */
+function tokensHash(bytes: Uint8Array, view: DataView, start: Int32Array, end: Int32Array, n: number): number {
+  let h = n;
+  for (let d = 0; d < n; d++) {
+    const stop = end[d]!;
+    let i = start[d]!;
+    h = Math.imul(h ^ (stop - i), 0x9e3779b1);
+    for (; i + 4 <= stop; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x9e3779b1);
+    if (i < stop) {
+      let tail = 0;
+      for (; i < stop; i++) tail = (tail << 8) | bytes[i]!;
+      h = Math.imul(h ^ tail, 0x9e3779b1);
+    }
+  }
+  return (h ^ (h >>> 15)) & SMALL_HASH;
+}
+
+/** One slice (or the remainder): the tree an ungrouped scan of its records builds. */
+class Slice {
+  readonly root = new StructNode();
+  constructor(readonly values: string[]) {}
+}
+
+/**
+ * Per slice number a row of one flat array: how many records it has (up to COUNT_LIMIT, the rest in
+ * `overflow`), then which facts it has absorbed (bits by fact number). So a record reads one short row
+ * however many slices there are.
+ */
+class SliceCounts {
+  private rows = new Int32Array(16 * 2);
+  private stride = 2;
+  private overflow = new Float64Array(16);
+
+  count(slice: number): void {
+    const at = slice * this.stride;
+    if (++this.rows[at] === COUNT_LIMIT) {
+      this.overflow[slice] += COUNT_LIMIT;
+      this.rows[at] = 0;
+    }
+  }
+
+  records(slice: number): number {
+    return this.overflow[slice]! + this.rows[slice * this.stride]!;
+  }
+
+  hasAbsorbed(slice: number, facts: Facts): boolean {
+    const rows = this.rows;
+    const width = this.stride - 1;
+    const row = slice * this.stride + 1;
+    const words = facts.words;
+    for (let i = 0; i < facts.used; i++) {
+      const word = words[i]!;
+      if (word >= width || (facts.bits[word]! & ~rows[row + word]!) !== 0) return false;
+    }
+    return true;
+  }
+
+  absorb(slice: number, facts: Facts): void {
+    const words = facts.words;
+    let widest = 0;
+    for (let i = 0; i < facts.used; i++) widest = Math.max(widest, words[i]! + 1);
+    if (widest + 1 > this.stride) this.relayout(this.overflow.length, Math.max(widest + 1, this.stride * 2));
+    const row = slice * this.stride + 1;
+    for (let i = 0; i < facts.used; i++) this.rows[row + words[i]!] |= facts.bits[words[i]!]!;
+  }
+
+  /** Makes room for slice number `slice`. */
+  add(slice: number): void {
+    if (slice < this.overflow.length) return;
+    const overflow = new Float64Array(this.overflow.length * 2);
+    overflow.set(this.overflow);
+    this.overflow = overflow;
+    this.relayout(overflow.length, this.stride);
+  }
+
+  private relayout(slices: number, stride: number): void {
+    const rows = new Int32Array(slices * stride);
+    const old = this.stride;
+    for (let s = 0; s * old < this.rows.length; s++) rows.set(this.rows.subarray(s * old, (s + 1) * old), s * stride);
+    this.rows = rows;
+    this.stride = stride;
+  }
+}
+
+/**
+ * Records a slice still has to take, in order: their slice number, line and bytes ("{" to its "\n").
+ * Typing them into slice trees later (at the end, or when MAX_PENDING_BYTES wait) keeps building a
+ * thousand small trees out of the scanning loop.
+ */
+class PendingRecords {
+  /** [slice, line, start, length] per record (doubles: lines may pass 2^31). */
+  entries = new Float64Array(256);
+  count = 0;
+  bytes = new Uint8Array(1 << 16);
+  used = 0;
+
+  add(slice: number, line: number, buf: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    if (this.used + length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.used + length, this.bytes.length * 2));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+    }
+    this.bytes.set(buf.subarray(start, end), this.used);
+    const e = 4 * this.count++;
+    if (e + 4 > this.entries.length) {
+      const grown = new Float64Array(this.entries.length * 2);
+      grown.set(this.entries);
+      this.entries = grown;
+    }
+    this.entries[e] = slice;
+    this.entries[e + 1] = line;
+    this.entries[e + 2] = this.used;
+    this.entries[e + 3] = length;
+    this.used += length;
+  }
+
+  clear(): void {
+    this.count = 0;
+    this.used = 0;
+    if (this.bytes.length > MAX_PENDING_BYTES) this.bytes = new Uint8Array(1 << 16);
+  }
+}
 
 class Grouping {
   readonly paths: string[][];
   readonly top = new PathLevel();
-  /** Lowercased discriminator keys by object depth - 1, for marking FieldNodes. */
-  readonly keysAtDepth: Set<string>[] = [];
+  /** What the record being typed has at each discriminator path, and where its value token is. */
   readonly found: Uint8Array;
   readonly start: Int32Array;
   readonly end: Int32Array;
-  readonly slices = new Map<string, Target>();
-  /** Per discriminator: raw tokens by hash, value ids by text, texts by id. */
-  readonly tokens: Map<number, KnownValue[]>[];
-  readonly tokenCount: number[];
-  readonly idsByText: Map<string, number>[];
-  readonly texts: string[][];
-  /** Slices by value ids: trie[id0][id1]…[idn-1] (arrays indexed by id, dense because ids are). */
-  readonly trie: unknown[] = [];
-  readonly ids: Int32Array;
-  readonly remainder = new Target([]);
-  readonly stream = new Target([]);
-  readonly root = new StructNode();
-  nodeCount = 0;
+  /** By number; the remainder is number 0. */
+  readonly slices: Slice[] = [new Slice([])];
+  readonly sliceNumbers = new Map<string, number>();
+  readonly counts = new SliceCounts();
+  readonly byTokens: SliceTokens;
+  readonly facts = new Facts();
+  readonly pending = new PendingRecords();
 
   constructor(discriminators: readonly DiscriminatorPath[]) {
     this.paths = discriminators.map((d) => (typeof d === 'string' ? [d] : [...d]));
@@ -204,7 +475,6 @@ class Grouping {
       if (path.length === 0 || path.some((k) => typeof k !== 'string')) throw new Error(`discriminator ${d + 1} must be a key or a non-empty path of keys`);
       let level = this.top;
       path.forEach((key, depth) => {
-        (this.keysAtDepth[depth] ??= new Set()).add(fieldKey(key));
         const i = level.entry(key);
         level.under[i]!.push(d);
         if (depth === path.length - 1) level.leaves[i]!.push(d);
@@ -215,21 +485,31 @@ class Grouping {
     this.found = new Uint8Array(n);
     this.start = new Int32Array(n);
     this.end = new Int32Array(n);
-    this.ids = new Int32Array(n);
-    this.tokens = this.paths.map(() => new Map());
-    this.tokenCount = this.paths.map(() => 0);
-    this.idsByText = this.paths.map(() => new Map());
-    this.texts = this.paths.map(() => []);
+    this.byTokens = new SliceTokens(n);
   }
 
-  node(line: number): TypeNode {
-    return new TypeNode(NULL, line, this.nodeCount++);
+  startRecord(): void {
+    for (let d = 0; d < this.found.length; d++) this.found[d] = Found.Missing;
+    this.facts.startRecord();
   }
 
-  allFound(): boolean {
-    const found = this.found;
-    for (let d = 0; d < found.length; d++) if (found[d] === Found.Missing) return false;
-    return true;
+  /** Key `entry` of `level` is seen again: JSON.parse keeps the last one, so forget what an earlier one said. */
+  forget(level: PathLevel, entry: number): void {
+    const under = level.under[entry]!;
+    for (let u = 0; u < under.length; u++) this.found[under[u]!] = Found.Missing;
+  }
+
+  /** The value token buf[start, end) (first byte `first`) of key `entry` of `level`. */
+  setValue(level: PathLevel, entry: number, first: number, start: number, end: number): void {
+    const leaves = level.leaves[entry]!;
+    if (leaves.length === 0) return;
+    const kind = first === QUOTE ? Found.String : first === 0x7b || first === 0x5b ? Found.NonScalar : first === 0x6e ? Found.Missing : Found.Literal;
+    for (let i = 0; i < leaves.length; i++) {
+      const d = leaves[i]!;
+      this.found[d] = kind;
+      this.start[d] = start;
+      this.end[d] = end;
+    }
   }
 }
 
@@ -266,6 +546,8 @@ export class JsonLinesScanner {
   private readonly root = new StructNode();
   private readonly detectTemporal: boolean;
   private buf: Uint8Array = new Uint8Array(0);
+  /** Over buf, for reading four bytes at a time (grouped scans). */
+  private view = new DataView(this.buf.buffer);
   private line: number;
   private records = 0;
   private corrupt = 0;
@@ -280,12 +562,13 @@ export class JsonLinesScanner {
   private numDigitsStart = 0;
   private numDigits = 0;
   private numIsInteger = true;
-  // Grouping state (null when ungrouped): where the loose pass stopped, and whether a record needs a full one.
   private readonly grouping: Grouping | null;
-  private discScanEnd = Infinity;
-  private discRecheck = false;
-  /** The slice of the record being typed (grouped scans). */
-  private slice: Target | null = null;
+  private readonly keptKeyBytes = new Map<string, Uint8Array>();
+  /**
+   * Where the facts of the record go while typing the stream of a grouped scan; null otherwise, and once
+   * the record shows something that is not tracked (it is then typed again for its slice).
+   */
+  private facts: Facts | null = null;
 
   constructor(
     readonly file: string,
@@ -345,9 +628,8 @@ export class JsonLinesScanner {
   }
 
   result(): InferenceResult {
-    const g = this.grouping;
     return {
-      schema: { columns: g === null ? this.fieldsOf(this.root) : this.fieldsOfTarget(g.stream, g.root) } satisfies Schema,
+      schema: { columns: this.fieldsOf(this.root) } satisfies Schema,
       records: this.records,
       corruptRecords: this.corrupt,
       corruptSamples: keepFirstSamples([...this.samples]),
@@ -358,18 +640,19 @@ export class JsonLinesScanner {
   groupedResult(): GroupedInferenceResult {
     const g = this.grouping;
     if (g === null) throw new Error('groupedResult() needs a scanner made with discriminators');
-    const sliceResult = (s: Target): InferenceResult => ({
-      schema: { columns: this.fieldsOfTarget(s, g.root) },
-      records: s.records,
+    this.typePending(g);
+    const sliceResult = (number: number): InferenceResult => ({
+      schema: { columns: this.fieldsOf(g.slices[number]!.root) },
+      records: g.counts.records(number),
       corruptRecords: 0,
       corruptSamples: [],
     });
     const slices: Record<string, SliceResult> = {};
-    for (const key of [...g.slices.keys()].sort(byCodeUnits)) {
-      const s = g.slices.get(key)!;
-      if (s.records > 0) slices[key] = { values: [...s.values], result: sliceResult(s) };
+    for (const key of [...g.sliceNumbers.keys()].sort(byCodeUnits)) {
+      const number = g.sliceNumbers.get(key)!;
+      if (g.counts.records(number) > 0) slices[key] = { values: [...g.slices[number]!.values], result: sliceResult(number) };
     }
-    return { stream: this.result(), slices, remainder: sliceResult(g.remainder) };
+    return { stream: this.result(), slices, remainder: sliceResult(0) };
   }
 
   private appendCarry(bytes: Uint8Array): void {
@@ -388,6 +671,7 @@ export class JsonLinesScanner {
   /** Scan complete lines in buf[start, end); buf[end - 1] is "\n", which bounds every inner loop. */
   private scanRegion(buf: Uint8Array, start: number, end: number): void {
     this.buf = buf;
+    if (this.grouping !== null) this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let pos = start;
     while (pos < end) {
       const lineStart = pos;
@@ -399,29 +683,16 @@ export class JsonLinesScanner {
         continue;
       }
       if (c === 0x7b) {
-        let slice: Target | null = null;
-        let p: number;
-        if (this.grouping === null) p = this.parseRecord(pos);
-        else {
-          slice = this.slice = this.sliceOf(pos, true);
-          p = this.parseRecordGrouped(pos);
-          if (this.discRecheck) {
-            // A discriminator key came again after the loose pass stopped: settle the slice with a full pass.
-            this.discRecheck = false;
-            if (p >= 0) {
-              const exact = this.sliceOf(pos, false);
-              if (exact !== slice) {
-                this.rollback();
-                slice = this.slice = exact;
-                p = this.parseRecordGrouped(pos);
-              }
-            }
-          }
+        const g = this.grouping;
+        if (g !== null) {
+          g.startRecord();
+          this.facts = g.facts;
         }
+        const p = this.parseRecord(this.root, pos, g === null ? null : g.top);
         if (p >= 0) {
           this.records++;
-          if (slice !== null) slice.records++;
           if (this.undo.length > 0) this.undo.length = 0;
+          if (g !== null) this.addToSlice(g, pos, p + 1);
           pos = p + 1;
           this.line++;
           continue;
@@ -437,11 +708,11 @@ export class JsonLinesScanner {
     this.buf = new Uint8Array(0);
   }
 
-  /** Type one record (pos at "{"); returns the position of its line's "\n" or -1. */
-  private parseRecord(pos: number): number {
+  /** Type one record (pos at "{") into the tree at `root`; returns the position of its line's "\n" or -1. */
+  private parseRecord(root: StructNode, pos: number, level: PathLevel | null): number {
     const buf = this.buf;
     this.err = Err.None;
-    let p = this.parseObject(this.root, pos, 1);
+    let p = this.parseObject(root, pos, 1, level);
     if (p < 0) return -1;
     let c = buf[p]!;
     while (isWs(c)) c = buf[++p]!;
@@ -502,9 +773,12 @@ export class JsonLinesScanner {
   }
 
   // ---- typed scanning --------------------------------------------------------------------------------
+  //
+  // One reading for every tree: the stream's, and (grouped) a slice's when a record of a new shape is
+  // typed again for it. `level` is the discriminator level of the object being read (stream pass only).
 
   /** pos is at "{". Returns the position after "}" or -1. */
-  private parseObject(s: StructNode, pos: number, depth: number): number {
+  private parseObject(s: StructNode, pos: number, depth: number, level: PathLevel | null): number {
     const buf = this.buf;
     let c = buf[++pos]!;
     while (isWs(c)) c = buf[++pos]!;
@@ -549,14 +823,18 @@ export class JsonLinesScanner {
         this.sawEscape = false;
         pos = this.scanString(keyStart);
         if (pos < 0) return -1;
-        f = this.lookupField(s, index, keyStart, pos - 1);
+        f = this.lookupField(s, index, this.keyText(keyStart, pos - 1, this.sawEscape), this.sawEscape ? null : buf.subarray(keyStart, pos - 1));
       }
+      const keyEnd = pos - 1;
       c = buf[pos]!;
       while (isWs(c)) c = buf[++pos]!;
       if (c !== 0x3a) return this.fail(pos);
       c = buf[++pos]!;
       while (isWs(c)) c = buf[++pos]!;
-      pos = this.parseValue(f.node, pos, depth);
+      pos =
+        level === null && this.facts === null
+          ? this.parseValue(f.node, pos, depth, null)
+          : this.parseValueOfKey(s, f, index, keyStart, keyEnd, pos, depth, level);
       if (pos < 0) return -1;
       c = buf[pos]!;
       while (isWs(c)) c = buf[++pos]!;
@@ -578,7 +856,7 @@ export class JsonLinesScanner {
     while (isWs(c)) c = buf[++pos]!;
     if (c === 0x5d) return pos + 1;
     for (;;) {
-      pos = this.parseValue(element, pos, depth);
+      pos = this.facts === null ? this.parseValue(element, pos, depth, null) : this.parseElementWithFacts(element, pos, depth);
       if (pos < 0) return -1;
       c = buf[pos]!;
       while (isWs(c)) c = buf[++pos]!;
@@ -592,8 +870,11 @@ export class JsonLinesScanner {
     }
   }
 
-  /** pos is at the first character of a value (whitespace skipped). */
-  private parseValue(node: TypeNode, pos: number, depth: number): number {
+  /**
+   * pos is at the first character of a value (whitespace skipped). `level` is the discriminator level
+   * inside the value when it is an object.
+   */
+  private parseValue(node: TypeNode, pos: number, depth: number, level: PathLevel | null): number {
     const buf = this.buf;
     const c = buf[pos]!;
     if (c === QUOTE) {
@@ -604,20 +885,20 @@ export class JsonLinesScanner {
       }
       this.sawEscape = false;
       const end = this.scanString(pos + 1);
-      if (end >= 0) this.observe(node, this.stringType(pos + 1, end - 1));
+      if (end >= 0) this.observe(node, this.stringType(pos + 1, end - 1, this.sawEscape));
       return end;
     }
     if (c === 0x7b) {
       if (node.struct === null) {
         if (node.type !== STRING) this.observe(node, depth < MAX_TYPED_DEPTH ? STRUCT_SHAPE : STRING);
-        if (node.struct === null) return this.skipValue(pos);
+        if (node.struct === null) return this.skipUntyped(pos, level);
       }
-      return this.parseObject(node.struct!, pos, depth + 1);
+      return this.parseObject(node.struct!, pos, depth + 1, level);
     }
     if (c === 0x5b) {
       if (node.element === null) {
         if (node.type !== STRING) this.observe(node, depth < MAX_TYPED_DEPTH ? ARRAY_SHAPE : STRING);
-        if (node.element === null) return this.skipValue(pos);
+        if (node.element === null) return this.skipUntyped(pos, null);
       }
       return this.parseArray(node.element!, pos, depth + 1);
     }
@@ -645,6 +926,94 @@ export class JsonLinesScanner {
     return end;
   }
 
+  /**
+   * An object or array the tree does not descend into (it is string there): validated only. The record's
+   * facts are then not all known, and discriminators inside are found by a loose pass.
+   */
+  private skipUntyped(pos: number, level: PathLevel | null): number {
+    this.facts = null;
+    if (level !== null) this.findValues(level, pos);
+    return this.skipValue(pos);
+  }
+
+  /**
+   * The type code of the value buf[start, end) parseValue just read: what a tree that can still take it
+   * types it as (an object or array the stream skipped has already left the record's facts untracked).
+   */
+  private codeOfValue(start: number, end: number): number {
+    const buf = this.buf;
+    const c = buf[start]!;
+    if (c === QUOTE) return this.detectTemporal ? codeOf(this.stringType(start + 1, end - 1, null)) : Code.String;
+    if (c === 0x7b) return Code.Struct;
+    if (c === 0x5b) return Code.Array;
+    if (c === 0x74 || c === 0x66) return Code.Boolean;
+    if (c === 0x6e) return Code.Null;
+    // A number: numberEnd's outputs still describe it.
+    return !this.numIsInteger ? Code.Double : this.numDigits < 19 ? Code.SmallInteger : codeOf(this.integerType());
+  }
+
+  /**
+   * parseValue for the value of key buf[keyStart, keyEnd) of `s` (field `f`, position `index`) while the
+   * stream of a grouped scan is typed: also picks up discriminator values (`level`: the discriminator
+   * level of `s`) and shows the key's fact.
+   */
+  private parseValueOfKey(s: StructNode, f: FieldNode, index: number, keyStart: number, keyEnd: number, pos: number, depth: number, level: PathLevel | null): number {
+    // Matching leaves the key's slot at its position (none for a key with escapes, see lookupField).
+    const slot = s.slots[index];
+    let entry = -1;
+    let inner: PathLevel | null = null;
+    if (level !== null) {
+      entry = slot !== undefined ? slot.entryIn(level) : level.keys.indexOf(this.keyText(keyStart, keyEnd, true));
+      if (entry >= 0) {
+        inner = level.children[entry]!;
+        // Paths through this key: forget what an earlier duplicate said (paths ending here are set below).
+        if (inner !== null) this.grouping!.forget(level, entry);
+      }
+    }
+    const end = this.parseValue(f.node, pos, depth, inner);
+    if (end < 0) return -1;
+    if (entry >= 0) this.grouping!.setValue(level!, entry, this.buf[pos]!, pos, end);
+    if (this.facts !== null) this.showKey(slot, index, this.codeOfValue(pos, end));
+    return end;
+  }
+
+  /** parseValue for an array element while the stream of a grouped scan is typed: also shows its fact. */
+  private parseElementWithFacts(element: TypeNode, pos: number, depth: number): number {
+    const end = this.parseValue(element, pos, depth, null);
+    if (end >= 0 && this.facts !== null) this.showElement(element, this.codeOfValue(pos, end));
+    return end;
+  }
+
+  /** The record shows a key (undefined: one with escapes, which has no Slot). */
+  private showKey(slot: Slot | undefined, index: number, code: number): void {
+    if (slot === undefined) {
+      this.facts = null;
+      return;
+    }
+    const last = slot.factAt?.[index];
+    if (last !== undefined && (last & 63) === code) this.facts!.show(last >> 6);
+    else {
+      const id = this.facts!.idOf((slot.facts ??= []), index, code);
+      if (id < 0) this.facts = null;
+      else {
+        const factAt = (slot.factAt ??= []);
+        while (factAt.length < index) factAt.push(-1);
+        factAt[index] = id * 64 + code;
+        this.facts!.show(id);
+      }
+    }
+  }
+
+  /** The record shows an array element. */
+  private showElement(node: TypeNode, code: number): void {
+    if (node.factCode !== code) {
+      node.factCode = code;
+      node.factId = this.facts!.idOf((node.facts ??= []), -1, code);
+    }
+    if (node.factId < 0) this.facts = null;
+    else this.facts!.show(node.factId);
+  }
+
   private integerType(): LakeType {
     const digits = this.numDigits;
     const start = this.numDigitsStart;
@@ -653,8 +1022,10 @@ export class JsonLinesScanner {
     return integerLiteralType(digits, fits);
   }
 
-  private stringType(start: number, end: number): LakeType {
-    if (this.sawEscape || end - start < 10 || end - start > 35) return STRING;
+  /** The type of the string between quotes at buf[start - 1] and buf[end]; `escaped`: whether it has escapes (null: look). */
+  private stringType(start: number, end: number, escaped: boolean | null): LakeType {
+    if (end - start < 10 || end - start > 35) return STRING;
+    if (escaped ?? this.buf.subarray(start, end).includes(BACKSLASH)) return STRING;
     let text = '';
     for (let i = start; i < end; i++) text += String.fromCharCode(this.buf[i]!);
     return temporalTextType(text) ?? STRING;
@@ -685,10 +1056,14 @@ export class JsonLinesScanner {
     }
   }
 
-  /** The field for a key not matched by its slot; creates it on first sight. */
-  private lookupField(s: StructNode, index: number, start: number, end: number): FieldNode {
-    const raw = this.buf.subarray(start, end);
-    const spelling = this.sawEscape ? (JSON.parse(utf8.decode(this.buf.subarray(start - 1, end + 1))) as string) : utf8.decode(raw);
+  /** A key as JSON.parse gives it: buf[start, end) between its quotes, `escaped` when it has escapes. */
+  private keyText(start: number, end: number, escaped: boolean): string {
+    const buf = this.buf;
+    return escaped ? (JSON.parse(utf8.decode(buf.subarray(start - 1, end + 1))) as string) : utf8.decode(buf.subarray(start, end));
+  }
+
+  /** The field for a key not matched by its slot (`raw`: its bytes, null when escaped); creates it on first sight. */
+  private lookupField(s: StructNode, index: number, spelling: string, raw: Uint8Array | null): FieldNode {
     let f = s.bySpelling.get(spelling);
     if (f === undefined) {
       const key = fieldKey(spelling);
@@ -708,10 +1083,10 @@ export class JsonLinesScanner {
       this.undo.push(() => s.bySpelling.delete(spelling));
     }
     if (index < f.position) this.moveField(f, index);
-    if (!this.sawEscape) {
+    if (raw !== null) {
       let slot = s.spellings.find((x) => x.field === f && bytesEqual(x.bytes, raw));
       if (slot === undefined) {
-        const created = new Slot(raw.slice(), f, spelling);
+        const created = new Slot(this.keyBytes(spelling, raw), f, spelling);
         s.spellings.push(created);
         this.undo.push(() => {
           s.spellings.splice(s.spellings.indexOf(created), 1);
@@ -720,8 +1095,17 @@ export class JsonLinesScanner {
         slot = created;
       }
       s.slots[index] = slot;
-    }
+    } else s.slots[index] = undefined; // a key with escapes has no slot: the position then holds none (parseValueOfKey reads it)
     return f;
+  }
+
+  /** A kept copy of a key's bytes, one per spelling (slice trees repeat the stream's keys). */
+  private keyBytes(spelling: string, raw: Uint8Array): Uint8Array {
+    const kept = this.keptKeyBytes.get(spelling);
+    if (kept !== undefined && bytesEqual(kept, raw)) return kept;
+    const copy = raw.slice();
+    this.keptKeyBytes.set(spelling, copy);
+    return copy;
   }
 
   private moveField(f: FieldNode, index: number): void {
@@ -874,25 +1258,89 @@ export class JsonLinesScanner {
   }
 
   // ---- grouping -------------------------------------------------------------------------------------
-  //
-  // The loose pass reads valid JSON exactly but does not validate: on a line JSON.parse rejects it may
-  // pick any slice, which does not matter because typing then fails and the record is corrupt (counted
-  // on the stream only). Every loop stops at the line's "\n".
 
-  /** The slice of the record at pos ("{"); with `early`, stops reading once every discriminator is found. */
-  private sliceOf(pos: number, early: boolean): Target {
-    const g = this.grouping!;
-    g.found.fill(Found.Missing);
-    this.discScanEnd = Infinity;
-    if (g.paths.length > 0 && this.findValues(g, g.top, pos, early) === -1) return g.remainder;
-    return this.sliceOfFound(g);
+  /** After the stream took the record at pos ("{"): count it in its slice, and type it there unless the slice has absorbed all its facts. */
+  private addToSlice(g: Grouping, start: number, end: number): void {
+    const slice = this.sliceNumberOf(g);
+    const counts = g.counts;
+    counts.count(slice);
+    const facts = this.facts;
+    if (facts !== null) {
+      if (counts.hasAbsorbed(slice, facts)) return;
+      counts.absorb(slice, facts);
+    }
+    if (g.pending.used + end - start > MAX_PENDING_BYTES) this.typePending(g);
+    g.pending.add(slice, this.line, this.buf, start, end);
   }
 
   /**
-   * Reads the object at pos ("{") for the keys of `level`. Returns the position after it, FOUND_ALL when
-   * it stopped early (discScanEnd is then where), or -1 when the line is not JSON.
+   * Types the pending records into their slices' trees (the stream pass accepted them, so they parse),
+   * slice by slice so that a slice's tree stays in cache, each slice's records in line order.
    */
-  private findValues(g: Grouping, level: PathLevel, pos: number, early: boolean): number {
+  private typePending(g: Grouping): void {
+    const { buf, line } = this;
+    const pending = g.pending;
+    this.buf = pending.bytes;
+    this.facts = null;
+    const entries = pending.entries;
+    const order = Array.from({ length: pending.count }, (_, i) => 4 * i).sort((a, b) => entries[a]! - entries[b]! || a - b);
+    for (const e of order) {
+      this.line = entries[e + 1]!;
+      const p = this.parseRecord(g.slices[entries[e]!]!.root, entries[e + 2]!, null);
+      this.undo.length = 0;
+      if (p < 0) throw new Error(`${this.file}:${this.line}: a record the stream accepted failed in its slice`);
+    }
+    pending.clear();
+    this.buf = buf;
+    this.line = line;
+  }
+
+  /** The number of the slice of the record just typed, from the discriminator values the stream pass found (0: the remainder). */
+  private sliceNumberOf(g: Grouping): number {
+    const n = g.paths.length;
+    for (let d = 0; d < n; d++) {
+      const kind = g.found[d]!;
+      if (kind === Found.Missing || kind === Found.NonScalar) return 0;
+    }
+    const hash = tokensHash(this.buf, this.view, g.start, g.end, n);
+    let slice = g.byTokens.find(hash, this.buf, this.view, g.start, g.end);
+    if (slice < 0) {
+      slice = this.sliceOfValues(g);
+      g.byTokens.add(hash, slice, this.buf, g.start, g.end);
+    }
+    return slice;
+  }
+
+  /** The slice of the record just typed (not the remainder), from the discriminator values the stream pass found. */
+  private sliceOfValues(g: Grouping): number {
+    const values = g.paths.map((_, d) => this.valueText(g.found[d] as Found, g.start[d]!, g.end[d]!));
+    const key = sliceKey(values);
+    let number = g.sliceNumbers.get(key);
+    if (number === undefined) {
+      number = g.slices.push(new Slice(values)) - 1;
+      g.sliceNumbers.set(key, number);
+      g.counts.add(number);
+    }
+    return number;
+  }
+
+  /** A discriminator value as JSON.parse gives it: strings unescaped, numbers and literals as written. */
+  private valueText(kind: Found, start: number, end: number): string {
+    const token = this.buf.subarray(start, end);
+    if (kind === Found.String) {
+      if (token.indexOf(BACKSLASH) < 0) return utf8.decode(token.subarray(1, token.length - 1));
+      return JSON.parse(utf8.decode(token)) as string;
+    }
+    return utf8.decode(token);
+  }
+
+  // The loose pass: reads the discriminators inside an object the typed pass does not descend into (the
+  // stream is string there). It does not validate (skipValue does, right after) and stops at the line's
+  // "\n"; on a line JSON.parse rejects it may find anything, which does not matter: the record is corrupt.
+
+  /** Reads the object at pos ("{") for the keys of `level`; the position after it, or -1. */
+  private findValues(level: PathLevel, pos: number): number {
+    const g = this.grouping!;
     const buf = this.buf;
     let c = buf[++pos]!;
     while (isWs(c)) c = buf[++pos]!;
@@ -919,45 +1367,15 @@ export class JsonLinesScanner {
       if (c !== 0x3a) return -1;
       c = buf[++pos]!;
       while (isWs(c)) c = buf[++pos]!;
-      if (k < 0) {
-        pos = this.skipLoose(pos);
-        if (pos < 0) return -1;
-      } else {
-        // The last occurrence of a key is the one JSON.parse keeps: forget what an earlier one said.
-        const under = level.under[k]!;
-        for (let u = 0; u < under.length; u++) g.found[under[u]!] = Found.Missing;
-        const leaves = level.leaves[k]!;
-        const start = pos;
-        let kind: Found;
-        if (c === QUOTE) {
-          pos = this.skipLooseString(pos + 1);
-          kind = Found.String;
-        } else if (c === 0x7b || c === 0x5b) {
-          kind = Found.NonScalar;
-          const child = level.children[k]!;
-          if (c === 0x7b && child !== null) {
-            pos = this.findValues(g, child, pos, early);
-            if (pos === FOUND_ALL) {
-              for (const d of leaves) g.found[d] = kind; // a path ending here as well as going on
-              return FOUND_ALL;
-            }
-          } else pos = this.skipLoose(pos);
-        } else {
-          pos = this.skipLoose(pos);
-          kind = c === 0x6e ? Found.Missing : Found.Literal; // null reads as missing, as in Hive
-        }
-        if (pos < 0) return -1;
-        for (let u = 0; u < leaves.length; u++) {
-          const d = leaves[u]!;
-          g.found[d] = kind;
-          g.start[d] = start;
-          g.end[d] = pos;
-        }
-        if (early && leaves.length > 0 && g.allFound()) {
-          this.discScanEnd = pos;
-          return FOUND_ALL;
-        }
+      const start = pos;
+      if (k < 0) pos = this.skipLoose(pos);
+      else {
+        g.forget(level, k);
+        const child = level.children[k]!;
+        pos = c === 0x7b && child !== null ? this.findValues(child, pos) : this.skipLoose(pos);
+        if (pos >= 0) g.setValue(level, k, c, start, pos);
       }
+      if (pos < 0) return -1;
       c = buf[pos]!;
       while (isWs(c)) c = buf[++pos]!;
       if (c === 0x2c) {
@@ -1029,390 +1447,6 @@ export class JsonLinesScanner {
     // A number or literal: up to the next delimiter.
     while (c !== 0x2c && c !== 0x7d && c !== 0x5d && c !== NL && !isWs(c)) c = buf[++pos]!;
     return pos;
-  }
-
-  /** The slice for the values the loose pass found (the remainder when one is missing or not a scalar). */
-  private sliceOfFound(g: Grouping): Target {
-    const n = g.paths.length;
-    for (let d = 0; d < n; d++) {
-      const kind = g.found[d]!;
-      if (kind === Found.Missing || kind === Found.NonScalar) return g.remainder;
-    }
-    if (n === 0) return (g.trie[0] as Target | undefined) ?? (g.trie[0] = this.newSlice(g));
-    let level = g.trie;
-    for (let d = 0; d < n - 1; d++) {
-      const id = (g.ids[d] = this.valueId(g, d));
-      level = (level[id] as unknown[] | undefined) ?? (level[id] = []);
-    }
-    const id = (g.ids[n - 1] = this.valueId(g, n - 1));
-    return (level[id] as Target | undefined) ?? (level[id] = this.newSlice(g));
-  }
-
-  private newSlice(g: Grouping): Target {
-    const values = Array.from(g.ids, (id, d) => g.texts[d]![id]!);
-    const slice = new Target(values);
-    g.slices.set(sliceKey(values), slice);
-    return slice;
-  }
-
-  /** A small id for the value of discriminator d (equal ids for equal values, however written). */
-  private valueId(g: Grouping, d: number): number {
-    const buf = this.buf;
-    const start = g.start[d]!;
-    const end = g.end[d]!;
-    let h = 0x811c9dc5;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    h &= 0x3fffffff;
-    const tokens = g.tokens[d]!;
-    const known = tokens.get(h);
-    if (known !== undefined) {
-      for (const v of known) {
-        const t = v.token;
-        if (t.length !== end - start) continue;
-        let i = 0;
-        while (i < t.length && buf[start + i] === t[i]) i++;
-        if (i === t.length) return v.id;
-      }
-    }
-    const text = this.valueText(g.found[d] as Found, start, end);
-    const byText = g.idsByText[d]!;
-    let id = byText.get(text);
-    if (id === undefined) {
-      id = g.texts[d]!.push(text) - 1;
-      byText.set(text, id);
-    }
-    if (g.tokenCount[d]! < MAX_TOKEN_CACHE) {
-      g.tokenCount[d]!++;
-      const v = { token: buf.slice(start, end), id };
-      if (known === undefined) tokens.set(h, [v]);
-      else known.push(v);
-    }
-    return id;
-  }
-
-  // ---- grouped typing ---------------------------------------------------------------------------------
-  //
-  // The same reading as parseObject/parseArray/parseValue, against the shared key tree, for two targets:
-  // bit 1 of `live` is the stream, bit 2 the slice. A target is live inside a value while its type there
-  // is STRUCT_SHAPE or ARRAY_SHAPE, exactly when an ungrouped scan of its records would descend; when the
-  // slice is not, the value is only validated.
-  //
-  // Only the slice is checked on the hot path. Where the stream is live it already holds everything the
-  // slice holds (types at least as wide, positions and names at most as large), so a value or key that
-  // changes nothing in the slice changes nothing in the stream; when the slice changes, the same change is
-  // offered to the stream. (Where the stream is live the slice is too: a slice that is string at a node
-  // makes the stream string there.)
-
-  /** Type one record (pos at "{") for the stream and this.slice; returns the position of its "\n" or -1. */
-  private parseRecordGrouped(pos: number): number {
-    const buf = this.buf;
-    const g = this.grouping!;
-    this.err = Err.None;
-    let p = this.parseObjectG(g.root, pos, 1, 3);
-    if (p < 0) return -1;
-    let c = buf[p]!;
-    while (isWs(c)) c = buf[++p]!;
-    return c === NL ? p : this.fail(p);
-  }
-
-  private parseObjectG(s: StructNode, pos: number, depth: number, live: number): number {
-    const buf = this.buf;
-    let c = buf[++pos]!;
-    while (isWs(c)) c = buf[++pos]!;
-    if (c === 0x7d) return pos + 1;
-    const stream = this.grouping!.stream;
-    const slice = this.slice!;
-    let index = 0;
-    for (;;) {
-      if (c !== QUOTE) return this.fail(pos);
-      const keyStart = pos + 1;
-      let slot = s.slots[index];
-      if (slot !== undefined) {
-        const kb = slot.bytes;
-        const n = kb.length;
-        let i = 0;
-        while (i < n && buf[keyStart + i] === kb[i]) i++;
-        if (i === n && buf[keyStart + n] === QUOTE) pos = keyStart + n + 1;
-        else slot = undefined;
-      }
-      if (slot === undefined && s.spellings.length <= MAX_LINEAR_SPELLINGS) {
-        const known = s.spellings;
-        for (let j = 0; j < known.length; j++) {
-          const candidate = known[j]!;
-          const kb = candidate.bytes;
-          const n = kb.length;
-          if (buf[keyStart + n] !== QUOTE) continue;
-          let i = 0;
-          while (i < n && buf[keyStart + i] === kb[i]) i++;
-          if (i === n) {
-            slot = s.slots[index] = candidate;
-            pos = keyStart + n + 1;
-            break;
-          }
-        }
-      }
-      let f: FieldNode;
-      let spelling: string;
-      if (slot !== undefined) {
-        f = slot.field;
-        spelling = slot.spelling;
-      } else {
-        this.sawEscape = false;
-        pos = this.scanString(keyStart);
-        if (pos < 0) return -1;
-        const raw = buf.subarray(keyStart, pos - 1);
-        spelling = this.sawEscape ? (JSON.parse(utf8.decode(buf.subarray(keyStart - 1, pos))) as string) : utf8.decode(raw);
-        f = this.keyField(s, index, spelling, this.sawEscape ? null : raw, depth);
-        // The slot's copy of the spelling, so the name checks below compare one string object with itself.
-        if (!this.sawEscape) spelling = s.slots[index]!.spelling;
-      }
-      if (f.disc && pos > this.discScanEnd) this.discRecheck = true;
-      const at = f.at;
-      const cells = slice.cells;
-      if (cells[at] === undefined) {
-        this.addField(slice, at, spelling, index);
-        if ((live & 1) !== 0) this.fieldInStream(at, spelling, index);
-      } else {
-        if (index < (cells[at + 1] as number)) {
-          this.setCell(slice, at + 1, index);
-          if ((live & 1) !== 0 && index < (stream.cells[at + 1] as number)) this.setCell(stream, at + 1, index);
-        }
-        if (cells[at + 2] !== spelling && spelling < (cells[at + 2] as string)) {
-          this.setCell(slice, at + 2, spelling);
-          if ((live & 1) !== 0 && spelling < (stream.cells[at + 2] as string)) this.setCell(stream, at + 2, spelling);
-        }
-      }
-      c = buf[pos]!;
-      while (isWs(c)) c = buf[++pos]!;
-      if (c !== 0x3a) return this.fail(pos);
-      c = buf[++pos]!;
-      while (isWs(c)) c = buf[++pos]!;
-      pos = this.parseValueG(f.node, pos, depth, live);
-      if (pos < 0) return -1;
-      c = buf[pos]!;
-      while (isWs(c)) c = buf[++pos]!;
-      if (c === 0x2c) {
-        c = buf[++pos]!;
-        while (isWs(c)) c = buf[++pos]!;
-        index++;
-        continue;
-      }
-      if (c === 0x7d) return pos + 1;
-      return this.fail(pos);
-    }
-  }
-
-  private parseArrayG(element: TypeNode, pos: number, depth: number, live: number): number {
-    const buf = this.buf;
-    let c = buf[++pos]!;
-    while (isWs(c)) c = buf[++pos]!;
-    if (c === 0x5d) return pos + 1;
-    for (;;) {
-      pos = this.parseValueG(element, pos, depth, live);
-      if (pos < 0) return -1;
-      c = buf[pos]!;
-      while (isWs(c)) c = buf[++pos]!;
-      if (c === 0x2c) {
-        c = buf[++pos]!;
-        while (isWs(c)) c = buf[++pos]!;
-        continue;
-      }
-      if (c === 0x5d) return pos + 1;
-      return this.fail(pos);
-    }
-  }
-
-  private parseValueG(node: TypeNode, pos: number, depth: number, live: number): number {
-    const buf = this.buf;
-    const lt = this.slice!.cells;
-    const at = 3 * node.id;
-    const c = buf[pos]!;
-    if (c === QUOTE) {
-      const old = lt[at];
-      if (old === STRING) return this.scanString(pos + 1);
-      let t = STRING;
-      let end: number;
-      if (this.detectTemporal) {
-        this.sawEscape = false;
-        end = this.scanString(pos + 1);
-        if (end >= 0) t = this.stringType(pos + 1, end - 1);
-      } else end = this.scanString(pos + 1);
-      if (end >= 0 && old !== t) this.observeGrouped(node, t, live);
-      return end;
-    }
-    if (c === 0x7b || c === 0x5b) {
-      const shape = c === 0x7b ? STRUCT_SHAPE : ARRAY_SHAPE;
-      const old = lt[at];
-      if (old !== shape) {
-        if (old === STRING) return this.skipValue(pos);
-        this.observeGrouped(node, depth < MAX_TYPED_DEPTH ? shape : STRING, live);
-        if (lt[at] !== shape) return this.skipValue(pos);
-      }
-      const inner = (live & 1) !== 0 && this.grouping!.stream.cells[at] === shape ? 3 : 2;
-      return c === 0x7b ? this.parseObjectG(node.struct!, pos, depth + 1, inner) : this.parseArrayG(node.element!, pos, depth + 1, inner);
-    }
-    let t: LakeType;
-    let end: number;
-    if (c === 0x74) {
-      if (buf[pos + 1] !== 0x72 || buf[pos + 2] !== 0x75 || buf[pos + 3] !== 0x65) return this.failLiteral(pos, 'true');
-      t = BOOLEAN;
-      end = pos + 4;
-    } else if (c === 0x66) {
-      if (buf[pos + 1] !== 0x61 || buf[pos + 2] !== 0x6c || buf[pos + 3] !== 0x73 || buf[pos + 4] !== 0x65) return this.failLiteral(pos, 'false');
-      t = BOOLEAN;
-      end = pos + 5;
-    } else if (c === 0x6e) {
-      if (buf[pos + 1] !== 0x75 || buf[pos + 2] !== 0x6c || buf[pos + 3] !== 0x6c) return this.failLiteral(pos, 'null');
-      return pos + 4; // null joins anything: nothing to record
-    } else {
-      end = this.numberEnd(pos);
-      if (end < 0) return -1;
-      const old = lt[at];
-      if (old === STRING) return end;
-      t = this.numIsInteger ? (this.numDigits < 19 ? SMALL_INTEGER : this.integerType()) : DOUBLE;
-    }
-    const old = lt[at];
-    if (old !== t && old !== STRING) this.observeGrouped(node, t, live);
-    return end;
-  }
-
-  /** A value of type `t` at `node` changes the slice; offer it to the stream where the stream is live. */
-  private observeGrouped(node: TypeNode, t: LakeType, live: number): void {
-    this.observeIn(this.slice!, node, t);
-    if ((live & 1) === 0) return;
-    // An ungrouped scan does not observe an object or array where the node already has that shape or is
-    // string: joining a shape again would count as a change.
-    const old = this.grouping!.stream.cells[3 * node.id];
-    if ((t === STRUCT_SHAPE || t === ARRAY_SHAPE) && (old === t || old === STRING)) return;
-    this.observeIn(this.grouping!.stream, node, t);
-  }
-
-  /** A field new to the slice, offered to the stream (`at` is 3 × its node id). */
-  private fieldInStream(at: number, spelling: string, index: number): void {
-    const stream = this.grouping!.stream;
-    const cells = stream.cells;
-    if (cells[at] === undefined) this.addField(stream, at, spelling, index);
-    else {
-      if (index < (cells[at + 1] as number)) this.setCell(stream, at + 1, index);
-      if (spelling < (cells[at + 2] as string)) this.setCell(stream, at + 2, spelling);
-    }
-  }
-
-  /** The key tree's field for a key not matched by its slot (no undo: the tree only caches keys seen). */
-  private keyField(s: StructNode, index: number, spelling: string, raw: Uint8Array | null, depth: number): FieldNode {
-    let f = s.bySpelling.get(spelling);
-    if (f === undefined) {
-      const key = fieldKey(spelling);
-      f = s.byKey.get(key);
-      if (f === undefined) {
-        const g = this.grouping!;
-        f = new FieldNode(spelling, index, g.node(this.line));
-        f.disc = g.keysAtDepth[depth - 1]?.has(key) ?? false;
-        s.byKey.set(key, f);
-      }
-      s.bySpelling.set(spelling, f);
-    }
-    if (raw !== null) {
-      let slot = s.spellings.find((x) => x.field === f && bytesEqual(x.bytes, raw));
-      if (slot === undefined) {
-        slot = new Slot(raw.slice(), f, spelling);
-        s.spellings.push(slot);
-      }
-      s.slots[index] = slot;
-    }
-    return f;
-  }
-
-  /** A field new to the target (`at` is 3 × its node id). */
-  private addField(target: Target, at: number, spelling: string, index: number): void {
-    target.reserve(at / 3);
-    const cells = target.cells;
-    cells[at] = NULL;
-    cells[at + 1] = index;
-    cells[at + 2] = spelling;
-    target.lines[at / 3] = this.line;
-    this.undo.push(() => (cells[at] = undefined));
-  }
-
-  private setCell(target: Target, at: number, value: unknown): void {
-    const cells = target.cells;
-    const old = cells[at];
-    cells[at] = value;
-    this.undo.push(() => (cells[at] = old));
-  }
-
-  /** `observe` for one target: widen its type at `node` to hold `t`. */
-  private observeIn(target: Target, node: TypeNode, t: LakeType): void {
-    const id = node.id;
-    const cells = target.cells;
-    const old = cells[3 * id] as LakeType;
-    const joined = joinTypes(old, t);
-    if (joined === old || (joined.kind === 'decimal' && old.kind === 'decimal' && joined.precision === old.precision && joined.scale === old.scale))
-      return;
-    const lines = target.lines;
-    const line = lines[id]!;
-    this.undo.push(() => {
-      cells[3 * id] = old;
-      lines[id] = line;
-    });
-    cells[3 * id] = joined;
-    lines[id] = this.line;
-    if (joined === ARRAY_SHAPE) {
-      const element = (node.element ??= this.grouping!.node(this.line));
-      const e = element.id;
-      target.reserve(e);
-      const before = target.cells[3 * e];
-      const beforeLine = target.lines[e]!;
-      target.cells[3 * e] = NULL; // a fresh element, as an ungrouped scan makes one
-      target.lines[e] = this.line;
-      this.undo.push(() => {
-        target.cells[3 * e] = before;
-        target.lines[e] = beforeLine;
-      });
-    } else if (joined === STRUCT_SHAPE) {
-      node.struct ??= new StructNode();
-    }
-  }
-
-  /** The fields a target has under `s`, as `fieldsOf` gives them for an ungrouped scan. */
-  private fieldsOfTarget(target: Target, s: StructNode): Field[] {
-    const fields: Field[] = [];
-    for (const f of s.byKey.values()) {
-      const at = 3 * f.node.id;
-      if (target.cells[at] === undefined) continue;
-      fields.push(field(target.cells[at + 2] as string, this.typeOfTarget(target, f.node), target.cells[at + 1] as number, this.provenanceOfTarget(target, f.node)));
-    }
-    return canonicalFields(fields);
-  }
-
-  private typeOfTarget(target: Target, node: TypeNode): LakeType {
-    const t = target.cells[3 * node.id] as LakeType;
-    if (t === STRUCT_SHAPE) return { kind: 'struct', fields: this.fieldsOfTarget(target, node.struct!) };
-    if (t === ARRAY_SHAPE) return T.array(this.typeOfTarget(target, node.element!));
-    return t;
-  }
-
-  private provenanceOfTarget(target: Target, node: TypeNode): Provenance {
-    let line = target.lines[node.id]!;
-    for (let n = node; target.cells[3 * n.id] === ARRAY_SHAPE; ) {
-      n = n.element!;
-      line = Math.max(line, target.lines[n.id]!);
-    }
-    return { file: this.file, line };
-  }
-
-  /** A discriminator value as JSON.parse gives it: strings unescaped, numbers and literals as written. */
-  private valueText(kind: Found, start: number, end: number): string {
-    const token = this.buf.subarray(start, end);
-    if (kind === Found.String) {
-      if (token.indexOf(BACKSLASH) < 0) return utf8.decode(token.subarray(1, token.length - 1));
-      try {
-        return JSON.parse(utf8.decode(token)) as string;
-      } catch {
-        return utf8.decode(token); // a bad escape: the line is corrupt and no slice keeps it
-      }
-    }
-    return utf8.decode(token);
   }
 
   // ---- output ----------------------------------------------------------------------------------------

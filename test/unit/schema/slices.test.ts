@@ -243,6 +243,15 @@ describe('grouped inference', () => {
     expect(g.remainder.records).toBe(2);
   });
 
+  it('finds a nested discriminator inside an object the stream has already widened to string', () => {
+    const g = grouped('{"props":"x"}\n{"props":{"kind":"k1","a":1}}\n{"props":{"a":"s","kind":"k2"}}\n{"props":{"kind":"k1","a":2}}', [['props', 'kind']]);
+    expect(Object.keys(g.slices)).toEqual([sliceKey(['k1']), sliceKey(['k2'])]);
+    expect(columns(slice(g, 'k1')!.result)).toEqual({ props: 'struct<kind:string,a:bigint>' });
+    expect(slice(g, 'k1')!.result.records).toBe(2);
+    expect(columns(g.stream)).toEqual({ props: 'string' });
+    expect(g.remainder.records).toBe(1);
+  });
+
   it('puts every record in one slice with no discriminators', () => {
     const g = grouped('{"a":1}\n{"b":2}', []);
     expect(Object.keys(g.slices)).toEqual(['[]']);
