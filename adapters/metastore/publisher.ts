@@ -126,13 +126,9 @@ export async function publishTable(ms: MetastoreClient, spec: TableSpec, partiti
  */
 export async function publishView(ms: MetastoreClient, spec: ViewSpec): Promise<'create' | 'alter'> {
   await ensureDatabase(ms, spec.database);
-  const table = new hive.Table({
-    tableName: spec.table,
-    dbName: spec.database,
-    owner: 'lake-catalog',
-    createTime: Math.floor(Date.now() / 1000),
-    lastAccessTime: 0,
-    retention: 0,
+  const table = ownedTable({
+    database: spec.database,
+    table: spec.table,
     sd: new hive.StorageDescriptor({
       cols: spec.columns.map(toFieldSchema),
       location: undefined as unknown as string, // a view has no data of its own
@@ -147,9 +143,7 @@ export async function publishView(ms: MetastoreClient, spec: ViewSpec): Promise<
     }),
     partitionKeys: [],
     parameters: spec.parameters,
-    viewOriginalText: spec.sql,
-    viewExpandedText: spec.sql,
-    tableType: 'VIRTUAL_VIEW',
+    view: spec.sql,
   });
   try {
     await ms.createTable(table);
@@ -199,19 +193,30 @@ function storageDescriptor(spec: TableSpec, columns: HiveColumn[], location: str
 }
 
 function toThriftTable(spec: TableSpec, columns: HiveColumn[], existingParameters: Record<string, string> = {}): hive.Table {
+  return ownedTable({
+    database: spec.database,
+    table: spec.table,
+    sd: storageDescriptor(spec, columns, spec.location),
+    partitionKeys: spec.partitionKeys.map(toFieldSchema),
+    parameters: { ...existingParameters, ...spec.parameters },
+  });
+}
+
+/** A table or view as lake catalog writes it: owned by lake-catalog; a view when `view` holds its SELECT. */
+function ownedTable(o: { database: string; table: string; sd: hive.StorageDescriptor; partitionKeys: hive.FieldSchema[]; parameters: Record<string, string>; view?: string }): hive.Table {
   return new hive.Table({
-    tableName: spec.table,
-    dbName: spec.database,
+    tableName: o.table,
+    dbName: o.database,
     owner: 'lake-catalog',
     createTime: Math.floor(Date.now() / 1000),
     lastAccessTime: 0,
     retention: 0,
-    sd: storageDescriptor(spec, columns, spec.location),
-    partitionKeys: spec.partitionKeys.map(toFieldSchema),
-    parameters: { ...existingParameters, ...spec.parameters },
-    viewOriginalText: undefined as unknown as string,
-    viewExpandedText: undefined as unknown as string,
-    tableType: 'EXTERNAL_TABLE',
+    sd: o.sd,
+    partitionKeys: o.partitionKeys,
+    parameters: o.parameters,
+    viewOriginalText: o.view as string,
+    viewExpandedText: o.view as string,
+    tableType: o.view === undefined ? 'EXTERNAL_TABLE' : 'VIRTUAL_VIEW',
   });
 }
 
