@@ -2,14 +2,12 @@
 // heartbeats. The workers' S3 client answers each GET a little late (a slow network, not a mock), so the
 // crawl lasts long enough for the CLI to draw several times.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../activities';
 import { createS3Client } from '../../adapters/s3';
 import { saveSource } from '../../db/sources';
 import { activityLogHour } from '../../infra/demo-lake';
-import { bundleWorkflows, closeDeps, createDeps, createInferenceWorker, createWorker } from '../../workers/worker';
+import { startCrawlWorkers, type CrawlWorkers } from './crawl-workers';
 import { runLake, testConfig, uniqueName } from './setup';
 
 const GET_DELAY_MS = 400;
@@ -19,31 +17,23 @@ describe('lake crawl progress bar', () => {
   const name = uniqueName('progress').replace(/_/g, '-');
   const prefix = `${uniqueName('progress')}/log/`;
   const database = uniqueName('lake_progress');
-  const taskQueue = uniqueName('test-progress-io');
-  const inferenceTaskQueue = uniqueName('test-progress-inference');
   const s3 = createS3Client(config.s3);
   const savedEnv = { ...process.env };
-  let env: TestWorkflowEnvironment;
+  let workers: CrawlWorkers;
   let deps: ActivityDeps;
-  let workers: Worker[];
-  let running: Promise<unknown>;
 
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address, namespace: config.temporal.namespace });
-    deps = createDeps(config);
-    deps.s3.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'GetObjectCommand') await new Promise((r) => setTimeout(r, GET_DELAY_MS));
-        return next(args);
-      },
-      { step: 'initialize', name: 'slowGets' },
+    // the workers' S3 client answers each GET a little late
+    workers = await startCrawlWorkers(config, 'progress', (d) =>
+      d.s3.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'GetObjectCommand') await new Promise((r) => setTimeout(r, GET_DELAY_MS));
+          return next(args);
+        },
+        { step: 'initialize', name: 'slowGets' },
+      ),
     );
-    const cfg = { ...config, temporal: { ...config.temporal, taskQueue, inferenceTaskQueue } };
-    workers = [
-      await createWorker({ config: cfg, deps, connection: env.nativeConnection, bundle: await bundleWorkflows(), taskQueue }),
-      await createInferenceWorker({ config: cfg, deps, connection: env.nativeConnection, taskQueue: inferenceTaskQueue }),
-    ];
-    running = Promise.all(workers.map((w) => w.run()));
+    deps = workers.deps;
     await saveSource(deps.db, {
       name, kind: 's3', location: { bucket: config.s3.demoBucket, prefix }, format: 'jsonl', layout: { kind: 'hive' },
       schedule: 'nightly', targetDatabase: database, targetTable: 'log', options: { batchObjects: 1 }, enabled: true,
@@ -52,18 +42,15 @@ describe('lake crawl progress bar', () => {
       await s3.send(new PutObjectCommand({ Bucket: config.s3.demoBucket, Key: `${prefix}date_id=2019-10-15/hour=${10 + h}/part-0.json`, Body: activityLogHour('2019-10-15', 10 + h) }));
     }
     // the CLI reads its queues from the environment, as a deployment sets them
-    process.env.LAKE_TASK_QUEUE = taskQueue;
-    process.env.LAKE_INFERENCE_TASK_QUEUE = inferenceTaskQueue;
+    process.env.LAKE_TASK_QUEUE = workers.taskQueue;
+    process.env.LAKE_INFERENCE_TASK_QUEUE = workers.inferenceTaskQueue;
   }, 120_000);
 
   afterAll(async () => {
     process.env = savedEnv;
-    for (const w of workers ?? []) w.shutdown();
-    await running;
     await deps?.metastore.dropDatabase(database, { cascade: true }).catch(() => undefined);
-    if (deps) await closeDeps(deps);
+    await workers?.stop();
     s3.destroy();
-    await env?.teardown();
   });
 
   it('draws the bar while the crawl runs and leaves the finished bar', async () => {

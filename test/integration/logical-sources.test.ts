@@ -3,7 +3,6 @@
 // volumes and samples; activated slices published as Hive views that PySpark reads back exactly.
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../activities';
@@ -13,8 +12,8 @@ import type { CrawlSummary } from '../../crawl/run';
 import { listSourceStates, saveSource, setLogicalSourcesActive } from '../../db/sources';
 import { eventStreamHour, STREAM_LABELS, STREAM_SERVICES } from '../../infra/demo-lake';
 import { crawlSource } from '../../workflows';
-import { bundleWorkflows, closeDeps, createDeps, createInferenceWorker, createWorker } from '../../workers/worker';
 import { ensureSpark, runSparkQueries, type SparkResults } from '../support/spark';
+import { startCrawlWorkers, type CrawlWorkers } from './crawl-workers';
 import { runLake, testConfig, uniqueName } from './setup';
 
 const DAY = '2019-10-15';
@@ -37,16 +36,14 @@ describe('logical sources of a mixed event stream', () => {
   const prefix = `${uniqueName('logical')}/events/`;
   const stream = uniqueName('ev').replace(/_/g, '-');
   const database = uniqueName('lake_logical');
-  const taskQueue = uniqueName('test-logical-io');
-  const inferenceTaskQueue = uniqueName('test-logical-inference');
   const hour20 = eventStreamHour(DAY, 20);
   const hour21 = eventStreamHour(DAY, 21, { services: ['webtoon'], priceAsText: ['shop'] });
   const s3 = createS3Client(config.s3);
+  let workers: CrawlWorkers;
   let env: TestWorkflowEnvironment;
   let deps: ActivityDeps;
-  let io: Worker;
-  let inference: Worker;
-  let running: Promise<unknown>;
+  let taskQueue: string;
+  let inferenceTaskQueue: string;
   const summaries: CrawlSummary[] = [];
   const installing = ensureSpark(); // minutes on a new machine, instant after
 
@@ -68,11 +65,8 @@ describe('logical sources of a mixed event stream', () => {
   }
 
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address, namespace: config.temporal.namespace });
-    deps = createDeps(config);
-    io = await createWorker({ config, deps, connection: env.nativeConnection, bundle: await bundleWorkflows(), taskQueue });
-    inference = await createInferenceWorker({ config, deps, connection: env.nativeConnection, taskQueue: inferenceTaskQueue });
-    running = Promise.all([io.run(), inference.run()]);
+    workers = await startCrawlWorkers(config, 'logical');
+    ({ env, deps, taskQueue, inferenceTaskQueue } = workers);
     await saveSource(deps.db, {
       name: stream,
       kind: 's3',
@@ -89,16 +83,12 @@ describe('logical sources of a mixed event stream', () => {
   }, 120_000);
 
   afterAll(async () => {
-    io?.shutdown();
-    inference?.shutdown();
-    await running;
-    await deps.metastore.dropDatabase(database, { cascade: true }).catch(() => undefined);
-    await closeDeps(deps);
+    await deps?.metastore.dropDatabase(database, { cascade: true }).catch(() => undefined);
+    await workers?.stop();
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
     const keys = (listed.Contents ?? []).map((o: { Key?: string }) => ({ Key: o.Key! }));
     if (keys.length) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
     s3.destroy();
-    await env?.teardown();
   });
 
   it('registers one inactive logical source per service x label, plus the remainder, each with its own schema', async () => {
