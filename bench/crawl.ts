@@ -8,7 +8,6 @@
 // The data is written once to the stack's S3 (a marker object outside the prefix records it is complete)
 // and reused by later runs. The bench has its own catalog database (`<catalog>_bench`) and its own task
 // queues, and runs the workers as child processes in process groups of their own, stopped at the end.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,9 +22,8 @@ import type { S3SourceDefinition } from '../crawl/source';
 import { createDb, migrateLatest, withServerAdmin } from '../db/knex';
 import { removeSource, saveSource } from '../db/sources';
 import { crawlSource } from '../workflows';
+import { LOG_DIR, pool, ROOT, waitForPollers, Workers } from './processes';
 
-const ROOT = join(__dirname, '..');
-const LOG_DIR = join(ROOT, '.stack', 'bench');
 const PASSES = Number(process.env.BENCH_CRAWL_PASSES ?? 3);
 const CPU_PASSES = Number(process.env.BENCH_CRAWL_CPU_PASSES ?? 4);
 
@@ -67,15 +65,6 @@ async function timed<T>(run: () => Promise<T>): Promise<{ seconds: number; value
   return { seconds: seconds(t), value };
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(lanes);
-}
-
 // ---- the bench catalog -------------------------------------------------------------------------------
 
 export function benchConfig(config: LakeConfig): LakeConfig {
@@ -96,7 +85,7 @@ function migrationsFingerprint(): string {
  * of the 100k source is done once) unless the migrations changed since it was made: then it is dropped
  * and made again. The fingerprint is the database's comment.
  */
-async function prepareDatabase(config: LakeConfig): Promise<Knex> {
+export async function prepareDatabase(config: LakeConfig, connections?: { min: number; max: number }): Promise<Knex> {
   const fingerprint = `lake catalog bench, migrations ${migrationsFingerprint()}`;
   await withServerAdmin(config.postgres.url, async (admin, name) => {
     const r = await admin.query<{ comment: string | null }>(`select shobj_description(oid, 'pg_database') as comment from pg_database where datname = $1`, [name]);
@@ -109,69 +98,9 @@ async function prepareDatabase(config: LakeConfig): Promise<Knex> {
       await admin.query(`COMMENT ON DATABASE "${name}" IS '${fingerprint}'`);
     }
   });
-  const db = createDb(config.postgres);
+  const db = createDb(config.postgres, connections);
   await migrateLatest(db);
   return db;
-}
-
-// ---- worker processes --------------------------------------------------------------------------------
-
-/** Worker processes, each the leader of its own process group so stopping it takes its children too. */
-class Workers {
-  private readonly children: { role: string; child: ChildProcess }[] = [];
-  private readonly killAll = () => {
-    for (const { child } of this.children) signalGroup(child, 'SIGKILL');
-  };
-
-  constructor(private readonly config: LakeConfig) {
-    process.once('exit', this.killAll);
-  }
-
-  start(role: string, script: string, args: string[], queues: { io: string; inference: string }): void {
-    const log = openSync(join(LOG_DIR, `worker-${role}.log`), 'w');
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', script, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, LAKE_DATABASE_URL: this.config.postgres.url, LAKE_TASK_QUEUE: queues.io, LAKE_INFERENCE_TASK_QUEUE: queues.inference },
-      detached: true,
-      stdio: ['ignore', log, log],
-    });
-    closeSync(log);
-    child.once('exit', (code, signal) => {
-      if (!this.stopping) console.error(`  worker ${role} exited (${signal ?? code}); see .stack/bench/worker-${role}.log`);
-    });
-    this.children.push({ role, child });
-  }
-
-  private stopping = false;
-
-  pids(prefix: string): number[] {
-    return this.children.filter((c) => c.role.startsWith(prefix)).map((c) => c.child.pid!);
-  }
-
-  /** SIGTERM (graceful), SIGKILL after 15 s. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await Promise.all(
-      this.children.map(async ({ child }) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise((r) => child.once('exit', r));
-        signalGroup(child, 'SIGTERM');
-        const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-        signalGroup(child, 'SIGKILL'); // anything the leader left behind in its group
-      }),
-    );
-    process.off('exit', this.killAll);
-  }
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // the group is gone already
-  }
 }
 
 // ---- CPU accounting (Linux /proc; zeros elsewhere) ------------------------------------------------------
@@ -181,7 +110,7 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** CPU seconds (user + system) a process has used. */
-function processCpu(pid: number): number {
+export function processCpu(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -192,7 +121,7 @@ function processCpu(pid: number): number {
 }
 
 /** Busy and total CPU ticks of the host, all cores. */
-function hostCpu(): { busy: number; total: number } {
+export function hostCpu(): { busy: number; total: number } {
   try {
     const [, ...v] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
     const n = v.map(Number);
@@ -200,22 +129,6 @@ function hostCpu(): { busy: number; total: number } {
     return { busy: total - n[3]! - (n[4] ?? 0), total }; // minus idle and iowait
   } catch {
     return { busy: 0, total: 0 };
-  }
-}
-
-/** Waits until `count` distinct workers poll `queue` for tasks of `type`. */
-async function waitForPollers(client: Client, queue: string, type: 'workflow' | 'activity', count: number, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await client.workflowService.describeTaskQueue({
-      namespace: client.options.namespace,
-      taskQueue: { name: queue, kind: 1 /* NORMAL */ },
-      taskQueueType: type === 'workflow' ? 1 : 2,
-    });
-    const identities = new Set((r.pollers ?? []).map((p) => p.identity));
-    if (identities.size >= count) return;
-    if (Date.now() > deadline) throw new Error(`${identities.size} of ${count} ${type} poller(s) on task queue ${queue} after ${timeoutMs / 1000} s (see .stack/bench/worker-*.log)`);
-    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
@@ -412,10 +325,11 @@ export async function crawlBench(base: LakeConfig, opts: { corpus: string }): Pr
     for (const s of await db('sources').where('name', 'like', 'bench-cpu-%').pluck('name')) await removeSource(db, s);
 
     // one I/O worker; one inference process on queue `one`, two on queue `two`
-    workers.start('io', 'workers/main.ts', ['--no-schedules', '--no-inference'], { io: queues.io, inference: queues.one });
-    workers.start('infer1', 'workers/inference.ts', [], { io: queues.io, inference: queues.one });
-    workers.start('infer2a', 'workers/inference.ts', [], { io: queues.io, inference: queues.two });
-    workers.start('infer2b', 'workers/inference.ts', [], { io: queues.io, inference: queues.two });
+    const env = (inference: string) => ({ LAKE_TASK_QUEUE: queues.io, LAKE_INFERENCE_TASK_QUEUE: inference });
+    workers.start('io', ['workers/main.ts', '--no-schedules', '--no-inference'], env(queues.one));
+    workers.start('infer1', ['workers/inference.ts'], env(queues.one));
+    workers.start('infer2a', ['workers/inference.ts'], env(queues.two));
+    workers.start('infer2b', ['workers/inference.ts'], env(queues.two));
 
     const [, cpuBytes] = await Promise.all([ensureListData(s3, bucket), ensureCpuData(s3, bucket, opts.corpus)]);
     await Promise.all([

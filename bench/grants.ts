@@ -1,20 +1,25 @@
-// The governance benchmarks of `npm run bench` (issue 7), against the local stack:
-//   1. expiry lag: 1,000 grants (A-4, SELECT in the metastore) on one published table, all expiring at the
-//      same instant, their `grant/<id>` workflows on one worker process; for each grant the time from
-//      `expiresAt` to its committed revocation (the row's `expired_at`): p50, p99, max.
-//   2. worker memory: up to 10,000 live expiry workflows (A-2, expiring in 30 real days) sitting on their
-//      durable timers; the worker process's RSS (VmRSS, and its peak VmHWM) idle, while they start and once
-//      they are applied, per 1,000 workflows. Starting is bounded in time (BENCH_GRANTS_START_BUDGET_S,
-//      300 s) and so is the wait for the worker to apply them (BENCH_GRANTS_PICKUP_BUDGET_S, 120 s): the
-//      workflows measured are those applied, and their count is printed.
-// Both run in the bench catalog (`<catalog>_bench`, made by bench/crawl.ts or here when missing) on task
-// queues of their own, with worker child processes in process groups of their own. Grant ids start at a
-// random number above the governance test's range, so `grant/<id>` never meets another run's workflow in
-// the shared namespace. Everything is removed at the end, also on failure: workflows terminated, worker
-// processes stopped, grants, requests and principals deleted (the audit log is append-only and keeps them),
-// the metastore database dropped.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+// The governance benchmarks of `npm run bench` (issue 7), against the local stack, on one worker process
+// (`workers/main.ts` on a task queue of its own) that ends up holding LIVE (10,000) live `grant/<id>`
+// workflows, each on its durable timer:
+//   1. worker memory: LIVE − EXPIRING grants at A-2 for 30 real days, then EXPIRING (1,000) at A-4 (SELECT
+//      in the metastore) that all expire at one instant a little later. The worker's RSS (VmRSS, and its
+//      peak VmHWM) and V8 heap (every thread's: the SDK runs the workflows in a thread of its own, see
+//      bench/worker-probe.ts) idle, at every 1,000 live workflows, and with all LIVE live.
+//   2. expiry lag: at that instant the EXPIRING grants expire together, on the same worker, beside the others
+//      idle on their timers; for each grant, the time from `expiresAt` to its committed revocation (the
+//      row's `expired_at`): p50, p99, max.
+// Every grant is requested and approved in the catalog as `lake access request` and `approve` do, and its
+// expiry workflow started as `approve` starts it (IN_FLIGHT at a time, at most WINDOW waiting to be
+// applied), while the worker applies the earlier ones. What sets the pace is printed: the CPU each grant
+// workflow costs the Temporal server, the worker and this process (approvals, starts); on a small host
+// the server's share is the largest.
+// Everything runs in the bench catalog (`<catalog>_bench`, see bench/crawl.ts) on a task queue of its own,
+// the worker in a process group of its own. Grant ids start at a random number above the governance
+// test's range, so `grant/<id>` never meets another run's workflow in the shared namespace; the workflows
+// carry the search attribute LakeSource=bench-grants. Everything is removed at the end, also on failure:
+// workflows terminated, the worker stopped, grants, requests and principals deleted (the audit log is
+// append-only and keeps them), the metastore database dropped.
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { Knex } from 'knex';
@@ -23,23 +28,27 @@ import { MetastoreClient } from '../adapters/metastore/client';
 import { listGrants } from '../adapters/metastore/grants';
 import { publishTable } from '../adapters/metastore/publisher';
 import { tableParameters } from '../adapters/metastore/table-spec';
-import { createDb, migrateLatest, withServerAdmin } from '../db/knex';
 import { addPrincipal, approveRequest, grantWorkflowIdOf, requestAccess, type Principal } from '../db/governance';
 import { removeSource, saveSource } from '../db/sources';
 import { startGrantExpiry } from '../workers/grants';
-import { benchConfig, type Ratio } from './crawl';
+import { benchConfig, hostCpu, prepareDatabase, processCpu, type Ratio } from './crawl';
+import { LOG_DIR, pool, ROOT, waitForPollers, Workers } from './processes';
+import type { ThreadProbe } from './worker-probe';
 
-const ROOT = join(__dirname, '..');
-const LOG_DIR = join(ROOT, '.stack', 'bench');
 const EXPIRING = Number(process.env.BENCH_GRANTS_EXPIRING ?? 1000);
+/** Live expiry workflows on the worker, the EXPIRING ones included. */
 const LIVE = Number(process.env.BENCH_GRANTS_LIVE ?? 10_000);
-/** The expiry instant is this long after the setup's estimated end (see `expiryLag`). */
-const LEAD_MS = Number(process.env.BENCH_GRANTS_LEAD_S ?? 45) * 1000;
-/** Starting the live workflows stops after this long; the count started is what is measured. */
-const START_BUDGET_MS = Number(process.env.BENCH_GRANTS_START_BUDGET_S ?? 300) * 1000;
-/** After starting, the worker gets this long to apply what is started; what it applied is what is measured. */
-const PICKUP_BUDGET_MS = Number(process.env.BENCH_GRANTS_PICKUP_BUDGET_S ?? 120) * 1000;
+/** The expiry instant is this long after the expiring grants' estimated application (see `expiring`). */
+const LEAD_MS = Number(process.env.BENCH_GRANTS_LEAD_S ?? 30) * 1000;
+/** How long the worker may take to apply all LIVE grants before the bench gives up. */
+const APPLY_TIMEOUT_MS = Number(process.env.BENCH_GRANTS_APPLY_TIMEOUT_S ?? 1800) * 1000;
 const IN_FLIGHT = 50;
+/** Started workflows not applied yet, at most. Starting faster than the worker applies queues the tasks in
+ *  Temporal's database, and the dev server drains such a backlog at about half the rate it hands tasks to
+ *  waiting pollers (8 vs 15 grant workflows/s in one comparison here, the host less busy while draining). */
+const WINDOW = 30;
+const TERMINATE_IN_FLIGHT = 100;
+const STEP = 1000; // memory is sampled at every STEP live workflows
 
 const SOURCE = 'bench-grants';
 const DATABASE = 'lake_bench_grants'; // metastore database, dropped at the end of every run
@@ -52,114 +61,87 @@ const ID_SPAN = 1_000_000_000;
 const seconds = (since: number) => (Date.now() - since) / 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs `fn` over `items` with at most `limit` in flight; stops taking new items once `stop()` says so. */
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>, stop: () => boolean = () => false): Promise<number> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length && !stop()) await fn(items[next++]!);
-  });
-  await Promise.all(lanes);
-  return next;
-}
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-// ---- the worker child process ------------------------------------------------------------------------
+// ---- the worker's memory -----------------------------------------------------------------------------
 
 interface Memory {
   rssMb: number; // VmRSS
   peakMb: number; // VmHWM: the most it has held since it started
+  heap?: { mainMb: number; workflowsMb: number; totalMb: number }; // V8 heap used (main thread, workflow threads), and reserved
 }
 
-function memoryOf(pid: number): Memory {
+const MB = 1024 * 1024;
+
+/** What bench/worker-probe.ts wrote for each thread of `pid`. */
+function probesOf(pid: number, probeDir: string): ThreadProbe[] {
+  return readdirSync(probeDir)
+    .filter((f) => f.startsWith(`${pid}-`) && f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(probeDir, f), 'utf8')));
+}
+
+function memoryOf(pid: number, probeDir: string): Memory {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+  const threads = probesOf(pid, probeDir);
+  const used = (main: boolean) => threads.filter((t) => t.mainThread === main).reduce((a, t) => a + t.usedBytes, 0) / MB;
+  const heap = threads.length > 0 ? { mainMb: used(true), workflowsMb: used(false), totalMb: threads.reduce((a, t) => a + t.totalBytes, 0) / MB } : undefined;
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024, heap };
 }
 
-const mb = (m: Memory) => `RSS ${m.rssMb.toFixed(0).padStart(4)} MB (peak ${m.peakMb.toFixed(0)} MB)`;
+const heapUsed = (m: Memory) => (m.heap ? m.heap.mainMb + m.heap.workflowsMb : NaN);
 
-/** One `workers/main.ts` process on its own task queue, leader of its own process group. */
-class WorkerProcess {
-  readonly child: ChildProcess;
-  private stopping = false;
-  private readonly kill = () => signalGroup(this.child, 'SIGKILL');
+function mb(m: Memory): string {
+  const rss = `RSS ${m.rssMb.toFixed(0).padStart(4)} MB (peak ${m.peakMb.toFixed(0)})`;
+  if (!m.heap) return rss;
+  return `${rss}, V8 heap ${heapUsed(m).toFixed(0).padStart(4)} MB used (main thread ${m.heap.mainMb.toFixed(0)} + workflow thread ${m.heap.workflowsMb.toFixed(0)}) of ${m.heap.totalMb.toFixed(0)}`;
+}
+
+/** Counts the bench's grants twice a second, and samples the worker's memory at every STEP active. */
+class LiveWatch {
+  active = 0;
+  notPending = 0; // applied by their workflow (and maybe ended since)
+  readonly steps: { live: number; memory: Memory }[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private busy = false;
 
   constructor(
-    readonly role: string,
-    config: LakeConfig,
-    readonly taskQueue: string,
-    env: Record<string, string> = {},
+    private readonly db: Knex,
+    private readonly sourceId: number,
+    private readonly pid: number,
+    private readonly probeDir: string,
+    private readonly since: number,
   ) {
-    const log = openSync(this.logFile, 'w');
-    this.child = spawn(process.execPath, ['--require', 'tsx/cjs', 'workers/main.ts', '--no-schedules', '--no-inference'], {
-      cwd: ROOT,
-      env: { ...process.env, LAKE_DATABASE_URL: config.postgres.url, LAKE_TASK_QUEUE: taskQueue, ...env },
-      detached: true,
-      stdio: ['ignore', log, log],
-    });
-    closeSync(log);
-    this.child.once('exit', (code, signal) => {
-      if (!this.stopping) console.error(`  worker ${role} exited (${signal ?? code}); see ${this.logFile}`);
-    });
-    process.once('exit', this.kill);
+    this.timer = setInterval(() => void this.tick(), 500);
   }
 
-  get logFile(): string {
-    return join(LOG_DIR, `worker-${this.role}.log`);
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const rows = await this.db('grants').where({ source_id: this.sourceId }).groupBy('status').select('status').count<{ status: string; n: string }[]>({ n: '*' });
+      this.active = Number(rows.find((r) => r.status === 'active')?.n ?? 0);
+      this.notPending = rows.reduce((a, r) => a + (r.status === 'pending' ? 0 : Number(r.n)), 0);
+      while (this.active >= (this.steps.length + 1) * STEP) {
+        const step = { live: (this.steps.length + 1) * STEP, memory: memoryOf(this.pid, this.probeDir) };
+        this.steps.push(step);
+        console.log(`    ${String(step.live).padStart(6)} live, ${seconds(this.since).toFixed(0).padStart(4)} s: ${mb(step.memory)}`);
+      }
+    } catch (e) {
+      console.error(`  counting active bench grants failed: ${e}`);
+    } finally {
+      this.busy = false;
+    }
   }
 
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  /** SIGTERM (graceful), SIGKILL after 15 s. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    process.off('exit', this.kill);
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((r) => this.child.once('exit', r));
-    signalGroup(this.child, 'SIGTERM');
-    const timer = setTimeout(() => signalGroup(this.child, 'SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-    signalGroup(this.child, 'SIGKILL');
-  }
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // the group is gone already
-  }
-}
-
-async function waitForWorkflowPoller(client: Client, queue: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: queue, kind: 1 }, taskQueueType: 1 });
-    if ((r.pollers ?? []).length > 0) return;
-    if (Date.now() > deadline) throw new Error(`no worker polls task queue ${queue} after ${timeoutMs / 1000} s (see ${LOG_DIR}/worker-grants-*.log)`);
-    await sleep(250);
+  stop(): void {
+    clearInterval(this.timer);
   }
 }
 
 // ---- the bench catalog and its grants ----------------------------------------------------------------
-
-/** The bench catalog, created when missing (without bench/crawl.ts's fingerprint: the crawl part then makes
- *  it again, which costs nothing as it held no crawl yet) and migrated. */
-async function openCatalog(config: LakeConfig): Promise<Knex> {
-  await withServerAdmin(config.postgres.url, async (admin, name) => {
-    const r = await admin.query('select 1 from pg_database where datname = $1', [name]);
-    if (r.rowCount === 0) await admin.query(`CREATE DATABASE "${name}"`);
-  });
-  const db = createDb(config.postgres, { min: 0, max: 12 });
-  await migrateLatest(db);
-  return db;
-}
 
 /** Running workflows of bench grants, ended at the end of the run whatever happens. */
 class BenchGrants {
@@ -176,7 +158,9 @@ class BenchGrants {
     return g.id;
   }
 
-  async start(grantId: number, taskQueue: string): Promise<void> {
+  /** Starts `grant/<id>` once fewer than WINDOW started ones wait to be applied. */
+  async start(grantId: number, taskQueue: string, watch: LiveWatch): Promise<void> {
+    while (this.started.size - watch.notPending >= WINDOW) await sleep(50);
     this.started.add(grantId);
     if (!(await startGrantExpiry(this.client, { id: grantId, source: SOURCE }, taskQueue))) {
       throw new Error(`${grantWorkflowIdOf(grantId)} runs already: another run uses the same grant ids`);
@@ -186,7 +170,7 @@ class BenchGrants {
   /** Terminates every started `grant/<id>` still running; returns how many were. */
   async terminateAll(reason: string): Promise<number> {
     let terminated = 0;
-    await pool([...this.started], IN_FLIGHT, async (id) => {
+    await pool([...this.started], TERMINATE_IN_FLIGHT, async (id) => {
       try {
         await this.client.workflow.getHandle(grantWorkflowIdOf(id)).terminate(reason);
         terminated++;
@@ -204,7 +188,7 @@ class BenchGrants {
  *  interrupted hard leaves its live grants' workflows running: they are terminated here first. */
 async function removeBenchRows(db: Knex, client: Client): Promise<void> {
   const live: number[] = await db('grants as g').join('sources as s', 's.id', 'g.source_id').where('s.name', SOURCE).whereIn('g.status', ['pending', 'active']).pluck('g.id');
-  await pool(live, IN_FLIGHT, (id) => client.workflow.getHandle(grantWorkflowIdOf(id)).terminate('left over by an interrupted bench run').catch(() => undefined));
+  await pool(live, TERMINATE_IN_FLIGHT, (id) => client.workflow.getHandle(grantWorkflowIdOf(id)).terminate('left over by an interrupted bench run').catch(() => undefined));
   await db('notifications').whereIn('source_id', db('sources').where({ name: SOURCE }).select('id')).delete();
   await db('principals').where('name', 'like', `${PRINCIPAL_PREFIX}%`).delete();
   await removeSource(db, SOURCE);
@@ -218,163 +202,143 @@ async function principals(db: Knex, tag: string, n: number): Promise<Principal[]
   return out;
 }
 
-async function countByStatus(db: Knex, ids: number[]): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (let i = 0; i < ids.length; i += 5000) {
-    const rows = await db('grants').whereIn('id', ids.slice(i, i + 5000)).groupBy('status').select('status').count<{ status: string; n: string }[]>({ n: '*' });
-    for (const r of rows) out[r.status] = (out[r.status] ?? 0) + Number(r.n);
-  }
-  return out;
+/** `{ "A-2/active": n, ... }` over the bench's grants. */
+async function countByStatus(db: Knex, sourceId: number): Promise<Record<string, number>> {
+  const rows = await db('grants').where('source_id', sourceId).groupBy('level', 'status').select('level', 'status').count<{ level: string; status: string; n: string }[]>({ n: '*' });
+  return Object.fromEntries(rows.map((r) => [`${r.level}/${r.status}`, Number(r.n)]));
 }
 
-async function waitForStatus(db: Knex, ids: number[], status: string, timeoutMs: number, onTick?: () => void): Promise<number> {
+/** Waits until `n` grants of `level` are in one of `statuses`; fails early when one ended otherwise. */
+async function waitForStatus(db: Knex, sourceId: number, level: string, statuses: ('active' | 'expired')[], n: number, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const counts = await countByStatus(db, ids);
-    onTick?.();
-    if ((counts[status] ?? 0) === ids.length) return Date.now();
-    const bad = Object.keys(counts).filter((s) => s === 'revoked' || (status === 'active' && s === 'expired'));
-    if (bad.length) throw new Error(`bench grants ended early: ${JSON.stringify(counts)} (see ${LOG_DIR}/worker-grants-*.log)`);
-    if (Date.now() > deadline) throw new Error(`${counts[status] ?? 0} of ${ids.length} bench grants ${status} after ${timeoutMs / 1000} s: ${JSON.stringify(counts)}`);
+    const counts = await countByStatus(db, sourceId);
+    const done = statuses.reduce((a, s) => a + (counts[`${level}/${s}`] ?? 0), 0);
+    if (done >= n) return Date.now();
+    const bad = Object.keys(counts).filter((k) => k.endsWith('/revoked') || (k.endsWith('/expired') && !statuses.includes('expired')));
+    if (bad.length) throw new Error(`bench grants ended early: ${JSON.stringify(counts)} (see ${Workers.logFile('grants')})`);
+    if (Date.now() > deadline) throw new Error(`${done} of ${n} ${level} bench grants ${statuses.join(' or ')} after ${timeoutMs / 1000} s: ${JSON.stringify(counts)}`);
     await sleep(500);
   }
 }
 
-// ---- 1. expiry lag -----------------------------------------------------------------------------------
+/** CPU seconds of the processes that share the work of a grant workflow, and the host's busy ticks. */
+function cpuNow(workerPid: number, temporalPid: number | undefined) {
+  return { temporal: temporalPid ? processCpu(temporalPid) : NaN, worker: processCpu(workerPid), bench: processCpu(process.pid), host: hostCpu() };
+}
 
-async function expiryLag(config: LakeConfig, db: Knex, client: Client, ms: MetastoreClient, grants: BenchGrants, who: Principal[], tag: string): Promise<void> {
-  const worker = new WorkerProcess('grants-expiry', config, `bench-grants-expiry-${tag}`);
+function cpuSince(before: ReturnType<typeof cpuNow>, after: ReturnType<typeof cpuNow>, workflows: number): string {
+  const ms = (a: number, b: number) => (((b - a) * 1000) / workflows).toFixed(0);
+  const busy = after.host.total > before.host.total ? (100 * (after.host.busy - before.host.busy)) / (after.host.total - before.host.total) : NaN;
+  return `CPU per grant workflow: Temporal server ${ms(before.temporal, after.temporal)} ms, worker ${ms(before.worker, after.worker)} ms, ` +
+    `this process (approvals, starts) ${ms(before.bench, after.bench)} ms; host busy ${busy.toFixed(0)}%`;
+}
+
+function temporalServerPid(): number | undefined {
   try {
-    await waitForWorkflowPoller(client, worker.taskQueue);
-    // One instant for all, fixed before the first approval: each grant is 1 "day" long, a day being the
-    // time from its approval to that instant. Approving and starting takes ~25 ms a grant here and the
-    // worker applies ~10 a second (metastore and catalog); the instant leaves LEAD_MS after that estimate
-    // (the lead actually left after the last start, and after the last application, is printed). The
-    // warning period is that day too, so each grant is warned as soon as it is applied, before the expiry.
-    const setupEstimateMs = 10_000 + EXPIRING * 125;
-    const expiresAt = Date.now() + setupEstimateMs + LEAD_MS;
-    const t0 = Date.now();
-    const ids: number[] = [];
-    await pool(who.slice(0, EXPIRING), IN_FLIGHT, async (p) => {
-      const now = Date.now();
-      const id = await grants.create(p, 'A-4', 1, { now, dayMs: expiresAt - now, warnBeforeDays: 1 });
-      ids.push(id);
-      await grants.start(id, worker.taskQueue);
-    });
-    const lastStart = Date.now();
-    const lead = (expiresAt - lastStart) / 1000;
-    console.log(`  ${EXPIRING} grants approved and their workflows started in ${seconds(t0).toFixed(1)} s; all expire at ${new Date(expiresAt).toISOString()}, ${lead.toFixed(0)} s after the last start`);
-    
-    const active = await waitForStatus(db, ids, 'active', Math.max(expiresAt - Date.now(), 0) + 300_000);
-    if (active > expiresAt - 10_000) console.log(`  warning: the last grant was applied less than 10 s before the expiry: the lag below includes applying`);
-    console.log(`  all ${EXPIRING} applied (SELECT granted in the metastore) ${((expiresAt - active) / 1000).toFixed(0)} s before the expiry; RSS of the worker: ${mb(memoryOf(worker.pid))}`);
-
-    const done = await waitForStatus(db, ids, 'expired', expiresAt - Date.now() + 600_000);
-    const rows: { lag: string }[] = [];
-    for (let i = 0; i < ids.length; i += 5000) {
-      rows.push(...(await db('grants').whereIn('id', ids.slice(i, i + 5000)).select(db.raw('extract(epoch from (expired_at - expires_at)) * 1000 as lag'))));
-    }
-    const lags = rows.map((r) => Number(r.lag)).sort((a, b) => a - b);
-    const held = (await listGrants(ms, TABLE)).filter((g) => g.principal.name.startsWith(`${PRINCIPAL_PREFIX}${tag}-`));
-    console.log(
-      `expiry lag over ${EXPIRING} grants expiring together (expiresAt → committed expired_at): ` +
-        `p50 ${(percentile(lags, 50) / 1000).toFixed(2)} s   p99 ${(percentile(lags, 99) / 1000).toFixed(2)} s   max ${(lags.at(-1)! / 1000).toFixed(2)} s` +
-        `   (min ${(lags[0]! / 1000).toFixed(2)} s; ${EXPIRING} revoked in ${((done - expiresAt) / 1000).toFixed(1)} s of polling; privileges left in the metastore: ${held.length})`,
-    );
-    if (held.length > 0) process.exitCode = 1;
-    await grants.terminateAll('bench over'); // none should remain: each ends after its revocation
-  } finally {
-    await worker.stop();
+    return Number(readFileSync(join(ROOT, '.stack', 'run', 'temporal.pid'), 'utf8').trim()) || undefined;
+  } catch {
+    return undefined; // a stack not started by infra/stack.sh: the server's share is not shown
   }
 }
 
-// ---- 2. worker memory with live workflows ------------------------------------------------------------
+// ---- 1. the long-lived grants ------------------------------------------------------------------------
 
-async function liveMemory(config: LakeConfig, db: Knex, client: Client, grants: BenchGrants, who: Principal[], tag: string): Promise<Ratio[]> {
-  // DEBUG makes the SDK log the worker's options, its workflow cache size among them
-  const worker = new WorkerProcess('grants-live', config, `bench-grants-live-${tag}`, { LAKE_LOG_LEVEL: 'DEBUG' });
-  try {
-    await waitForWorkflowPoller(client, worker.taskQueue);
-    await sleep(5000); // let start-up settle (bundle, connections)
-    const idle = memoryOf(worker.pid);
-    const cache = /maxCachedWorkflows: (\d+)/.exec(readFileSync(worker.logFile, 'utf8'))?.[1];
-    console.log(`  live workflows: worker idle ${mb(idle)}; its workflow cache holds ${cache ?? '(unknown)'} workflows`);
+/** LIVE − EXPIRING grants at A-2 for 30 days, approved and started IN_FLIGHT at a time (at most WINDOW
+ *  waiting to be applied) while the worker applies them. Returns the time a grant took, all stages
+ *  overlapped (the estimate `expiring` uses). */
+async function longLived(db: Knex, grants: BenchGrants, who: Principal[], sourceId: number, worker: { pid: number; queue: string; watch: LiveWatch }): Promise<number | undefined> {
+  const n = LIVE - EXPIRING;
+  if (n === 0) return undefined;
+  const t = Date.now();
+  const cpu = cpuNow(worker.pid, temporalServerPid());
+  await pool([...Array(n).keys()], IN_FLIGHT, async (i) => {
+    const id = await grants.create(who[i % who.length]!, 'A-2', 30, {});
+    await grants.start(id, worker.queue, worker.watch);
+  });
+  const startSeconds = seconds(t);
+  await waitForStatus(db, sourceId, 'A-2', ['active'], n, APPLY_TIMEOUT_MS - (Date.now() - t));
+  const total = seconds(t);
+  console.log(
+    `  ${n} grants (A-2, 30 days) approved and started in ${startSeconds.toFixed(0)} s (${IN_FLIGHT} in flight, at most ${WINDOW} waiting), all applied after ${total.toFixed(0)} s: ` +
+      `${(n / total).toFixed(1)} grant workflows/s\n  ${cpuSince(cpu, cpuNow(worker.pid, temporalServerPid()), n)}`,
+  );
+  return (total * 1000) / n;
+}
 
-    // approve and start one grant at a time per lane, as `lake access approve` does, IN_FLIGHT lanes,
-    // until all are started or the budget is spent; then give the worker a bounded time to apply them
-    let peakDuring = idle.rssMb;
-    const t2 = Date.now();
-    const ids: number[] = [];
-    const sampler = setInterval(() => (peakDuring = Math.max(peakDuring, memoryOf(worker.pid).rssMb)), 1000);
-    let startSeconds: number;
-    try {
-      await pool([...Array(LIVE).keys()], IN_FLIGHT, async (i) => {
-        const id = await grants.create(who[i % who.length]!, 'A-2', 30, {});
-        ids.push(id);
-        await grants.start(id, worker.taskQueue);
-      }, () => Date.now() - t2 > START_BUDGET_MS);
-      startSeconds = seconds(t2);
-      console.log(
-        `  approved and started ${ids.length} of ${LIVE} grant workflows (A-2, 30 days) in ${startSeconds.toFixed(1)} s: ${(ids.length / startSeconds).toFixed(0)} approvals+starts/s (${IN_FLIGHT} in flight)` +
-          (ids.length < LIVE ? `; stopped at the ${START_BUDGET_MS / 1000} s budget` : ''),
-      );
-      const deadline = Date.now() + PICKUP_BUDGET_MS;
-      for (;;) {
-        const active = (await countByStatus(db, ids)).active ?? 0;
-        if (active === ids.length || Date.now() > deadline) break;
-        await sleep(1000);
-      }
-    } finally {
-      clearInterval(sampler);
-    }
-    const counts = await countByStatus(db, ids);
-    const startedCount = counts.active ?? 0;
-    console.log(`  ${startedCount} of ${ids.length} applied by the worker and on their timers ${seconds(t2).toFixed(1)} s after the first start: ${(startedCount / seconds(t2)).toFixed(1)}/s (${JSON.stringify(counts)})`);
-    await sleep(15_000); // the last workflow tasks (warning timer set) and the worker's GC settle
-    const samples: Memory[] = [];
-    for (let i = 0; i < 5; i++) {
-      samples.push(memoryOf(worker.pid));
-      await sleep(1000);
-    }
-    const running = samples.at(-1)!;
-    const perThousand = ((running.rssMb - idle.rssMb) / startedCount) * 1000;
-    console.log(`worker with 0 live expiry workflows:       ${mb(idle)}`);
-    console.log(`worker with ${String(startedCount).padEnd(6)} live expiry workflows:  ${mb(running)}   +${(running.rssMb - idle.rssMb).toFixed(0)} MB, ${perThousand.toFixed(1)} MB per 1,000 workflows (RSS sampled every second while starting: max ${peakDuring.toFixed(0)} MB)`);
-    if (cache !== undefined && Number(cache) < startedCount) {
-      console.log(`  the cache holds ${cache}: the other ${startedCount - Number(cache)} were evicted as the cache filled, their state is in Temporal's history until their timers fire`);
-    }
+// ---- 2. the expiring grants, and the worker's memory before they expire ------------------------------
 
-    const t3 = Date.now();
-    const terminated = await grants.terminateAll('bench over');
-    await sleep(5000);
-    const after = memoryOf(worker.pid);
-    console.log(`  terminated ${terminated} workflows in ${seconds(t3).toFixed(1)} s; worker afterwards ${mb(after)} (terminating does not reach a worker's cache)`);
-    return [{ name: `worker RSS, ${startedCount} live grant workflows / idle`, value: running.rssMb / idle.rssMb, note: `${running.rssMb.toFixed(0)} MB vs ${idle.rssMb.toFixed(0)} MB, ${perThousand.toFixed(1)} MB per 1,000` }];
-  } finally {
-    await worker.stop();
+async function expiring(
+  db: Knex, ms: MetastoreClient, grants: BenchGrants, who: Principal[], sourceId: number, tag: string,
+  worker: { pid: number; queue: string; probeDir: string; watch: LiveWatch }, msPerGrant: number,
+): Promise<{ live: Memory; lag: string }> {
+  // One instant for all, fixed before the first approval: each grant is 1 "day" long, a day being the time
+  // from its approval to that instant. The instant leaves LEAD_MS after the estimated application (twice
+  // the long-lived grants' pace: these also grant SELECT in the metastore); the lead actually left is
+  // printed. No warning period: the warning is not what is measured, and warning each grant as it is
+  // applied would double what applying costs.
+  const setupEstimateMs = 10_000 + EXPIRING * msPerGrant * 2;
+  const expiresAt = Math.round(Date.now() + setupEstimateMs + LEAD_MS);
+  const t0 = Date.now();
+  await pool(who.slice(0, EXPIRING), IN_FLIGHT, async (p) => {
+    const now = Date.now();
+    const id = await grants.create(p, 'A-4', 1, { now, dayMs: expiresAt - now, warnBeforeDays: 0 });
+    await grants.start(id, worker.queue, worker.watch);
+  });
+  console.log(`  ${EXPIRING} grants (A-4) approved and started in ${seconds(t0).toFixed(1)} s; all expire at ${new Date(expiresAt).toISOString()}, ${((expiresAt - Date.now()) / 1000).toFixed(0)} s after the last start`);
+  // one expired before the last was applied (a slow host): it was applied first, and the warning says so
+  const applied = await waitForStatus(db, sourceId, 'A-4', ['active', 'expired'], EXPIRING, Math.max(expiresAt - Date.now(), 0) + 300_000);
+  const lead = (expiresAt - applied) / 1000;
+  if (lead < 10) console.log(`  warning: the last grant was applied ${lead >= 0 ? `only ${lead.toFixed(0)} s before` : `${(-lead).toFixed(0)} s after`} the expiry: the lag below includes applying`);
+  else console.log(`  all ${LIVE} live: the last ${EXPIRING} applied (SELECT granted in the metastore) ${lead.toFixed(0)} s before their expiry`);
+
+  // the last workflow tasks and the worker's GC settle, then five samples a second apart
+  await sleep(Math.max(0, Math.min(15_000, expiresAt - Date.now() - 7_000)));
+  const samples: Memory[] = [];
+  for (let i = 0; i < 5; i++) {
+    samples.push(memoryOf(worker.pid, worker.probeDir));
+    await sleep(1000);
   }
+  if (Date.now() > expiresAt) console.log(`  warning: memory sampled until ${((Date.now() - expiresAt) / 1000).toFixed(0)} s after the expiry began`);
+
+  const done = await waitForStatus(db, sourceId, 'A-4', ['expired'], EXPIRING, expiresAt - Date.now() + 600_000);
+  const rows: { lag: string }[] = await db('grants').where({ source_id: sourceId, level: 'A-4' }).select(db.raw('extract(epoch from (expired_at - expires_at)) * 1000 as lag'));
+  const lags = rows.map((r) => Number(r.lag)).sort((a, b) => a - b);
+  const held = (await listGrants(ms, TABLE)).filter((g) => g.principal.name.startsWith(`${PRINCIPAL_PREFIX}${tag}-`));
+  if (held.length > 0) process.exitCode = 1;
+  const s = (x: number) => `${(x / 1000).toFixed(2)} s`;
+  return {
+    live: samples.at(-1)!,
+    lag:
+      `expiry lag over ${EXPIRING} grants expiring together (expiresAt → committed expired_at): p50 ${s(percentile(lags, 50))}   p99 ${s(percentile(lags, 99))}   max ${s(lags.at(-1)!)}` +
+      `   (min ${s(lags[0]!)}; ${EXPIRING} revoked in ${((done - expiresAt) / 1000).toFixed(1)} s of polling, on a worker holding ${LIVE - EXPIRING} other live grants; privileges left in the metastore: ${held.length})`,
+  };
 }
 
 // ---- the benchmark -----------------------------------------------------------------------------------
 
 export async function grantsBench(base: LakeConfig): Promise<Ratio[]> {
+  if (!(EXPIRING >= 1 && LIVE >= EXPIRING)) throw new Error(`BENCH_GRANTS_EXPIRING=${EXPIRING}, BENCH_GRANTS_LIVE=${LIVE}: expected 1 <= EXPIRING <= LIVE`);
+  const began = Date.now();
   mkdirSync(LOG_DIR, { recursive: true });
   const config = benchConfig(base);
-  console.log(`\ngovernance benchmarks: catalog ${new URL(config.postgres.url).pathname.slice(1)}, ${EXPIRING} grants expiring together, then ${LIVE} live expiry workflows`);
-  const db = await openCatalog(config);
+  console.log(`\ngovernance benchmarks: catalog ${new URL(config.postgres.url).pathname.slice(1)}, ${LIVE} live expiry workflows on one worker, ${EXPIRING} of them expiring together`);
+  const db = await prepareDatabase(config, { min: 0, max: 12 });
   const ms = new MetastoreClient(config.metastore);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const grants = new BenchGrants(db, client);
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+  const probeDir = join(LOG_DIR, `probe-${tag}`);
+  const workers = new Workers(config);
   const onSignal = () => {
-    void grants.terminateAll('the bench stopped').finally(() => process.exit(130));
+    void grants.terminateAll('the bench stopped').finally(() => workers.stop().finally(() => process.exit(130)));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
     await removeBenchRows(db, client);
-    await db.raw(`ALTER SEQUENCE grants_id_seq RESTART WITH ${ID_BASE + Math.floor(Math.random() * (ID_SPAN - 2 * (EXPIRING + LIVE)))}`);
+    await db.raw(`ALTER SEQUENCE grants_id_seq RESTART WITH ${ID_BASE + Math.floor(Math.random() * (ID_SPAN - 2 * LIVE))}`);
     await publishTable(
       ms,
       {
@@ -384,7 +348,7 @@ export async function grantsBench(base: LakeConfig): Promise<Ratio[]> {
       },
       [],
     );
-    await saveSource(db, {
+    const source = await saveSource(db, {
       name: SOURCE, kind: 's3', location: { bucket: config.s3.demoBucket, prefix: 'bench/grants/events/' }, format: 'jsonl', layout: { kind: 'none' },
       schedule: 'nightly', targetDatabase: DATABASE, targetTable: 'events', options: {}, enabled: false,
     });
@@ -392,12 +356,52 @@ export async function grantsBench(base: LakeConfig): Promise<Ratio[]> {
     const who = await principals(db, tag, Math.max(EXPIRING, Math.min(LIVE, 1000)));
     console.log(`  ${who.length} principals registered in ${seconds(t).toFixed(1)} s; table ${DATABASE}.events published`);
 
-    await expiryLag(config, db, client, ms, grants, who, tag);
-    return await liveMemory(config, db, client, grants, who, tag);
+    mkdirSync(probeDir, { recursive: true });
+    const queue = `bench-grants-${tag}`;
+    const pid = workers.start('grants', ['--require', './bench/worker-probe.ts', 'workers/main.ts', '--no-schedules', '--no-inference'], { LAKE_TASK_QUEUE: queue, BENCH_PROBE_DIR: probeDir });
+    await waitForPollers(client, queue, 'workflow', 1);
+    await sleep(5000); // let start-up settle (bundle, connections)
+    const idle = memoryOf(pid, probeDir);
+    const cache = probesOf(pid, probeDir).find((t) => t.maxCachedWorkflows !== undefined)?.maxCachedWorkflows ?? NaN;
+    console.log(`  worker idle: ${mb(idle)}; its workflow cache holds ${cache} workflows; memory at every ${STEP} live:`);
+
+    const watch = new LiveWatch(db, source.id, pid, probeDir, Date.now());
+    let result: Awaited<ReturnType<typeof expiring>>;
+    try {
+      const msPerGrant = await longLived(db, grants, who, source.id, { pid, queue, watch });
+      result = await expiring(db, ms, grants, who, source.id, tag, { pid, queue, probeDir, watch }, msPerGrant ?? 125);
+    } finally {
+      watch.stop();
+    }
+    const { live } = result;
+    const per1000 = (a: number, b: number, n: number) => ((b - a) / n) * 1000;
+    console.log(result.lag);
+    console.log(`worker with 0 live expiry workflows:      ${mb(idle)}`);
+    console.log(
+      `worker with ${String(LIVE).padEnd(6)} live expiry workflows: ${mb(live)}   ` +
+        `+${(live.rssMb - idle.rssMb).toFixed(0)} MB RSS, ${per1000(idle.rssMb, live.rssMb, LIVE).toFixed(1)} MB per 1,000 workflows` +
+        (live.heap ? ` (heap +${(heapUsed(live) - heapUsed(idle)).toFixed(0)} MB, ${per1000(heapUsed(idle), heapUsed(live), LIVE).toFixed(1)} MB per 1,000)` : ''),
+    );
+    // the SDK keeps at most `cache` workflows in memory: beyond that, memory stops growing with the count
+    const filled = watch.steps.filter((s) => s.live <= cache).at(-1);
+    if (cache < LIVE && filled) {
+      console.log(
+        `  the cache holds ${cache}: ${LIVE - cache} of the ${LIVE} are evicted (their state is in Temporal's history until their timers fire, then replayed); ` +
+          `up to ${filled.live} live, ${per1000(idle.rssMb, filled.memory.rssMb, filled.live).toFixed(1)} MB RSS` +
+          (filled.memory.heap ? ` and ${per1000(heapUsed(idle), heapUsed(filled.memory), filled.live).toFixed(1)} MB heap` : '') + ' per 1,000',
+      );
+    }
+
+    const t3 = Date.now();
+    const terminated = await grants.terminateAll('bench over');
+    console.log(`  terminated the ${terminated} workflows still running in ${seconds(t3).toFixed(1)} s (${TERMINATE_IN_FLIGHT} in flight); governance benchmarks took ${seconds(began).toFixed(0)} s`);
+    return [{ name: `worker RSS, ${LIVE} live grant workflows / idle`, value: live.rssMb / idle.rssMb, note: `${live.rssMb.toFixed(0)} MB vs ${idle.rssMb.toFixed(0)} MB, ${per1000(idle.rssMb, live.rssMb, LIVE).toFixed(1)} MB per 1,000` }];
   } finally {
     await grants.terminateAll('the bench stopped').catch((e) => console.error(`  terminating bench workflows failed: ${e}`));
+    await workers.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    rmSync(probeDir, { recursive: true, force: true });
     await removeBenchRows(db, client).catch((e) => console.error(`  removing bench grants failed: ${e}`));
     await ms.dropDatabase(DATABASE, { cascade: true }).catch(() => undefined);
     ms.close();

@@ -90,11 +90,18 @@ export const command: Command = {
         memo: { source: name },
       });
       const draw = options.has('json') ? undefined : io.progress;
-      const timer = draw ? setInterval(() => void showProgress(handle, draw), 500) : undefined;
+      // one drawing at a time, and none left running when the connection closes
+      let drawing: Promise<void> | undefined;
+      const timer = draw
+        ? setInterval(() => {
+            drawing ??= showProgress(handle, draw).finally(() => (drawing = undefined));
+          }, 500)
+        : undefined;
       try {
         const summary = await handle.result();
         if (draw) {
           clearInterval(timer);
+          await drawing;
           await showProgress(handle, (line) => draw(line, true));
         }
         io.stdout(options.has('json') ? JSON.stringify(summary) + '\n' : formatSummary(summary) + '\n');
@@ -107,6 +114,7 @@ export const command: Command = {
         throw e;
       } finally {
         if (timer) clearInterval(timer);
+        await drawing;
       }
     });
   },

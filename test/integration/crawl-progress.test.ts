@@ -58,7 +58,7 @@ describe('lake crawl progress bar', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain(`crawl of ${name}`);
     expect(r.progress.length).toBeGreaterThanOrEqual(2);
-    for (const line of r.progress) expect(line).toMatch(/^\[[#.]{30}\] \d\/6 files, \d+\.\d\/\d+\.\d MB \((planning|inferring|merging|publishing|done)\)$/);
+    for (const line of r.progress) expect(line).toMatch(/^\[[#.]{30}\] (0\/0 files, 0\.0\/0\.0 MB \(planning\)|\d\/6 files, \d+\.\d\/\d+\.\d MB \((inferring|merging|publishing|done)\))$/);
     expect(r.progress.some((l) => l.includes('(inferring)'))).toBe(true);
     expect(r.progress[r.progress.length - 1]).toMatch(/^\[#{30}\] 6\/6 files, .* \(done\)$/);
   });
