@@ -23,27 +23,13 @@ import { crawlBench, type Ratio } from './crawl';
 import { groupingBench } from './grouping';
 import { grantsBench } from './grants';
 import { statsBench } from './stats';
+import { best, seconds } from './timing';
 
 const CORPUS_BYTES = 210 * 1e6;
 const DIR = join(__dirname, '..', '.stack', 'bench');
 const FILE = join(DIR, 'events.jsonl');
 const PASSES = Number(process.env.BENCH_PASSES ?? 3);
 
-function seconds(since: bigint): number {
-  return Number(process.hrtime.bigint() - since) / 1e9;
-}
-
-/** Best of `passes` timed runs after one warm-up run. */
-function best(passes: number, run: () => void): number {
-  run();
-  let min = Infinity;
-  for (let i = 0; i < passes; i++) {
-    const t = process.hrtime.bigint();
-    run();
-    min = Math.min(min, seconds(t));
-  }
-  return min;
-}
 
 async function bestAsync(passes: number, run: () => Promise<unknown>): Promise<number> {
   await run();

@@ -4,6 +4,7 @@
 import { JsonLinesScanner } from '../schema/infer/jsonl';
 import { JsonLinesStats } from '../schema/stats';
 import { mixedStream } from './grouping';
+import { best } from './timing';
 
 const CHUNK = 1 << 20;
 
@@ -19,21 +20,10 @@ function scan(bytes: Uint8Array, withStats: boolean): void {
   stats?.end();
 }
 
-function bestOf(passes: number, run: () => void): number {
-  run();
-  let min = Infinity;
-  for (let i = 0; i < passes; i++) {
-    const t = process.hrtime.bigint();
-    run();
-    min = Math.min(min, Number(process.hrtime.bigint() - t) / 1e9);
-  }
-  return min;
-}
-
 export function statsBench(passes: number, megabytes = 50): { name: string; value: number; note: string }[] {
   const bytes = mixedStream(megabytes * 1e6);
-  const plain = bestOf(passes, () => scan(bytes, false));
-  const withStats = bestOf(passes, () => scan(bytes, true));
+  const plain = best(passes, () => scan(bytes, false));
+  const withStats = best(passes, () => scan(bytes, true));
   const mb = bytes.length / 1e6;
   console.log(`\ncolumn statistics over every record, best of ${passes} passes (one core)`);
   console.log(`  scan alone        ${(mb / plain).toFixed(0).padStart(6)} MB/s`);
