@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { MetastoreError, type MetastoreClient } from '../adapters/metastore/client';
 import { publishTable, PublishRefusedError } from '../adapters/metastore/publisher';
 import { tableParameters, type TableFormat } from '../adapters/metastore/table-spec';
-import { inferObject, listObjects, listPartitionPrefixes } from '../adapters/s3-objects';
+import { inferObject, listObjects, listPartitionPrefixes, s3Uri } from '../adapters/s3-objects';
 import { countNewRows, readNewRows, readTableSchema, SourceTableError } from '../adapters/postgres-source';
 import { resolveSecret, SecretError } from '../adapters/secrets';
 import {
@@ -30,7 +30,7 @@ import { PROFILE, recordProfile, recordStats, recordVolumes } from '../db/profil
 import { REMAINDER_KEY } from '../crawl/logical';
 import { mergeSlices, publishSliceViews } from './slices';
 import { notifySourceHolders } from '../db/governance';
-import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, StatsAccumulator, toHiveColumns, type InferenceResult, type Schema } from '../schema';
+import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, NUMERIC_KINDS, StatsAccumulator, toHiveColumns, type InferenceResult, type Schema } from '../schema';
 
 export interface CrawlDeps {
   db: Knex;
@@ -122,10 +122,6 @@ async function loadSource(db: Knex, name: string): Promise<Source> {
   } catch (e) {
     return nonRetryable(e);
   }
-}
-
-function s3Uri(bucket: string, key: string): string {
-  return `s3://${bucket}/${key}`;
 }
 
 /** Lists and classifies an S3 source's objects; reads the catalog, writes nothing (also `lake crawl --dry-run`). */
@@ -298,8 +294,7 @@ async function inferTableWindow(source: PostgresSourceDefinition, window: Planne
   let maxCursor: string | null = window.after;
   const samples: SampleRow[] = [];
   const stats = new StatsAccumulator(); // over every row read
-  const NUMERIC = new Set(['int', 'bigint', 'float', 'double', 'decimal']);
-  const numeric = new Set(schema.columns.filter((c) => NUMERIC.has(c.type.kind)).map((c) => c.name.toLowerCase()));
+  const numeric = new Set(schema.columns.filter((c) => NUMERIC_KINDS.has(c.type.kind)).map((c) => c.name.toLowerCase()));
   const file = `pg://${source.location.secretRef}/${source.location.schema}.${source.location.table}`;
   for await (const batch of readNewRows(url, { ...source.location, after: window.after, batchSize: 5000 })) {
     for (const row of batch.rows.slice(0, PROFILE.maxRecords - samples.length)) {
@@ -481,8 +476,9 @@ export function createCrawlActivities(deps: CrawlDeps) {
             .merge({ value: r.maxCursor ?? null, rows_seen: trx.raw('source_cursors.rows_seen + ?', [r.rows ?? 0]), updated_at: trx.fn.now() });
         }
 
-        await recordProfile(trx, source.id, run.id, results.flatMap((r: BatchResult) => r.samples ?? []));
+        // scanned statistics first: the profile then writes sample-based figures only for sources without them
         if (combined.stats) await recordStats(trx, source.id, run.id, combined.stats);
+        await recordProfile(trx, source.id, run.id, results.flatMap((r: BatchResult) => r.samples ?? []));
         await recordVolumes(trx, [source.id], run.id);
         const stream = source.kind === 's3' ? await getSource(trx, source.name) : undefined;
         const slices = stream?.kind === 's3' && discriminatorPaths(stream.options).length

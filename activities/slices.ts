@@ -139,8 +139,9 @@ export async function mergeSlices(
     const key = keyOfSlice(valuesOfRecord(row.record, discriminators));
     if (known.has(key)) sampled.set(key, [...(sampled.get(key) ?? []), row]);
   }
-  for (const [key, rows] of sampled) await recordProfile(trx, known.get(key)!.id, runId, rows);
+  // scanned statistics first: the profile then writes sample-based figures only for slices without them
   for (const [key, s] of combined) if (s.result.stats) await recordStats(trx, known.get(key)!.id, runId, s.result.stats);
+  for (const [key, rows] of sampled) await recordProfile(trx, known.get(key)!.id, runId, rows);
   await recordVolumes(trx, [...known.values()].map((s) => s.id), runId);
 
   return {

@@ -126,6 +126,9 @@ export interface ColumnStats {
   basisRecords: number;
 }
 
+/** Type kinds whose values are numbers: min/max compare them as numbers. */
+export const NUMERIC_KINDS: ReadonlySet<string> = new Set(['int', 'bigint', 'float', 'double', 'decimal']);
+
 const DATE_LIKE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 interface Column {
@@ -191,7 +194,10 @@ export class StatsAccumulator {
 
   /** A value of another kind (an array): counted and sketched by its JSON text. */
   otherAt(path: string, json: string): void {
-    const c = this.column(path);
+    this.other(this.column(path), json);
+  }
+
+  private other(c: Column, json: string): void {
     c.values++;
     c.distinct.add(json);
   }
@@ -241,11 +247,7 @@ export class StatsAccumulator {
       else if (typeof v === 'bigint') this.number(this.columnOf(at), Number(v), v.toString());
       else if (v instanceof Date) this.string(this.columnOf(at), v.toISOString());
       else if (typeof v === 'object' && !Array.isArray(v)) this.visit(v as Record<string, unknown>, at, numeric);
-      else {
-        const c = this.columnOf(at);
-        c.values++;
-        c.distinct.add(JSON.stringify(v));
-      }
+      else this.other(this.columnOf(at), JSON.stringify(v));
     }
   }
 

@@ -8,7 +8,7 @@ import { keepFirstSamples, MAX_CORRUPT_SAMPLES, type CorruptRecord, type Inferen
 import { fieldKey } from '../names';
 import { T, type LakeType } from '../types';
 import { numberTextType, temporalTextType } from './literals';
-import { StatsAccumulator } from '../stats';
+import { NUMERIC_KINDS, StatsAccumulator } from '../stats';
 
 export const CSV_DELIMITERS = [',', '\t', '|', ';'] as const;
 export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
@@ -23,8 +23,6 @@ export interface CsvOptions {
   /** Collect column statistics over every record (`result().stats`). */
   stats?: boolean;
 }
-
-const NUMERIC_KINDS = new Set(['int', 'bigint', 'float', 'double', 'decimal']);
 
 /** Rows looked at to detect the delimiter and the header. */
 const SNIFF_ROWS = 50;
