@@ -1,6 +1,5 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../activities';
@@ -13,7 +12,7 @@ import { addPrincipal, approveRequest, listNotifications, markGrantActive, reque
 import { createCrawlActivities } from '../../activities/crawl';
 import { activityLogHour } from '../../infra/demo-lake';
 import { backfillSource, crawlSource } from '../../workflows';
-import { bundleWorkflows, closeDeps, createDeps, createInferenceWorker, createWorker } from '../../workers/worker';
+import { startCrawlWorkers, type CrawlWorkers } from './crawl-workers';
 import { testConfig, uniqueName } from './setup';
 
 /** Counts GetObject calls through the S3 client the activities use. */
@@ -35,15 +34,13 @@ describe('crawling sources on the real stack', () => {
   const prefix = `${uniqueName('crawl')}/events/`;
   const sourceName = uniqueName('events').replace(/_/g, '-');
   const database = uniqueName('lake_crawl');
-  const taskQueue = uniqueName('test-crawl-io');
-  const inferenceTaskQueue = uniqueName('test-crawl-inference');
   const s3 = createS3Client(config.s3);
+  let workers: CrawlWorkers;
   let env: TestWorkflowEnvironment;
   let deps: ActivityDeps;
-  let io: Worker;
-  let inference: Worker;
+  let taskQueue: string;
+  let inferenceTaskQueue: string;
   let counter: { gets: string[] };
-  let running: Promise<unknown>;
 
   /** The distinct objects GET read (an object profiled for samples is read twice: inference and its head). */
   function objectsRead(): string[] {
@@ -60,13 +57,8 @@ describe('crawling sources on the real stack', () => {
   }
 
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address, namespace: config.temporal.namespace });
-    deps = createDeps(config);
-    counter = countGets(deps);
-    io = await createWorker({ config, deps, connection: env.nativeConnection, bundle: await bundleWorkflows(), taskQueue });
-    inference = await createInferenceWorker({ config, deps, connection: env.nativeConnection, taskQueue: inferenceTaskQueue });
-    // both workers poll for the whole suite, as the two worker processes do
-    running = Promise.all([io.run(), inference.run()]);
+    workers = await startCrawlWorkers(config, 'crawl', (d) => (counter = countGets(d)));
+    ({ env, deps, taskQueue, inferenceTaskQueue } = workers);
     const def: SourceDefinition = {
       name: sourceName,
       kind: 's3',
@@ -86,13 +78,9 @@ describe('crawling sources on the real stack', () => {
   });
 
   afterAll(async () => {
-    io?.shutdown();
-    inference?.shutdown();
-    await running;
-    await deps.metastore.dropDatabase(database, { cascade: true }).catch(() => undefined);
-    await closeDeps(deps);
+    await deps?.metastore.dropDatabase(database, { cascade: true }).catch(() => undefined);
+    await workers?.stop();
     s3.destroy();
-    await env?.teardown();
   });
 
   it('first crawl reads every object, records a schema version, quarantines corrupt lines and publishes the table', async () => {

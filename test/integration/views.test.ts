@@ -1,14 +1,13 @@
 // What people see, after real crawls of a drifting source: describe, history, diff (nested paths, with
 // the file that caused each change), volumes, search by description and tag, column metadata, masking.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../activities';
 import { saveSource } from '../../db/sources';
 import { addPrincipal, approveRequest, markGrantActive, requestAccess } from '../../db/governance';
 import { crawlSource } from '../../workflows';
-import { bundleWorkflows, closeDeps, createDeps, createInferenceWorker, createWorker } from '../../workers/worker';
+import { startCrawlWorkers, type CrawlWorkers } from './crawl-workers';
 import { runLake, testConfig, uniqueName } from './setup';
 
 describe('lake describe, history, diff, volumes, search and column', () => {
@@ -16,12 +15,11 @@ describe('lake describe, history, diff, volumes, search and column', () => {
   const name = uniqueName('drift').replace(/_/g, '-');
   const prefix = `${uniqueName('views')}/drift/`;
   const database = uniqueName('lake_views');
-  const taskQueue = uniqueName('test-views-io');
-  const inferenceTaskQueue = uniqueName('test-views-inference');
+  let workers: CrawlWorkers;
   let env: TestWorkflowEnvironment;
   let deps: ActivityDeps;
-  let workers: Worker[];
-  let running: Promise<unknown>;
+  let taskQueue: string;
+  let inferenceTaskQueue: string;
 
   const lake = (...args: string[]) => runLake(config, ...args);
 
@@ -33,13 +31,8 @@ describe('lake describe, history, diff, volumes, search and column', () => {
   }
 
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address, namespace: config.temporal.namespace });
-    deps = createDeps(config);
-    workers = [
-      await createWorker({ config, deps, connection: env.nativeConnection, bundle: await bundleWorkflows(), taskQueue }),
-      await createInferenceWorker({ config, deps, connection: env.nativeConnection, taskQueue: inferenceTaskQueue }),
-    ];
-    running = Promise.all(workers.map((w) => w.run()));
+    workers = await startCrawlWorkers(config, 'views');
+    ({ env, deps, taskQueue, inferenceTaskQueue } = workers);
     await saveSource(deps.db, {
       name, kind: 's3', location: { bucket: config.s3.demoBucket, prefix }, format: 'auto', layout: { kind: 'hive' },
       schedule: 'hourly', targetDatabase: database, targetTable: 'drift', options: {}, enabled: false,
@@ -51,11 +44,8 @@ describe('lake describe, history, diff, volumes, search and column', () => {
   }, 180_000);
 
   afterAll(async () => {
-    workers?.forEach((w) => w.shutdown());
-    await running;
-    await deps.metastore.dropDatabase(database, { cascade: true }).catch(() => undefined);
-    await closeDeps(deps);
-    await env?.teardown();
+    await deps?.metastore.dropDatabase(database, { cascade: true }).catch(() => undefined);
+    await workers?.stop();
   });
 
   it('history lists one version per distinct schema', async () => {
