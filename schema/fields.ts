@@ -1,14 +1,31 @@
 // The canonical form of a list of sibling fields. Every producer (inference, merge, Parquet, Postgres)
 // ends with `canonicalFields`, so equal content means deep-equal objects whatever the arrival order.
-import { assignHiveNames, byCodeUnits, fieldKey } from './names';
+import { assignHiveNames, byCodeUnits, fieldKey, isHiveSafe } from './names';
 import type { Field } from './types';
 
 /** Sorted by (smallest position seen, key) with Hive names settled for the whole sibling set. */
 export function canonicalFields(fields: readonly Field[]): Field[] {
-  const names = assignHiveNames(fields.map((f) => fieldKey(f.name)));
+  const keys = fields.map((f) => fieldKey(f.name));
+  // usually every key is its own Hive name: then there is nothing to settle (see assignHiveNames)
+  const names = keys.every(isHiveSafeKey) ? null : assignHiveNames(keys);
   return fields
-    .map((f) => (names.get(fieldKey(f.name)) === f.hiveName ? f : { ...f, hiveName: names.get(fieldKey(f.name))! }))
+    .map((f, i) => {
+      const hiveName = names === null ? keys[i]! : names.get(keys[i]!)!;
+      return hiveName === f.hiveName ? f : { ...f, hiveName };
+    })
     .sort((a, b) => a.position - b.position || byCodeUnits(fieldKey(a.name), fieldKey(b.name)));
+}
+
+const safeKeys = new Map<string, boolean>();
+
+/** isHiveSafe of a (lowercased) key, remembered: inference asks about the same keys over and over. */
+function isHiveSafeKey(key: string): boolean {
+  let safe = safeKeys.get(key);
+  if (safe === undefined) {
+    safe = isHiveSafe(key);
+    if (safeKeys.size < 100_000) safeKeys.set(key, safe);
+  }
+  return safe;
 }
 
 /** Build a field whose hive name is provisional until `canonicalFields` runs over its siblings. */

@@ -8,6 +8,8 @@ const P = 12;
 const M = 1 << P;
 /** Below this many set registers a sketch is kept sparse (a list), so low-cardinality columns stay small. */
 const SPARSE_LIMIT = 256;
+/** Slots of a new sparse sketch's table (doubled while more than half are taken). */
+const FIRST_TABLE = 8;
 
 /** A sketch as JSON: sparse `[index << 6 | rank, …]` sorted by index, or dense base64 registers. */
 export type SketchJSON = { sparse: number[] } | { dense: string };
@@ -35,19 +37,80 @@ function finalise(h: number): number {
   return h >>> 0;
 }
 
+/**
+ * HyperLogLog. Registers are kept sparse (an open-addressing table of index and rank) while at most
+ * SPARSE_LIMIT are set, and dense after: a grouped scan keeps a sketch per column per slice, most of them
+ * for a handful of values, so a thousand slices cost kilobytes, not 4 KB each.
+ */
 export class DistinctSketch {
-  private readonly registers = new Uint8Array(M);
+  private registers: Uint8Array | null = null;
+  /** While sparse: slot = index + 1 (0: empty) in the low 16 bits, rank above. */
+  private table: Int32Array | null = new Int32Array(FIRST_TABLE);
   private used = 0; // registers set
 
   addHash(hash: number): void {
     const index = hash >>> (32 - P);
     const rest = (hash << P) >>> 0;
-    const rank = rest === 0 ? 32 - P + 1 : Math.clz32(rest) + 1;
-    const had = this.registers[index]!;
-    if (rank > had) {
-      if (had === 0) this.used++;
-      this.registers[index] = rank;
+    this.setMax(index, rest === 0 ? 32 - P + 1 : Math.clz32(rest) + 1);
+  }
+
+  private setMax(index: number, rank: number): void {
+    const registers = this.registers;
+    if (registers !== null) {
+      const had = registers[index]!;
+      if (rank > had) {
+        if (had === 0) this.used++;
+        registers[index] = rank;
+      }
+      return;
     }
+    const table = this.table!;
+    const mask = table.length - 1;
+    for (let i = index & mask; ; i = (i + 1) & mask) {
+      const slot = table[i]!;
+      if (slot === 0) {
+        table[i] = (rank << 16) | (index + 1);
+        if (++this.used > SPARSE_LIMIT) this.densify();
+        else if (this.used * 2 > table.length) this.growTable();
+        return;
+      }
+      if ((slot & 0xffff) === index + 1) {
+        if (rank > slot >>> 16) table[i] = (rank << 16) | (index + 1);
+        return;
+      }
+    }
+  }
+
+  private growTable(): void {
+    const old = this.table!;
+    const table = new Int32Array(old.length * 2);
+    const mask = table.length - 1;
+    for (const slot of old) {
+      if (slot === 0) continue;
+      let i = ((slot & 0xffff) - 1) & mask;
+      while (table[i] !== 0) i = (i + 1) & mask;
+      table[i] = slot;
+    }
+    this.table = table;
+  }
+
+  private densify(): void {
+    const registers = new Uint8Array(M);
+    for (const slot of this.table!) if (slot !== 0) registers[(slot & 0xffff) - 1] = slot >>> 16;
+    this.registers = registers;
+    this.table = null;
+  }
+
+  /** The set registers as [index << 6 | rank], in index order. */
+  private setRegisters(): number[] {
+    const out: number[] = [];
+    if (this.registers !== null) {
+      for (let i = 0; i < M; i++) if (this.registers[i]) out.push((i << 6) | this.registers[i]!);
+    } else {
+      for (const slot of this.table!) if (slot !== 0) out.push((((slot & 0xffff) - 1) << 6) | (slot >>> 16));
+      out.sort((a, b) => a - b);
+    }
+    return out;
   }
 
   add(value: string): void {
@@ -55,7 +118,12 @@ export class DistinctSketch {
   }
 
   merge(other: DistinctSketch): void {
-    const mine = this.registers;
+    if (other.registers === null) {
+      for (const slot of other.table!) if (slot !== 0) this.setMax((slot & 0xffff) - 1, slot >>> 16);
+      return;
+    }
+    if (this.registers === null) this.densify();
+    const mine = this.registers!;
     const theirs = other.registers;
     for (let i = 0; i < M; i++) {
       const r = theirs[i]!;
@@ -67,12 +135,9 @@ export class DistinctSketch {
   }
 
   estimate(): number {
-    let sum = 0;
-    let zeros = 0;
-    for (const r of this.registers) {
-      sum += 2 ** -r;
-      if (r === 0) zeros++;
-    }
+    let sum = M - this.used; // 2^-0 for each empty register
+    for (const v of this.setRegisters()) sum += 2 ** -(v & 63);
+    const zeros = M - this.used;
     const alpha = 0.7213 / (1 + 1.079 / M);
     const raw = (alpha * M * M) / sum;
     if (raw <= 2.5 * M && zeros > 0) return Math.round(M * Math.log(M / zeros)); // linear counting
@@ -81,20 +146,18 @@ export class DistinctSketch {
 
   /** Sparse while few registers are set (low-cardinality columns stay small), dense base64 after. */
   toJSON(): SketchJSON {
-    if (this.used > SPARSE_LIMIT) return { dense: Buffer.from(this.registers).toString('base64') };
-    const sparse: number[] = [];
-    for (let i = 0; i < M; i++) if (this.registers[i]) sparse.push((i << 6) | this.registers[i]!);
-    return { sparse };
+    if (this.used > SPARSE_LIMIT) return { dense: Buffer.from(this.registers!).toString('base64') };
+    return { sparse: this.setRegisters() };
   }
 
   static fromJSON(j: SketchJSON): DistinctSketch {
     const s = new DistinctSketch();
     if ('sparse' in j) {
-      for (const v of j.sparse) s.registers[v >>> 6] = v & 63;
-      s.used = j.sparse.length;
+      for (const v of j.sparse) s.setMax(v >>> 6, v & 63);
     } else {
-      s.registers.set(Buffer.from(j.dense, 'base64'));
-      for (const r of s.registers) if (r) s.used++;
+      s.densify();
+      s.registers!.set(Buffer.from(j.dense, 'base64'));
+      for (const r of s.registers!) if (r) s.used++;
     }
     return s;
   }
@@ -251,6 +314,18 @@ export class StatsAccumulator {
     }
   }
 
+  /** Adds another accumulator's figures (of other records) to these: as if this one had observed them too. */
+  mergeFrom(other: StatsAccumulator): void {
+    this.records += other.records;
+    for (const [path, o] of other.byPath) {
+      const c = this.column(path);
+      c.values += o.values;
+      c.distinct.merge(o.distinct);
+      c.min = minOf(c.min, o.min, (p, q) => p < q);
+      c.max = minOf(c.max, o.max, (p, q) => p > q);
+    }
+  }
+
   toJSON(): StatsJSON {
     const columns: Record<string, ColumnStatsJSON> = {};
     for (const path of [...this.byPath.keys()].sort()) {
@@ -304,7 +379,8 @@ export function columnStatsOf(stats: StatsJSON): ColumnStats[] {
 /**
  * Statistics of a JSON-lines stream, line by line (JSON.parse per line: a second reader beside the
  * typing scanner). Lines that are not JSON objects are left to the scanner, which quarantines them.
- * With `sliceOf`, each record's statistics also go to its slice's (by the key it returns).
+ * With `sliceOf`, each record's statistics go to its slice's (by the key it returns), and the stream's
+ * are the slices' merged at the end: each record is observed once, grouped or not.
  */
 export class JsonLinesStats {
   private readonly decoder = new TextDecoder();
@@ -328,6 +404,7 @@ export class JsonLinesStats {
   end(): { stream: StatsJSON; slices: Map<string, StatsJSON> } {
     this.lines(this.pending + this.decoder.decode());
     this.pending = '';
+    for (const acc of this.slices.values()) this.stream.mergeFrom(acc);
     return { stream: this.stream.toJSON(), slices: new Map([...this.slices].map(([k, a]) => [k, a.toJSON()])) };
   }
 
@@ -341,13 +418,12 @@ export class JsonLinesStats {
         continue;
       }
       if (record === null || typeof record !== 'object' || Array.isArray(record)) continue;
-      this.stream.observe(record);
       if (this.sliceOf) {
         const key = this.sliceOf(record as Record<string, unknown>);
         let acc = this.slices.get(key);
         if (!acc) this.slices.set(key, (acc = new StatsAccumulator()));
         acc.observe(record);
-      }
+      } else this.stream.observe(record);
     }
   }
 }

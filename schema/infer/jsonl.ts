@@ -553,6 +553,8 @@ export class JsonLinesScanner {
   private corrupt = 0;
   private readonly samples: CorruptRecord[] = [];
   private readonly undo: (() => void)[] = [];
+  /** False while typing records already known to parse (nothing to roll back). */
+  private undoable = true;
   private carry: Uint8Array = new Uint8Array(0);
   private carryLength = 0;
   private err = Err.None;
@@ -1038,7 +1040,7 @@ export class JsonLinesScanner {
     if (joined === old || (joined.kind === 'decimal' && old.kind === 'decimal' && joined.precision === old.precision && joined.scale === old.scale))
       return;
     const { element, struct, line } = node;
-    this.undo.push(() => {
+    if (this.undoable) this.undo.push(() => {
       node.type = old;
       node.element = element;
       node.struct = struct;
@@ -1071,16 +1073,16 @@ export class JsonLinesScanner {
       if (f === undefined) {
         const created = new FieldNode(spelling, index, new TypeNode(NULL, this.line));
         s.byKey.set(key, created);
-        this.undo.push(() => s.byKey.delete(key));
+        if (this.undoable) this.undo.push(() => s.byKey.delete(key));
         f = created;
       } else if (spelling < f.name) {
         const known = f;
         const old = known.name;
         known.name = spelling;
-        this.undo.push(() => (known.name = old));
+        if (this.undoable) this.undo.push(() => (known.name = old));
       }
       s.bySpelling.set(spelling, f);
-      this.undo.push(() => s.bySpelling.delete(spelling));
+      if (this.undoable) this.undo.push(() => s.bySpelling.delete(spelling));
     }
     if (index < f.position) this.moveField(f, index);
     if (raw !== null) {
@@ -1088,7 +1090,7 @@ export class JsonLinesScanner {
       if (slot === undefined) {
         const created = new Slot(this.keyBytes(spelling, raw), f, spelling);
         s.spellings.push(created);
-        this.undo.push(() => {
+        if (this.undoable) this.undo.push(() => {
           s.spellings.splice(s.spellings.indexOf(created), 1);
           for (let k = 0; k < s.slots.length; k++) if (s.slots[k] === created) s.slots[k] = undefined;
         });
@@ -1111,7 +1113,7 @@ export class JsonLinesScanner {
   private moveField(f: FieldNode, index: number): void {
     const old = f.position;
     f.position = index;
-    this.undo.push(() => (f.position = old));
+    if (this.undoable) this.undo.push(() => (f.position = old));
   }
 
   // ---- validation ------------------------------------------------------------------------------------
@@ -1282,6 +1284,7 @@ export class JsonLinesScanner {
     const pending = g.pending;
     this.buf = pending.bytes;
     this.facts = null;
+    this.undoable = false;
     const entries = pending.entries;
     const order = Array.from({ length: pending.count }, (_, i) => 4 * i).sort((a, b) => entries[a]! - entries[b]! || a - b);
     for (const e of order) {
@@ -1291,6 +1294,7 @@ export class JsonLinesScanner {
       if (p < 0) throw new Error(`${this.file}:${this.line}: a record the stream accepted failed in its slice`);
     }
     pending.clear();
+    this.undoable = true;
     this.buf = buf;
     this.line = line;
   }

@@ -72,4 +72,43 @@ describe('statistics of a JSON-lines stream', () => {
     expect(columnStatsOf(slices.get('a')!).find((c) => c.path === 'v')).toMatchObject({ min: '1', max: '3', basisRecords: 2 });
     expect(slices.get('b')!.records).toBe(1);
   });
+
+  it('gives the stream, grouped, exactly the statistics of an ungrouped read (each record observed once, slices merged)', () => {
+    const lines = Array.from({ length: 6000 }, (_, i) =>
+      JSON.stringify({ kind: `k${i % 7}`, id: i, day: i % 5 ? `2019-10-${String(10 + (i % 20)).padStart(2, '0')}` : i, tag: i % 3 ? `t${i % 400}` : null, n: { x: i % 11 === 0 ? 'a' : i / 4 } }),
+    );
+    const bytes = new TextEncoder().encode(lines.join('\n'));
+    const read = (grouped: boolean) => {
+      const s = new JsonLinesStats(grouped ? (r) => String(r.kind) : undefined);
+      for (let i = 0; i < bytes.length; i += 4096) s.push(bytes.subarray(i, i + 4096));
+      return s.end();
+    };
+    const grouped = read(true);
+    expect(grouped.stream).toEqual(read(false).stream);
+    expect('dense' in grouped.stream.columns.id!.distinct).toBe(true);
+    expect([...grouped.slices.values()].reduce(mergeStats, EMPTY_STATS)).toEqual(grouped.stream);
+  });
+});
+
+describe('distinct sketches', () => {
+  it('merge sparse into dense and dense into sparse as one sketch of everything', () => {
+    const all = new DistinctSketch();
+    const few = new DistinctSketch();
+    const many = new DistinctSketch();
+    for (let i = 0; i < 50; i++) {
+      few.add(`v${i}`);
+      all.add(`v${i}`);
+    }
+    for (let i = 0; i < 5000; i++) {
+      many.add(`w${i}`);
+      all.add(`w${i}`);
+    }
+    const a = DistinctSketch.fromJSON(few.toJSON());
+    a.merge(many);
+    const b = DistinctSketch.fromJSON(many.toJSON());
+    b.merge(few);
+    expect(a.toJSON()).toEqual(all.toJSON());
+    expect(b.toJSON()).toEqual(all.toJSON());
+    expect(a.estimate()).toBe(all.estimate());
+  });
 });
