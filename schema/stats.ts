@@ -9,7 +9,7 @@ const M = 1 << P;
 /** Below this many set registers a sketch is kept sparse (a list), so low-cardinality columns stay small. */
 const SPARSE_LIMIT = 256;
 /** Slots of a new sparse sketch's table (doubled while more than half are taken). */
-const FIRST_TABLE = 8;
+const FIRST_TABLE = 16;
 
 /** A sketch as JSON: sparse `[index << 6 | rank, …]` sorted by index, or dense base64 registers. */
 export type SketchJSON = { sparse: number[] } | { dense: string };
@@ -102,13 +102,14 @@ export class DistinctSketch {
   }
 
   /** The set registers as [index << 6 | rank], in index order. */
-  private setRegisters(): number[] {
-    const out: number[] = [];
+  private setRegisters(): Int32Array {
+    const out = new Int32Array(this.used);
+    let n = 0;
     if (this.registers !== null) {
-      for (let i = 0; i < M; i++) if (this.registers[i]) out.push((i << 6) | this.registers[i]!);
+      for (let i = 0; i < M; i++) if (this.registers[i]) out[n++] = (i << 6) | this.registers[i]!;
     } else {
-      for (const slot of this.table!) if (slot !== 0) out.push((((slot & 0xffff) - 1) << 6) | (slot >>> 16));
-      out.sort((a, b) => a - b);
+      for (const slot of this.table!) if (slot !== 0) out[n++] = (((slot & 0xffff) - 1) << 6) | (slot >>> 16);
+      out.sort();
     }
     return out;
   }
@@ -147,7 +148,7 @@ export class DistinctSketch {
   /** Sparse while few registers are set (low-cardinality columns stay small), dense base64 after. */
   toJSON(): SketchJSON {
     if (this.used > SPARSE_LIMIT) return { dense: Buffer.from(this.registers!).toString('base64') };
-    return { sparse: this.setRegisters() };
+    return { sparse: Array.from(this.setRegisters()) };
   }
 
   static fromJSON(j: SketchJSON): DistinctSketch {
@@ -204,6 +205,8 @@ interface Column {
 /** A path in the tree of observed fields: its column, and its children by key as found in the data. */
 class PathNode {
   column: Column | undefined;
+  /** The number of its path in a grouped log (see SliceStats), -1 until it has one. */
+  id = -1;
   readonly children = new Map<string, PathNode>();
   constructor(readonly path: string) {}
 
@@ -224,6 +227,55 @@ function mayBeDate(s: string): boolean {
   return s.length >= 10 && s.length <= 35 && c === 45 /* - */ && DATE_LIKE.test(s);
 }
 
+function newColumn(): Column {
+  return { values: 0, distinct: new DistinctSketch() };
+}
+
+/** A value of another kind (an array), by the hash of its JSON text. */
+function addOther(c: Column, hash: number): void {
+  c.values++;
+  c.distinct.addHash(hash);
+}
+
+/** A number, with the hash of its spelling (what distinct counts). */
+function addNumber(c: Column, value: number, hash: number): void {
+  c.values++;
+  c.distinct.addHash(hash);
+  // a column that holds numbers compares them (a number replaces a date string seen before)
+  if (Number.isFinite(value)) {
+    if (c.min === undefined || typeof c.min === 'string' || value < c.min) c.min = value;
+    if (c.max === undefined || typeof c.max === 'string' || value > c.max) c.max = value;
+  }
+}
+
+/** A string with its hash; `date` is the string when it may be a date (min/max), else undefined. */
+function addString(c: Column, hash: number, date: string | undefined): void {
+  c.values++;
+  c.distinct.addHash(hash);
+  if (date !== undefined && typeof c.min !== 'number') {
+    if (c.min === undefined || date < c.min) c.min = date;
+    if (c.max === undefined || date > (c.max as string)) c.max = date;
+  }
+}
+
+/** Merges column `o` into `c`. */
+function mergeColumn(c: Column, o: Column): void {
+  c.values += o.values;
+  c.distinct.merge(o.distinct);
+  c.min = minOf(c.min, o.min, (p, q) => p < q);
+  c.max = minOf(c.max, o.max, (p, q) => p > q);
+}
+
+/** Statistics as JSON from columns by path. */
+function statsJSON(records: number, byPath: Map<string, Column>): StatsJSON {
+  const columns: Record<string, ColumnStatsJSON> = {};
+  for (const path of [...byPath.keys()].sort()) {
+    const c = byPath.get(path)!;
+    columns[path] = { values: c.values, distinct: c.distinct.toJSON(), ...(c.min !== undefined ? { min: c.min, max: c.max } : {}) };
+  }
+  return { records, columns };
+}
+
 /** Collects statistics value by value. A path is counted once per record (call `endRecord` after each). */
 export class StatsAccumulator {
   records = 0;
@@ -232,7 +284,7 @@ export class StatsAccumulator {
 
   private column(path: string): Column {
     let c = this.byPath.get(path);
-    if (!c) this.byPath.set(path, (c = { values: 0, distinct: new DistinctSketch() }));
+    if (!c) this.byPath.set(path, (c = newColumn()));
     return c;
   }
 
@@ -261,27 +313,15 @@ export class StatsAccumulator {
   }
 
   private other(c: Column, json: string): void {
-    c.values++;
-    c.distinct.add(json);
+    addOther(c, hashString(json));
   }
 
   private number(c: Column, value: number, text: string): void {
-    c.values++;
-    c.distinct.add(text);
-    // a column that holds numbers compares them (a number replaces a date string seen before)
-    if (Number.isFinite(value)) {
-      if (c.min === undefined || typeof c.min === 'string' || value < c.min) c.min = value;
-      if (c.max === undefined || typeof c.max === 'string' || value > c.max) c.max = value;
-    }
+    addNumber(c, value, hashString(text));
   }
 
   private string(c: Column, value: string): void {
-    c.values++;
-    c.distinct.add(value);
-    if (typeof c.min !== 'number' && mayBeDate(value)) {
-      if (c.min === undefined || value < c.min) c.min = value;
-      if (c.max === undefined || value > (c.max as string)) c.max = value;
-    }
+    addString(c, hashString(value), mayBeDate(value) ? value : undefined);
   }
 
   endRecord(): void {
@@ -314,25 +354,8 @@ export class StatsAccumulator {
     }
   }
 
-  /** Adds another accumulator's figures (of other records) to these: as if this one had observed them too. */
-  mergeFrom(other: StatsAccumulator): void {
-    this.records += other.records;
-    for (const [path, o] of other.byPath) {
-      const c = this.column(path);
-      c.values += o.values;
-      c.distinct.merge(o.distinct);
-      c.min = minOf(c.min, o.min, (p, q) => p < q);
-      c.max = minOf(c.max, o.max, (p, q) => p > q);
-    }
-  }
-
   toJSON(): StatsJSON {
-    const columns: Record<string, ColumnStatsJSON> = {};
-    for (const path of [...this.byPath.keys()].sort()) {
-      const c = this.byPath.get(path)!;
-      columns[path] = { values: c.values, distinct: c.distinct.toJSON(), ...(c.min !== undefined ? { min: c.min, max: c.max } : {}) };
-    }
-    return { records: this.records, columns };
+    return statsJSON(this.records, this.byPath);
   }
 }
 
@@ -376,17 +399,160 @@ export function columnStatsOf(stats: StatsJSON): ColumnStats[] {
   }));
 }
 
+/** What a logged value is (see SliceStats). */
+const enum Kind {
+  Null,
+  Number,
+  String,
+  Date, // a string that may be a date: its text is in `dates` at index `num`
+  Other,
+}
+
+const TRUE_HASH = hashString('true');
+const FALSE_HASH = hashString('false');
+
+/** Entries a SliceStats log holds before it is applied. */
+const LOG_ENTRIES = 1 << 18;
+
+/**
+ * Statistics per slice of a grouped stream. Applying each value to its slice's columns at once would
+ * jump between a thousand slices' columns record by record (cache misses dominate); instead the values
+ * are logged (slice, path, kind, hash, number or date text) while the records are read along one shared
+ * tree of paths, and applied slice by slice when the log is full. The stream's figures are the slices'
+ * merged at the end: every record is observed once.
+ */
+class SliceStats {
+  private readonly root = new PathNode('');
+  private readonly paths: string[] = [];
+  private readonly pathIds = new Map<string, number>();
+  /** Per slice number: its records and its columns by path number. */
+  private readonly records: number[] = [];
+  private readonly columns: (Column | undefined)[][] = [];
+  private count = 0;
+  private slice = new Int32Array(1024);
+  private path = new Int32Array(1024);
+  private kind = new Uint8Array(1024);
+  private hash = new Int32Array(1024);
+  private num = new Float64Array(1024);
+  private dates: string[] = [];
+
+  observe(record: Record<string, unknown>, slice: number): void {
+    while (this.records.length <= slice) {
+      this.records.push(0);
+      this.columns.push([]);
+    }
+    this.records[slice]!++;
+    this.visit(record, this.root, slice);
+    if (this.count >= LOG_ENTRIES) this.apply();
+  }
+
+  private visit(record: Record<string, unknown>, node: PathNode, slice: number): void {
+    for (const k in record) {
+      const v = record[k];
+      const at = node.child(k);
+      if (v === null || v === undefined) this.log(slice, at, Kind.Null, 0, 0);
+      else if (typeof v === 'string') {
+        if (mayBeDate(v)) this.log(slice, at, Kind.Date, hashString(v), this.dates.push(v) - 1);
+        else this.log(slice, at, Kind.String, hashString(v), 0);
+      } else if (typeof v === 'number') this.log(slice, at, Kind.Number, hashString(String(v)), v);
+      else if (typeof v === 'boolean') this.log(slice, at, Kind.String, v ? TRUE_HASH : FALSE_HASH, 0);
+      else if (typeof v === 'object' && !Array.isArray(v)) this.visit(v as Record<string, unknown>, at, slice);
+      else this.log(slice, at, Kind.Other, hashString(JSON.stringify(v)), 0);
+    }
+  }
+
+  private log(slice: number, node: PathNode, kind: Kind, hash: number, num: number): void {
+    if (node.id < 0) {
+      let id = this.pathIds.get(node.path);
+      if (id === undefined) this.pathIds.set(node.path, (id = this.paths.push(node.path) - 1));
+      node.id = id;
+    }
+    const i = this.count++;
+    if (i === this.slice.length) this.grow();
+    this.slice[i] = slice;
+    this.path[i] = node.id;
+    this.kind[i] = kind;
+    this.hash[i] = hash;
+    this.num[i] = num;
+  }
+
+  private grow(): void {
+    const size = this.slice.length * 2;
+    const slice = new Int32Array(size);
+    slice.set(this.slice);
+    this.slice = slice;
+    const path = new Int32Array(size);
+    path.set(this.path);
+    this.path = path;
+    const kind = new Uint8Array(size);
+    kind.set(this.kind);
+    this.kind = kind;
+    const hash = new Int32Array(size);
+    hash.set(this.hash);
+    this.hash = hash;
+    const num = new Float64Array(size);
+    num.set(this.num);
+    this.num = num;
+  }
+
+  /** Applies the log slice by slice (each slice's values in the order they were read). */
+  private apply(): void {
+    const n = this.count;
+    const slices = this.records.length;
+    const first = new Int32Array(slices + 1);
+    for (let i = 0; i < n; i++) first[this.slice[i]! + 1]!++;
+    for (let s = 1; s <= slices; s++) first[s]! += first[s - 1]!;
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[first[this.slice[i]!]!++] = i;
+    for (let j = 0; j < n; j++) {
+      const i = order[j]!;
+      const columns = this.columns[this.slice[i]!]!;
+      const p = this.path[i]!;
+      const c = (columns[p] ??= newColumn());
+      const kind = this.kind[i]! as Kind;
+      if (kind === Kind.String) addString(c, this.hash[i]! >>> 0, undefined);
+      else if (kind === Kind.Date) addString(c, this.hash[i]! >>> 0, this.dates[this.num[i]!]);
+      else if (kind === Kind.Number) addNumber(c, this.num[i]!, this.hash[i]! >>> 0);
+      else if (kind === Kind.Other) addOther(c, this.hash[i]! >>> 0);
+    }
+    this.count = 0;
+    this.dates = [];
+  }
+
+  /** Each slice's statistics, and the stream's (the slices' merged). */
+  end(): { stream: StatsJSON; slices: StatsJSON[] } {
+    this.apply();
+    const stream = new Map<string, Column>();
+    let records = 0;
+    const slices = this.columns.map((columns, s) => {
+      records += this.records[s]!;
+      const byPath = new Map<string, Column>();
+      columns.forEach((c, p) => {
+        if (c === undefined) return;
+        const path = this.paths[p]!;
+        byPath.set(path, c);
+        let into = stream.get(path);
+        if (into === undefined) stream.set(path, (into = newColumn()));
+        mergeColumn(into, c);
+      });
+      return statsJSON(this.records[s]!, byPath);
+    });
+    return { stream: statsJSON(records, stream), slices };
+  }
+}
+
 /**
  * Statistics of a JSON-lines stream, line by line (JSON.parse per line: a second reader beside the
  * typing scanner). Lines that are not JSON objects are left to the scanner, which quarantines them.
  * With `sliceOf`, each record's statistics go to its slice's (by the key it returns), and the stream's
- * are the slices' merged at the end: each record is observed once, grouped or not.
+ * are the slices' merged at the end (see SliceStats).
  */
 export class JsonLinesStats {
   private readonly decoder = new TextDecoder();
   private pending = '';
-  readonly stream = new StatsAccumulator();
-  readonly slices = new Map<string, StatsAccumulator>();
+  private readonly stream = new StatsAccumulator();
+  private readonly bySlice = new SliceStats();
+  private readonly sliceNumbers = new Map<string, number>();
 
   constructor(private readonly sliceOf?: (record: Record<string, unknown>) => string) {}
 
@@ -404,8 +570,9 @@ export class JsonLinesStats {
   end(): { stream: StatsJSON; slices: Map<string, StatsJSON> } {
     this.lines(this.pending + this.decoder.decode());
     this.pending = '';
-    for (const acc of this.slices.values()) this.stream.mergeFrom(acc);
-    return { stream: this.stream.toJSON(), slices: new Map([...this.slices].map(([k, a]) => [k, a.toJSON()])) };
+    if (!this.sliceOf) return { stream: this.stream.toJSON(), slices: new Map() };
+    const { stream, slices } = this.bySlice.end();
+    return { stream, slices: new Map([...this.sliceNumbers].map(([key, s]) => [key, slices[s]!])) };
   }
 
   private lines(text: string): void {
@@ -420,9 +587,9 @@ export class JsonLinesStats {
       if (record === null || typeof record !== 'object' || Array.isArray(record)) continue;
       if (this.sliceOf) {
         const key = this.sliceOf(record as Record<string, unknown>);
-        let acc = this.slices.get(key);
-        if (!acc) this.slices.set(key, (acc = new StatsAccumulator()));
-        acc.observe(record);
+        let slice = this.sliceNumbers.get(key);
+        if (slice === undefined) this.sliceNumbers.set(key, (slice = this.sliceNumbers.size));
+        this.bySlice.observe(record as Record<string, unknown>, slice);
       } else this.stream.observe(record);
     }
   }
