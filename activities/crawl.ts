@@ -65,6 +65,7 @@ interface ObjectStats {
   records: number;
   corruptRecords: number;
   slices?: Record<string, number>; // a stream's object: records per slice key (`keyOfSlice`)
+  sliceCorrupt?: Record<string, number>; // and corrupt lines per slice key, where there are any
 }
 
 /** What one slice of a stream holds in a batch. */
@@ -259,13 +260,15 @@ export async function inferS3Batch(
     };
     let r: InferenceResult;
     let perSlice: Record<string, number> | undefined;
+    let sliceCorrupt: Record<string, number> | undefined;
     if (discriminators.length && o.format === 'jsonl') {
       const { grouped } = await inferObject(deps.s3, source.location.bucket, o, { ...options, discriminators });
       r = grouped.stream;
       perSlice = {};
       const add = (key: string, values: string[] | null, sr: InferenceResult) => {
-        if (sr.records === 0) return;
-        perSlice![key] = sr.records;
+        if (sr.records === 0 && sr.corruptRecords === 0) return;
+        if (sr.records > 0) perSlice![key] = sr.records;
+        if (sr.corruptRecords > 0) (sliceCorrupt ??= {})[key] = sr.corruptRecords;
         const had = slices[key];
         slices[key] = { values, result: had ? mergeResults(had.result, sr) : sr };
       };
@@ -281,7 +284,7 @@ export async function inferS3Batch(
     heartbeat();
     stats.push({
       key: o.key, etag: o.etag, size: o.size, lastModified: o.lastModified, partition: o.partition, keys: o.keys, values: o.values,
-      format: o.format, gzip: o.gzip, records: r.records, corruptRecords: r.corruptRecords, ...(perSlice ? { slices: perSlice } : {}),
+      format: o.format, gzip: o.gzip, records: r.records, corruptRecords: r.corruptRecords, ...(perSlice ? { slices: perSlice } : {}), ...(sliceCorrupt ? { sliceCorrupt } : {}),
     });
   }
   return { result, objects: stats, samples, ...(discriminators.length ? { slices } : {}) };
@@ -480,16 +483,17 @@ export function createCrawlActivities(deps: CrawlDeps) {
         if (combined.stats) await recordStats(trx, source.id, run.id, combined.stats);
         await recordProfile(trx, source.id, run.id, results.flatMap((r: BatchResult) => r.samples ?? []));
         await recordVolumes(trx, [source.id], run.id);
-        const stream = source.kind === 's3' ? await getSource(trx, source.name) : undefined;
-        const slices = stream?.kind === 's3' && discriminatorPaths(stream.options).length
-          ? await mergeSlices(trx, { stream, runId: run.id, batches: results, touched: run.kind === 'crawl' ? [...touched] : undefined })
-          : undefined;
 
+        // the run's quarantine: the source's corrupt lines (then each slice's, in mergeSlices)
         await trx('corrupt_records').where({ run_id: run.id }).delete();
         const quarantined = results.flatMap((r: BatchResult) => r.result.corruptSamples);
         if (quarantined.length) {
           await trx('corrupt_records').insert(quarantined.map((c) => ({ source_id: source.id, run_id: run.id, file: c.file, line: c.line, reason: c.reason })));
         }
+        const stream = source.kind === 's3' ? await getSource(trx, source.name) : undefined;
+        const slices = stream?.kind === 's3' && discriminatorPaths(stream.options).length
+          ? await mergeSlices(trx, { stream, runId: run.id, batches: results, touched: run.kind === 'crawl' ? [...touched] : undefined })
+          : undefined;
         const [{ n }] = await trx('source_partitions').where({ source_id: source.id }).count<{ n: string }[]>({ n: '*' });
         const merged: MergeSummary = {
           schemaVersion: version,

@@ -11,7 +11,7 @@ import type { SliceMergeSummary, SlicePublishSummary } from '../crawl/run';
 import { defaultTableName, discriminatorPaths, type S3SourceDefinition } from '../crawl/source';
 import { notifySourceHolders } from '../db/governance';
 import { recordProfile, recordStats, recordVolumes } from '../db/profiles';
-import { diffVersion, mergeResults, mergeSchemas, type InferenceResult, type Schema } from '../schema';
+import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, type InferenceResult, type Schema } from '../schema';
 import { remainderSliceName, sliceNames } from '../schema/slices';
 
 type Stream = S3SourceDefinition & { id: number };
@@ -19,7 +19,16 @@ type Stream = S3SourceDefinition & { id: number };
 /** What the merge needs of a batch: its slices, objects with their records per slice, and its samples. */
 export interface SliceBatchInput {
   slices?: Record<string, { values: string[] | null; result: InferenceResult }>;
-  objects: { key: string; partition: string; keys: string[]; values: string[]; size: number; records: number; slices?: Record<string, number> }[];
+  objects: {
+    key: string;
+    partition: string;
+    keys: string[];
+    values: string[];
+    size: number;
+    records: number;
+    slices?: Record<string, number>;
+    sliceCorrupt?: Record<string, number>;
+  }[];
   samples?: SampleRow[];
 }
 
@@ -102,6 +111,13 @@ export async function mergeSlices(
   }
 
   const known = await slicesOf(trx, stream.id);
+  // a combination seen only in corrupt lines is not registered: its lines count for the remainder
+  const folded = new Set([...combined].filter(([key, s]) => key !== REMAINDER_KEY && s.result.records === 0 && !known.has(key)).map(([key]) => key));
+  for (const key of folded) {
+    const rest = combined.get(REMAINDER_KEY);
+    combined.set(REMAINDER_KEY, { values: null, result: mergeResults(rest?.result ?? EMPTY_RESULT, combined.get(key)!.result) });
+    combined.delete(key);
+  }
   const fresh = [...combined].filter(([key]) => !known.has(key)).map(([key, s]) => ({ key, values: s.values }));
   const registered = await registerSlices(trx, stream, fresh);
   for (const r of registered) known.set(keyOfSlice(r.location.values), r);
@@ -130,7 +146,13 @@ export async function mergeSlices(
     await trx('sources').whereIn('id', seenIds.slice(i, i + CHUNK)).update({ last_seen_at: trx.fn.now(), last_seen_run_id: runId });
   }
 
-  await recordSliceVolumes(trx, stream.id, known, batches, input.touched);
+  await recordSliceVolumes(trx, stream.id, known, batches, folded, input.touched);
+
+  // each slice's share of the run's quarantine (the run's rows were replaced just before, in mergeCrawl)
+  const quarantined = [...combined].flatMap(([key, s]) =>
+    s.result.corruptSamples.map((c) => ({ source_id: known.get(key)!.id, run_id: runId, file: c.file, line: c.line, reason: c.reason })),
+  );
+  for (let i = 0; i < quarantined.length; i += CHUNK) await trx('corrupt_records').insert(quarantined.slice(i, i + CHUNK));
 
   // samples and statistics: the profiled head records, split by slice
   const sampled = new Map<string, SampleRow[]>();
@@ -154,20 +176,37 @@ export async function mergeSlices(
   };
 }
 
-/** Partition volumes of the slices. A crawl keeps records per slice per manifest object (deleting an
- *  object deletes its rows) and recomputes the touched partitions; a backfill writes what it read. */
+/** Records and corrupt lines of each slice in one object (`folded` slice keys count as the remainder's). */
+function sliceCounts(o: SliceBatchInput['objects'][number], folded: Set<string>): Map<string, { records: number; corrupt: number }> {
+  const counts = new Map<string, { records: number; corrupt: number }>();
+  const at = (key: string) => {
+    const k = folded.has(key) ? REMAINDER_KEY : key;
+    let c = counts.get(k);
+    if (!c) counts.set(k, (c = { records: 0, corrupt: 0 }));
+    return c;
+  };
+  for (const [key, records] of Object.entries(o.slices ?? {})) at(key).records += records;
+  for (const [key, corrupt] of Object.entries(o.sliceCorrupt ?? {})) at(key).corrupt += corrupt;
+  return counts;
+}
+
+/** Partition volumes of the slices. A crawl keeps records and corrupt lines per slice per manifest object
+ *  (deleting an object deletes its rows) and recomputes the touched partitions; a backfill writes what it read. */
 async function recordSliceVolumes(
   trx: Knex.Transaction,
   streamId: number,
   known: Map<string, SliceRow>,
   batches: SliceBatchInput[],
+  folded: Set<string>,
   touched: string[] | undefined,
 ): Promise<void> {
-  const objects = batches.flatMap((b) => b.objects).filter((o) => o.slices);
+  const objects = batches.flatMap((b) => b.objects).filter((o) => o.slices || o.sliceCorrupt);
   if (touched) {
     const keys = objects.map((o) => o.key);
     for (let i = 0; i < keys.length; i += CHUNK) await trx('source_object_slices').where({ stream_id: streamId }).whereIn('key', keys.slice(i, i + CHUNK)).delete();
-    const rows = objects.flatMap((o) => Object.entries(o.slices!).map(([key, records]) => ({ stream_id: streamId, key: o.key, slice_id: known.get(key)!.id, records })));
+    const rows = objects.flatMap((o) =>
+      [...sliceCounts(o, folded)].map(([key, c]) => ({ stream_id: streamId, key: o.key, slice_id: known.get(key)!.id, records: c.records, corrupt: c.corrupt })),
+    );
     for (let i = 0; i < rows.length; i += CHUNK) await trx('source_object_slices').insert(rows.slice(i, i + CHUNK));
     if (touched.length === 0) return;
     const ids = [...known.values()].map((s) => s.id);
@@ -175,7 +214,7 @@ async function recordSliceVolumes(
     await trx.raw(
       `insert into source_partitions (source_id, path, keys, values, records, bytes, objects, corrupt_records, updated_at)
        select os.slice_id, so.partition, sp.keys, sp.values, sum(os.records),
-              coalesce(sum(round(so.size::numeric * os.records / nullif(so.records, 0))), 0)::bigint, count(*), 0, now()
+              coalesce(sum(round(so.size::numeric * os.records / nullif(so.records, 0))), 0)::bigint, count(*), sum(os.corrupt), now()
          from source_object_slices os
          join source_objects so on so.source_id = os.stream_id and so.key = os.key
          join source_partitions sp on sp.source_id = os.stream_id and sp.path = so.partition
@@ -191,20 +230,21 @@ async function recordSliceVolumes(
     );
     return;
   }
-  const byPartition = new Map<string, { sliceId: number; path: string; keys: string[]; values: string[]; records: number; bytes: number; objects: number }>();
+  const byPartition = new Map<string, { sliceId: number; path: string; keys: string[]; values: string[]; records: number; bytes: number; objects: number; corrupt: number }>();
   for (const o of objects) {
-    for (const [key, records] of Object.entries(o.slices!)) {
+    for (const [key, c] of sliceCounts(o, folded)) {
       const sliceId = known.get(key)!.id;
       const id = `${sliceId}/${o.partition}`;
-      const p = byPartition.get(id) ?? { sliceId, path: o.partition, keys: o.keys, values: o.values, records: 0, bytes: 0, objects: 0 };
-      p.records += records;
-      p.bytes += o.records ? Math.round((o.size * records) / o.records) : 0;
+      const p = byPartition.get(id) ?? { sliceId, path: o.partition, keys: o.keys, values: o.values, records: 0, bytes: 0, objects: 0, corrupt: 0 };
+      p.records += c.records;
+      p.bytes += o.records ? Math.round((o.size * c.records) / o.records) : 0;
       p.objects += 1;
+      p.corrupt += c.corrupt;
       byPartition.set(id, p);
     }
   }
   const rows = [...byPartition.values()].map((p) => ({
-    source_id: p.sliceId, path: p.path, keys: JSON.stringify(p.keys), values: JSON.stringify(p.values), records: p.records, bytes: p.bytes, objects: p.objects, corrupt_records: 0, updated_at: trx.fn.now(),
+    source_id: p.sliceId, path: p.path, keys: JSON.stringify(p.keys), values: JSON.stringify(p.values), records: p.records, bytes: p.bytes, objects: p.objects, corrupt_records: p.corrupt, updated_at: trx.fn.now(),
   }));
   for (let i = 0; i < rows.length; i += CHUNK) await trx('source_partitions').insert(rows.slice(i, i + CHUNK)).onConflict(['source_id', 'path']).merge();
 }

@@ -21,16 +21,20 @@ export interface SliceResult {
    * reads them). Never null: a missing or null value sends the record to the remainder.
    */
   values: string[];
-  /** Its schema, records and (always 0) corrupt records: a corrupt line belongs to no slice. */
+  /**
+   * Its schema, records and corrupt lines: a corrupt line is counted in the slice its discriminator
+   * values name when a loose read finds them before the line breaks off (else in the remainder). A slice
+   * may so hold corrupt lines only (no records, no columns).
+   */
   result: InferenceResult;
 }
 
 export interface GroupedInferenceResult {
-  /** Every record merged, exactly as an ungrouped scan gives it (provenance included), corrupt lines counted here only. */
+  /** Every record merged, exactly as an ungrouped scan gives it (provenance included); every corrupt line counted. */
   stream: InferenceResult;
-  /** Keyed by `sliceKey(values)`, in key order; only slices with at least one record. */
+  /** Keyed by `sliceKey(values)`, in key order; only slices with at least one record or corrupt line. */
   slices: Record<string, SliceResult>;
-  /** Records with a discriminator missing, null, or an object or array. */
+  /** Records with a discriminator missing, null, or an object or array (and corrupt lines without readable values). */
   remainder: InferenceResult;
 }
 

@@ -7,6 +7,7 @@ import * as metadata from './20261127000004_metadata';
 import * as governance from './20261127000003_governance';
 import * as logical from './20261127000005_logical_sources';
 import * as sourceStats from './20261127000006_source_stats';
+import * as sliceCorrupt from './20261127000007_slice_corrupt';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
@@ -15,6 +16,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261127000003_governance': governance,
   '20261127000005_logical_sources': logical,
   '20261127000006_source_stats': sourceStats,
+  '20261127000007_slice_corrupt': sliceCorrupt,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

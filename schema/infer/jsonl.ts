@@ -24,7 +24,8 @@
 // (a slice's first records, new shapes, records with facts that are not tracked) wait as bytes and are
 // typed into the slice's own tree by the same parse functions, in line order, at the end (or when too
 // many bytes wait). Per record that costs a few flat-array reads: fact bits, one hash over the value
-// tokens (then compared byte for byte), one row of counts.
+// tokens (then compared byte for byte), one row of counts. A corrupt line is counted in the slice whose
+// values a loose read of it finds (the remainder when it breaks off before them).
 import { canonicalFields, field } from '../fields';
 import { joinTypes } from '../lattice';
 import { keepFirstSamples, type CorruptRecord, type InferenceResult, MAX_CORRUPT_SAMPLES } from '../merge';
@@ -468,6 +469,9 @@ class Grouping {
   readonly byTokens: SliceTokens;
   readonly facts = new Facts();
   readonly pending = new PendingRecords();
+  /** By slice number: corrupt lines counted in it (see JsonLinesScanner.sliceOfCorruptLine) and their first samples. */
+  readonly corrupt: number[] = [0];
+  readonly corruptSamples: CorruptRecord[][] = [[]];
 
   constructor(discriminators: readonly DiscriminatorPath[]) {
     this.paths = discriminators.map((d) => (typeof d === 'string' ? [d] : [...d]));
@@ -646,13 +650,13 @@ export class JsonLinesScanner {
     const sliceResult = (number: number): InferenceResult => ({
       schema: { columns: this.fieldsOf(g.slices[number]!.root) },
       records: g.counts.records(number),
-      corruptRecords: 0,
-      corruptSamples: [],
+      corruptRecords: g.corrupt[number]!,
+      corruptSamples: keepFirstSamples([...g.corruptSamples[number]!]),
     });
     const slices: Record<string, SliceResult> = {};
     for (const key of [...g.sliceNumbers.keys()].sort(byCodeUnits)) {
       const number = g.sliceNumbers.get(key)!;
-      if (g.counts.records(number) > 0) slices[key] = { values: [...g.slices[number]!.values], result: sliceResult(number) };
+      if (g.counts.records(number) > 0 || g.corrupt[number]! > 0) slices[key] = { values: [...g.slices[number]!.values], result: sliceResult(number) };
     }
     return { stream: this.result(), slices, remainder: sliceResult(0) };
   }
@@ -700,9 +704,10 @@ export class JsonLinesScanner {
           continue;
         }
         this.rollback();
-        this.recordCorrupt(this.describeError(lineStart));
+        this.recordCorrupt(this.describeError(lineStart), g === null ? -1 : this.sliceOfCorruptLine(g, pos));
       } else {
-        this.recordCorrupt(this.describeTopLevel(pos, lineStart));
+        // not an object: no discriminator values, so the remainder's
+        this.recordCorrupt(this.describeTopLevel(pos, lineStart), this.grouping === null ? -1 : 0);
       }
       pos = buf.indexOf(NL, lineStart) + 1;
       this.line++;
@@ -721,9 +726,17 @@ export class JsonLinesScanner {
     return c === NL ? p : this.fail(p);
   }
 
-  private recordCorrupt(reason: string): void {
+  /** Counts a corrupt line on the stream and (grouped) on slice number `slice`. */
+  private recordCorrupt(reason: string, slice: number): void {
     this.corrupt++;
-    if (this.samples.length < MAX_CORRUPT_SAMPLES) this.samples.push({ file: this.file, line: this.line, reason });
+    const sample = { file: this.file, line: this.line, reason };
+    if (this.samples.length < MAX_CORRUPT_SAMPLES) this.samples.push(sample);
+    if (slice >= 0) {
+      const g = this.grouping!;
+      g.corrupt[slice]!++;
+      const samples = g.corruptSamples[slice]!;
+      if (samples.length < MAX_CORRUPT_SAMPLES) samples.push(sample);
+    }
   }
 
   private rollback(): void {
@@ -1315,27 +1328,45 @@ export class JsonLinesScanner {
     return slice;
   }
 
-  /** The slice of the record just typed (not the remainder), from the discriminator values the stream pass found. */
+  /**
+   * The slice of a corrupt line (pos at its "{"): the one its discriminator values name when a loose read
+   * finds them all before the line breaks off (the last of repeated keys it reaches), else the remainder.
+   */
+  private sliceOfCorruptLine(g: Grouping, pos: number): number {
+    g.startRecord();
+    this.facts = null;
+    this.findValues(g.top, pos);
+    return this.sliceNumberOf(g);
+  }
+
+  /**
+   * The slice of the record just typed (not the remainder), from the discriminator values found. On a
+   * corrupt line the loose read may find tokens JSON.parse rejects: the remainder then.
+   */
   private sliceOfValues(g: Grouping): number {
-    const values = g.paths.map((_, d) => this.valueText(g.found[d] as Found, g.start[d]!, g.end[d]!));
+    let values: string[];
+    try {
+      values = g.paths.map((_, d) => this.valueText(g.found[d] as Found, g.start[d]!, g.end[d]!));
+    } catch {
+      return 0;
+    }
     const key = sliceKey(values);
     let number = g.sliceNumbers.get(key);
     if (number === undefined) {
       number = g.slices.push(new Slice(values)) - 1;
       g.sliceNumbers.set(key, number);
       g.counts.add(number);
+      g.corrupt.push(0);
+      g.corruptSamples.push([]);
     }
     return number;
   }
 
-  /** A discriminator value as JSON.parse gives it: strings unescaped, numbers and literals as written. */
+  /** A discriminator value as JSON.parse gives it: strings unescaped, numbers and literals as written; throws for a token it rejects. */
   private valueText(kind: Found, start: number, end: number): string {
-    const token = this.buf.subarray(start, end);
-    if (kind === Found.String) {
-      if (token.indexOf(BACKSLASH) < 0) return utf8.decode(token.subarray(1, token.length - 1));
-      return JSON.parse(utf8.decode(token)) as string;
-    }
-    return utf8.decode(token);
+    const text = utf8.decode(this.buf.subarray(start, end));
+    const value: unknown = JSON.parse(text);
+    return kind === Found.String ? (value as string) : text;
   }
 
   // The loose pass: reads the discriminators inside an object the typed pass does not descend into (the

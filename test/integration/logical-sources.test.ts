@@ -295,4 +295,26 @@ describe('logical sources of a mixed event stream', () => {
     expect(row.props_currency).toBe('KRW');
     expect(typeof row.props_price).toBe('string');
   }, 20 * 60_000);
+
+  it('counts a corrupt line in the logical source its values name, with its partition and quarantine', async () => {
+    const purchase = sliceOf('music', 'purchase');
+    const lines = [
+      JSON.stringify({ source: 'identified', service: 'music', label: 'purchase', elem: 'edge', props: { item_id: 'i1', price: 1.5 } }),
+      '{"source":"identified","service":"music","label":"purchase","elem":"edge","props":{"price":}}', // line 2: music purchase
+      '{"source":"identified","serv', // line 3: values cut off: the remainder
+      '{"source":"identified","service":"nosuch","label":"x","elem":"edge","props":', // line 4: a kind only ever corrupt: the remainder
+    ];
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}date_id=${DAY}/hour=22/part-0.json`, Body: lines.join('\n') + '\n' }));
+    const s = await crawl();
+    expect(s.merged.corruptRecords).toBe(3);
+    expect(s.merged.slices).toMatchObject({ total: 19, new: 0 });
+    const partition = async (name: string) =>
+      deps.db('source_partitions').join('sources', 'sources.id', 'source_partitions.source_id').where({ 'sources.name': name, path: `date_id=${DAY}/hour=22/` }).first('records', 'corrupt_records');
+    expect(await partition(purchase)).toEqual({ records: '1', corrupt_records: '1' });
+    expect(await partition(`${stream}-_other`)).toEqual({ records: '0', corrupt_records: '2' });
+    expect(await partition(stream)).toMatchObject({ corrupt_records: '3' });
+    const quarantined = await deps.db('corrupt_records').join('sources', 'sources.id', 'corrupt_records.source_id').where({ 'corrupt_records.run_id': s.runId, 'sources.name': purchase }).select('line', 'reason');
+    expect(quarantined).toEqual([{ line: 2, reason: expect.stringContaining('Unexpected token') }]);
+    expect((await runLake(config, 'describe', purchase)).out).toContain('1 corrupt record(s) quarantined');
+  }, 120_000);
 });
