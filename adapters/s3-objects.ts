@@ -12,8 +12,6 @@ import { JsonLinesScanner } from '../schema/infer/jsonl';
 import { inferParquetFooter, parquetFooterLength } from '../schema/infer/parquet';
 import { EMPTY_RESULT, type InferenceResult } from '../schema/merge';
 import { ungrouped, type DiscriminatorPath, type GroupedInferenceResult } from '../schema/slices';
-import { keyOfSlice, REMAINDER_KEY, valuesOfRecord } from '../crawl/logical';
-import { JsonLinesStats, type StatsJSON } from '../schema/stats';
 
 /** Footers beyond this are refused rather than buffered (real ones are KBs to a few MBs). */
 export const MAX_PARQUET_FOOTER_BYTES = 64 * 1024 * 1024;
@@ -225,39 +223,27 @@ async function inferTextObject(
     if (options.gzip && !gzip) throw new UnreadableObject('is named or configured as gzip but is not gzip data (no 1f 8b header)', headBytes);
 
     // Only JSON lines are grouped (inferObject refuses discriminators for other formats).
-    const jsonl = options.format === 'jsonl' ? new JsonLinesScanner(file, { detectTemporal: options.detectDates ?? false, discriminators: options.discriminators }) : null;
+    const jsonl =
+      options.format === 'jsonl'
+        ? new JsonLinesScanner(file, { detectTemporal: options.detectDates ?? false, discriminators: options.discriminators, stats: options.stats ?? false })
+        : null;
     const scanner =
       jsonl !== null
         ? jsonl
         : new CsvScanner(file, { ...(isTabSeparated(info.key) ? { delimiter: '\t' as const } : {}), ...options.csv, detectTemporal: options.detectDates ?? false, stats: options.stats ?? false });
     const raw = Readable.from(counted(), { objectMode: false });
     const chunks: AsyncIterable<Uint8Array> = gzip ? pipeline(raw, createGunzip(), () => undefined) : raw;
-    const ds = options.discriminators;
-    const stats = jsonl !== null && options.stats ? new JsonLinesStats(ds ? (r) => keyOfSlice(valuesOfRecord(r, ds)) : undefined) : undefined;
     try {
-      for await (const chunk of chunks) {
-        scanner.push(chunk);
-        stats?.push(chunk);
-      }
+      for await (const chunk of chunks) scanner.push(chunk);
     } catch (e) {
       if (isZlibError(e)) throw new UnreadableObject(`not valid gzip data (${(e as Error).message})`, bytesRead);
       throw e;
     }
-    const collected = stats?.end();
-    if (jsonl !== null && ds) {
-      let grouped = jsonl.endGrouped();
-      if (collected) {
-        const withStats = (r: InferenceResult, st: StatsJSON | undefined): InferenceResult => (st ? { ...r, stats: st } : r);
-        grouped = {
-          stream: withStats(grouped.stream, collected.stream),
-          slices: Object.fromEntries(Object.entries(grouped.slices).map(([key, sl]) => [key, { values: sl.values, result: withStats(sl.result, collected.slices.get(key)) }])),
-          remainder: withStats(grouped.remainder, collected.slices.get(REMAINDER_KEY)),
-        };
-      }
+    if (jsonl !== null && options.discriminators) {
+      const grouped = jsonl.endGrouped();
       return { result: grouped.stream, bytesRead, grouped };
     }
-    const result = scanner.end();
-    return { result: collected ? { ...result, stats: collected.stream } : result, bytesRead };
+    return { result: scanner.end(), bytesRead };
   } finally {
     body.destroy(); // frees the connection when reading stopped early; a no-op after the end
   }

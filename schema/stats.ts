@@ -205,7 +205,7 @@ interface Column {
 /** A path in the tree of observed fields: its column, and its children by key as found in the data. */
 class PathNode {
   column: Column | undefined;
-  /** The number of its path in a grouped log (see SliceStats), -1 until it has one. */
+  /** The number of its path in a StatsLog, -1 until it has one. */
   id = -1;
   readonly children = new Map<string, PathNode>();
   constructor(readonly path: string) {}
@@ -222,7 +222,7 @@ class PathNode {
 }
 
 /** A value that may be a date or timestamp: starts yyyy-MM-dd (checked fully by DATE_LIKE only then). */
-function mayBeDate(s: string): boolean {
+export function mayBeDate(s: string): boolean {
   const c = s.charCodeAt(4);
   return s.length >= 10 && s.length <= 35 && c === 45 /* - */ && DATE_LIKE.test(s);
 }
@@ -241,8 +241,9 @@ function addOther(c: Column, hash: number): void {
 function addNumber(c: Column, value: number, hash: number): void {
   c.values++;
   c.distinct.addHash(hash);
-  // a column that holds numbers compares them (a number replaces a date string seen before)
+  // a column that holds numbers compares them (a number replaces a date string seen before); -0 is 0
   if (Number.isFinite(value)) {
+    if (value === 0) value = 0;
     if (c.min === undefined || typeof c.min === 'string' || value < c.min) c.min = value;
     if (c.max === undefined || typeof c.max === 'string' || value > c.max) c.max = value;
   }
@@ -399,7 +400,7 @@ export function columnStatsOf(stats: StatsJSON): ColumnStats[] {
   }));
 }
 
-/** What a logged value is (see SliceStats). */
+/** What a logged value is (see StatsLog). */
 const enum Kind {
   Null,
   Number,
@@ -408,126 +409,164 @@ const enum Kind {
   Other,
 }
 
-const TRUE_HASH = hashString('true');
-const FALSE_HASH = hashString('false');
+export const TRUE_HASH = hashString('true');
+export const FALSE_HASH = hashString('false');
 
-/** Entries a SliceStats log holds before it is applied. */
-const LOG_ENTRIES = 1 << 18;
+/** Entries a slice's log holds before they are applied to its columns (four numbers each). */
+const SLICE_LOG_ENTRIES = 512;
+
+/** Values of one slice waiting to be applied: [path, kind, hash, number] per value, and date texts. */
+class SliceLog {
+  entries = new Float64Array(4 * 16);
+  count = 0;
+  dates: string[] = [];
+  records = 0;
+  readonly columns: (Column | undefined)[] = [];
+}
 
 /**
- * Statistics per slice of a grouped stream. Applying each value to its slice's columns at once would
- * jump between a thousand slices' columns record by record (cache misses dominate); instead the values
- * are logged (slice, path, kind, hash, number or date text) while the records are read along one shared
- * tree of paths, and applied slice by slice when the log is full. The stream's figures are the slices'
- * merged at the end: every record is observed once.
+ * Statistics of a stream per slice (one slice, 0, when it is not grouped), fed value by value: by the
+ * JSON-lines scanner straight from its bytes, or from a parsed record (`observe`). A record's values are
+ * staged until it ends (`endRecord`, which names its slice) or turns out corrupt (`truncate`), then moved
+ * to its slice's log, which is applied to the slice's columns when full: a grouped stream so updates a
+ * slice's columns in runs, not jumping between a thousand slices' columns value by value. The stream's
+ * figures are the slices' merged: every record is observed once.
  */
-class SliceStats {
+export class StatsLog {
   private readonly root = new PathNode('');
   private readonly paths: string[] = [];
   private readonly pathIds = new Map<string, number>();
-  /** Per slice number: its records and its columns by path number. */
-  private readonly records: number[] = [];
-  private readonly columns: (Column | undefined)[][] = [];
+  private readonly slices: SliceLog[] = [];
+  private staged = new Float64Array(4 * 64);
   private count = 0;
-  private slice = new Int32Array(1024);
-  private path = new Int32Array(1024);
-  private kind = new Uint8Array(1024);
-  private hash = new Int32Array(1024);
-  private num = new Float64Array(1024);
   private dates: string[] = [];
 
-  observe(record: Record<string, unknown>, slice: number): void {
-    while (this.records.length <= slice) {
-      this.records.push(0);
-      this.columns.push([]);
-    }
-    this.records[slice]!++;
-    this.visit(record, this.root, slice);
-    if (this.count >= LOG_ENTRIES) this.apply();
+  /** The number of a column path (`props.name`, keys lowercased). */
+  pathId(path: string): number {
+    let id = this.pathIds.get(path);
+    if (id === undefined) this.pathIds.set(path, (id = this.paths.push(path) - 1));
+    return id;
   }
 
-  private visit(record: Record<string, unknown>, node: PathNode, slice: number): void {
+  /** Where the record being read starts. */
+  mark(): number {
+    return this.count;
+  }
+
+  /** Drops what was logged since `mark` (a corrupt record, or one read again by `observe`). */
+  truncate(mark: number): void {
+    this.count = mark;
+  }
+
+  nullAt(path: number): void {
+    this.log(path, Kind.Null, 0, 0);
+  }
+
+  numberAt(path: number, value: number, hash: number): void {
+    this.log(path, Kind.Number, hash, value);
+  }
+
+  /** A string by its hash; `date` is its text when it may be a date (see mayBeDate), else undefined. */
+  stringAt(path: number, hash: number, date: string | undefined): void {
+    if (date !== undefined) this.log(path, Kind.Date, hash, this.dates.push(date) - 1);
+    else this.log(path, Kind.String, hash, 0);
+  }
+
+  /** An array, by the hash of its JSON text. */
+  otherAt(path: number, hash: number): void {
+    this.log(path, Kind.Other, hash, 0);
+  }
+
+  /** The record whose values were logged since `mark` is slice number `slice`'s. */
+  endRecord(mark: number, slice: number): void {
+    while (this.slices.length <= slice) this.slices.push(new SliceLog());
+    const to = this.slices[slice]!;
+    to.records++;
+    const staged = this.staged;
+    for (let e = 4 * mark; e < 4 * this.count; e += 4) {
+      if (to.count === SLICE_LOG_ENTRIES) this.apply(to);
+      let at = 4 * to.count++;
+      if (at === to.entries.length) {
+        const grown = new Float64Array(to.entries.length * 2);
+        grown.set(to.entries);
+        to.entries = grown;
+      }
+      const kind = staged[e + 1]!;
+      to.entries[at++] = staged[e]!;
+      to.entries[at++] = kind;
+      to.entries[at++] = staged[e + 2]!;
+      to.entries[at] = kind === Kind.Date ? to.dates.push(this.dates[staged[e + 3]!]!) - 1 : staged[e + 3]!;
+    }
+    this.count = mark;
+    if (mark === 0) this.dates.length = 0;
+  }
+
+  /** A parsed record of slice number `slice`: every leaf (objects descend to `a.b`; arrays are values). */
+  observe(record: Record<string, unknown>, slice: number): void {
+    const mark = this.count;
+    this.visit(record, this.root);
+    this.endRecord(mark, slice);
+  }
+
+  private visit(record: Record<string, unknown>, node: PathNode): void {
     for (const k in record) {
       const v = record[k];
       const at = node.child(k);
-      if (v === null || v === undefined) this.log(slice, at, Kind.Null, 0, 0);
-      else if (typeof v === 'string') {
-        if (mayBeDate(v)) this.log(slice, at, Kind.Date, hashString(v), this.dates.push(v) - 1);
-        else this.log(slice, at, Kind.String, hashString(v), 0);
-      } else if (typeof v === 'number') this.log(slice, at, Kind.Number, hashString(String(v)), v);
-      else if (typeof v === 'boolean') this.log(slice, at, Kind.String, v ? TRUE_HASH : FALSE_HASH, 0);
-      else if (typeof v === 'object' && !Array.isArray(v)) this.visit(v as Record<string, unknown>, at, slice);
-      else this.log(slice, at, Kind.Other, hashString(JSON.stringify(v)), 0);
+      const path = (at.id = at.id < 0 ? this.pathId(at.path) : at.id);
+      if (v === null || v === undefined) this.nullAt(path);
+      else if (typeof v === 'string') this.stringAt(path, hashString(v), mayBeDate(v) ? v : undefined);
+      else if (typeof v === 'number') this.numberAt(path, v, hashString(String(v)));
+      else if (typeof v === 'boolean') this.stringAt(path, v ? TRUE_HASH : FALSE_HASH, undefined);
+      else if (typeof v === 'object' && !Array.isArray(v)) this.visit(v as Record<string, unknown>, at);
+      else this.otherAt(path, hashString(JSON.stringify(v)));
     }
   }
 
-  private log(slice: number, node: PathNode, kind: Kind, hash: number, num: number): void {
-    if (node.id < 0) {
-      let id = this.pathIds.get(node.path);
-      if (id === undefined) this.pathIds.set(node.path, (id = this.paths.push(node.path) - 1));
-      node.id = id;
+  private log(path: number, kind: Kind, hash: number, num: number): void {
+    let e = 4 * this.count++;
+    if (e === this.staged.length) {
+      const grown = new Float64Array(this.staged.length * 2);
+      grown.set(this.staged);
+      this.staged = grown;
     }
-    const i = this.count++;
-    if (i === this.slice.length) this.grow();
-    this.slice[i] = slice;
-    this.path[i] = node.id;
-    this.kind[i] = kind;
-    this.hash[i] = hash;
-    this.num[i] = num;
+    const staged = this.staged;
+    staged[e++] = path;
+    staged[e++] = kind;
+    staged[e++] = hash;
+    staged[e] = num;
   }
 
-  private grow(): void {
-    const size = this.slice.length * 2;
-    const slice = new Int32Array(size);
-    slice.set(this.slice);
-    this.slice = slice;
-    const path = new Int32Array(size);
-    path.set(this.path);
-    this.path = path;
-    const kind = new Uint8Array(size);
-    kind.set(this.kind);
-    this.kind = kind;
-    const hash = new Int32Array(size);
-    hash.set(this.hash);
-    this.hash = hash;
-    const num = new Float64Array(size);
-    num.set(this.num);
-    this.num = num;
-  }
-
-  /** Applies the log slice by slice (each slice's values in the order they were read). */
-  private apply(): void {
-    const n = this.count;
-    const slices = this.records.length;
-    const first = new Int32Array(slices + 1);
-    for (let i = 0; i < n; i++) first[this.slice[i]! + 1]!++;
-    for (let s = 1; s <= slices; s++) first[s]! += first[s - 1]!;
-    const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[first[this.slice[i]!]!++] = i;
-    for (let j = 0; j < n; j++) {
-      const i = order[j]!;
-      const columns = this.columns[this.slice[i]!]!;
-      const p = this.path[i]!;
-      const c = (columns[p] ??= newColumn());
-      const kind = this.kind[i]! as Kind;
-      if (kind === Kind.String) addString(c, this.hash[i]! >>> 0, undefined);
-      else if (kind === Kind.Date) addString(c, this.hash[i]! >>> 0, this.dates[this.num[i]!]);
-      else if (kind === Kind.Number) addNumber(c, this.num[i]!, this.hash[i]! >>> 0);
-      else if (kind === Kind.Other) addOther(c, this.hash[i]! >>> 0);
+  /** Applies a slice's log to its columns, in the order the values were read. */
+  private apply(slice: SliceLog): void {
+    const entries = slice.entries;
+    const columns = slice.columns;
+    for (let e = 0; e < 4 * slice.count; e += 4) {
+      const path = entries[e]! | 0;
+      let c = columns[path];
+      if (c === undefined) {
+        while (columns.length < path) columns.push(undefined);
+        columns[path] = c = newColumn();
+      }
+      const kind = entries[e + 1]! as Kind;
+      const hash = entries[e + 2]!;
+      if (kind === Kind.String) addString(c, hash, undefined);
+      else if (kind === Kind.Date) addString(c, hash, slice.dates[entries[e + 3]! | 0]);
+      else if (kind === Kind.Number) addNumber(c, entries[e + 3]!, hash);
+      else if (kind === Kind.Other) addOther(c, hash);
     }
-    this.count = 0;
-    this.dates = [];
+    slice.count = 0;
+    slice.dates.length = 0;
   }
 
-  /** Each slice's statistics, and the stream's (the slices' merged). */
+  /** Each slice's statistics (by slice number) and the stream's, the slices' merged. */
   end(): { stream: StatsJSON; slices: StatsJSON[] } {
-    this.apply();
     const stream = new Map<string, Column>();
     let records = 0;
-    const slices = this.columns.map((columns, s) => {
-      records += this.records[s]!;
+    const slices = this.slices.map((slice) => {
+      this.apply(slice);
+      records += slice.records;
       const byPath = new Map<string, Column>();
-      columns.forEach((c, p) => {
+      slice.columns.forEach((c, p) => {
         if (c === undefined) return;
         const path = this.paths[p]!;
         byPath.set(path, c);
@@ -535,62 +574,8 @@ class SliceStats {
         if (into === undefined) stream.set(path, (into = newColumn()));
         mergeColumn(into, c);
       });
-      return statsJSON(this.records[s]!, byPath);
+      return statsJSON(slice.records, byPath);
     });
     return { stream: statsJSON(records, stream), slices };
-  }
-}
-
-/**
- * Statistics of a JSON-lines stream, line by line (JSON.parse per line: a second reader beside the
- * typing scanner). Lines that are not JSON objects are left to the scanner, which quarantines them.
- * With `sliceOf`, each record's statistics go to its slice's (by the key it returns), and the stream's
- * are the slices' merged at the end (see SliceStats).
- */
-export class JsonLinesStats {
-  private readonly decoder = new TextDecoder();
-  private pending = '';
-  private readonly stream = new StatsAccumulator();
-  private readonly bySlice = new SliceStats();
-  private readonly sliceNumbers = new Map<string, number>();
-
-  constructor(private readonly sliceOf?: (record: Record<string, unknown>) => string) {}
-
-  push(chunk: Uint8Array): void {
-    const text = this.pending + this.decoder.decode(chunk, { stream: true });
-    const last = text.lastIndexOf('\n');
-    if (last < 0) {
-      this.pending = text;
-      return;
-    }
-    this.lines(text.slice(0, last));
-    this.pending = text.slice(last + 1);
-  }
-
-  end(): { stream: StatsJSON; slices: Map<string, StatsJSON> } {
-    this.lines(this.pending + this.decoder.decode());
-    this.pending = '';
-    if (!this.sliceOf) return { stream: this.stream.toJSON(), slices: new Map() };
-    const { stream, slices } = this.bySlice.end();
-    return { stream, slices: new Map([...this.sliceNumbers].map(([key, s]) => [key, slices[s]!])) };
-  }
-
-  private lines(text: string): void {
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      let record: unknown;
-      try {
-        record = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      if (record === null || typeof record !== 'object' || Array.isArray(record)) continue;
-      if (this.sliceOf) {
-        const key = this.sliceOf(record as Record<string, unknown>);
-        let slice = this.sliceNumbers.get(key);
-        if (slice === undefined) this.sliceNumbers.set(key, (slice = this.sliceNumbers.size));
-        this.bySlice.observe(record as Record<string, unknown>, slice);
-      } else this.stream.observe(record);
-    }
   }
 }

@@ -33,6 +33,7 @@ import { byCodeUnits, fieldKey } from '../names';
 import { sliceKey, type DiscriminatorPath, type GroupedInferenceResult, type SliceResult } from '../slices';
 import { MAX_DECIMAL_PRECISION, T, type Field, type LakeType, type Provenance, type Schema } from '../types';
 import { integerLiteralType, nineteenDigitsFitInt64, temporalTextType } from './literals';
+import { EMPTY_STATS, FALSE_HASH, hashBytes, hashString, mayBeDate, StatsLog, TRUE_HASH, type StatsJSON } from '../stats';
 
 export interface JsonLinesOptions {
   /** Type ISO dates/timestamps found in strings as date/timestamp (off by default). */
@@ -44,6 +45,11 @@ export interface JsonLinesOptions {
    * a path into nested objects; keys are matched exactly, as `record[key]` would). See `GroupedInferenceResult`.
    */
   discriminators?: readonly DiscriminatorPath[];
+  /**
+   * Column statistics over every record (schema/stats.ts), in the result's `stats` (grouped: each slice's
+   * too), exactly as StatsAccumulator gives them for the records JSON.parse reads from the lines.
+   */
+  stats?: boolean;
 }
 
 // Module-local copies: a property read through the CommonJS export getter on every value is measurable.
@@ -74,6 +80,9 @@ class TypeNode {
   facts: number[] | null = null;
   factCode = -1;
   factId = -1;
+  /** Its column path for statistics (`props.name`), and that path's number in the scan's StatsLog (-1: not asked yet). */
+  path = '';
+  statsPath = -1;
   constructor(
     public type: LakeType,
     /** Line where this node's shape last changed. */
@@ -97,6 +106,8 @@ class Slot {
   /** Facts shown with this key (see Facts.idOf), and by position the last one there (number × 64 + code); grouped scans only. */
   facts: number[] | null = null;
   factAt: number[] | null = null;
+  /** The record (JsonLinesScanner.stamp) whose statistics last took this key: a key seen twice in a record is a repeated key. */
+  stamp = 0;
   constructor(
     public readonly bytes: Uint8Array,
     public readonly field: FieldNode,
@@ -113,6 +124,8 @@ class Slot {
 }
 
 class StructNode {
+  /** The column path of its fields' parent ('' at the top). */
+  constructor(readonly path = '') {}
   readonly byKey = new Map<string, FieldNode>();
   readonly bySpelling = new Map<string, FieldNode>();
   /** Every key spelling seen, with its bytes (keys without escapes only). */
@@ -570,6 +583,16 @@ export class JsonLinesScanner {
   private numIsInteger = true;
   private readonly grouping: Grouping | null;
   private readonly keptKeyBytes = new Map<string, Uint8Array>();
+  // Statistics (option `stats`): logged while the stream's tree types a record (statsOn), outside arrays
+  // (an array is one value); a record whose values the typed pass cannot give as JSON.parse does (a
+  // repeated key, a key with escapes, an object the tree does not descend into) is parsed and observed instead.
+  private readonly statsLog: StatsLog | null;
+  private statsEnd: { stream: StatsJSON; slices: StatsJSON[] } | null = null;
+  private statsOn = false;
+  private statsMark = 0;
+  private statsFallback = false;
+  private stamp = 0;
+  private arrayDepth = 0;
   /**
    * Where the facts of the record go while typing the stream of a grouped scan; null otherwise, and once
    * the record shows something that is not tracked (it is then typed again for its slice).
@@ -583,6 +606,7 @@ export class JsonLinesScanner {
     this.detectTemporal = options.detectTemporal ?? false;
     this.line = options.firstLine ?? 1;
     this.grouping = options.discriminators ? new Grouping(options.discriminators) : null;
+    this.statsLog = options.stats ? new StatsLog() : null;
   }
 
   /** Feed the next chunk of the file. Chunks may split lines (and UTF-8 sequences) anywhere. */
@@ -634,11 +658,13 @@ export class JsonLinesScanner {
   }
 
   result(): InferenceResult {
+    const stats = this.statsOfScan();
     return {
       schema: { columns: this.fieldsOf(this.root) } satisfies Schema,
       records: this.records,
       corruptRecords: this.corrupt,
       corruptSamples: keepFirstSamples([...this.samples]),
+      ...(stats !== null ? { stats: stats.stream } : {}),
     };
   }
 
@@ -647,11 +673,13 @@ export class JsonLinesScanner {
     const g = this.grouping;
     if (g === null) throw new Error('groupedResult() needs a scanner made with discriminators');
     this.typePending(g);
+    const stats = this.statsOfScan();
     const sliceResult = (number: number): InferenceResult => ({
       schema: { columns: this.fieldsOf(g.slices[number]!.root) },
       records: g.counts.records(number),
       corruptRecords: g.corrupt[number]!,
       corruptSamples: keepFirstSamples([...g.corruptSamples[number]!]),
+      ...(stats !== null ? { stats: stats.slices[number] ?? EMPTY_STATS } : {}),
     });
     const slices: Record<string, SliceResult> = {};
     for (const key of [...g.sliceNumbers.keys()].sort(byCodeUnits)) {
@@ -694,15 +722,25 @@ export class JsonLinesScanner {
           g.startRecord();
           this.facts = g.facts;
         }
+        const log = this.statsLog;
+        if (log !== null) {
+          this.stamp++;
+          this.statsMark = log.mark();
+          this.statsFallback = false;
+          this.statsOn = true;
+        }
         const p = this.parseRecord(this.root, pos, g === null ? null : g.top);
+        this.statsOn = false;
         if (p >= 0) {
           this.records++;
           if (this.undo.length > 0) this.undo.length = 0;
-          if (g !== null) this.addToSlice(g, pos, p + 1);
+          const slice = g !== null ? this.addToSlice(g, pos, p + 1) : 0;
+          if (log !== null) this.endRecordStats(log, slice, pos, p);
           pos = p + 1;
           this.line++;
           continue;
         }
+        if (log !== null) log.truncate(this.statsMark);
         this.rollback();
         this.recordCorrupt(this.describeError(lineStart), g === null ? -1 : this.sliceOfCorruptLine(g, pos));
       } else {
@@ -846,11 +884,13 @@ export class JsonLinesScanner {
       if (c !== 0x3a) return this.fail(pos);
       c = buf[++pos]!;
       while (isWs(c)) c = buf[++pos]!;
+      const valueStart = pos;
       pos =
         level === null && this.facts === null
           ? this.parseValue(f.node, pos, depth, null)
           : this.parseValueOfKey(s, f, index, keyStart, keyEnd, pos, depth, level);
       if (pos < 0) return -1;
+      if (this.statsOn && this.arrayDepth === 0) this.logValue(s.slots[index], f.node, valueStart, pos);
       c = buf[pos]!;
       while (isWs(c)) c = buf[++pos]!;
       if (c === 0x2c) {
@@ -915,7 +955,10 @@ export class JsonLinesScanner {
         if (node.type !== STRING) this.observe(node, depth < MAX_TYPED_DEPTH ? ARRAY_SHAPE : STRING);
         if (node.element === null) return this.skipUntyped(pos, null);
       }
-      return this.parseArray(node.element!, pos, depth + 1);
+      this.arrayDepth++;
+      const end = this.parseArray(node.element!, pos, depth + 1);
+      this.arrayDepth--;
+      return end;
     }
     if (c === 0x74) {
       if (buf[pos + 1] !== 0x72 || buf[pos + 2] !== 0x75 || buf[pos + 3] !== 0x65) return this.failLiteral(pos, 'true');
@@ -947,6 +990,8 @@ export class JsonLinesScanner {
    */
   private skipUntyped(pos: number, level: PathLevel | null): number {
     this.facts = null;
+    // statistics descend into every object: this one's values need the record parsed
+    if (this.buf[pos] === 0x7b && this.statsOn && this.arrayDepth === 0) this.statsFallback = true;
     if (level !== null) this.findValues(level, pos);
     return this.skipValue(pos);
   }
@@ -1064,7 +1109,7 @@ export class JsonLinesScanner {
     if (joined.kind === 'array') {
       node.element ??= new TypeNode(NULL, this.line);
     } else if (joined.kind === 'struct') {
-      node.struct ??= new StructNode();
+      node.struct ??= new StructNode(node.path);
     } else {
       node.element = null;
       node.struct = null;
@@ -1085,6 +1130,7 @@ export class JsonLinesScanner {
       f = s.byKey.get(key);
       if (f === undefined) {
         const created = new FieldNode(spelling, index, new TypeNode(NULL, this.line));
+        created.node.path = s.path === '' ? key : `${s.path}.${key}`;
         s.byKey.set(key, created);
         if (this.undoable) this.undo.push(() => s.byKey.delete(key));
         f = created;
@@ -1274,18 +1320,22 @@ export class JsonLinesScanner {
 
   // ---- grouping -------------------------------------------------------------------------------------
 
-  /** After the stream took the record at pos ("{"): count it in its slice, and type it there unless the slice has absorbed all its facts. */
-  private addToSlice(g: Grouping, start: number, end: number): void {
+  /**
+   * After the stream took the record at pos ("{"): count it in its slice, and type it there unless the
+   * slice has absorbed all its facts. Returns the slice's number.
+   */
+  private addToSlice(g: Grouping, start: number, end: number): number {
     const slice = this.sliceNumberOf(g);
     const counts = g.counts;
     counts.count(slice);
     const facts = this.facts;
     if (facts !== null) {
-      if (counts.hasAbsorbed(slice, facts)) return;
+      if (counts.hasAbsorbed(slice, facts)) return slice;
       counts.absorb(slice, facts);
     }
     if (g.pending.used + end - start > MAX_PENDING_BYTES) this.typePending(g);
     g.pending.add(slice, this.line, this.buf, start, end);
+    return slice;
   }
 
   /**
@@ -1482,6 +1532,118 @@ export class JsonLinesScanner {
     // A number or literal: up to the next delimiter.
     while (c !== 0x2c && c !== 0x7d && c !== 0x5d && c !== NL && !isWs(c)) c = buf[++pos]!;
     return pos;
+  }
+
+  // ---- statistics ------------------------------------------------------------------------------------
+
+  /**
+   * Logs the value buf[start, end) of a key (its slot: undefined for a key with escapes) whose tree node
+   * is `node`, as StatsAccumulator would take it from JSON.parse's record: strings unescaped, numbers as
+   * String(number) spells them, booleans as text, arrays by their JSON.stringify text; objects descend.
+   */
+  private logValue(slot: Slot | undefined, node: TypeNode, start: number, end: number): void {
+    if (slot === undefined || slot.stamp === this.stamp) {
+      this.statsFallback = true; // JSON.parse keeps a repeated key's last value; escapes: no slot to tell
+      return;
+    }
+    slot.stamp = this.stamp;
+    const buf = this.buf;
+    const c = buf[start]!;
+    if (c === 0x7b) return;
+    const log = this.statsLog!;
+    let path = node.statsPath;
+    if (path < 0) path = node.statsPath = log.pathId(node.path);
+    if (c === QUOTE) {
+      let plain = true;
+      for (let i = start + 1; i < end - 1; i++) {
+        const b = buf[i]!;
+        if (b >= 0x80 || b === BACKSLASH) {
+          plain = false;
+          break;
+        }
+      }
+      if (plain) {
+        const length = end - start - 2;
+        const date = length >= 10 && length <= 35 && buf[start + 5] === 0x2d ? this.asciiText(start + 1, end - 1) : undefined;
+        log.stringAt(path, hashBytes(buf, start + 1, end - 1), date !== undefined && mayBeDate(date) ? date : undefined);
+      } else {
+        const text = JSON.parse(utf8.decode(buf.subarray(start, end))) as string;
+        log.stringAt(path, hashString(text), mayBeDate(text) ? text : undefined);
+      }
+    } else if (c === 0x74) log.stringAt(path, TRUE_HASH, undefined);
+    else if (c === 0x66) log.stringAt(path, FALSE_HASH, undefined);
+    else if (c === 0x6e) log.nullAt(path);
+    else if (c === 0x5b) {
+      const json = this.isCanonicalArray(start, end) ? null : JSON.stringify(JSON.parse(utf8.decode(buf.subarray(start, end))));
+      log.otherAt(path, json === null ? hashBytes(buf, start, end) : hashString(json));
+    } else {
+      // a number: an integer of up to 15 digits is spelled by String(number) as written (but -0 as 0)
+      let i = start;
+      const negative = buf[i] === 0x2d;
+      if (negative) i++;
+      let value = 0;
+      let simple = end - i <= 15;
+      for (; simple && i < end; i++) {
+        const b = buf[i]!;
+        if (b < 0x30 || b > 0x39) simple = false;
+        else value = value * 10 + (b - 0x30);
+      }
+      if (simple && !(negative && value === 0)) log.numberAt(path, negative ? -value : value, hashBytes(buf, start, end));
+      else {
+        const n = Number(this.asciiText(start, end));
+        log.numberAt(path, n, hashString(String(n)));
+      }
+    }
+  }
+
+  /** buf[start, end) as a string, byte per character (ASCII). */
+  private asciiText(start: number, end: number): string {
+    let text = '';
+    for (let i = start; i < end; i++) text += String.fromCharCode(this.buf[i]!);
+    return text;
+  }
+
+  /**
+   * Whether the array buf[start, end) is written exactly as JSON.stringify writes it back (no whitespace;
+   * strings of printable ASCII without escapes; integers of up to 15 digits; no objects), so that its
+   * bytes are the text statistics count.
+   */
+  private isCanonicalArray(start: number, end: number): boolean {
+    const buf = this.buf;
+    for (let i = start; i < end; ) {
+      const b = buf[i]!;
+      if (b === 0x5b || b === 0x5d || b === 0x2c) i++;
+      else if (b === QUOTE) {
+        for (i++; buf[i] !== QUOTE; i++) if (buf[i]! < 0x20 || buf[i]! >= 0x80 || buf[i] === BACKSLASH) return false;
+        i++;
+      } else if (b === 0x74 || b === 0x6e) i += 4;
+      else if (b === 0x66) i += 5;
+      else if (b === 0x2d || isDigit(b)) {
+        const digits = b === 0x2d ? i + 1 : i;
+        let j = digits;
+        while (isDigit(buf[j]!)) j++;
+        const next = buf[j];
+        if (j - digits > 15 || next === 0x2e || next === 0x65 || next === 0x45 || (b === 0x2d && j - digits === 1 && buf[digits] === 0x30)) return false;
+        i = j;
+      } else return false;
+    }
+    return true;
+  }
+
+  /** The record buf[start, end) just typed is slice number `slice`'s: its values logged, or (fallback) its parse observed. */
+  private endRecordStats(log: StatsLog, slice: number, start: number, end: number): void {
+    if (!this.statsFallback) {
+      log.endRecord(this.statsMark, slice);
+      return;
+    }
+    log.truncate(this.statsMark);
+    log.observe(JSON.parse(utf8.decode(this.buf.subarray(start, end))) as Record<string, unknown>, slice);
+  }
+
+  /** The statistics of the whole scan, once it is finished. */
+  private statsOfScan(): { stream: StatsJSON; slices: StatsJSON[] } | null {
+    if (this.statsLog === null) return null;
+    return (this.statsEnd ??= this.statsLog.end());
   }
 
   // ---- output ----------------------------------------------------------------------------------------

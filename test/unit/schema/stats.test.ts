@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnStatsOf, DistinctSketch, EMPTY_STATS, JsonLinesStats, mergeStats, StatsAccumulator } from '../../../schema/stats';
+import { columnStatsOf, DistinctSketch, EMPTY_STATS, mergeStats, StatsAccumulator, StatsLog } from '../../../schema/stats';
 
 const statsOf = (records: object[]) => {
   const acc = new StatsAccumulator();
@@ -60,33 +60,16 @@ describe('statistics of rows a driver gives as text', () => {
   });
 });
 
-describe('statistics of a JSON-lines stream', () => {
-  it('reads lines across chunk boundaries, skips what is not a JSON object, and splits by slice', () => {
-    const text = '{"k":"a","v":1}\n{"k":"b","v":2}\nnot json\n42\n\n{"k":"a","v":3}';
-    const bytes = new TextEncoder().encode(text);
-    const s = new JsonLinesStats((r) => String(r.k));
-    for (let i = 0; i < bytes.length; i += 7) s.push(bytes.subarray(i, i + 7));
-    const { stream, slices } = s.end();
-    expect(stream.records).toBe(3);
-    expect(columnStatsOf(stream).find((c) => c.path === 'v')).toMatchObject({ min: '1', max: '3', distinctEstimate: 3 });
-    expect(columnStatsOf(slices.get('a')!).find((c) => c.path === 'v')).toMatchObject({ min: '1', max: '3', basisRecords: 2 });
-    expect(slices.get('b')!.records).toBe(1);
-  });
-
-  it('gives the stream, grouped, exactly the statistics of an ungrouped read (each record observed once, slices merged)', () => {
-    const lines = Array.from({ length: 6000 }, (_, i) =>
-      JSON.stringify({ kind: `k${i % 7}`, id: i, day: i % 5 ? `2019-10-${String(10 + (i % 20)).padStart(2, '0')}` : i, tag: i % 3 ? `t${i % 400}` : null, n: { x: i % 11 === 0 ? 'a' : i / 4 } }),
-    );
-    const bytes = new TextEncoder().encode(lines.join('\n'));
-    const read = (grouped: boolean) => {
-      const s = new JsonLinesStats(grouped ? (r) => String(r.kind) : undefined);
-      for (let i = 0; i < bytes.length; i += 4096) s.push(bytes.subarray(i, i + 4096));
-      return s.end();
-    };
-    const grouped = read(true);
-    expect(grouped.stream).toEqual(read(false).stream);
-    expect('dense' in grouped.stream.columns.id!.distinct).toBe(true);
-    expect([...grouped.slices.values()].reduce(mergeStats, EMPTY_STATS)).toEqual(grouped.stream);
+describe('statistics logged per slice', () => {
+  it('give each slice its records\' figures, and the stream exactly those of one accumulator over every record', () => {
+    const records = Array.from({ length: 6000 }, (_, i) => ({ kind: `k${i % 7}`, id: i, day: i % 5 ? `2019-10-${String(10 + (i % 20)).padStart(2, '0')}` : i, tag: i % 3 ? `t${i % 400}` : null, n: { x: i % 11 === 0 ? 'a' : i / 4 }, l: [i % 3] }));
+    const log = new StatsLog();
+    for (const r of records) log.observe(r, Number(r.kind.slice(1)));
+    const { stream, slices } = log.end();
+    expect(stream).toEqual(statsOf(records));
+    expect('dense' in stream.columns.id!.distinct).toBe(true);
+    expect(slices[3]).toEqual(statsOf(records.filter((r) => r.kind === 'k3')));
+    expect(slices.reduce(mergeStats, EMPTY_STATS)).toEqual(stream);
   });
 });
 
