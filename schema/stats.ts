@@ -1,7 +1,8 @@
 // Column statistics over every record a scan reads: per column path, how many records hold a value,
 // a distinct-count sketch (HyperLogLog), and min/max for numbers and dates. Mergeable and plain JSON,
 // so a batch's statistics travel in its result and many batches (and files) merge into a source's.
-// Pure. The scanners feed it (infer/jsonl.ts per value while typing; Postgres rows through `observe`).
+// Pure. The scanners feed it: infer/jsonl.ts from the bytes while typing, infer/csv.ts by cell, PostgreSQL
+// rows through `observe`; one StatsLog holds how every kind of value counts.
 
 /** HyperLogLog precision: 2^12 registers, about 1.6% standard error. */
 const P = 12;
@@ -204,7 +205,6 @@ interface Column {
 
 /** A path in the tree of observed fields: its column, and its children by key as found in the data. */
 class PathNode {
-  column: Column | undefined;
   /** The number of its path in a StatsLog, -1 until it has one. */
   id = -1;
   readonly children = new Map<string, PathNode>();
@@ -277,56 +277,35 @@ function statsJSON(records: number, byPath: Map<string, Column>): StatsJSON {
   return { records, columns };
 }
 
-/** Collects statistics value by value. A path is counted once per record (call `endRecord` after each). */
+/**
+ * Collects statistics value by value, for one stream of records (call `endRecord` after each record's
+ * values), by column path: the CSV scanner's cells and PostgreSQL rows. See StatsLog.
+ */
 export class StatsAccumulator {
-  records = 0;
-  private readonly byPath = new Map<string, Column>();
-  private readonly root = new PathNode('');
-
-  private column(path: string): Column {
-    let c = this.byPath.get(path);
-    if (!c) this.byPath.set(path, (c = newColumn()));
-    return c;
-  }
-
-  private columnOf(node: PathNode): Column {
-    return (node.column ??= this.column(node.path));
-  }
+  private readonly log = new StatsLog();
 
   /** A path seen with null: known to the statistics, no value. */
   nullAt(path: string): void {
-    this.column(path);
+    this.log.nullAt(this.log.pathId(path));
   }
 
   /** A number at `path`; `text` is its spelling (what distinct counts). */
   numberAt(path: string, value: number, text: string): void {
-    this.number(this.column(path), value, text);
+    this.log.numberAt(this.log.pathId(path), value, hashString(text));
   }
 
   /** A string (or a boolean, as its text) at `path`; dates and timestamps also give min/max. */
   stringAt(path: string, value: string): void {
-    this.string(this.column(path), value);
+    this.log.stringAt(this.log.pathId(path), hashString(value), mayBeDate(value) ? value : undefined);
   }
 
   /** A value of another kind (an array): counted and sketched by its JSON text. */
   otherAt(path: string, json: string): void {
-    this.other(this.column(path), json);
-  }
-
-  private other(c: Column, json: string): void {
-    addOther(c, hashString(json));
-  }
-
-  private number(c: Column, value: number, text: string): void {
-    addNumber(c, value, hashString(text));
-  }
-
-  private string(c: Column, value: string): void {
-    addString(c, hashString(value), mayBeDate(value) ? value : undefined);
+    this.log.otherAt(this.log.pathId(path), hashString(json));
   }
 
   endRecord(): void {
-    this.records++;
+    this.log.endRecord(0, 0);
   }
 
   /**
@@ -334,29 +313,11 @@ export class StatsAccumulator {
    * whose values are numbers even when a driver hands them over as text (PostgreSQL bigint, numeric).
    */
   observe(record: unknown, numeric?: ReadonlySet<string>): void {
-    if (record !== null && typeof record === 'object' && !Array.isArray(record)) this.visit(record as Record<string, unknown>, this.root, numeric);
-    this.records++;
-  }
-
-  private visit(record: Record<string, unknown>, node: PathNode, numeric: ReadonlySet<string> | undefined): void {
-    for (const k in record) {
-      const v = record[k];
-      const at = node.child(k);
-      if (v === null || v === undefined) this.columnOf(at);
-      else if (typeof v === 'string') {
-        if (numeric?.has(at.path) && v.trim() !== '' && !Number.isNaN(Number(v))) this.number(this.columnOf(at), Number(v), v);
-        else this.string(this.columnOf(at), v);
-      } else if (typeof v === 'number') this.number(this.columnOf(at), v, String(v));
-      else if (typeof v === 'boolean') this.string(this.columnOf(at), v ? 'true' : 'false');
-      else if (typeof v === 'bigint') this.number(this.columnOf(at), Number(v), v.toString());
-      else if (v instanceof Date) this.string(this.columnOf(at), v.toISOString());
-      else if (typeof v === 'object' && !Array.isArray(v)) this.visit(v as Record<string, unknown>, at, numeric);
-      else this.other(this.columnOf(at), JSON.stringify(v));
-    }
+    this.log.observe(record, 0, numeric);
   }
 
   toJSON(): StatsJSON {
-    return statsJSON(this.records, this.byPath);
+    return this.log.end().stream;
   }
 }
 
@@ -501,23 +462,32 @@ export class StatsLog {
     if (mark === 0) this.dates.length = 0;
   }
 
-  /** A parsed record of slice number `slice`: every leaf (objects descend to `a.b`; arrays are values). */
-  observe(record: Record<string, unknown>, slice: number): void {
+  /**
+   * A parsed record of slice number `slice`: every leaf (objects descend to `a.b`; arrays are values).
+   * `numeric` names paths whose values are numbers even when a driver hands them over as text.
+   */
+  observe(record: unknown, slice: number, numeric?: ReadonlySet<string>): void {
     const mark = this.count;
-    this.visit(record, this.root);
+    if (record !== null && typeof record === 'object' && !Array.isArray(record)) this.visit(record as Record<string, unknown>, this.root, numeric);
     this.endRecord(mark, slice);
   }
 
-  private visit(record: Record<string, unknown>, node: PathNode): void {
+  private visit(record: Record<string, unknown>, node: PathNode, numeric: ReadonlySet<string> | undefined): void {
     for (const k in record) {
       const v = record[k];
       const at = node.child(k);
       const path = (at.id = at.id < 0 ? this.pathId(at.path) : at.id);
       if (v === null || v === undefined) this.nullAt(path);
-      else if (typeof v === 'string') this.stringAt(path, hashString(v), mayBeDate(v) ? v : undefined);
-      else if (typeof v === 'number') this.numberAt(path, v, hashString(String(v)));
+      else if (typeof v === 'string') {
+        if (numeric?.has(at.path) && v.trim() !== '' && !Number.isNaN(Number(v))) this.numberAt(path, Number(v), hashString(v));
+        else this.stringAt(path, hashString(v), mayBeDate(v) ? v : undefined);
+      } else if (typeof v === 'number') this.numberAt(path, v, hashString(String(v)));
       else if (typeof v === 'boolean') this.stringAt(path, v ? TRUE_HASH : FALSE_HASH, undefined);
-      else if (typeof v === 'object' && !Array.isArray(v)) this.visit(v as Record<string, unknown>, at);
+      else if (typeof v === 'bigint') this.numberAt(path, Number(v), hashString(v.toString()));
+      else if (v instanceof Date) {
+        const text = v.toISOString();
+        this.stringAt(path, hashString(text), mayBeDate(text) ? text : undefined);
+      } else if (typeof v === 'object' && !Array.isArray(v)) this.visit(v as Record<string, unknown>, at, numeric);
       else this.otherAt(path, hashString(JSON.stringify(v)));
     }
   }

@@ -185,7 +185,6 @@ export class CsvScanner {
     if (row.cells.length !== this.names.length)
       return this.markCorrupt(row.line, `expected ${this.names.length} fields, found ${row.cells.length}`);
     this.records++;
-    this.stats?.endRecord();
     const stats = this.stats;
     if (stats && this.paths.length !== this.names.length) this.paths = this.names.map((n) => n.toLowerCase());
     for (let i = 0; i < row.cells.length; i++) {
@@ -203,6 +202,7 @@ export class CsvScanner {
       this.types[i] = joined;
       this.changedAt[i] = row.line;
     }
+    stats?.endRecord();
   }
 
   private markCorrupt(line: number, reason: string): void {
