@@ -10,7 +10,7 @@ import type { SampleRow } from '../crawl/profile';
 import type { SliceMergeSummary, SlicePublishSummary } from '../crawl/run';
 import { defaultTableName, discriminatorPaths, type S3SourceDefinition } from '../crawl/source';
 import { notifySourceHolders } from '../db/governance';
-import { recordProfile, recordStats, recordVolumes } from '../db/profiles';
+import { recordProfiles, recordStatsOf, recordVolumes } from '../db/profiles';
 import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, type InferenceResult, type Schema } from '../schema';
 import { remainderSliceName, sliceNames } from '../schema/slices';
 
@@ -162,8 +162,8 @@ export async function mergeSlices(
     if (known.has(key)) sampled.set(key, [...(sampled.get(key) ?? []), row]);
   }
   // scanned statistics first: the profile then writes sample-based figures only for slices without them
-  for (const [key, s] of combined) if (s.result.stats) await recordStats(trx, known.get(key)!.id, runId, s.result.stats);
-  for (const [key, rows] of sampled) await recordProfile(trx, known.get(key)!.id, runId, rows);
+  await recordStatsOf(trx, runId, new Map([...combined].flatMap(([key, s]) => (s.result.stats ? [[known.get(key)!.id, s.result.stats] as const] : []))));
+  await recordProfiles(trx, runId, new Map([...sampled].map(([key, rows]) => [known.get(key)!.id, rows] as const)));
   await recordVolumes(trx, [...known.values()].map((s) => s.id), runId);
 
   return {

@@ -2,8 +2,9 @@
 // read apart from the scan), and what a slice's Hive view is. Pure; the scanner (schema/infer/jsonl.ts)
 // groups records while inferring, the slice names, flattening and view SQL live in schema/slices.ts.
 import type { HiveColumn } from '../adapters/metastore/table-spec';
-import { renderHiveType, type Field, type LakeType, type Schema } from '../schema';
+import { renderHiveType, type LakeType, type Schema } from '../schema';
 import { flattenColumns, quoteIdent, sliceKey, viewSql, type DiscriminatorPath } from '../schema/slices';
+import { fieldsAlong } from '../schema/fields';
 
 /** The key of the remainder slice among slice keys (`sliceKey` of real values is a JSON array). */
 export const REMAINDER_KEY = 'null';
@@ -70,15 +71,7 @@ export function sliceView(input: {
 
 /** Hive names along a path of original field names in a schema, and the type at its end. */
 function hivePath(schema: Schema, names: string[]): { path: string[]; type: LakeType } | undefined {
-  let fields: readonly Field[] = schema.columns;
-  const path: string[] = [];
-  let type: LakeType | undefined;
-  for (const name of names) {
-    const f = fields.find((x) => x.name === name) ?? fields.find((x) => x.hiveName === name.toLowerCase());
-    if (!f) return undefined;
-    path.push(f.hiveName);
-    type = f.type;
-    fields = f.type.kind === 'struct' ? f.type.fields : [];
-  }
-  return type ? { path, type } : undefined;
+  // a key as written in the data first, else its Hive name
+  const along = fieldsAlong(schema, names, (fields, name) => fields.find((x) => x.name === name) ?? fields.find((x) => x.hiveName === name.toLowerCase()));
+  return along?.length ? { path: along.map((f) => f.hiveName), type: along.at(-1)!.type } : undefined;
 }

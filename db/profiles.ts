@@ -7,24 +7,50 @@ import { columnStatsOf, EMPTY_STATS, mergeStats, type ColumnStats, type StatsJSO
 /** Per source: the records profiled per partition, the samples kept, and how many partitions count. */
 export const PROFILE = { maxRecords: 200, maxBytes: 256 * 1024, samplesKept: 20, partitions: 100 };
 
+const CHUNK = 500;
+
+/** Runs `f` over `items` in chunks (statements stay below PostgreSQL's parameter limit). */
+async function inChunks<T>(items: T[], f: (chunk: T[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += CHUNK) await f(items.slice(i, i + CHUNK));
+}
+
 /** Samples over the profiled records of the source's newest partitions: this crawl's profiles replace
  *  those of the partitions it read; partitions it did not read keep theirs. Column statistics come from
  *  these records only for a source whose scans collect none (see `recordStats`). */
 export async function recordProfile(trx: Knex.Transaction, sourceId: number, runId: number, sampled: SampleRow[]): Promise<void> {
-  const fresh = new Map<string, SampleRow[]>();
-  for (const row of sampled) fresh.set(row.partition, [...(fresh.get(row.partition) ?? []), row]);
-  if (fresh.size === 0) return;
-  for (const [path, rows] of fresh) {
-    await trx('partition_profiles').insert({ source_id: sourceId, path, run_id: runId, rows: JSON.stringify(rows) }).onConflict(['source_id', 'path']).merge();
+  await recordProfiles(trx, runId, new Map([[sourceId, sampled]]));
+}
+
+/** recordProfile for many sources (a stream's slices) in a few statements. */
+export async function recordProfiles(trx: Knex.Transaction, runId: number, bySource: Map<number, SampleRow[]>): Promise<void> {
+  const profiles: { source_id: number; path: string; run_id: number; rows: string }[] = [];
+  for (const [sourceId, sampled] of bySource) {
+    const fresh = new Map<string, SampleRow[]>();
+    for (const row of sampled) fresh.set(row.partition, [...(fresh.get(row.partition) ?? []), row]);
+    for (const [path, rows] of fresh) profiles.push({ source_id: sourceId, path, run_id: runId, rows: JSON.stringify(rows) });
   }
-  const profiles = await trx('partition_profiles').where({ source_id: sourceId }).orderBy('path', 'desc').limit(PROFILE.partitions).select('rows');
-  const rows: SampleRow[] = profiles.flatMap((p: { rows: SampleRow[] }) => p.rows);
-  await trx('source_samples')
-    .insert({ source_id: sourceId, run_id: runId, rows: JSON.stringify(pickSamples(rows, PROFILE.samplesKept)), taken_at: trx.fn.now() })
-    .onConflict('source_id')
-    .merge();
-  if (await trx('source_stats').where({ source_id: sourceId }).first('source_id')) return; // scanned statistics win
-  await writeColumnStats(trx, sourceId, runId, columnStats(rows.map((r) => r.record)));
+  if (profiles.length === 0) return;
+  await inChunks(profiles, (chunk) => trx('partition_profiles').insert(chunk).onConflict(['source_id', 'path']).merge());
+  const ids = [...new Set(profiles.map((p) => p.source_id))];
+  const kept = new Map<number, SampleRow[]>();
+  await inChunks(ids, async (chunk) => {
+    const rows = await trx.raw(
+      `select source_id, rows from (
+         select source_id, rows, row_number() over (partition by source_id order by path desc) as n
+           from partition_profiles where source_id = any(?::int[])) newest
+        where n <= ? order by source_id, n`,
+      [chunk, PROFILE.partitions],
+    );
+    for (const r of rows.rows as { source_id: number; rows: SampleRow[] }[]) kept.set(r.source_id, [...(kept.get(r.source_id) ?? []), ...r.rows]);
+  });
+  const samples = ids.map((id) => ({ source_id: id, run_id: runId, rows: JSON.stringify(pickSamples(kept.get(id) ?? [], PROFILE.samplesKept)), taken_at: trx.fn.now() }));
+  await inChunks(samples, (chunk) => trx('source_samples').insert(chunk).onConflict('source_id').merge());
+  // scanned statistics win: sample-based figures only for sources without them
+  const scanned = new Set<number>();
+  await inChunks(ids, async (chunk) => {
+    for (const r of await trx('source_stats').whereIn('source_id', chunk).select('source_id')) scanned.add(r.source_id);
+  });
+  await writeColumnStats(trx, runId, new Map(ids.filter((id) => !scanned.has(id)).map((id) => [id, columnStats((kept.get(id) ?? []).map((r) => r.record))])));
 }
 
 /**
@@ -33,22 +59,32 @@ export async function recordProfile(trx: Knex.Transaction, sourceId: number, run
  * (the fractions hold; `basis_records` is records scanned) and deleted data stays in min/max.
  */
 export async function recordStats(trx: Knex.Transaction, sourceId: number, runId: number, scanned: StatsJSON): Promise<void> {
-  const had = await trx('source_stats').where({ source_id: sourceId }).first('stats');
-  const stats = mergeStats(had?.stats ?? EMPTY_STATS, scanned);
-  await trx('source_stats').insert({ source_id: sourceId, run_id: runId, stats: JSON.stringify(stats), updated_at: trx.fn.now() }).onConflict('source_id').merge();
-  await writeColumnStats(trx, sourceId, runId, columnStatsOf(stats));
+  await recordStatsOf(trx, runId, new Map([[sourceId, scanned]]));
 }
 
-async function writeColumnStats(trx: Knex.Transaction, sourceId: number, runId: number, stats: ColumnStats[]): Promise<void> {
-  await trx('column_stats').where({ source_id: sourceId }).delete();
-  for (let i = 0; i < stats.length; i += 500) {
-    await trx('column_stats').insert(
-      stats.slice(i, i + 500).map((c) => ({
-        source_id: sourceId, path: c.path, run_id: runId, null_fraction: c.nullFraction, distinct_estimate: c.distinctEstimate,
-        min: c.min ?? null, max: c.max ?? null, basis_records: c.basisRecords,
-      })),
-    );
-  }
+/** recordStats for many sources (a stream's slices) in a few statements. */
+export async function recordStatsOf(trx: Knex.Transaction, runId: number, bySource: Map<number, StatsJSON>): Promise<void> {
+  const ids = [...bySource.keys()];
+  const had = new Map<number, StatsJSON>();
+  await inChunks(ids, async (chunk) => {
+    for (const r of await trx('source_stats').whereIn('source_id', chunk).select('source_id', 'stats')) had.set(r.source_id, r.stats);
+  });
+  const merged = new Map(ids.map((id) => [id, mergeStats(had.get(id) ?? EMPTY_STATS, bySource.get(id)!)]));
+  const rows = ids.map((id) => ({ source_id: id, run_id: runId, stats: JSON.stringify(merged.get(id)), updated_at: trx.fn.now() }));
+  await inChunks(rows, (chunk) => trx('source_stats').insert(chunk).onConflict('source_id').merge());
+  await writeColumnStats(trx, runId, new Map(ids.map((id) => [id, columnStatsOf(merged.get(id)!)])));
+}
+
+/** Replaces the column figures of the given sources. */
+async function writeColumnStats(trx: Knex.Transaction, runId: number, bySource: Map<number, ColumnStats[]>): Promise<void> {
+  await inChunks([...bySource.keys()], (chunk) => trx('column_stats').whereIn('source_id', chunk).delete());
+  const rows = [...bySource].flatMap(([sourceId, stats]) =>
+    stats.map((c) => ({
+      source_id: sourceId, path: c.path, run_id: runId, null_fraction: c.nullFraction, distinct_estimate: c.distinctEstimate,
+      min: c.min ?? null, max: c.max ?? null, basis_records: c.basisRecords,
+    })),
+  );
+  await inChunks(rows, (chunk) => trx('column_stats').insert(chunk));
 }
 
 /** The volume history: every partition's figures as this crawl leaves them. */

@@ -1,7 +1,7 @@
 // The canonical form of a list of sibling fields. Every producer (inference, merge, Parquet, Postgres)
 // ends with `canonicalFields`, so equal content means deep-equal objects whatever the arrival order.
 import { assignHiveNames, byCodeUnits, fieldKey, isHiveSafe } from './names';
-import type { Field } from './types';
+import type { Field, Schema } from './types';
 
 /** Sorted by (smallest position seen, key) with Hive names settled for the whole sibling set. */
 export function canonicalFields(fields: readonly Field[]): Field[] {
@@ -33,4 +33,24 @@ export function field(name: string, type: Field['type'], position: number, prove
   const f: Field = { name, hiveName: fieldKey(name), type, position };
   if (provenance) f.provenance = provenance;
   return f;
+}
+
+/**
+ * The fields along a path of names into a schema's nested structs, each found among its parent's fields
+ * by `find` (default: by Hive name); undefined when one is missing. The one walker of field paths.
+ */
+export function fieldsAlong(
+  schema: Schema,
+  names: readonly string[],
+  find: (fields: readonly Field[], name: string) => Field | undefined = (fields, name) => fields.find((f) => f.hiveName === name),
+): Field[] | undefined {
+  let fields: readonly Field[] = schema.columns;
+  const along: Field[] = [];
+  for (const name of names) {
+    const f = find(fields, name);
+    if (!f) return undefined;
+    along.push(f);
+    fields = f.type.kind === 'struct' ? f.type.fields : [];
+  }
+  return along;
 }

@@ -3,6 +3,7 @@
 // the grouped result and how results of many files merge, slice names, and the Hive view of a slice
 // (its columns, with named structs flattened into `<struct>_<field>`, and its SQL text).
 // The scanner that produces grouped results is infer/jsonl.ts (option `discriminators`).
+import { fieldsAlong } from './fields';
 import { renderHiveType } from './hive';
 import { EMPTY_RESULT, mergeResults, type InferenceResult } from './merge';
 import { byCodeUnits, fieldKey } from './names';
@@ -250,15 +251,7 @@ export function flattenColumns(schema: Schema, flatten: readonly string[], strea
 }
 
 function typeAtPath(schema: Schema, path: string[]): LakeType | undefined {
-  let fields: readonly Field[] = schema.columns;
-  let t: LakeType | undefined;
-  for (const name of path) {
-    const f = fields.find((x) => x.hiveName === name);
-    if (!f) return undefined;
-    t = f.type;
-    fields = t.kind === 'struct' ? t.fields : [];
-  }
-  return t;
+  return fieldsAlong(schema, path)?.at(-1)?.type;
 }
 
 /** `db.table` or its parts. */
