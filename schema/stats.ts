@@ -29,7 +29,8 @@ export function hashBytes(bytes: Uint8Array, start: number, end: number): number
   return finalise(h);
 }
 
-function finalise(h: number): number {
+/** The last step of hashString/hashBytes over an FNV-1a state (for a caller that hashes bytes as it reads them). */
+export function finalise(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

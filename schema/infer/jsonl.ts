@@ -33,7 +33,8 @@ import { byCodeUnits, fieldKey } from '../names';
 import { sliceKey, type DiscriminatorPath, type GroupedInferenceResult, type SliceResult } from '../slices';
 import { MAX_DECIMAL_PRECISION, T, type Field, type LakeType, type Provenance, type Schema } from '../types';
 import { integerLiteralType, nineteenDigitsFitInt64, temporalTextType } from './literals';
-import { EMPTY_STATS, FALSE_HASH, hashBytes, hashString, mayBeDate, StatsLog, TRUE_HASH, type StatsJSON } from '../stats';
+import * as stats from '../stats';
+import { EMPTY_STATS, StatsLog, type StatsJSON } from '../stats';
 
 export interface JsonLinesOptions {
   /** Type ISO dates/timestamps found in strings as date/timestamp (off by default). */
@@ -57,6 +58,12 @@ const NULL = T.null;
 const BOOLEAN = T.boolean;
 const DOUBLE = T.double;
 const STRING = T.string;
+const hashBytes = stats.hashBytes;
+const finaliseHash = stats.finalise;
+const hashString = stats.hashString;
+const mayBeDate = stats.mayBeDate;
+const TRUE_HASH = stats.TRUE_HASH;
+const FALSE_HASH = stats.FALSE_HASH;
 /** The type of an integer with fewer than 19 digits (always fits in 64 bits). */
 const SMALL_INTEGER = integerLiteralType(1, true);
 /** Structs with more distinct key spellings than this are searched by decoded key instead of by bytes. */
@@ -1554,6 +1561,8 @@ export class JsonLinesScanner {
     let path = node.statsPath;
     if (path < 0) path = node.statsPath = log.pathId(node.path);
     if (c === QUOTE) {
+      // ASCII without escapes: its bytes are its UTF-16 code units (hashed as they are read)
+      let h = 0x811c9dc5;
       let plain = true;
       for (let i = start + 1; i < end - 1; i++) {
         const b = buf[i]!;
@@ -1561,11 +1570,12 @@ export class JsonLinesScanner {
           plain = false;
           break;
         }
+        h = Math.imul(h ^ b, 0x01000193);
       }
       if (plain) {
         const length = end - start - 2;
         const date = length >= 10 && length <= 35 && buf[start + 5] === 0x2d ? this.asciiText(start + 1, end - 1) : undefined;
-        log.stringAt(path, hashBytes(buf, start + 1, end - 1), date !== undefined && mayBeDate(date) ? date : undefined);
+        log.stringAt(path, finaliseHash(h), date !== undefined && mayBeDate(date) ? date : undefined);
       } else {
         const text = JSON.parse(utf8.decode(buf.subarray(start, end))) as string;
         log.stringAt(path, hashString(text), mayBeDate(text) ? text : undefined);
@@ -1577,23 +1587,49 @@ export class JsonLinesScanner {
       const json = this.isCanonicalArray(start, end) ? null : JSON.stringify(JSON.parse(utf8.decode(buf.subarray(start, end))));
       log.otherAt(path, json === null ? hashBytes(buf, start, end) : hashString(json));
     } else {
-      // a number: an integer of up to 15 digits is spelled by String(number) as written (but -0 as 0)
-      let i = start;
-      const negative = buf[i] === 0x2d;
-      if (negative) i++;
-      let value = 0;
-      let simple = end - i <= 15;
-      for (; simple && i < end; i++) {
-        const b = buf[i]!;
-        if (b < 0x30 || b > 0x39) simple = false;
-        else value = value * 10 + (b - 0x30);
-      }
-      if (simple && !(negative && value === 0)) log.numberAt(path, negative ? -value : value, hashBytes(buf, start, end));
+      const value = this.canonicalNumber(start, end);
+      if (value !== null) log.numberAt(path, value, hashBytes(buf, start, end));
       else {
         const n = Number(this.asciiText(start, end));
         log.numberAt(path, n, hashString(String(n)));
       }
     }
+  }
+
+  /**
+   * The value of the number buf[start, end) when String(value) spells it exactly as written, else null:
+   * up to 15 digits (distinct such decimals are distinct doubles, so the shortest spelling of the value
+   * is the written one), no exponent, no zero ending a fraction, not -0, not below 1e-6. Its digits are
+   * then an exact integer and its value digits / 10^fraction, one correctly rounded division, as
+   * Number() parses it.
+   */
+  private canonicalNumber(start: number, end: number): number | null {
+    const buf = this.buf;
+    let i = start;
+    const negative = buf[i] === 0x2d;
+    if (negative) i++;
+    let digits = 0;
+    let fraction = -1; // digits after the point, -1 without one
+    let mantissa = 0;
+    for (; i < end; i++) {
+      const b = buf[i]!;
+      if (b === 0x2e) {
+        fraction = 0;
+        continue;
+      }
+      if (b < 0x30 || b > 0x39) return null; // an exponent
+      digits++;
+      if (fraction >= 0) fraction++;
+      mantissa = mantissa * 10 + (b - 0x30);
+    }
+    if (digits > 15) return null;
+    if (fraction >= 0) {
+      if (buf[end - 1] === 0x30) return null; // 1.50 is spelled 1.5
+      if (mantissa < 10 ** (fraction - 6)) return null; // below 1e-6 is spelled with an exponent
+    }
+    if (negative && mantissa === 0) return null; // -0 is spelled 0
+    const value = fraction > 0 ? mantissa / 10 ** fraction : mantissa;
+    return negative ? -value : value;
   }
 
   /** buf[start, end) as a string, byte per character (ASCII). */

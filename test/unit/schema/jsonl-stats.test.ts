@@ -76,6 +76,18 @@ describe('statistics taken by the JSON-lines scanner', () => {
     );
   });
 
+  it('counts numbers as String(number) spells them and compares them as numbers, however they are written', () => {
+    const decimal = fc.tuple(fc.integer({ min: -999_999, max: 999_999 }), fc.nat(999_999), fc.nat(8)).map(([a, b, zeros]) => `${a}.${'0'.repeat(zeros)}${b}`);
+    const number = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)), fc.integer().map(String), decimal, fc.constantFrom('1.0', '-0', '-0.0', '1e-7', '0.000001', '123456789012345', '1234567890123456', '1E3', '2.50'));
+    fc.assert(
+      fc.property(fc.array(number, { maxLength: 20 }), (numbers) => {
+        const ls = numbers.map((n) => `{"n":${n}}`);
+        expect(scan(ls).end().stats).toEqual(oracle(parsed(ls)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('counts the figures of a mixed stream over every record', () => {
     const ls = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ id: i, day: `2019-10-${String(10 + (i % 20)).padStart(2, '0')}`, tag: i % 3 ? `t${i % 400}` : null, n: { x: i / 4 } }));
     const stats = scan(ls).end().stats!;
