@@ -9,6 +9,8 @@ const P = 12;
 const M = 1 << P;
 /** Below this many set registers a sketch is kept sparse (a list), so low-cardinality columns stay small. */
 const SPARSE_LIMIT = 256;
+/** In memory a sketch turns dense sooner: a sparse table past this costs as much to grow and probe as it saves. */
+const DENSE_AFTER = 64;
 /** Slots of a new sparse sketch's table (doubled while more than half are taken). */
 const FIRST_TABLE = 16;
 
@@ -40,9 +42,10 @@ export function finalise(h: number): number {
 }
 
 /**
- * HyperLogLog. Registers are kept sparse (an open-addressing table of index and rank) while at most
- * SPARSE_LIMIT are set, and dense after: a grouped scan keeps a sketch per column per slice, most of them
- * for a handful of values, so a thousand slices cost kilobytes, not 4 KB each.
+ * HyperLogLog. Registers are kept sparse in memory (an open-addressing table of index and rank) while at
+ * most DENSE_AFTER are set, and dense after: a grouped scan keeps a sketch per column per slice, most of
+ * them for a handful of values, so a thousand slices cost kilobytes, not 4 KB each. As JSON a sketch is
+ * sparse up to SPARSE_LIMIT set registers, whichever way it is held.
  */
 export class DistinctSketch {
   private registers: Uint8Array | null = null;
@@ -72,7 +75,7 @@ export class DistinctSketch {
       const slot = table[i]!;
       if (slot === 0) {
         table[i] = (rank << 16) | (index + 1);
-        if (++this.used > SPARSE_LIMIT) this.densify();
+        if (++this.used > DENSE_AFTER) this.densify();
         else if (this.used * 2 > table.length) this.growTable();
         return;
       }
