@@ -26,6 +26,10 @@
 // many bytes wait). Per record that costs a few flat-array reads: fact bits, one hash over the value
 // tokens (then compared byte for byte), one row of counts. A corrupt line is counted in the slice whose
 // values a loose read of it finds (the remainder when it breaks off before them).
+//
+// Statistics (option `stats`): while the stream's tree types a record, each key's value is logged for
+// its column path as `JSON.parse` would give it (see logValue), into a StatsLog (schema/stats.ts) that
+// learns the record's slice when it ends; differential property test in jsonl-stats.test.ts.
 import { canonicalFields, field } from '../fields';
 import { joinTypes } from '../lattice';
 import { keepFirstSamples, type CorruptRecord, type InferenceResult, MAX_CORRUPT_SAMPLES } from '../merge';
