@@ -21,7 +21,7 @@ export function statsBench(passes: number, megabytes = 50): { name: string; valu
   console.log(`\ncolumn statistics over every record, best of ${passes} passes (one core)`);
   console.log(`  scan alone        ${(mb / plain).toFixed(0).padStart(6)} MB/s`);
   console.log(`  scan + statistics ${(mb / withStats).toFixed(0).padStart(6)} MB/s`);
-  return [{ name: 'scan with statistics / scan alone', value: plain / withStats, note: 'time; statistics taken by the scanner from the bytes (no target)' }];
+  return [{ name: 'scan with statistics / scan alone', value: plain / withStats, note: 'throughput; statistics taken by the scanner from the bytes (no target)' }];
 }
 
 if (require.main === module) statsBench(Number(process.env.BENCH_PASSES ?? 3), Number(process.argv[2] ?? 50));
