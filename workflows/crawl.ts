@@ -6,6 +6,7 @@ import {
   continueAsNew,
   defineQuery,
   log,
+  patched,
   setHandler,
   proxyActivities,
   upsertMemo,
@@ -29,6 +30,8 @@ export const progressQuery = defineQuery<CrawlProgress>('progress');
 
 /** How many batches are inferred at once per crawl. */
 const PARALLEL_BATCHES = 4;
+/** Patch: batches run in a sliding window (a new one starts as soon as one ends), not in waves of four. */
+const SLIDING_BATCHES = 'crawl-sliding-batches';
 
 export interface CrawlInput {
   sourceId: string; // the source's name
@@ -101,20 +104,34 @@ async function runCrawl(input: CrawlInput | BackfillInput, kind: 'crawl' | 'back
 
   let next = input.resume?.nextBatch ?? 0;
   Object.assign(progress, { step: 'inferring', batches: plan.batches, batchesDone: next, filesTotal: plan.counts.files, bytesTotal: plan.counts.bytes });
-  while (next < plan.batches) {
-    const window = [];
-    for (let b = next; b < Math.min(plan.batches, next + PARALLEL_BATCHES); b++) window.push(b);
-    await Promise.all(
-      window.map(async (batchNo) => {
-        const done = await inference.inferBatch({ runId: plan.runId, batchNo });
-        progress.batchesDone += 1;
-        progress.filesDone += done.files;
-        progress.bytesDone += done.bytesRead;
-      }),
-    );
-    next += window.length;
-    if (next < plan.batches && workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof crawlSource>({ ...input, resume: { runId: plan.runId, nextBatch: next } });
+  const infer = async (batchNo: number): Promise<number> => {
+    const done = await inference.inferBatch({ runId: plan.runId, batchNo });
+    progress.batchesDone += 1;
+    progress.filesDone += done.files;
+    progress.bytesDone += done.bytesRead;
+    return batchNo;
+  };
+  if (patched(SLIDING_BATCHES)) {
+    // PARALLEL_BATCHES in flight: a slow batch holds up its own slot only
+    const inFlight = new Map<number, Promise<number>>();
+    while (next < plan.batches || inFlight.size > 0) {
+      while (inFlight.size < PARALLEL_BATCHES && next < plan.batches) inFlight.set(next, infer(next++));
+      inFlight.delete(await Promise.race(inFlight.values()));
+      if (next < plan.batches && workflowInfo().continueAsNewSuggested) {
+        await Promise.all(inFlight.values()); // every batch before `next` is done
+        await continueAsNew<typeof crawlSource>({ ...input, resume: { runId: plan.runId, nextBatch: next } });
+      }
+    }
+  } else {
+    // histories from before the patch: waves of PARALLEL_BATCHES
+    while (next < plan.batches) {
+      const window = [];
+      for (let b = next; b < Math.min(plan.batches, next + PARALLEL_BATCHES); b++) window.push(b);
+      await Promise.all(window.map(infer));
+      next += window.length;
+      if (next < plan.batches && workflowInfo().continueAsNewSuggested) {
+        await continueAsNew<typeof crawlSource>({ ...input, resume: { runId: plan.runId, nextBatch: next } });
+      }
     }
   }
 

@@ -240,4 +240,37 @@ describe('crawling sources on the real stack', () => {
       expect(text).not.toContain(secret);
     }
   });
+
+  it('keeps four batches in flight: a slow batch holds up its own slot only, not the next three', async () => {
+    const name = `${sourceName}-window`;
+    const windowPrefix = `${prefix.replace(/events\/$/, '')}window/`;
+    await saveSource(deps.db, {
+      name, kind: 's3', location: { bucket, prefix: windowPrefix }, format: 'jsonl', layout: { kind: 'hive' }, schedule: 'hourly',
+      targetDatabase: database, targetTable: 'window', options: { batchObjects: 1 }, enabled: true,
+    });
+    // batch 0 is one large object (listed first), batches 1-8 a line each
+    const line = (i: number) => JSON.stringify({ id: i, name: `n${i}`, props: { a: i, b: 'x'.repeat(40) } });
+    const big = Array.from({ length: 200_000 }, (_, i) => line(i)).join('\n') + '\n';
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${windowPrefix}date_id=2019-10-15/part-0.json`, Body: big }));
+    for (let i = 1; i <= 8; i++) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${windowPrefix}date_id=2019-10-15/part-${i}.json`, Body: line(i) + '\n' }));
+    const wfId = `crawl/${name}/${uniqueName('t')}`;
+    const summary = await env.client.workflow.execute(crawlSource, { taskQueue, workflowId: wfId, args: [{ sourceId: name, inferenceTaskQueue }] });
+    expect(summary.merged.records).toBe(200_008);
+    const events = (await env.client.workflow.getHandle(wfId).fetchHistory()).events!;
+    const scheduled = new Map<string, number>(); // scheduled event id -> batch
+    const order: string[] = [];
+    for (const e of events) {
+      const s = e.activityTaskScheduledEventAttributes;
+      if (s?.activityType?.name === 'inferBatch') {
+        const batchNo = JSON.parse(Buffer.from(s.input!.payloads![0]!.data!).toString()).batchNo as number;
+        scheduled.set(String(e.eventId), String(batchNo) as never);
+        order.push(`start ${batchNo}`);
+      }
+      const c = e.activityTaskCompletedEventAttributes;
+      if (c && scheduled.has(String(c.scheduledEventId))) order.push(`end ${scheduled.get(String(c.scheduledEventId))}`);
+    }
+    expect(order.filter((o) => o.startsWith('start'))).toHaveLength(9);
+    // the fifth batch started before the first (the large one) ended
+    expect(order.indexOf('start 4')).toBeLessThan(order.indexOf('end 0'));
+  }, 120_000);
 });
