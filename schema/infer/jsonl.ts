@@ -581,8 +581,6 @@ export class JsonLinesScanner {
   private corrupt = 0;
   private readonly samples: CorruptRecord[] = [];
   private readonly undo: (() => void)[] = [];
-  /** False while typing records already known to parse (nothing to roll back). */
-  private undoable = true;
   private carry: Uint8Array = new Uint8Array(0);
   private carryLength = 0;
   private err = Err.None;
@@ -594,8 +592,8 @@ export class JsonLinesScanner {
   private numIsInteger = true;
   private readonly grouping: Grouping | null;
   private readonly keptKeyBytes = new Map<string, Uint8Array>();
-  // Statistics (option `stats`): logged while the stream's tree types a record (statsOn), outside arrays
-  // (an array is one value); a record whose values the typed pass cannot give as JSON.parse does (a
+  // Statistics (option `stats`): logged while the stream's tree types a record (statsOn; off inside an
+  // array, which is one value); a record whose values the typed pass cannot give as JSON.parse does (a
   // repeated key, a key with escapes, an object the tree does not descend into) is parsed and observed instead.
   private readonly statsLog: StatsLog | null;
   private statsEnd: { stream: StatsJSON; slices: StatsJSON[] } | null = null;
@@ -603,7 +601,6 @@ export class JsonLinesScanner {
   private statsMark = 0;
   private statsFallback = false;
   private stamp = 0;
-  private arrayDepth = 0;
   /**
    * Where the facts of the record go while typing the stream of a grouped scan; null otherwise, and once
    * the record shows something that is not tracked (it is then typed again for its slice).
@@ -901,7 +898,7 @@ export class JsonLinesScanner {
           ? this.parseValue(f.node, pos, depth, null)
           : this.parseValueOfKey(s, f, index, keyStart, keyEnd, pos, depth, level);
       if (pos < 0) return -1;
-      if (this.statsOn && this.arrayDepth === 0) this.logValue(s.slots[index], f.node, valueStart, pos);
+      if (this.statsOn) this.logValue(s.slots[index], f.node, valueStart, pos);
       c = buf[pos]!;
       while (isWs(c)) c = buf[++pos]!;
       if (c === 0x2c) {
@@ -966,9 +963,10 @@ export class JsonLinesScanner {
         if (node.type !== STRING) this.observe(node, depth < MAX_TYPED_DEPTH ? ARRAY_SHAPE : STRING);
         if (node.element === null) return this.skipUntyped(pos, null);
       }
-      this.arrayDepth++;
+      const statsOn = this.statsOn;
+      this.statsOn = false;
       const end = this.parseArray(node.element!, pos, depth + 1);
-      this.arrayDepth--;
+      this.statsOn = statsOn;
       return end;
     }
     if (c === 0x74) {
@@ -1002,7 +1000,7 @@ export class JsonLinesScanner {
   private skipUntyped(pos: number, level: PathLevel | null): number {
     this.facts = null;
     // statistics descend into every object: this one's values need the record parsed
-    if (this.buf[pos] === 0x7b && this.statsOn && this.arrayDepth === 0) this.statsFallback = true;
+    if (this.buf[pos] === 0x7b && this.statsOn) this.statsFallback = true;
     if (level !== null) this.findValues(level, pos);
     return this.skipValue(pos);
   }
@@ -1109,7 +1107,7 @@ export class JsonLinesScanner {
     if (joined === old || (joined.kind === 'decimal' && old.kind === 'decimal' && joined.precision === old.precision && joined.scale === old.scale))
       return;
     const { element, struct, line } = node;
-    if (this.undoable) this.undo.push(() => {
+    this.undo.push(() => {
       node.type = old;
       node.element = element;
       node.struct = struct;
@@ -1143,16 +1141,16 @@ export class JsonLinesScanner {
         const created = new FieldNode(spelling, index, new TypeNode(NULL, this.line));
         created.node.path = s.path === '' ? key : `${s.path}.${key}`;
         s.byKey.set(key, created);
-        if (this.undoable) this.undo.push(() => s.byKey.delete(key));
+        this.undo.push(() => s.byKey.delete(key));
         f = created;
       } else if (spelling < f.name) {
         const known = f;
         const old = known.name;
         known.name = spelling;
-        if (this.undoable) this.undo.push(() => (known.name = old));
+        this.undo.push(() => (known.name = old));
       }
       s.bySpelling.set(spelling, f);
-      if (this.undoable) this.undo.push(() => s.bySpelling.delete(spelling));
+      this.undo.push(() => s.bySpelling.delete(spelling));
     }
     if (index < f.position) this.moveField(f, index);
     if (raw !== null) {
@@ -1160,7 +1158,7 @@ export class JsonLinesScanner {
       if (slot === undefined) {
         const created = new Slot(this.keyBytes(spelling, raw), f, spelling);
         s.spellings.push(created);
-        if (this.undoable) this.undo.push(() => {
+        this.undo.push(() => {
           s.spellings.splice(s.spellings.indexOf(created), 1);
           for (let k = 0; k < s.slots.length; k++) if (s.slots[k] === created) s.slots[k] = undefined;
         });
@@ -1183,7 +1181,7 @@ export class JsonLinesScanner {
   private moveField(f: FieldNode, index: number): void {
     const old = f.position;
     f.position = index;
-    if (this.undoable) this.undo.push(() => (f.position = old));
+    this.undo.push(() => (f.position = old));
   }
 
   // ---- validation ------------------------------------------------------------------------------------
@@ -1358,7 +1356,6 @@ export class JsonLinesScanner {
     const pending = g.pending;
     this.buf = pending.bytes;
     this.facts = null;
-    this.undoable = false;
     const entries = pending.entries;
     const order = Array.from({ length: pending.count }, (_, i) => 4 * i).sort((a, b) => entries[a]! - entries[b]! || a - b);
     for (const e of order) {
@@ -1368,7 +1365,6 @@ export class JsonLinesScanner {
       if (p < 0) throw new Error(`${this.file}:${this.line}: a record the stream accepted failed in its slice`);
     }
     pending.clear();
-    this.undoable = true;
     this.buf = buf;
     this.line = line;
   }
