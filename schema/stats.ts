@@ -271,13 +271,18 @@ function mergeColumn(c: Column, o: Column): void {
   c.max = minOf(c.max, o.max, (p, q) => p > q);
 }
 
+function columnJSON(c: Column): ColumnStatsJSON {
+  return { values: c.values, distinct: c.distinct.toJSON(), ...(c.min !== undefined ? { min: c.min, max: c.max } : {}) };
+}
+
+function columnOfJSON(j: ColumnStatsJSON): Column {
+  return { values: j.values, distinct: DistinctSketch.fromJSON(j.distinct), ...(j.min !== undefined ? { min: j.min, max: j.max } : {}) };
+}
+
 /** Statistics as JSON from columns by path. */
 function statsJSON(records: number, byPath: Map<string, Column>): StatsJSON {
   const columns: Record<string, ColumnStatsJSON> = {};
-  for (const path of [...byPath.keys()].sort()) {
-    const c = byPath.get(path)!;
-    columns[path] = { values: c.values, distinct: c.distinct.toJSON(), ...(c.min !== undefined ? { min: c.min, max: c.max } : {}) };
-  }
+  for (const path of [...byPath.keys()].sort()) columns[path] = columnJSON(byPath.get(path)!);
   return { records, columns };
 }
 
@@ -344,11 +349,9 @@ export function mergeStats(a: StatsJSON, b: StatsJSON): StatsJSON {
       columns[path] = (x ?? y)!;
       continue;
     }
-    const sketch = DistinctSketch.fromJSON(x.distinct);
-    sketch.merge(DistinctSketch.fromJSON(y.distinct));
-    const min = minOf(x.min, y.min, (p, q) => p < q);
-    const max = minOf(x.max, y.max, (p, q) => p > q);
-    columns[path] = { values: x.values + y.values, distinct: sketch.toJSON(), ...(min !== undefined ? { min, max } : {}) };
+    const c = columnOfJSON(x);
+    mergeColumn(c, columnOfJSON(y));
+    columns[path] = columnJSON(c);
   }
   return { records: a.records + b.records, columns };
 }
@@ -532,24 +535,24 @@ export class StatsLog {
     slice.dates.length = 0;
   }
 
-  /** Each slice's statistics (by slice number) and the stream's, the slices' merged. */
+  /** Each slice's statistics (by slice number) and the stream's, the slices' merged (one slice's are the stream's). */
   end(): { stream: StatsJSON; slices: StatsJSON[] } {
-    const stream = new Map<string, Column>();
-    let records = 0;
-    const slices = this.slices.map((slice) => {
+    const bySlice = this.slices.map((slice) => {
       this.apply(slice);
-      records += slice.records;
       const byPath = new Map<string, Column>();
-      slice.columns.forEach((c, p) => {
-        if (c === undefined) return;
-        const path = this.paths[p]!;
-        byPath.set(path, c);
+      slice.columns.forEach((c, p) => c !== undefined && byPath.set(this.paths[p]!, c));
+      return byPath;
+    });
+    const slices = bySlice.map((byPath, s) => statsJSON(this.slices[s]!.records, byPath));
+    if (slices.length === 1) return { stream: slices[0]!, slices };
+    const stream = new Map<string, Column>();
+    for (const byPath of bySlice) {
+      for (const [path, c] of byPath) {
         let into = stream.get(path);
         if (into === undefined) stream.set(path, (into = newColumn()));
         mergeColumn(into, c);
-      });
-      return statsJSON(slice.records, byPath);
-    });
-    return { stream: statsJSON(records, stream), slices };
+      }
+    }
+    return { stream: statsJSON(this.slices.reduce((n, s) => n + s.records, 0), stream), slices };
   }
 }
