@@ -28,9 +28,10 @@ import { discriminatorPaths, InvalidSourceError, type PostgresSourceDefinition, 
 import { getSource, UnknownSourceError } from '../db/sources';
 import { PROFILE, recordProfile, recordStats, recordVolumes } from '../db/profiles';
 import { REMAINDER_KEY } from '../crawl/logical';
+import type { PartitionKeyCheck, PartitionKeyMismatch } from '../schema/infer/partition-keys';
 import { mergeSlices, publishSliceViews } from './slices';
 import { notifySourceHolders } from '../db/governance';
-import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, NUMERIC_KINDS, StatsAccumulator, toHiveColumns, type InferenceResult, type Schema } from '../schema';
+import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, NUMERIC_KINDS, StatsAccumulator, publishedSchema, toHiveColumns, type InferenceResult, type Schema } from '../schema';
 
 export interface CrawlDeps {
   db: Knex;
@@ -64,6 +65,9 @@ interface ObjectStats {
   gzip: boolean;
   records: number;
   corruptRecords: number;
+  /** Records whose own partition key values differ from the path's, and the first of them. */
+  keyMismatches?: number;
+  firstKeyMismatch?: PartitionKeyMismatch;
   slices?: Record<string, number>; // a stream's object: records per slice key (`keyOfSlice`)
   sliceCorrupt?: Record<string, number>; // and corrupt lines per slice key, where there are any
 }
@@ -253,17 +257,20 @@ export async function inferS3Batch(
       detectDates: source.options.detectDates ?? false,
       stats: true,
       file,
+      partition: { keys: o.keys, values: o.values },
       onProgress: (bytes: number) => {
         progress.bytesDone = before + bytes;
         heartbeat();
       },
     };
     let r: InferenceResult;
+    let checked: PartitionKeyCheck | undefined;
     let perSlice: Record<string, number> | undefined;
     let sliceCorrupt: Record<string, number> | undefined;
     if (discriminators.length && o.format === 'jsonl') {
-      const { grouped } = await inferObject(deps.s3, source.location.bucket, o, { ...options, discriminators });
+      const { grouped, partitionKeys } = await inferObject(deps.s3, source.location.bucket, o, { ...options, discriminators });
       r = grouped.stream;
+      checked = partitionKeys;
       perSlice = {};
       const add = (key: string, values: string[] | null, sr: InferenceResult) => {
         if (sr.records === 0 && sr.corruptRecords === 0) return;
@@ -276,7 +283,7 @@ export async function inferS3Batch(
       add(REMAINDER_KEY, null, grouped.remainder);
     } else {
       // a stream's CSV or Parquet object is not split: its records count for the stream only
-      r = (await inferObject(deps.s3, source.location.bucket, o, options)).result;
+      ({ result: r, partitionKeys: checked } = await inferObject(deps.s3, source.location.bucket, o, options));
     }
     result = mergeResults(result, r);
     progress.filesDone += 1;
@@ -285,6 +292,7 @@ export async function inferS3Batch(
     stats.push({
       key: o.key, etag: o.etag, size: o.size, lastModified: o.lastModified, partition: o.partition, keys: o.keys, values: o.values,
       format: o.format, gzip: o.gzip, records: r.records, corruptRecords: r.corruptRecords, ...(perSlice ? { slices: perSlice } : {}), ...(sliceCorrupt ? { sliceCorrupt } : {}),
+      ...(checked?.mismatches ? { keyMismatches: checked.mismatches, firstKeyMismatch: checked.first } : {}),
     });
   }
   return { result, objects: stats, samples, ...(discriminators.length ? { slices } : {}) };
@@ -328,6 +336,7 @@ async function recomputePartitions(trx: Knex.Transaction, sourceId: number, part
         trx.raw('coalesce(sum(records), 0)::bigint as records'),
         trx.raw('coalesce(sum(size), 0)::bigint as bytes'),
         trx.raw('coalesce(sum(corrupt_records), 0)::bigint as corrupt'),
+        trx.raw('coalesce(sum(key_mismatches), 0)::bigint as mismatches'),
       );
     if (!agg || Number(agg.objects) === 0) {
       await trx('source_partitions').where({ source_id: sourceId, path }).delete();
@@ -336,7 +345,7 @@ async function recomputePartitions(trx: Knex.Transaction, sourceId: number, part
     }
     await trx('source_partitions')
       .where({ source_id: sourceId, path })
-      .update({ objects: Number(agg.objects), records: Number(agg.records), bytes: Number(agg.bytes), corrupt_records: Number(agg.corrupt), updated_at: trx.fn.now() });
+      .update({ objects: Number(agg.objects), records: Number(agg.records), bytes: Number(agg.bytes), corrupt_records: Number(agg.corrupt), key_mismatches: Number(agg.mismatches), updated_at: trx.fn.now() });
   }
 }
 
@@ -345,7 +354,7 @@ async function upsertPartition(
   sourceId: number,
   path: string,
   kv: { keys: string[]; values: string[] },
-  v: { objects: number; records: number; bytes: number; corrupt: number },
+  v: { objects: number; records: number; bytes: number; corrupt: number; mismatches: number },
 ): Promise<void> {
   const row = {
     source_id: sourceId,
@@ -356,6 +365,7 @@ async function upsertPartition(
     records: v.records,
     bytes: v.bytes,
     corrupt_records: v.corrupt,
+    key_mismatches: v.mismatches,
     updated_at: trx.fn.now(),
   };
   await trx('source_partitions').insert(row).onConflict(['source_id', 'path']).merge();
@@ -445,11 +455,12 @@ export function createCrawlActivities(deps: CrawlDeps) {
                 .insert({
                   source_id: source.id, key: o.key, etag: o.etag, size: o.size, last_modified: o.lastModified, partition: o.partition,
                   format: o.format, gzip: o.gzip, records: o.records, corrupt_records: o.corruptRecords, run_id: run.id,
+                  key_mismatches: o.keyMismatches ?? 0, first_key_mismatch: o.firstKeyMismatch ? JSON.stringify(o.firstKeyMismatch) : null,
                 })
                 .onConflict(['source_id', 'key'])
                 .merge();
               const exists = await trx('source_partitions').where({ source_id: source.id, path: o.partition }).first('path');
-              if (!exists) await upsertPartition(trx, source.id, o.partition, o, { objects: 0, records: 0, bytes: 0, corrupt: 0 });
+              if (!exists) await upsertPartition(trx, source.id, o.partition, o, { objects: 0, records: 0, bytes: 0, corrupt: 0, mismatches: 0 });
             }
             const deleted: string[] = run.scope.deleted ?? [];
             for (let i = 0; i < deleted.length; i += 500) {
@@ -459,13 +470,14 @@ export function createCrawlActivities(deps: CrawlDeps) {
             await recomputePartitions(trx, source.id, [...touched]);
           } else {
             // a backfill re-read whole partitions: their volumes are what it read; the manifest stays
-            const byPartition = new Map<string, { kv: ObjectStats; objects: number; records: number; bytes: number; corrupt: number }>();
+            const byPartition = new Map<string, { kv: ObjectStats; objects: number; records: number; bytes: number; corrupt: number; mismatches: number }>();
             for (const o of objects) {
-              const p = byPartition.get(o.partition) ?? { kv: o, objects: 0, records: 0, bytes: 0, corrupt: 0 };
+              const p = byPartition.get(o.partition) ?? { kv: o, objects: 0, records: 0, bytes: 0, corrupt: 0, mismatches: 0 };
               p.objects += 1;
               p.records += o.records;
               p.bytes += o.size;
               p.corrupt += o.corruptRecords;
+              p.mismatches += o.keyMismatches ?? 0;
               byPartition.set(o.partition, p);
             }
             for (const [path, p] of byPartition) await upsertPartition(trx, source.id, path, p.kv, p);
@@ -501,6 +513,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
           changes: change === 'initial' ? next.columns.length : diff.changes.length,
           records: combined.records,
           corruptRecords: combined.corruptRecords,
+          partitionKeyMismatches: objects.reduce((sum, o) => sum + (o.keyMismatches ?? 0), 0),
           partitions: Number(n),
           ...(slices ? { slices } : {}),
         };
@@ -537,12 +550,14 @@ export function createCrawlActivities(deps: CrawlDeps) {
           sizeBytes: objects.reduce((n: number, o: { size: string }) => n + Number(o.size), 0),
           compression: objects.some((o: { gzip: boolean }) => o.gzip) ? ('gzip' as const) : ('none' as const),
         };
+        const shown = publishedSchema(latest.schema, keys, format === 'csv' ? 'rename' : 'drop');
         const spec = {
           database: source.targetDatabase,
           table: source.targetTable,
           location: `s3a://${bucket}/${prefix}`,
           format,
-          columns: toHiveColumns(latest.schema).map((c) => (descriptions.has(c.name) ? { ...c, comment: descriptions.get(c.name) } : c)),
+          columns: toHiveColumns(shown.schema).map((c) => (descriptions.has(c.name) ? { ...c, comment: descriptions.get(c.name) } : c)),
+          ...(format === 'jsonl' ? { keyMapping: shown.keyMapping } : {}),
           partitionKeys: keys.map((k) => ({ name: k, type: 'string' })),
           parameters: tableParameters({
             format,
@@ -558,7 +573,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
         const result = await publishTable(deps.metastore, spec, parts).catch(nonRetryable);
         published = { ...none, action: result.table === 'refuse' ? 'none' : result.table, partitionsAdded: result.partitionsAdded, partitionsDropped: result.partitionsDropped };
         if (discriminatorPaths(source.options).length) {
-          const views = await publishSliceViews(deps.db, deps.metastore, { ...source, schema: latest.schema, partitionKeys: keys }).catch(nonRetryable);
+          const views = await publishSliceViews(deps.db, deps.metastore, { ...source, schema: shown.schema, repeatedKeys: shown.partitionKeyColumns, partitionKeys: keys }).catch(nonRetryable);
           published = { ...published, views };
         }
       }

@@ -11,7 +11,7 @@ import type { SliceMergeSummary, SlicePublishSummary } from '../crawl/run';
 import { defaultTableName, discriminatorPaths, type S3SourceDefinition } from '../crawl/source';
 import { notifySourceHolders } from '../db/governance';
 import { recordProfiles, recordStatsOf, recordVolumes } from '../db/profiles';
-import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, type InferenceResult, type Schema } from '../schema';
+import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, withNamesOf, type InferenceResult, type Schema } from '../schema';
 import { remainderSliceName, sliceNames } from '../schema/slices';
 
 type Stream = S3SourceDefinition & { id: number };
@@ -257,7 +257,7 @@ async function recordSliceVolumes(
 export async function publishSliceViews(
   db: Knex,
   ms: MetastoreClient,
-  stream: Stream & { schema: Schema; partitionKeys: string[] },
+  stream: Stream & { schema: Schema; repeatedKeys: string[]; partitionKeys: string[] },
 ): Promise<SlicePublishSummary> {
   const slices = [...(await slicesOf(db, stream.id)).values()];
   const latest = await latestVersions(db, slices.filter((s) => s.enabled).map((s) => s.id));
@@ -267,7 +267,8 @@ export async function publishSliceViews(
     const view = s.enabled && version
       ? sliceView({
         stream: { database: stream.targetDatabase, table: stream.targetTable, schema: stream.schema, partitionKeys: stream.partitionKeys },
-        slice: version.schema,
+        // named as the stream's table publishes the same keys; partition keys come from the table
+        slice: withNamesOf(version.schema, stream.schema, stream.repeatedKeys),
         values: s.location.values,
         discriminators: discriminatorPaths(stream.options),
         flatten: stream.options.flatten ?? [],

@@ -10,6 +10,7 @@ import { isTabSeparated, type DataFormat, type ObjectInfo } from '../crawl/plan'
 import { CsvScanner, type CsvOptions } from '../schema/infer/csv';
 import { JsonLinesScanner } from '../schema/infer/jsonl';
 import { inferParquetFooter, parquetFooterLength } from '../schema/infer/parquet';
+import { PartitionKeyChecker, type PartitionKeyCheck } from '../schema/infer/partition-keys';
 import { EMPTY_RESULT, type InferenceResult } from '../schema/merge';
 import { ungrouped, type DiscriminatorPath, type GroupedInferenceResult } from '../schema/slices';
 
@@ -94,11 +95,15 @@ export interface InferObjectOptions {
    * JSON lines, so CSV and Parquet are never grouped (asking for it is a configuration error).
    */
   discriminators?: readonly DiscriminatorPath[];
+  /** The object's partition (keys and values from its path): JSON lines records repeating them are checked. */
+  partition?: { keys: readonly string[]; values: readonly string[] };
 }
 
 export interface ObjectInference {
   /** The whole object's result (the stream's, when grouped). */
   result: InferenceResult;
+  /** JSON lines in a partition: records whose own partition key values differ from the path's. */
+  partitionKeys?: PartitionKeyCheck;
   /** Bytes received from S3: the whole object for text formats, footer and its length for Parquet. */
   bytesRead: number;
 }
@@ -231,19 +236,24 @@ async function inferTextObject(
       jsonl !== null
         ? jsonl
         : new CsvScanner(file, { ...(isTabSeparated(info.key) ? { delimiter: '\t' as const } : {}), ...options.csv, detectTemporal: options.detectDates ?? false, stats: options.stats ?? false });
+    const keys = jsonl !== null && options.partition?.keys.length ? new PartitionKeyChecker(options.partition.keys, options.partition.values) : null;
     const raw = Readable.from(counted(), { objectMode: false });
     const chunks: AsyncIterable<Uint8Array> = gzip ? pipeline(raw, createGunzip(), () => undefined) : raw;
     try {
-      for await (const chunk of chunks) scanner.push(chunk);
+      for await (const chunk of chunks) {
+        scanner.push(chunk);
+        keys?.push(chunk);
+      }
     } catch (e) {
       if (isZlibError(e)) throw new UnreadableObject(`not valid gzip data (${(e as Error).message})`, bytesRead);
       throw e;
     }
+    const checked = keys !== null ? { partitionKeys: keys.end() } : {};
     if (jsonl !== null && options.discriminators) {
       const grouped = jsonl.endGrouped();
-      return { result: grouped.stream, bytesRead, grouped };
+      return { result: grouped.stream, bytesRead, grouped, ...checked };
     }
-    return { result: scanner.end(), bytesRead };
+    return { result: scanner.end(), bytesRead, ...checked };
   } finally {
     body.destroy(); // frees the connection when reading stopped early; a no-op after the end
   }

@@ -32,6 +32,8 @@ export interface MergeSummary {
   changes: number;
   records: number;
   corruptRecords: number;
+  /** Records whose own partition key values differ from their path's (the path's are the ones engines read). */
+  partitionKeyMismatches?: number;
   partitions: number;
   slices?: SliceMergeSummary; // a stream's crawl
 }

@@ -38,6 +38,8 @@ export interface SourceDescription {
   samples: { partition: string; file: string; record: Record<string, unknown> }[];
   volumes: VolumeRow[];
   corruptRecords: number;
+  /** Records whose own partition key values differ from their path's, per partition, with the first one. */
+  partitionKeyMismatches: { partition: string; records: number; first?: { file: string; line: number; key: string; value: string; path: string } }[];
   /** A logical source: active or new (not yet activated), when its records were last seen, its view. */
   logical?: { state: 'active' | 'new'; lastSeenAt?: string; view: boolean };
   /** A stream split into logical sources: how many, and how many wait to be activated. */
@@ -102,6 +104,21 @@ export async function describeSource(db: Knex, name: string): Promise<SourceDesc
   const sliceCounts = await db('sources').where({ parent_id: source.id }).select(db.raw('count(*)::int as total'), db.raw('count(*) filter (where enabled)::int as active')).first();
   const samples = (await db('source_samples').where({ source_id: source.id }).first('rows'))?.rows ?? [];
   const [{ n }] = await db('corrupt_records').where({ source_id: source.id }).count<{ n: string }[]>({ n: '*' });
+  const mismatched = await db('source_objects')
+    .where({ source_id: source.id })
+    .where('key_mismatches', '>', 0)
+    .orderBy(['partition', 'key'])
+    .select('partition', 'key', 'key_mismatches', 'first_key_mismatch');
+  const partitionKeyMismatches: SourceDescription['partitionKeyMismatches'] = [];
+  for (const o of mismatched) {
+    const last = partitionKeyMismatches.at(-1);
+    if (last !== undefined && last.partition === o.partition) last.records += Number(o.key_mismatches);
+    else {
+      const first = o.first_key_mismatch as { line: number; key: string; value: string; path: string } | null;
+      const file = source.kind === 's3' ? `s3://${source.location.bucket}/${o.key}` : o.key;
+      partitionKeyMismatches.push({ partition: o.partition, records: Number(o.key_mismatches), ...(first ? { first: { file, ...first } } : {}) });
+    }
+  }
   return {
     source,
     ...(latest ? { schemaVersion: latest.version } : {}),
@@ -122,6 +139,7 @@ export async function describeSource(db: Knex, name: string): Promise<SourceDesc
     samples,
     volumes: parts.map(toVolume),
     corruptRecords: Number(n),
+    partitionKeyMismatches,
     ...(source.kind === 'logical'
       ? { logical: { state: source.enabled ? 'active' : 'new', ...(row.last_seen_at ? { lastSeenAt: new Date(row.last_seen_at).toISOString() } : {}), view: row.published_view !== null } }
       : {}),

@@ -90,7 +90,7 @@ resolve_jars() {
 ensure_jars() {
   local hadoop; hadoop=$(spark_hadoop_version)
   resolve_jars "$JARS" "$POM" "hadoop-aws $hadoop + AWS SDK and hive-hcatalog-core" -Dhadoop.version="$hadoop"
-  ls "$JARS"/hadoop-aws-"$hadoop".jar "$JARS"/hive-hcatalog-core-*.jar >/dev/null \
+  ls "$JARS"/hadoop-aws-"$hadoop".jar "$JARS"/hive-hcatalog-core-*.jar "$JARS"/json-serde-*.jar >/dev/null \
     || die "hadoop-aws-$hadoop or hive-hcatalog-core is missing from $JARS (delete it to resolve again)"
   resolve_jars "$METASTORE_CLIENT_JARS" "$METASTORE_CLIENT_POM" "the Hive Metastore $METASTORE_CLIENT_VERSION client" \
     -Dhive.version="$METASTORE_CLIENT_VERSION"

@@ -52,11 +52,16 @@ export function assignHiveNames(keys: readonly string[]): Map<string, string> {
   for (const key of sorted) {
     if (result.has(key)) continue;
     let name = safeHiveName(key);
-    if (taken.has(name)) name = name.slice(0, MAX_HIVE_NAME_LENGTH - 9) + '_' + shortHash(key);
+    if (taken.has(name)) name = suffixedHiveName(name, key);
     result.set(key, name);
     taken.add(name);
   }
   return result;
+}
+
+/** `name` made distinct for `key` by a stable hash suffix, within Hive's name length. */
+export function suffixedHiveName(name: string, key: string): string {
+  return name.slice(0, MAX_HIVE_NAME_LENGTH - 9) + '_' + shortHash(key);
 }
 
 export function byCodeUnits(a: string, b: string): number {

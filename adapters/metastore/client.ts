@@ -161,6 +161,15 @@ export class MetastoreClient {
     return this.call('get_partition', (c) => c.get_partition(database, table, values));
   }
 
+  getPartitions(database: string, table: string): Promise<ttypes.Partition[]> {
+    return this.call('get_partitions', (c) => c.get_partitions(database, table, -1));
+  }
+
+  /** Replaces partitions' storage and parameters (their values name them); atomic for the list. */
+  alterPartitions(database: string, table: string, partitions: ttypes.Partition[]): Promise<void> {
+    return this.call('alter_partitions', (c) => c.alter_partitions(database, table, partitions));
+  }
+
   getPartitionNames(database: string, table: string): Promise<string[]> {
     return this.call('get_partition_names', (c) => c.get_partition_names(database, table, -1));
   }

@@ -199,6 +199,8 @@ service ThriftHiveMetastore {
 
   AddPartitionsResult add_partitions_req(1:AddPartitionsRequest request) throws(1:InvalidObjectException o1, 2:AlreadyExistsException o2, 3:MetaException o3)
   Partition get_partition(1:string db_name, 2:string tbl_name, 3:list<string> part_vals) throws(1:MetaException o1, 2:NoSuchObjectException o2)
+  list<Partition> get_partitions(1:string db_name, 2:string tbl_name, 3:i16 max_parts = -1) throws(1:NoSuchObjectException o1, 2:MetaException o2)
+  void alter_partitions(1:string db_name, 2:string tbl_name, 3:list<Partition> new_parts) throws(1:InvalidOperationException o1, 2:MetaException o2)
   list<string> get_partition_names(1:string db_name, 2:string tbl_name, 3:i16 max_parts = -1) throws(1:NoSuchObjectException o1, 2:MetaException o2)
   bool drop_partition(1:string db_name, 2:string tbl_name, 3:list<string> part_vals, 4:bool deleteData) throws(1:NoSuchObjectException o1, 2:MetaException o2)
 

@@ -3,12 +3,16 @@
 // or an outage at any point finishes the job, and publishing the same spec twice changes nothing.
 import { hive, MetastoreClient, MetastoreError } from './client';
 import {
+  ownedParameters,
   planPartitions,
   planTable,
+  sameStorage,
   storageFor,
+  tableStorage,
   type HiveColumn,
   type PartitionSpec,
   type PublishedTable,
+  type Storage,
   type TablePlan,
   type TableSpec,
   type ViewSpec,
@@ -84,6 +88,9 @@ export async function publishTable(ms: MetastoreClient, spec: TableSpec, partiti
       return publishTable(ms, spec, partitions);
     }
   } else if (plan.action === 'alter') {
+    // Partitions first: a retry after a crash between the two still finds the table to alter, and so
+    // aligns the partitions again (engines read each partition with its own storage and columns).
+    await alignPartitions(ms, spec, plan.columns);
     // Keep what Hive itself added to the parameters (e.g. transient_lastDdlTime); set ours.
     const table = toThriftTable(spec, plan.columns, published?.parameters);
     await ms.alterTable(spec.database, spec.table, table, { cascade: plan.cascade });
@@ -118,6 +125,31 @@ export async function publishTable(ms: MetastoreClient, spec: TableSpec, partiti
     partitionsAdded: added,
     partitionsDropped: dropped,
   };
+}
+
+/** Gives every published partition whose storage or columns differ from the spec's the spec's. */
+async function alignPartitions(ms: MetastoreClient, spec: TableSpec, columns: HiveColumn[]): Promise<number> {
+  if (spec.partitionKeys.length === 0) return 0;
+  const storage = storageFor(spec.format, spec);
+  const wantColumns = JSON.stringify(columns.map((c) => [c.name, c.type]));
+  const stale = (await ms.getPartitions(spec.database, spec.table)).filter((p) => {
+    const sd = p.sd;
+    const had: Storage = {
+      inputFormat: sd?.inputFormat ?? '',
+      outputFormat: sd?.outputFormat ?? '',
+      serializationLib: sd?.serdeInfo?.serializationLib ?? '',
+      serdeParameters: { ...(sd?.serdeInfo?.parameters ?? {}) },
+    };
+    return !sameStorage(had, storage) || JSON.stringify((sd?.cols ?? []).map((c) => [c.name, c.type])) !== wantColumns;
+  });
+  for (let i = 0; i < stale.length; i += PARTITION_BATCH) {
+    const batch = stale.slice(i, i + PARTITION_BATCH).map((p) => {
+      const fresh = toThriftPartition(spec, columns, { values: p.values, location: p.sd?.location ?? '' });
+      return new hive.Partition({ ...fresh, createTime: p.createTime, parameters: { ...(p.parameters ?? {}), ...fresh.parameters } });
+    });
+    await ms.alterPartitions(spec.database, spec.table, batch);
+  }
+  return stale.length;
 }
 
 /**
@@ -176,8 +208,7 @@ function toFieldSchema(c: HiveColumn): hive.FieldSchema {
   return new hive.FieldSchema({ name: c.name, type: c.type, comment: c.comment as string });
 }
 
-function storageDescriptor(spec: TableSpec, columns: HiveColumn[], location: string): hive.StorageDescriptor {
-  const storage = storageFor(spec.format, spec.csv);
+function storageDescriptor(spec: TableSpec, columns: HiveColumn[], location: string, storage: Storage): hive.StorageDescriptor {
   return new hive.StorageDescriptor({
     cols: columns.map(toFieldSchema),
     location,
@@ -196,9 +227,9 @@ function toThriftTable(spec: TableSpec, columns: HiveColumn[], existingParameter
   return ownedTable({
     database: spec.database,
     table: spec.table,
-    sd: storageDescriptor(spec, columns, spec.location),
+    sd: storageDescriptor(spec, columns, spec.location, tableStorage(spec)),
     partitionKeys: spec.partitionKeys.map(toFieldSchema),
-    parameters: { ...existingParameters, ...spec.parameters },
+    parameters: { ...existingParameters, ...ownedParameters(spec) },
   });
 }
 
@@ -232,7 +263,7 @@ function toThriftPartition(spec: TableSpec, columns: HiveColumn[], p: PartitionS
     tableName: spec.table,
     createTime: Math.floor(Date.now() / 1000),
     lastAccessTime: 0,
-    sd: storageDescriptor(spec, columns, p.location),
+    sd: storageDescriptor(spec, columns, p.location, storageFor(spec.format, spec)),
     // engines read a partition with the partition's own properties: carry the header count there too
     parameters: partitionParameters(spec),
   });

@@ -34,6 +34,8 @@ export interface TableSpec {
   partitionKeys: HiveColumn[];
   /** Every parameter lake catalog owns on the table (see `tableParameters`). */
   parameters: Record<string, string>;
+  /** JSON lines: Hive name → the JSON key it reads, where they differ (schema/hive.ts `publishedSchema`). */
+  keyMapping?: Record<string, string>;
 }
 
 /** A view lake catalog owns (a logical source over its stream's table). */
@@ -62,23 +64,52 @@ export const MAX_COMMENT_LENGTH = 256;
 
 export const MANAGED_PARAMETER = 'lake.managed';
 
-/** The one place that says how each format is stored and read. Gzip needs nothing: the text input format handles it. */
-export function storageFor(format: TableFormat, csv?: CsvOptions): Storage {
+export const OPENX_JSON_SERDE = 'org.openx.data.jsonserde.JsonSerDe';
+
+/**
+ * The one place that says how each format is stored and read. Gzip needs nothing: the text input format
+ * handles it. This is what a table and each of its partitions carry (engines read a partition with its
+ * own storage); `tableStorage` adds what only the table says.
+ *
+ * JSON lines are read through the OpenX JSON SerDe: Trino reads it natively, Hive and Spark with its jar
+ * (io.starburst.openx.data:json-serde on Maven Central). Hive's own JSON SerDes fail a whole query on one
+ * malformed line and read a column NULL unless it is named exactly like its key; OpenX reads a malformed
+ * line as a row of NULLs (`ignore.malformed.json`), matches keys case-insensitively, and reads a renamed
+ * column's key through `mapping.<column>`.
+ */
+export function storageFor(format: TableFormat, options: { csv?: CsvOptions; keyMapping?: Record<string, string> } = {}): Storage {
   const text = {
     inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
     outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
   };
   switch (format) {
-    case 'jsonl':
-      return { ...text, serializationLib: 'org.apache.hive.hcatalog.data.JsonSerDe', serdeParameters: {} };
+    case 'jsonl': {
+      const mapping = Object.entries(options.keyMapping ?? {}).map(([column, key]) => [`mapping.${column}`, key]);
+      return {
+        ...text,
+        serializationLib: OPENX_JSON_SERDE,
+        serdeParameters: { 'ignore.malformed.json': 'true', 'case.insensitive': 'true', ...Object.fromEntries(mapping) },
+      };
+    }
     case 'csv': {
-      const o = csv ?? { separator: ',', quote: '"', escape: '\\', header: true };
+      const o = csvOptions(options.csv);
       return {
         ...text,
         serializationLib: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
         // The header count is a table parameter for Hive; engines reading a partition look at its own
-        // storage properties, which include these SerDe parameters.
-        serdeParameters: { separatorChar: o.separator, quoteChar: o.quote, escapeChar: o.escape, ...(o.header ? { 'skip.header.line.count': '1' } : {}) },
+        // storage properties, which include these SerDe parameters. The second set is the same dialect in
+        // the words of Spark's CSV reader, which reads the table (see sparkDataSourceParameters).
+        serdeParameters: {
+          separatorChar: o.separator,
+          quoteChar: o.quote,
+          escapeChar: o.escape,
+          ...(o.header ? { 'skip.header.line.count': '1' } : {}),
+          sep: o.separator,
+          quote: o.quote,
+          escape: o.quote, // RFC 4180: a quote inside a quoted field is doubled
+          header: String(o.header),
+          multiLine: 'true',
+        },
       };
     }
     case 'parquet':
@@ -89,6 +120,59 @@ export function storageFor(format: TableFormat, csv?: CsvOptions): Storage {
         serdeParameters: {},
       };
   }
+}
+
+function csvOptions(csv?: CsvOptions): CsvOptions {
+  return csv ?? { separator: ',', quote: '"', escape: '\\', header: true };
+}
+
+/** The table's storage: its format's, and for a table Spark reads as a data source, its location as `path`. */
+export function tableStorage(spec: TableSpec): Storage {
+  const storage = storageFor(spec.format, spec);
+  if (spec.format !== 'csv') return storage;
+  return { ...storage, serdeParameters: { ...storage.serdeParameters, path: spec.location } };
+}
+
+/**
+ * Spark's Hive reader ignores `skip.header.line.count` and reads a CSV file line by line, so headers come
+ * back as rows and a quoted newline splits a record. A table whose parameters name a Spark data source
+ * (the way Spark itself records the tables it creates) is read by Spark with that source instead, typed as
+ * the catalog inferred, its partitions still listed from the metastore; Hive and Trino keep reading the
+ * Hive storage. CSV tables get these; JSON and Parquet tables are read by Spark as Hive tables.
+ */
+export function sparkDataSourceParameters(spec: TableSpec): Record<string, string> {
+  if (spec.format !== 'csv') return {};
+  const field = (name: string, type: string) => ({ name, type, nullable: true, metadata: {} });
+  const schema = JSON.stringify({
+    type: 'struct',
+    fields: [...spec.columns.map((c) => field(c.name.toLowerCase(), sparkType(c.type))), ...spec.partitionKeys.map((k) => field(k.name.toLowerCase(), 'string'))],
+  });
+  const params: Record<string, string> = {
+    'spark.sql.sources.provider': 'csv',
+    'spark.sql.partitionProvider': 'catalog',
+    'spark.sql.sources.schema.numParts': String(Math.ceil(schema.length / SPARK_SCHEMA_PART)),
+  };
+  for (let i = 0; i * SPARK_SCHEMA_PART < schema.length; i++) params[`spark.sql.sources.schema.part.${i}`] = schema.slice(i * SPARK_SCHEMA_PART, (i + 1) * SPARK_SCHEMA_PART);
+  if (spec.partitionKeys.length > 0) {
+    params['spark.sql.sources.schema.numPartCols'] = String(spec.partitionKeys.length);
+    spec.partitionKeys.forEach((k, i) => (params[`spark.sql.sources.schema.partCol.${i}`] = k.name.toLowerCase()));
+  }
+  return params;
+}
+
+/** The parameters lake catalog sets on a table: the spec's and those that tell Spark how to read it. */
+export function ownedParameters(spec: TableSpec): Record<string, string> {
+  return { ...spec.parameters, ...sparkDataSourceParameters(spec) };
+}
+
+/** Spark splits a schema across table parameters of this many characters (the metastore's value limit). */
+const SPARK_SCHEMA_PART = 4000;
+
+/** A scalar Hive type in Spark's JSON schema words; CSV cells are scalars. */
+function sparkType(hive: string): string {
+  const t = hive.toLowerCase();
+  const names: Record<string, string> = { int: 'integer', bigint: 'long', smallint: 'short', tinyint: 'byte' };
+  return names[t] ?? t;
 }
 
 /**
@@ -202,9 +286,8 @@ export function planTable(published: PublishedTable | undefined, spec: TableSpec
     };
   }
   if (sameLocation(published.location, spec.location) === false) reasons.push(`location ${published.location} -> ${spec.location}`);
-  const storage = storageFor(spec.format, spec.csv);
-  if (JSON.stringify(normaliseStorage(published.storage)) !== JSON.stringify(normaliseStorage(storage))) reasons.push('storage format');
-  for (const [k, v] of Object.entries(spec.parameters)) {
+  if (!sameStorage(published.storage, tableStorage(spec))) reasons.push('storage format');
+  for (const [k, v] of Object.entries(ownedParameters(spec))) {
     if (published.parameters[k] !== v) reasons.push(`parameter ${k}`);
   }
   if (reasons.length === 0) return { action: 'none' };
@@ -221,6 +304,10 @@ export function sameLocation(a: string, b: string): boolean {
 
 function samePartitionKeys(a: HiveColumn[], b: HiveColumn[]): boolean {
   return a.length === b.length && a.every((k, i) => k.name.toLowerCase() === b[i].name.toLowerCase() && k.type === b[i].type);
+}
+
+export function sameStorage(a: Storage, b: Storage): boolean {
+  return JSON.stringify(normaliseStorage(a)) === JSON.stringify(normaliseStorage(b));
 }
 
 function normaliseStorage(s: Storage): Storage {

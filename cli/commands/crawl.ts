@@ -33,7 +33,7 @@ export function formatSummary(s: CrawlSummary): string {
   return [
     `${s.kind} of ${s.sourceId} (run ${s.runId})`,
     `  objects   ${c.added} new, ${c.changed} changed, ${c.deleted} deleted, ${c.unchanged} unchanged`,
-    `  read      ${c.files} file(s), ${(c.bytes / 1e6).toFixed(1)} MB, ${s.merged.records} record(s), ${s.merged.corruptRecords} corrupt`,
+    `  read      ${c.files} file(s), ${(c.bytes / 1e6).toFixed(1)} MB, ${s.merged.records} record(s), ${s.merged.corruptRecords} corrupt${s.merged.partitionKeyMismatches ? `, ${s.merged.partitionKeyMismatches} with a partition key value other than their path's` : ''}`,
     `  schema    version ${s.merged.schemaVersion} (${s.merged.change}${s.merged.changes ? `, ${s.merged.changes} change(s)` : ''})`,
     `  published ${s.published.database}.${s.published.table}: ${s.published.action}, +${s.published.partitionsAdded}/-${s.published.partitionsDropped} partitions`,
     ...sliceLines(s),

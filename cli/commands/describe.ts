@@ -31,6 +31,20 @@ async function levelOf(db: import('knex').Knex, sourceId: number, principal: { n
   return ACCESS_LEVELS[best];
 }
 
+/** Records repeating a partition key with another value than their path's: engines read the path's. */
+function partitionKeyLines(d: SourceDescription): string[] {
+  const m = d.partitionKeyMismatches;
+  if (m.length === 0) return [];
+  const total = m.reduce((n, p) => n + p.records, 0);
+  const lines = [`  part. keys ${total} record(s) in ${m.length} partition(s) hold a partition key value other than their path's (the table reads the path's)`];
+  for (const p of m.slice(0, 5)) {
+    const f = p.first;
+    lines.push(`             ${p.partition}: ${p.records}${f ? `, first ${f.file}:${f.line} ${f.key}=${f.value.slice(0, 40)} (path ${f.path})` : ''}`);
+  }
+  if (m.length > 5) lines.push(`             … and ${m.length - 5} more partition(s) (--json lists them)`);
+  return lines;
+}
+
 function render(d: SourceDescription, holders: string[], samplesShown: SourceDescription['samples'], viewer: string): string {
   const s = d.source;
   const where = whereIs(s);
@@ -44,6 +58,7 @@ function render(d: SourceDescription, holders: string[], samplesShown: SourceDes
     ...(d.slices ? [`  logical    ${d.slices.total} logical source(s): ${d.slices.active} active, ${d.slices.new} new (lake source list --stream ${s.name})`] : []),
     `  partitions ${d.partitions.count}${d.partitions.count ? ` (${d.partitions.oldest} … ${d.partitions.newest})` : ''}`,
     `  schema     version ${d.schemaVersion ?? '-'}; ${d.corruptRecords} corrupt record(s) quarantined`,
+    ...partitionKeyLines(d),
     '',
     paint(1, 'columns'),
   ];

@@ -8,6 +8,7 @@ import * as governance from './20261127000003_governance';
 import * as logical from './20261127000005_logical_sources';
 import * as sourceStats from './20261127000006_source_stats';
 import * as sliceCorrupt from './20261127000007_slice_corrupt';
+import * as keyMismatches from './20261205000008_partition_key_mismatches';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
@@ -17,6 +18,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261127000005_logical_sources': logical,
   '20261127000006_source_stats': sourceStats,
   '20261127000007_slice_corrupt': sliceCorrupt,
+  '20261205000008_partition_key_mismatches': keyMismatches,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -46,6 +46,7 @@ SERDES_USING_METASTORE_FOR_SCHEMA = [
     "org.apache.hadoop.hive.serde2.OpenCSVSerde",
     "org.apache.hive.hcatalog.data.JsonSerDe",
     "org.apache.hadoop.hive.serde2.JsonSerDe",
+    "org.openx.data.jsonserde.JsonSerDe",
 ]
 
 

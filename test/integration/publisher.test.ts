@@ -67,7 +67,8 @@ describe('publishing to the real Hive Metastore', () => {
     expect(t.parameters.recordCount).toBe('10');
     expect(t.parameters.averageRecordSize).toBe('100');
     expect(t.sd.location).toBe(`s3a://${bucket}/${database}/events`); // the metastore drops the trailing slash
-    expect(t.sd.serdeInfo.serializationLib).toBe('org.apache.hive.hcatalog.data.JsonSerDe');
+    expect(t.sd.serdeInfo.serializationLib).toBe('org.openx.data.jsonserde.JsonSerDe');
+    expect(t.sd.serdeInfo.parameters['ignore.malformed.json']).toBe('true');
     expect(t.sd.inputFormat).toBe('org.apache.hadoop.mapred.TextInputFormat');
     expect(t.sd.cols.map((c) => [c.name, c.type])).toEqual(columns.map((c) => [c.name, c.type]));
     expect(t.sd.cols[0].comment).toBe('first key');
@@ -75,6 +76,9 @@ describe('publishing to the real Hive Metastore', () => {
     expect((await ms.getPartitionNames(database, 'events')).sort()).toEqual(['date_id=2019-10-15/hour=20', 'date_id=2019-10-15/hour=21']);
     const p = await ms.getPartition(database, 'events', ['2019-10-15', '20']);
     expect(p.sd.location).toBe(`s3a://${bucket}/${database}/events/date_id=2019-10-15/hour=20`);
+    // engines read a partition with its own storage: it carries the SerDe and its properties too
+    expect(p.sd.serdeInfo.serializationLib).toBe('org.openx.data.jsonserde.JsonSerDe');
+    expect(p.sd.serdeInfo.parameters).toEqual(t.sd.serdeInfo.parameters);
   });
 
   it('changes nothing when the same spec is published again', async () => {

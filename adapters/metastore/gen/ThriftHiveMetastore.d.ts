@@ -89,6 +89,14 @@ declare class Client {
 
     get_partition(db_name: string, tbl_name: string, part_vals: string[], callback?: (error: ttypes.MetaException | ttypes.NoSuchObjectException, response: Partition)=>void): void;
 
+    get_partitions(db_name: string, tbl_name: string, max_parts?: number): Promise<Partition[]>;
+
+    get_partitions(db_name: string, tbl_name: string, max_parts?: number, callback?: (error: ttypes.NoSuchObjectException | ttypes.MetaException, response: Partition[])=>void): void;
+
+    alter_partitions(db_name: string, tbl_name: string, new_parts: Partition[]): Promise<void>;
+
+    alter_partitions(db_name: string, tbl_name: string, new_parts: Partition[], callback?: (error: ttypes.InvalidOperationException | ttypes.MetaException, response: void)=>void): void;
+
     get_partition_names(db_name: string, tbl_name: string, max_parts?: number): Promise<string[]>;
 
     get_partition_names(db_name: string, tbl_name: string, max_parts?: number, callback?: (error: ttypes.NoSuchObjectException | ttypes.MetaException, response: string[])=>void): void;
@@ -122,6 +130,8 @@ declare class Processor {
     process_alter_table_with_environment_context(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_add_partitions_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_get_partition(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_get_partitions(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_alter_partitions(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_get_partition_names(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_drop_partition(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_list_privileges(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;

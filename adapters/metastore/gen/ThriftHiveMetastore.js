@@ -1731,6 +1731,366 @@ const ThriftHiveMetastore_get_partition_result = class {
   }
 
 };
+const ThriftHiveMetastore_get_partitions_args = class {
+  constructor(args) {
+    this.db_name = null;
+    this.tbl_name = null;
+    this.max_parts = -1;
+    if (args) {
+      if (args.db_name !== undefined && args.db_name !== null) {
+        this.db_name = args.db_name;
+      }
+      if (args.tbl_name !== undefined && args.tbl_name !== null) {
+        this.tbl_name = args.tbl_name;
+      }
+      if (args.max_parts !== undefined && args.max_parts !== null) {
+        this.max_parts = args.max_parts;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRING) {
+          this.db_name = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRING) {
+          this.tbl_name = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.I16) {
+          this.max_parts = input.readI16();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ThriftHiveMetastore_get_partitions_args');
+    if (this.db_name !== null && this.db_name !== undefined) {
+      output.writeFieldBegin('db_name', Thrift.Type.STRING, 1);
+      output.writeString(this.db_name);
+      output.writeFieldEnd();
+    }
+    if (this.tbl_name !== null && this.tbl_name !== undefined) {
+      output.writeFieldBegin('tbl_name', Thrift.Type.STRING, 2);
+      output.writeString(this.tbl_name);
+      output.writeFieldEnd();
+    }
+    if (this.max_parts !== null && this.max_parts !== undefined) {
+      output.writeFieldBegin('max_parts', Thrift.Type.I16, 3);
+      output.writeI16(this.max_parts);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const ThriftHiveMetastore_get_partitions_result = class {
+  constructor(args) {
+    this.success = null;
+    this.o1 = null;
+    this.o2 = null;
+    if (args instanceof ttypes.NoSuchObjectException) {
+        this.o1 = args;
+        return;
+    }
+    if (args instanceof ttypes.MetaException) {
+        this.o2 = args;
+        return;
+    }
+    if (args) {
+      if (args.success !== undefined && args.success !== null) {
+        this.success = Thrift.copyList(args.success, [ttypes.Partition]);
+      }
+      if (args.o1 !== undefined && args.o1 !== null) {
+        this.o1 = args.o1;
+      }
+      if (args.o2 !== undefined && args.o2 !== null) {
+        this.o2 = args.o2;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 0:
+        if (ftype == Thrift.Type.LIST) {
+          this.success = [];
+          const _rtmp3139 = input.readListBegin();
+          const _size138 = _rtmp3139.size || 0;
+          for (let _i140 = 0; _i140 < _size138; ++_i140) {
+            let elem141 = null;
+            elem141 = new ttypes.Partition();
+            elem141.read(input);
+            this.success.push(elem141);
+          }
+          input.readListEnd();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.o1 = new ttypes.NoSuchObjectException();
+          this.o1.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.o2 = new ttypes.MetaException();
+          this.o2.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ThriftHiveMetastore_get_partitions_result');
+    if (this.success !== null && this.success !== undefined) {
+      output.writeFieldBegin('success', Thrift.Type.LIST, 0);
+      output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
+      for (let iter142 in this.success) {
+        if (this.success.hasOwnProperty(iter142)) {
+          iter142 = this.success[iter142];
+          iter142.write(output);
+        }
+      }
+      output.writeListEnd();
+      output.writeFieldEnd();
+    }
+    if (this.o1 !== null && this.o1 !== undefined) {
+      output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+      this.o1.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.o2 !== null && this.o2 !== undefined) {
+      output.writeFieldBegin('o2', Thrift.Type.STRUCT, 2);
+      this.o2.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const ThriftHiveMetastore_alter_partitions_args = class {
+  constructor(args) {
+    this.db_name = null;
+    this.tbl_name = null;
+    this.new_parts = null;
+    if (args) {
+      if (args.db_name !== undefined && args.db_name !== null) {
+        this.db_name = args.db_name;
+      }
+      if (args.tbl_name !== undefined && args.tbl_name !== null) {
+        this.tbl_name = args.tbl_name;
+      }
+      if (args.new_parts !== undefined && args.new_parts !== null) {
+        this.new_parts = Thrift.copyList(args.new_parts, [ttypes.Partition]);
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRING) {
+          this.db_name = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRING) {
+          this.tbl_name = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.LIST) {
+          this.new_parts = [];
+          const _rtmp3144 = input.readListBegin();
+          const _size143 = _rtmp3144.size || 0;
+          for (let _i145 = 0; _i145 < _size143; ++_i145) {
+            let elem146 = null;
+            elem146 = new ttypes.Partition();
+            elem146.read(input);
+            this.new_parts.push(elem146);
+          }
+          input.readListEnd();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ThriftHiveMetastore_alter_partitions_args');
+    if (this.db_name !== null && this.db_name !== undefined) {
+      output.writeFieldBegin('db_name', Thrift.Type.STRING, 1);
+      output.writeString(this.db_name);
+      output.writeFieldEnd();
+    }
+    if (this.tbl_name !== null && this.tbl_name !== undefined) {
+      output.writeFieldBegin('tbl_name', Thrift.Type.STRING, 2);
+      output.writeString(this.tbl_name);
+      output.writeFieldEnd();
+    }
+    if (this.new_parts !== null && this.new_parts !== undefined) {
+      output.writeFieldBegin('new_parts', Thrift.Type.LIST, 3);
+      output.writeListBegin(Thrift.Type.STRUCT, this.new_parts.length);
+      for (let iter147 in this.new_parts) {
+        if (this.new_parts.hasOwnProperty(iter147)) {
+          iter147 = this.new_parts[iter147];
+          iter147.write(output);
+        }
+      }
+      output.writeListEnd();
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const ThriftHiveMetastore_alter_partitions_result = class {
+  constructor(args) {
+    this.o1 = null;
+    this.o2 = null;
+    if (args instanceof ttypes.InvalidOperationException) {
+        this.o1 = args;
+        return;
+    }
+    if (args instanceof ttypes.MetaException) {
+        this.o2 = args;
+        return;
+    }
+    if (args) {
+      if (args.o1 !== undefined && args.o1 !== null) {
+        this.o1 = args.o1;
+      }
+      if (args.o2 !== undefined && args.o2 !== null) {
+        this.o2 = args.o2;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.o1 = new ttypes.InvalidOperationException();
+          this.o1.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.o2 = new ttypes.MetaException();
+          this.o2.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ThriftHiveMetastore_alter_partitions_result');
+    if (this.o1 !== null && this.o1 !== undefined) {
+      output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+      this.o1.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.o2 !== null && this.o2 !== undefined) {
+      output.writeFieldBegin('o2', Thrift.Type.STRUCT, 2);
+      this.o2.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
 const ThriftHiveMetastore_get_partition_names_args = class {
   constructor(args) {
     this.db_name = null;
@@ -1851,12 +2211,12 @@ const ThriftHiveMetastore_get_partition_names_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp3139 = input.readListBegin();
-          const _size138 = _rtmp3139.size || 0;
-          for (let _i140 = 0; _i140 < _size138; ++_i140) {
-            let elem141 = null;
-            elem141 = input.readString();
-            this.success.push(elem141);
+          const _rtmp3149 = input.readListBegin();
+          const _size148 = _rtmp3149.size || 0;
+          for (let _i150 = 0; _i150 < _size148; ++_i150) {
+            let elem151 = null;
+            elem151 = input.readString();
+            this.success.push(elem151);
           }
           input.readListEnd();
         } else {
@@ -1893,10 +2253,10 @@ const ThriftHiveMetastore_get_partition_names_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRING, this.success.length);
-      for (let iter142 in this.success) {
-        if (this.success.hasOwnProperty(iter142)) {
-          iter142 = this.success[iter142];
-          output.writeString(iter142);
+      for (let iter152 in this.success) {
+        if (this.success.hasOwnProperty(iter152)) {
+          iter152 = this.success[iter152];
+          output.writeString(iter152);
         }
       }
       output.writeListEnd();
@@ -1967,12 +2327,12 @@ const ThriftHiveMetastore_drop_partition_args = class {
         case 3:
         if (ftype == Thrift.Type.LIST) {
           this.part_vals = [];
-          const _rtmp3144 = input.readListBegin();
-          const _size143 = _rtmp3144.size || 0;
-          for (let _i145 = 0; _i145 < _size143; ++_i145) {
-            let elem146 = null;
-            elem146 = input.readString();
-            this.part_vals.push(elem146);
+          const _rtmp3154 = input.readListBegin();
+          const _size153 = _rtmp3154.size || 0;
+          for (let _i155 = 0; _i155 < _size153; ++_i155) {
+            let elem156 = null;
+            elem156 = input.readString();
+            this.part_vals.push(elem156);
           }
           input.readListEnd();
         } else {
@@ -2010,10 +2370,10 @@ const ThriftHiveMetastore_drop_partition_args = class {
     if (this.part_vals !== null && this.part_vals !== undefined) {
       output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
       output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-      for (let iter147 in this.part_vals) {
-        if (this.part_vals.hasOwnProperty(iter147)) {
-          iter147 = this.part_vals[iter147];
-          output.writeString(iter147);
+      for (let iter157 in this.part_vals) {
+        if (this.part_vals.hasOwnProperty(iter157)) {
+          iter157 = this.part_vals[iter157];
+          output.writeString(iter157);
         }
       }
       output.writeListEnd();
@@ -2234,13 +2594,13 @@ const ThriftHiveMetastore_list_privileges_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp3149 = input.readListBegin();
-          const _size148 = _rtmp3149.size || 0;
-          for (let _i150 = 0; _i150 < _size148; ++_i150) {
-            let elem151 = null;
-            elem151 = new ttypes.HiveObjectPrivilege();
-            elem151.read(input);
-            this.success.push(elem151);
+          const _rtmp3159 = input.readListBegin();
+          const _size158 = _rtmp3159.size || 0;
+          for (let _i160 = 0; _i160 < _size158; ++_i160) {
+            let elem161 = null;
+            elem161 = new ttypes.HiveObjectPrivilege();
+            elem161.read(input);
+            this.success.push(elem161);
           }
           input.readListEnd();
         } else {
@@ -2269,10 +2629,10 @@ const ThriftHiveMetastore_list_privileges_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-      for (let iter152 in this.success) {
-        if (this.success.hasOwnProperty(iter152)) {
-          iter152 = this.success[iter152];
-          iter152.write(output);
+      for (let iter162 in this.success) {
+        if (this.success.hasOwnProperty(iter162)) {
+          iter162 = this.success[iter162];
+          iter162.write(output);
         }
       }
       output.writeListEnd();
@@ -3050,6 +3410,121 @@ const ThriftHiveMetastoreClient = exports.Client = class ThriftHiveMetastoreClie
     return callback('get_partition failed: unknown result');
   }
 
+  get_partitions (db_name, tbl_name, max_parts) {
+    this._seqid = this.new_seqid();
+    const self = this;
+    return new Promise((resolve, reject) => {
+      self._reqs[self.seqid()] = (error, result) => {
+        return error ? reject(error) : resolve(result);
+      };
+      self.send_get_partitions(db_name, tbl_name, max_parts);
+    });
+  }
+
+  send_get_partitions (db_name, tbl_name, max_parts) {
+    const output = new this.pClass(this.output);
+    const params = {
+      db_name: db_name,
+      tbl_name: tbl_name,
+      max_parts: max_parts
+    };
+    const args = new ThriftHiveMetastore_get_partitions_args(params);
+    try {
+      output.writeMessageBegin('get_partitions', Thrift.MessageType.CALL, this.seqid());
+      args.write(output);
+      output.writeMessageEnd();
+      return this.output.flush();
+    }
+    catch (e) {
+      delete this._reqs[this.seqid()];
+      if (typeof output.reset === 'function') {
+        output.reset();
+      }
+      throw e;
+    }
+  }
+
+  recv_get_partitions (input, mtype, rseqid) {
+    const callback = this._reqs[rseqid] || function() {};
+    delete this._reqs[rseqid];
+    if (mtype == Thrift.MessageType.EXCEPTION) {
+      const x = new Thrift.TApplicationException();
+      x.read(input);
+      input.readMessageEnd();
+      return callback(x);
+    }
+    const result = new ThriftHiveMetastore_get_partitions_result();
+    result.read(input);
+    input.readMessageEnd();
+
+    if (null !== result.o1) {
+      return callback(result.o1);
+    }
+    if (null !== result.o2) {
+      return callback(result.o2);
+    }
+    if (null !== result.success) {
+      return callback(null, result.success);
+    }
+    return callback('get_partitions failed: unknown result');
+  }
+
+  alter_partitions (db_name, tbl_name, new_parts) {
+    this._seqid = this.new_seqid();
+    const self = this;
+    return new Promise((resolve, reject) => {
+      self._reqs[self.seqid()] = (error, result) => {
+        return error ? reject(error) : resolve(result);
+      };
+      self.send_alter_partitions(db_name, tbl_name, new_parts);
+    });
+  }
+
+  send_alter_partitions (db_name, tbl_name, new_parts) {
+    const output = new this.pClass(this.output);
+    const params = {
+      db_name: db_name,
+      tbl_name: tbl_name,
+      new_parts: new_parts
+    };
+    const args = new ThriftHiveMetastore_alter_partitions_args(params);
+    try {
+      output.writeMessageBegin('alter_partitions', Thrift.MessageType.CALL, this.seqid());
+      args.write(output);
+      output.writeMessageEnd();
+      return this.output.flush();
+    }
+    catch (e) {
+      delete this._reqs[this.seqid()];
+      if (typeof output.reset === 'function') {
+        output.reset();
+      }
+      throw e;
+    }
+  }
+
+  recv_alter_partitions (input, mtype, rseqid) {
+    const callback = this._reqs[rseqid] || function() {};
+    delete this._reqs[rseqid];
+    if (mtype == Thrift.MessageType.EXCEPTION) {
+      const x = new Thrift.TApplicationException();
+      x.read(input);
+      input.readMessageEnd();
+      return callback(x);
+    }
+    const result = new ThriftHiveMetastore_alter_partitions_result();
+    result.read(input);
+    input.readMessageEnd();
+
+    if (null !== result.o1) {
+      return callback(result.o1);
+    }
+    if (null !== result.o2) {
+      return callback(result.o2);
+    }
+    callback(null);
+  }
+
   get_partition_names (db_name, tbl_name, max_parts) {
     this._seqid = this.new_seqid();
     const self = this;
@@ -3760,6 +4235,94 @@ const ThriftHiveMetastoreProcessor = exports.Processor = class ThriftHiveMetasto
         } else {
           result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
           output.writeMessageBegin("get_partition", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    }
+  }
+  process_get_partitions (seqid, input, output) {
+    const args = new ThriftHiveMetastore_get_partitions_args();
+    args.read(input);
+    input.readMessageEnd();
+    if (this._handler.get_partitions.length === 3) {
+      Promise.resolve(this._handler.get_partitions.bind(this._handler)(
+        args.db_name,
+        args.tbl_name,
+        args.max_parts
+      )).then(result => {
+        const result_obj = new ThriftHiveMetastore_get_partitions_result({success: result});
+        output.writeMessageBegin("get_partitions", Thrift.MessageType.REPLY, seqid);
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      }).catch(err => {
+        let result;
+        if (err instanceof ttypes.NoSuchObjectException || err instanceof ttypes.MetaException) {
+          result = new ThriftHiveMetastore_get_partitions_result(err);
+          output.writeMessageBegin("get_partitions", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("get_partitions", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    } else {
+      this._handler.get_partitions(args.db_name, args.tbl_name, args.max_parts, (err, result) => {
+        let result_obj;
+        if ((err === null || typeof err === 'undefined') || err instanceof ttypes.NoSuchObjectException || err instanceof ttypes.MetaException) {
+          result_obj = new ThriftHiveMetastore_get_partitions_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("get_partitions", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("get_partitions", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    }
+  }
+  process_alter_partitions (seqid, input, output) {
+    const args = new ThriftHiveMetastore_alter_partitions_args();
+    args.read(input);
+    input.readMessageEnd();
+    if (this._handler.alter_partitions.length === 3) {
+      Promise.resolve(this._handler.alter_partitions.bind(this._handler)(
+        args.db_name,
+        args.tbl_name,
+        args.new_parts
+      )).then(result => {
+        const result_obj = new ThriftHiveMetastore_alter_partitions_result({success: result});
+        output.writeMessageBegin("alter_partitions", Thrift.MessageType.REPLY, seqid);
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      }).catch(err => {
+        let result;
+        if (err instanceof ttypes.InvalidOperationException || err instanceof ttypes.MetaException) {
+          result = new ThriftHiveMetastore_alter_partitions_result(err);
+          output.writeMessageBegin("alter_partitions", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("alter_partitions", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    } else {
+      this._handler.alter_partitions(args.db_name, args.tbl_name, args.new_parts, (err, result) => {
+        let result_obj;
+        if ((err === null || typeof err === 'undefined') || err instanceof ttypes.InvalidOperationException || err instanceof ttypes.MetaException) {
+          result_obj = new ThriftHiveMetastore_alter_partitions_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("alter_partitions", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("alter_partitions", Thrift.MessageType.EXCEPTION, seqid);
         }
         result_obj.write(output);
         output.writeMessageEnd();
