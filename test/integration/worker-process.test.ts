@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MetastoreClient } from '../../adapters/metastore/client';
+import { ensureSpark, runSparkQueries } from '../support/spark';
 import { testConfig, uniqueName } from './setup';
 
 const root = path.join(__dirname, '..', '..');
@@ -34,6 +36,26 @@ describe('the worker process', () => {
     expect(output).toContain(`Temporal UI:     http://127.0.0.1:${config.temporal.uiPort}/namespaces/`);
     expect(code).toBe(0);
   }, 120_000);
+
+  it('every table and view the demo publishes answers select * in Spark', async () => {
+    const installing = ensureSpark();
+    const ms = new MetastoreClient(config.metastore);
+    let tables: string[];
+    try {
+      tables = [];
+      for (const name of await ms.getAllTables('demo')) {
+        if ((await ms.getTable('demo', name)).parameters?.['lake.managed'] === 'true') tables.push(name);
+      }
+    } finally {
+      ms.close();
+    }
+    // the demo's sources (JSON lines with corrupt lines, CSV, Parquet) and the stream's logical sources
+    expect(tables).toEqual(expect.arrayContaining(['activity_log', 'events', 'purchases', 'tracks']));
+    expect(tables.length).toBeGreaterThan(5);
+    await installing;
+    const results = await runSparkQueries(tables.map((t) => ({ name: t, sql: `select * from demo.\`${t}\`` })), config);
+    for (const t of tables) expect(results.rows(t).length, `rows of demo.${t}`).toBeGreaterThan(0);
+  }, 20 * 60_000);
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`shuts down gracefully on ${signal}`, async () => {
