@@ -14,10 +14,9 @@ kinds:
          partitions left after pruning; for a file-source scan (e.g. Parquet converted by Spark), its
          pruned file index. This is how a test proves partition pruning.
 
-Settings come from the environment (the names of config.ts; test/support/spark.ts passes them):
-LAKE_METASTORE_HOST, LAKE_METASTORE_PORT, LAKE_S3_ENDPOINT, LAKE_S3_REGION, LAKE_S3_ACCESS_KEY_ID,
-LAKE_S3_SECRET_ACCESS_KEY, LAKE_S3_FORCE_PATH_STYLE; and from `infra/spark.sh env`: SPARK_EXTRA_JARS,
-SPARK_HIVE_METASTORE_VERSION and SPARK_HIVE_METASTORE_JARS.
+Settings: SPARK_SETTINGS, a JSON object of Spark properties (infra/spark-conf.ts, the same ones
+`npm run -s spark-conf` prints for users; test/support/spark.ts passes them), on top of this script's own
+for a throw-away local session.
 """
 
 import base64
@@ -31,24 +30,6 @@ import tempfile
 import traceback
 
 KINDS = ("rows", "plan", "files")
-
-# The SerDes whose columns the Hive client takes from the metastore instead of asking the SerDe class:
-# Hive 4.1's default list plus the JSON SerDes, whose classes the metastore client does not carry
-# (without them a JSON table shows no data columns at all).
-SERDES_USING_METASTORE_FOR_SCHEMA = [
-    "org.apache.hadoop.hive.ql.io.orc.OrcSerde",
-    "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
-    "org.apache.hadoop.hive.serde2.columnar.ColumnarSerDe",
-    "org.apache.hadoop.hive.serde2.MetadataTypedColumnsetSerDe",
-    "org.apache.hadoop.hive.serde2.columnar.LazyBinaryColumnarSerDe",
-    "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
-    "org.apache.hadoop.hive.serde2.lazybinary.LazyBinarySerDe",
-    "org.apache.hadoop.hive.serde2.OpenCSVSerde",
-    "org.apache.hive.hcatalog.data.JsonSerDe",
-    "org.apache.hadoop.hive.serde2.JsonSerDe",
-    "org.openx.data.jsonserde.JsonSerDe",
-]
-
 
 def main() -> int:
     # The JVM that pyspark starts inherits fd 1; keep the real stdout for our one JSON object only.
@@ -107,7 +88,7 @@ def parse_request(request):
 def env(name):
     value = os.environ.get(name, "").strip()
     if not value:
-        raise ValueError(f"{name} is not set (test/support/spark.ts passes it, from loadConfig() and infra/spark.sh env)")
+        raise ValueError(f"{name} is not set (test/support/spark.ts passes it, from infra/spark-conf.ts)")
     return value
 
 
@@ -118,23 +99,7 @@ def start_session(workdir):
     os.environ["SPARK_LOCAL_DIRS"] = os.path.join(workdir, "local")
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
-    endpoint = env("LAKE_S3_ENDPOINT")
-    s3a = {
-        "fs.s3a.endpoint": endpoint,
-        "fs.s3a.endpoint.region": env("LAKE_S3_REGION"),
-        "fs.s3a.path.style.access": os.environ.get("LAKE_S3_FORCE_PATH_STYLE", "true"),
-        "fs.s3a.connection.ssl.enabled": "true" if endpoint.startswith("https:") else "false",
-        "fs.s3a.access.key": env("LAKE_S3_ACCESS_KEY_ID"),
-        "fs.s3a.secret.key": env("LAKE_S3_SECRET_ACCESS_KEY"),
-        "fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
-        "fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
-        # S3-compatible servers differ in ETag/version semantics; reads here never race writers.
-        "fs.s3a.change.detection.mode": "none",
-        # fail fast when the stack is down instead of retrying for minutes
-        "fs.s3a.attempts.maximum": "2",
-        "fs.s3a.retry.limit": "2",
-        "fs.s3a.connection.establish.timeout": "15s",  # S3A's minimum
-    }
+    settings = json.loads(env("SPARK_SETTINGS"))
     builder = (
         SparkSession.builder.appName("lake-catalog-proof")
         .master(os.environ.get("SPARK_MASTER", "local[2]"))
@@ -144,24 +109,18 @@ def start_session(workdir):
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.sql.warehouse.dir", os.path.join(workdir, "warehouse"))
         .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={workdir} -Djava.io.tmpdir={workdir}")
-        .config("spark.jars", env("SPARK_EXTRA_JARS"))
-        .config("spark.hadoop.hive.metastore.uris", f"thrift://{env('LAKE_METASTORE_HOST')}:{env('LAKE_METASTORE_PORT')}")
-        .config("spark.hadoop.hive.metastore.client.socket.timeout", "60s")
-        # Spark's built-in Hive 2.3 metastore client calls get_table, which the Hive 4.1 server no longer
-        # has: talk to it with a 4.1 client (infra/spark/metastore-client/pom.xml). Data is still read
-        # through Spark's built-in Hive 2.3 SerDes.
-        .config("spark.sql.hive.metastore.version", env("SPARK_HIVE_METASTORE_VERSION"))
-        .config("spark.sql.hive.metastore.jars", "path")
-        .config("spark.sql.hive.metastore.jars.path", env("SPARK_HIVE_METASTORE_JARS"))
         # the Hive client's session folders, which default to /tmp
         .config("spark.hadoop.hive.exec.scratchdir", os.path.join(workdir, "hive-scratch"))
         .config("spark.hadoop.hive.exec.local.scratchdir", os.path.join(workdir, "hive-local"))
         .config("spark.hadoop.hive.downloaded.resources.dir", os.path.join(workdir, "hive-resources"))
-        .config("spark.hadoop.hive.serdes.using.metastore.for.schema", ",".join(SERDES_USING_METASTORE_FOR_SCHEMA))
+        # fail fast when the stack is down instead of retrying for minutes
+        .config("spark.hadoop.fs.s3a.attempts.maximum", "2")
+        .config("spark.hadoop.fs.s3a.retry.limit", "2")
+        .config("spark.hadoop.fs.s3a.connection.establish.timeout", "15s")  # S3A's minimum
         .enableHiveSupport()
     )
-    for key, value in s3a.items():
-        builder = builder.config(f"spark.hadoop.{key}", value)
+    for key, value in settings.items():
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark

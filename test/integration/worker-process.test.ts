@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MetastoreClient } from '../../adapters/metastore/client';
@@ -56,6 +57,24 @@ describe('the worker process', () => {
     const results = await runSparkQueries(tables.map((t) => ({ name: t, sql: `select * from demo.\`${t}\`` })), config);
     for (const t of tables) expect(results.rows(t).length, `rows of demo.${t}`).toBeGreaterThan(0);
   }, 20 * 60_000);
+
+  it("the README's Spark example runs as written and reads the demo", async () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const block = /<!-- spark-example[^\n]*-->\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const conf = path.join(root, 'lake-spark.conf');
+    try {
+      const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile('bash', ['-euo', 'pipefail', '-c', block!], { cwd: root, env: { ...process.env, ...env }, timeout: 5 * 60_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+      expect(code, stderr.slice(-3000)).toBe(0);
+      expect(stdout).toMatch(/^2019-10-\d\d\t\d+$/m);
+    } finally {
+      rmSync(conf, { force: true });
+    }
+  }, 10 * 60_000);
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`shuts down gracefully on ${signal}`, async () => {

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LakeConfig } from '../../config';
+import { sparkSettings } from '../../infra/spark-conf';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SPARK_SH = path.join(ROOT, 'infra/spark.sh');
@@ -144,16 +145,7 @@ export async function runSparkQueries(queries: SparkQuery[], config: LakeConfig,
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     JAVA_HOME: spark.javaHome,
-    SPARK_EXTRA_JARS: spark.extraJars,
-    SPARK_HIVE_METASTORE_VERSION: spark.metastoreClientVersion,
-    SPARK_HIVE_METASTORE_JARS: spark.metastoreClientJars,
-    LAKE_METASTORE_HOST: config.metastore.host,
-    LAKE_METASTORE_PORT: String(config.metastore.port),
-    LAKE_S3_ENDPOINT: config.s3.endpoint,
-    LAKE_S3_REGION: config.s3.region,
-    LAKE_S3_ACCESS_KEY_ID: config.s3.accessKeyId,
-    LAKE_S3_SECRET_ACCESS_KEY: config.s3.secretAccessKey,
-    LAKE_S3_FORCE_PATH_STYLE: String(config.s3.forcePathStyle),
+    SPARK_SETTINGS: JSON.stringify(sparkSettings(config, spark)),
     ...(options.master ? { SPARK_MASTER: options.master } : {}),
     ...(options.driverMemory ? { SPARK_DRIVER_MEMORY: options.driverMemory } : {}),
   };
