@@ -6,7 +6,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Knex } from 'knex';
 import { MetastoreError, type MetastoreClient } from '../adapters/metastore/client';
 import { publishTable, PublishRefusedError } from '../adapters/metastore/publisher';
-import { tableParameters, type TableFormat } from '../adapters/metastore/table-spec';
+import { tableParameters, type CsvOptions, type TableFormat } from '../adapters/metastore/table-spec';
 import { inferObject, listObjects, listPartitionPrefixes, s3Uri } from '../adapters/s3-objects';
 import { countNewRows, readNewRows, readTableSchema, SourceTableError } from '../adapters/postgres-source';
 import { resolveSecret, SecretError } from '../adapters/secrets';
@@ -29,6 +29,7 @@ import { getSource, UnknownSourceError } from '../db/sources';
 import { PROFILE, recordProfile, recordStats, recordVolumes } from '../db/profiles';
 import { REMAINDER_KEY } from '../crawl/logical';
 import type { PartitionKeyCheck, PartitionKeyMismatch } from '../schema/infer/partition-keys';
+import type { CsvDialect } from '../schema/infer/csv';
 import { mergeSlices, publishSliceViews } from './slices';
 import { notifySourceHolders } from '../db/governance';
 import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, NUMERIC_KINDS, StatsAccumulator, publishedSchema, toHiveColumns, type InferenceResult, type Schema } from '../schema';
@@ -68,6 +69,8 @@ interface ObjectStats {
   /** Records whose own partition key values differ from the path's, and the first of them. */
   keyMismatches?: number;
   firstKeyMismatch?: PartitionKeyMismatch;
+  /** CSV: the delimiter and header the object was read with. */
+  csv?: CsvDialect;
   slices?: Record<string, number>; // a stream's object: records per slice key (`keyOfSlice`)
   sliceCorrupt?: Record<string, number>; // and corrupt lines per slice key, where there are any
 }
@@ -265,6 +268,7 @@ export async function inferS3Batch(
     };
     let r: InferenceResult;
     let checked: PartitionKeyCheck | undefined;
+    let dialect: CsvDialect | undefined;
     let perSlice: Record<string, number> | undefined;
     let sliceCorrupt: Record<string, number> | undefined;
     if (discriminators.length && o.format === 'jsonl') {
@@ -283,7 +287,7 @@ export async function inferS3Batch(
       add(REMAINDER_KEY, null, grouped.remainder);
     } else {
       // a stream's CSV or Parquet object is not split: its records count for the stream only
-      ({ result: r, partitionKeys: checked } = await inferObject(deps.s3, source.location.bucket, o, options));
+      ({ result: r, partitionKeys: checked, csv: dialect } = await inferObject(deps.s3, source.location.bucket, o, options));
     }
     result = mergeResults(result, r);
     progress.filesDone += 1;
@@ -293,6 +297,7 @@ export async function inferS3Batch(
       key: o.key, etag: o.etag, size: o.size, lastModified: o.lastModified, partition: o.partition, keys: o.keys, values: o.values,
       format: o.format, gzip: o.gzip, records: r.records, corruptRecords: r.corruptRecords, ...(perSlice ? { slices: perSlice } : {}), ...(sliceCorrupt ? { sliceCorrupt } : {}),
       ...(checked?.mismatches ? { keyMismatches: checked.mismatches, firstKeyMismatch: checked.first } : {}),
+      ...(dialect ? { csv: dialect } : {}),
     });
   }
   return { result, objects: stats, samples, ...(discriminators.length ? { slices } : {}) };
@@ -321,6 +326,29 @@ async function inferTableWindow(source: PostgresSourceDefinition, window: Planne
 
 function summariseBatch(batchNo: number, r: BatchResult, bytesRead: number): BatchSummary {
   return { batchNo, files: r.objects.length || 1, bytesRead, records: r.result.records, corruptRecords: r.result.corruptRecords };
+}
+
+/**
+ * How engines must read a CSV table: the one delimiter and header its objects were read with. A table has
+ * one (Spark reads every partition with the table's), so objects that differ are refused by name.
+ */
+function tableCsvOptions(source: string, objects: { key: string; csv_dialect: CsvDialect | null }[]): CsvOptions {
+  const byDialect = new Map<string, string[]>();
+  for (const o of objects) {
+    if (!o.csv_dialect) continue; // empty, or read before dialects were recorded
+    const d = JSON.stringify(o.csv_dialect);
+    byDialect.set(d, [...(byDialect.get(d) ?? []), o.key]);
+  }
+  if (byDialect.size > 1) {
+    const described = [...byDialect].map(([d, keys]) => {
+      const { delimiter, header } = JSON.parse(d) as CsvDialect;
+      return `${JSON.stringify(delimiter)} ${header ? 'with' : 'without'} a header (${keys.length} object(s), e.g. ${keys[0]})`;
+    });
+    throw ApplicationFailure.nonRetryable(`${source} mixes CSV dialects: ${described.join('; ')}; one table reads one: narrow it with include globs`, 'PublishRefusedError');
+  }
+  const only = [...byDialect.keys()][0];
+  const dialect: CsvDialect = only ? JSON.parse(only) : { delimiter: ',', header: true };
+  return { separator: dialect.delimiter, quote: '"', escape: '\\', header: dialect.header };
 }
 
 // --- merge ----------------------------------------------------------------------------------------
@@ -456,6 +484,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
                   source_id: source.id, key: o.key, etag: o.etag, size: o.size, last_modified: o.lastModified, partition: o.partition,
                   format: o.format, gzip: o.gzip, records: o.records, corrupt_records: o.corruptRecords, run_id: run.id,
                   key_mismatches: o.keyMismatches ?? 0, first_key_mismatch: o.firstKeyMismatch ? JSON.stringify(o.firstKeyMismatch) : null,
+                  csv_dialect: o.csv ? JSON.stringify(o.csv) : null,
                 })
                 .onConflict(['source_id', 'key'])
                 .merge();
@@ -532,12 +561,13 @@ export function createCrawlActivities(deps: CrawlDeps) {
       // a database table's rows are not in the lake: it is catalogued, not published as an external table
       if (source.kind === 's3' && latest && latest.schema.columns.length > 0) {
         const partitions = await deps.db('source_partitions').where({ source_id: source.id }).orderBy('path');
-        const objects = await deps.db('source_objects').where({ source_id: source.id }).select('format', 'gzip', 'records', 'size');
+        const objects = await deps.db('source_objects').where({ source_id: source.id }).select('key', 'format', 'gzip', 'records', 'size', 'csv_dialect');
         const formats = [...new Set(objects.map((o: { format: TableFormat }) => o.format))] as TableFormat[];
         const format: TableFormat = formats[0] ?? (source.format === 'parquet' || source.format === 'csv' ? source.format : 'jsonl');
         if (formats.length > 1) {
           throw ApplicationFailure.nonRetryable(`${source.name} mixes formats (${formats.join(', ')}): one table holds one format; narrow it with include globs`, 'PublishRefusedError');
         }
+        const csv = format === 'csv' ? tableCsvOptions(source.name, objects) : undefined;
         const { bucket, prefix } = source.location;
         const keys: string[] = partitions[0]?.keys ?? [];
         // what people wrote about columns becomes the metastore's column comments
@@ -558,6 +588,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
           format,
           columns: toHiveColumns(shown.schema).map((c) => (descriptions.has(c.name) ? { ...c, comment: descriptions.get(c.name) } : c)),
           ...(format === 'jsonl' ? { keyMapping: shown.keyMapping } : {}),
+          ...(csv ? { csv } : {}),
           partitionKeys: keys.map((k) => ({ name: k, type: 'string' })),
           parameters: tableParameters({
             format,

@@ -7,7 +7,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { isTabSeparated, type DataFormat, type ObjectInfo } from '../crawl/plan';
-import { CsvScanner, type CsvOptions } from '../schema/infer/csv';
+import { CsvScanner, type CsvDialect, type CsvOptions } from '../schema/infer/csv';
 import { JsonLinesScanner } from '../schema/infer/jsonl';
 import { inferParquetFooter, parquetFooterLength } from '../schema/infer/parquet';
 import { PartitionKeyChecker, type PartitionKeyCheck } from '../schema/infer/partition-keys';
@@ -104,6 +104,8 @@ export interface ObjectInference {
   result: InferenceResult;
   /** JSON lines in a partition: records whose own partition key values differ from the path's. */
   partitionKeys?: PartitionKeyCheck;
+  /** CSV: the delimiter and header it was read with. */
+  csv?: CsvDialect;
   /** Bytes received from S3: the whole object for text formats, footer and its length for Parquet. */
   bytesRead: number;
 }
@@ -253,7 +255,9 @@ async function inferTextObject(
       const grouped = jsonl.endGrouped();
       return { result: grouped.stream, bytesRead, grouped, ...checked };
     }
-    return { result: scanner.end(), bytesRead, ...checked };
+    const result = scanner.end();
+    const dialect = scanner instanceof CsvScanner ? scanner.dialect() : undefined;
+    return { result, bytesRead, ...checked, ...(dialect ? { csv: dialect } : {}) };
   } finally {
     body.destroy(); // frees the connection when reading stopped early; a no-op after the end
   }

@@ -9,6 +9,7 @@ import * as logical from './20261127000005_logical_sources';
 import * as sourceStats from './20261127000006_source_stats';
 import * as sliceCorrupt from './20261127000007_slice_corrupt';
 import * as keyMismatches from './20261205000008_partition_key_mismatches';
+import * as csvDialect from './20261205000009_csv_dialect';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
@@ -19,6 +20,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261127000006_source_stats': sourceStats,
   '20261127000007_slice_corrupt': sliceCorrupt,
   '20261205000008_partition_key_mismatches': keyMismatches,
+  '20261205000009_csv_dialect': csvDialect,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

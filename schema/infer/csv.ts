@@ -24,6 +24,12 @@ export interface CsvOptions {
   stats?: boolean;
 }
 
+/** How a CSV file is written: what engines must be told to read it as it was inferred. */
+export interface CsvDialect {
+  delimiter: CsvDelimiter;
+  header: boolean;
+}
+
 /** Rows looked at to detect the delimiter and the header. */
 const SNIFF_ROWS = 50;
 const SNIFF_BYTES = 64 * 1024;
@@ -117,6 +123,7 @@ export class CsvScanner {
   private corrupt = 0;
   private readonly samples: CorruptRecord[] = [];
   private readonly stats: StatsAccumulator | undefined;
+  private found: CsvDialect | undefined;
   private paths: string[] = [];
 
   constructor(
@@ -136,6 +143,11 @@ export class CsvScanner {
     this.drain(true);
     if (this.sniffed) this.decide();
     return this.result();
+  }
+
+  /** The delimiter and header the file was read with (detected or forced); undefined before any text. */
+  dialect(): CsvDialect | undefined {
+    return this.found;
   }
 
   result(): InferenceResult {
@@ -170,6 +182,7 @@ export class CsvScanner {
     this.sniffed = undefined;
     const probe = new RowReader(delimiter).parseAvailable(this.pending, false, SNIFF_ROWS).filter((r) => !isBlank(r) && !r.error);
     const header = this.options.header ?? detectHeader(probe, this.options.detectTemporal);
+    if (this.pending.trim() !== '') this.found = { delimiter, header };
     if (header) {
       const rows = this.reader.parseAvailable(this.pending, false, 1, true);
       this.pending = this.pending.slice(this.reader.consumed);

@@ -20,9 +20,10 @@ describe('published tables read right in Spark, on messy data', () => {
   const database = uniqueName('lake_truth');
   const json = messyJsonLines();
   const csv = messyCsv();
-  const sources = { messy_json: json, messy_csv: csv } as const;
+  const semicolons = messyCsv(';');
+  const sources = { messy_json: json, messy_csv: csv, messy_semicolon: semicolons } as const;
   const crawls: Record<string, CrawlSummary> = {};
-  const names = { messy_json: uniqueName('messy-json').replace(/_/g, '-'), messy_csv: uniqueName('messy-csv').replace(/_/g, '-') };
+  const names = Object.fromEntries(Object.keys(sources).map((k) => [k, uniqueName(k).replace(/_/g, '-')])) as Record<keyof typeof sources, string>;
   let workers: CrawlWorkers;
   let env: TestWorkflowEnvironment;
   let deps: ActivityDeps;
@@ -55,11 +56,13 @@ describe('published tables read right in Spark, on messy data', () => {
     ({ env, deps } = workers);
     await crawl('messy_json', json, 'auto');
     await crawl('messy_csv', csv, 'csv');
+    await crawl('messy_semicolon', semicolons, 'csv');
     await installing;
     results = await runSparkQueries(
       [
         { name: 'json', sql: `select * from ${database}.messy_json` },
         { name: 'csv', sql: `select * from ${database}.messy_csv` },
+        { name: 'semicolon', sql: `select * from ${database}.messy_semicolon` },
         { name: 'jsonPruned', sql: `select id, \`e_mail\`, \`timestamp\`, \`from\`, \`to\`, \`select\`, \`user\`.display_name from ${database}.messy_json where date_id = '2019-10-15' and hour = '20' and id is not null order by id` },
       ],
       config,
@@ -119,21 +122,26 @@ describe('published tables read right in Spark, on messy data', () => {
     }
   });
 
-  it('reads the CSV table without header rows, quoted delimiters, doubled quotes and newlines intact, typed as inferred', async () => {
-    const { columns, keys, parameters } = await publishedColumns('messy_csv');
-    expect(parameters['spark.sql.sources.provider']).toBe('csv');
-    // Spark reads the data source schema: the inferred types, the repeated partition key under another name
-    const sparkColumns = results.columns('csv');
-    expect(sparkColumns).toEqual(columns.map((c) => c.name));
-    const renamedKey = sparkColumns.find((c) => /^date_id_[0-9a-f]{8}$/.test(c));
-    expect(renamedKey).toBeDefined();
-    const expected = csv.records.map((r) => {
-      const row = expectedRow(r.record, r.partition, columns.map((c) => ({ name: c.name, type: 'string' })), keys);
-      // typed as the catalog inferred (the metastore's columns are strings for Hive and Trino)
-      return { ...row, id: r.record.id, amount: r.record.amount, flag: r.record.flag, [renamedKey!]: r.record.date_id };
+  for (const [table, source] of [['messy_csv', csv], ['messy_semicolon', semicolons]] as const) {
+    it(`reads ${table} without header rows, quoted delimiters, doubled quotes and newlines intact, typed as inferred`, async () => {
+      const { columns, keys, parameters, storage } = await publishedColumns(table);
+      expect(parameters['spark.sql.sources.provider']).toBe('csv');
+      // the delimiter each file was read with is the one engines are told
+      expect(storage.parameters).toMatchObject({ separatorChar: table === 'messy_csv' ? ',' : ';', sep: table === 'messy_csv' ? ',' : ';' });
+      // Spark reads the data source schema: the inferred types, the repeated partition key under another name
+      const result = table === 'messy_csv' ? 'csv' : 'semicolon';
+      const sparkColumns = results.columns(result);
+      expect(sparkColumns).toEqual(columns.map((c) => c.name));
+      const renamedKey = sparkColumns.find((c) => /^date_id_[0-9a-f]{8}$/.test(c));
+      expect(renamedKey).toBeDefined();
+      const expected = source.records.map((r) => {
+        const row = expectedRow(r.record, r.partition, columns.map((c) => ({ name: c.name, type: 'string' })), keys);
+        // typed as the catalog inferred (the metastore's columns are strings for Hive and Trino)
+        return { ...row, id: r.record.id, amount: r.record.amount, flag: r.record.flag, [renamedKey!]: r.record.date_id };
+      });
+      expect(rowSet(results.records(result))).toEqual(rowSet(expected));
     });
-    expect(rowSet(results.records('csv'))).toEqual(rowSet(expected));
-  });
+  }
 
   it('describe shows the records whose partition key values differ from their path', async () => {
     const { code, out } = await runLake(config, 'describe', names.messy_json, '--json');

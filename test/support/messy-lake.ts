@@ -161,11 +161,11 @@ export function messyJsonLines(seed = 13): MessySource {
 }
 
 /**
- * CSV in `date_id=…/` partitions: a header with names Hive cannot hold and the partition key repeated as a
+ * CSV in `date_id=…/` partitions (`delimiter` between cells): a header with names Hive cannot hold and the partition key repeated as a
  * column; quoted fields holding the delimiter, doubled quotes and newlines; empty cells; ints, doubles and
  * booleans. `record` holds each cell typed as the header column's type.
  */
-export function messyCsv(): MessySource {
+export function messyCsv(delimiter: ',' | ';' | '\t' = ','): MessySource {
   const header = ['id', 'First Name', 'amount', 'note', 'flag', 'date_id'];
   const files: MessyFile[] = [];
   const records: MessyRecord[] = [];
@@ -180,9 +180,9 @@ export function messyCsv(): MessySource {
       ['5', 'Eve', null, null, 'false', '2019-10-15'],
     ],
   };
-  const cell = (v: string | null) => (v === null ? '' : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const cell = (v: string | null) => (v === null ? '' : /[",;\t\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
   for (const [day, rs] of Object.entries(rows)) {
-    const text = [header.join(','), ...rs.map((r) => r.map(cell).join(','))].join('\n') + '\n';
+    const text = [header.join(delimiter), ...rs.map((r) => r.map(cell).join(delimiter))].join('\n') + '\n';
     files.push({ key: `date_id=${day}/part-0.csv`, body: Buffer.from(text) });
     for (const r of rs) {
       records.push({
