@@ -6,10 +6,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../activities';
 import type { CrawlSummary } from '../../crawl/run';
-import { saveSource } from '../../db/sources';
+import { listSourceStates, saveSource, setLogicalSourcesActive } from '../../db/sources';
 import { crawlSource } from '../../workflows';
-import { messyCsv, messyJsonLines, type MessySource } from '../support/messy-lake';
-import { comparable, expectedRow, rowSet } from '../support/reading';
+import { messyCsv, messyJsonLines, messyStream, type MessySource } from '../support/messy-lake';
+import { comparable, expectedRow, hiveNameOf, parseHiveType, expectedValue, rowSet } from '../support/reading';
 import { ensureSpark, runSparkQueries, type SparkResults } from '../support/spark';
 import { startCrawlWorkers, type CrawlWorkers } from './crawl-workers';
 import { runLake, testConfig, uniqueName } from './setup';
@@ -21,21 +21,27 @@ describe('published tables read right in Spark, on messy data', () => {
   const json = messyJsonLines();
   const csv = messyCsv();
   const semicolons = messyCsv(';');
-  const sources = { messy_json: json, messy_csv: csv, messy_semicolon: semicolons } as const;
+  const stream = messyStream();
+  const sources = { messy_json: json, messy_csv: csv, messy_semicolon: semicolons, messy_stream: stream } as const;
   const crawls: Record<string, CrawlSummary> = {};
   const names = Object.fromEntries(Object.keys(sources).map((k) => [k, uniqueName(k).replace(/_/g, '-')])) as Record<keyof typeof sources, string>;
   let workers: CrawlWorkers;
   let env: TestWorkflowEnvironment;
   let deps: ActivityDeps;
   let results: SparkResults;
+  let views: { kind: string; table: string }[] = [];
 
-  async function crawl(table: keyof typeof sources, source: MessySource, format: 'auto' | 'csv') {
+  async function crawl(table: keyof typeof sources, source: MessySource, format: 'auto' | 'csv', options = {}) {
     const prefix = `${root}${table}/`;
     for (const f of source.files) await deps.s3.send(new PutObjectCommand({ Bucket: config.s3.demoBucket, Key: prefix + f.key, Body: f.body }));
     await saveSource(deps.db, {
       name: names[table], kind: 's3', location: { bucket: config.s3.demoBucket, prefix }, format, layout: { kind: 'hive' },
-      schedule: 'hourly', targetDatabase: database, targetTable: table, options: {}, enabled: false,
+      schedule: 'hourly', targetDatabase: database, targetTable: table, options, enabled: false,
     });
+    await recrawl(table);
+  }
+
+  async function recrawl(table: keyof typeof sources) {
     crawls[table] = await env.client.workflow.execute(crawlSource, {
       taskQueue: workers.taskQueue,
       workflowId: `crawl/${names[table]}/${uniqueName('t')}`,
@@ -57,12 +63,24 @@ describe('published tables read right in Spark, on messy data', () => {
     await crawl('messy_json', json, 'auto');
     await crawl('messy_csv', csv, 'csv');
     await crawl('messy_semicolon', semicolons, 'csv');
+    // the stream's logical sources are published as views once activated: at the next crawl
+    await crawl('messy_stream', stream, 'auto', { discriminators: ['kind'], flatten: ['props'] });
+    const slices = (await listSourceStates(deps.db, { stream: names.messy_stream, onlyNew: true })).map((r) => r.source.name);
+    expect(slices).toHaveLength(2);
+    await setLogicalSourcesActive(deps.db, slices, true);
+    await recrawl('messy_stream');
+    views = await Promise.all(slices.map(async (name) => {
+      const row = await deps.db('sources').where({ name }).first('location');
+      const table = `${name.replace(/-/g, '_')}`;
+      return { kind: (row.location as { values: string[] }).values[0]!, table };
+    }));
     await installing;
     results = await runSparkQueries(
       [
         { name: 'json', sql: `select * from ${database}.messy_json` },
         { name: 'csv', sql: `select * from ${database}.messy_csv` },
         { name: 'semicolon', sql: `select * from ${database}.messy_semicolon` },
+        ...views.map((v) => ({ name: `view_${v.kind}`, sql: `select * from ${database}.\`${v.table}\`` })),
         { name: 'jsonPruned', sql: `select id, \`e_mail\`, \`timestamp\`, \`from\`, \`to\`, \`select\`, \`user\`.display_name from ${database}.messy_json where date_id = '2019-10-15' and hour = '20' and id is not null order by id` },
       ],
       config,
@@ -142,6 +160,27 @@ describe('published tables read right in Spark, on messy data', () => {
       expect(rowSet(results.records(result))).toEqual(rowSet(expected));
     });
   }
+
+  it("reads each logical source's view: its records only, props flattened under safe names, values intact", async () => {
+    expect(views.map((v) => v.kind).sort()).toEqual(['buy', 'click']);
+    for (const v of views) {
+      const t = await deps.metastore.getTable(database, v.table);
+      expect(t.tableType).toBe('VIRTUAL_VIEW');
+      const columns = t.sd.cols.map((c) => ({ name: c.name, type: c.type }));
+      // a flattened column props_<name> reads props' key of that name; the partition key comes from the path
+      const expected = stream.records
+        .filter((r) => r.record.kind === v.kind)
+        .map((r) => Object.fromEntries(columns.map((c) => {
+          if (c.name === 'date_id') return [c.name, r.partition.date_id];
+          const [top, nested] = c.name.startsWith('props_') ? ['props', c.name.slice('props_'.length)] : [c.name, undefined];
+          const own = Object.entries(r.record).find(([k]) => hiveNameOf(k) === top)?.[1];
+          const value = nested === undefined ? own : Object.entries((own ?? {}) as object).find(([k]) => hiveNameOf(k) === nested)?.[1];
+          return [c.name, expectedValue(value, parseHiveType(c.type))];
+        })));
+      expect(columns.map((c) => c.name)).toEqual(expect.arrayContaining(v.kind === 'buy' ? ['props_item_id', 'props_price__', 'props_currency', 'user_agent'] : ['props_page_url', 'props_x_y', 'user_agent']));
+      expect(rowSet(results.records(`view_${v.kind}`))).toEqual(rowSet(expected));
+    }
+  });
 
   it('describe shows the records whose partition key values differ from their path', async () => {
     const { code, out } = await runLake(config, 'describe', names.messy_json, '--json');

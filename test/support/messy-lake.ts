@@ -200,3 +200,30 @@ export function messyCsv(delimiter: ',' | ';' | '\t' = ','): MessySource {
   }
   return { files, records, nullRows: [], keyMismatches: 0 };
 }
+
+/**
+ * A raw stream of two kinds of records (`kind`: click, buy) that repeat their partition key, each kind
+ * with its own `props` whose keys Hive cannot hold, a corrupt line and keys in any order. Split by `kind`
+ * and `props` flattened, each kind is a logical source published as a view.
+ */
+export function messyStream(seed = 7): MessySource {
+  const rnd = random(seed);
+  const records: MessyRecord[] = [];
+  const nullRows: MessySource['nullRows'] = [];
+  const partition = { date_id: '2019-10-15' };
+  const lines: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    if (i === 4) {
+      lines.push('{"kind":"click","id":');
+      nullRows.push({ partition, corrupt: true });
+      continue;
+    }
+    const kind = i % 3 === 0 ? 'buy' : 'click';
+    const props: Record<string, unknown> = kind === 'buy' ? { 'Item-Id': 100 + i, 'price €': i + 0.25, Currency: 'EUR' } : { 'Page Url': `/p/${i}`, 'x.y': i % 2 === 0 };
+    const entries: [string, unknown][] = [['kind', kind], ['id', i], ['date_id', '2019-10-15'], ['props', props], ['User-Agent', `ua ${i}`]];
+    const line = objectText(entries, rnd);
+    lines.push(line);
+    records.push({ partition, record: JSON.parse(line) as Record<string, unknown> });
+  }
+  return { files: [{ key: 'date_id=2019-10-15/part-0.json', body: Buffer.from(lines.join('\n') + '\n') }], records, nullRows, keyMismatches: 0 };
+}
