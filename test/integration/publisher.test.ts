@@ -119,6 +119,35 @@ describe('publishing to the real Hive Metastore', () => {
     expect(fresh.sd.cols.find((c) => c.name === 'k3')?.type).toBe('bigint');
   });
 
+  it('moves a table and every partition published with an older storage to the current one, mappings included', async () => {
+    const columns = [{ name: 'e_mail', type: 'string' }, { name: 'n', type: 'bigint' }];
+    const desired = { ...spec('legacy', columns), keyMapping: { e_mail: 'E-Mail' } };
+    await publishTable(ms, desired, partitions('legacy', '20', '21'));
+    // as an older lake catalog left it: the hcatalog JSON SerDe on the table and its partitions
+    const t = await ms.getTable(database, 'legacy');
+    const old = (sd: typeof t.sd) => {
+      sd.serdeInfo.serializationLib = 'org.apache.hive.hcatalog.data.JsonSerDe';
+      sd.serdeInfo.parameters = {};
+    };
+    old(t.sd);
+    await ms.alterTable(database, 'legacy', t, { cascade: false });
+    const parts = await ms.getPartitions(database, 'legacy');
+    for (const p of parts) old(p.sd);
+    await ms.alterPartitions(database, 'legacy', parts);
+    expect((await ms.getPartition(database, 'legacy', ['2019-10-15', '20'])).sd.serdeInfo.serializationLib).toBe('org.apache.hive.hcatalog.data.JsonSerDe');
+
+    const result = await publishTable(ms, desired, partitions('legacy', '20', '21'));
+    expect(result.reasons).toContain('storage format');
+    for (const h of ['20', '21']) {
+      const p = await ms.getPartition(database, 'legacy', ['2019-10-15', h]);
+      expect(p.sd.serdeInfo.serializationLib).toBe('org.openx.data.jsonserde.JsonSerDe');
+      expect(p.sd.serdeInfo.parameters).toMatchObject({ 'ignore.malformed.json': 'true', 'mapping.e_mail': 'E-Mail' });
+      expect(p.sd.location).toBe(`s3a://${bucket}/${database}/legacy/date_id=2019-10-15/hour=${h}`);
+    }
+    // and then it is settled: nothing more to change
+    expect((await publishTable(ms, desired, partitions('legacy', '20', '21'))).table).toBe('none');
+  });
+
   it('drops partitions whose data disappeared', async () => {
     const t = await readPublishedTable(ms, database, 'events');
     const result = await publishTable(ms, { ...spec('events', t!.columns, 2) }, partitions('events', '21'));
