@@ -8,7 +8,7 @@ import type { ActivityDeps } from '../../activities';
 import type { CrawlSummary } from '../../crawl/run';
 import { listSourceStates, saveSource, setLogicalSourcesActive } from '../../db/sources';
 import { crawlSource } from '../../workflows';
-import { messyCsv, messyJsonLines, messyStream, type MessySource } from '../support/messy-lake';
+import { messyCsv, messyJsonLines, messyParquet, messyStream, type MessySource } from '../support/messy-lake';
 import { comparable, expectedRow, hiveNameOf, parseHiveType, expectedValue, rowSet } from '../support/reading';
 import { ensureSpark, runSparkQueries, type SparkResults } from '../support/spark';
 import { startCrawlWorkers, type CrawlWorkers } from './crawl-workers';
@@ -22,7 +22,8 @@ describe('published tables read right in Spark, on messy data', () => {
   const csv = messyCsv();
   const semicolons = messyCsv(';');
   const stream = messyStream();
-  const sources = { messy_json: json, messy_csv: csv, messy_semicolon: semicolons, messy_stream: stream } as const;
+  const parquet = messyParquet();
+  const sources = { messy_json: json, messy_csv: csv, messy_semicolon: semicolons, messy_stream: stream, messy_parquet: parquet } as const;
   const crawls: Record<string, CrawlSummary> = {};
   const names = Object.fromEntries(Object.keys(sources).map((k) => [k, uniqueName(k).replace(/_/g, '-')])) as Record<keyof typeof sources, string>;
   let workers: CrawlWorkers;
@@ -63,6 +64,7 @@ describe('published tables read right in Spark, on messy data', () => {
     await crawl('messy_json', json, 'auto');
     await crawl('messy_csv', csv, 'csv');
     await crawl('messy_semicolon', semicolons, 'csv');
+    await crawl('messy_parquet', parquet, 'auto');
     // the stream's logical sources are published as views once activated: at the next crawl
     await crawl('messy_stream', stream, 'auto', { discriminators: ['kind'], flatten: ['props'] });
     const slices = (await listSourceStates(deps.db, { stream: names.messy_stream, onlyNew: true })).map((r) => r.source.name);
@@ -80,6 +82,7 @@ describe('published tables read right in Spark, on messy data', () => {
         { name: 'json', sql: `select * from ${database}.messy_json` },
         { name: 'csv', sql: `select * from ${database}.messy_csv` },
         { name: 'semicolon', sql: `select * from ${database}.messy_semicolon` },
+        { name: 'parquet', sql: `select * from ${database}.messy_parquet` },
         ...views.map((v) => ({ name: `view_${v.kind}`, sql: `select * from ${database}.\`${v.table}\`` })),
         { name: 'jsonPruned', sql: `select id, \`e_mail\`, \`timestamp\`, \`from\`, \`to\`, \`select\`, \`user\`.display_name from ${database}.messy_json where date_id = '2019-10-15' and hour = '20' and id is not null order by id` },
       ],
@@ -160,6 +163,15 @@ describe('published tables read right in Spark, on messy data', () => {
       expect(rowSet(results.records(result))).toEqual(rowSet(expected));
     });
   }
+
+  it('reads Parquet files whose types widened and whose structs gained fields across partitions', async () => {
+    const { columns, keys } = await publishedColumns('messy_parquet');
+    expect(columns.find((c) => c.name === 'id')?.type).toBe('bigint');
+    expect(columns.find((c) => c.name === 'props')?.type).toBe('struct<a:bigint,b:string>');
+    expect(results.columns('parquet')).toEqual(columns.map((c) => c.name));
+    const expected = parquet.records.map((r) => expectedRow(r.record, r.partition, columns, keys));
+    expect(rowSet(results.records('parquet'))).toEqual(rowSet(expected));
+  });
 
   it("reads each logical source's view: its records only, props flattened under safe names, values intact", async () => {
     expect(views.map((v) => v.kind).sort()).toEqual(['buy', 'click']);

@@ -227,3 +227,50 @@ export function messyStream(seed = 7): MessySource {
   }
   return { files: [{ key: 'date_id=2019-10-15/part-0.json', body: Buffer.from(lines.join('\n') + '\n') }], records, nullRows, keyMismatches: 0 };
 }
+
+/**
+ * Parquet in `date_id=…/` partitions whose files disagree as a lake's do over time: the older file has
+ * `id` and `props.a` as 32-bit ints and fewer columns; the newer one 64-bit ints, a struct that gained a
+ * field, a new double and a list column, and a column named in mixed case.
+ */
+export function messyParquet(): MessySource {
+  // loaded here so that only callers of this function need Arrow and parquet-wasm
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const arrow = require('apache-arrow') as typeof import('apache-arrow');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Table: WasmTable, writeParquet } = require('parquet-wasm/node') as typeof import('parquet-wasm/node/parquet_wasm');
+  const field = (name: string, type: import('apache-arrow').DataType) => new arrow.Field(name, type, true);
+  const write = (columns: Record<string, import('apache-arrow').Vector>) =>
+    Buffer.from(writeParquet(WasmTable.fromIPCStream(arrow.tableToIPC(new arrow.Table(columns), 'stream'))));
+  const records: MessyRecord[] = [];
+  const old = { date_id: '2019-10-14' };
+  const oldRows = [0, 1, 2].map((i) => ({ id: i, UserName: `user ${i}`, props: { a: i * 10 } }));
+  const late = { date_id: '2019-10-15' };
+  const lateRows = [3, 4].map((i) => ({ id: i, UserName: i === 4 ? null : `user ${i}`, props: { a: 3_000_000_000 + i, b: `b${i}` }, score: i + 0.5, tags: i === 3 ? ['x', 'y'] : [] }));
+  for (const r of oldRows) records.push({ partition: old, record: r });
+  for (const r of lateRows) records.push({ partition: late, record: r });
+  const files: MessyFile[] = [
+    {
+      key: 'date_id=2019-10-14/part-0.parquet',
+      body: write({
+        id: arrow.vectorFromArray(oldRows.map((r) => r.id), new arrow.Int32()),
+        UserName: arrow.vectorFromArray(oldRows.map((r) => r.UserName), new arrow.Utf8()),
+        props: arrow.vectorFromArray(oldRows.map((r) => r.props), new arrow.Struct([field('a', new arrow.Int32())])),
+      }),
+    },
+    {
+      key: 'date_id=2019-10-15/part-0.parquet',
+      body: write({
+        id: arrow.vectorFromArray(lateRows.map((r) => BigInt(r.id)), new arrow.Int64()),
+        UserName: arrow.vectorFromArray(lateRows.map((r) => r.UserName), new arrow.Utf8()),
+        props: arrow.vectorFromArray(
+          lateRows.map((r) => ({ a: BigInt(r.props.a), b: r.props.b })),
+          new arrow.Struct([field('a', new arrow.Int64()), field('b', new arrow.Utf8())]),
+        ),
+        score: arrow.vectorFromArray(lateRows.map((r) => r.score), new arrow.Float64()),
+        tags: arrow.vectorFromArray(lateRows.map((r) => r.tags), new arrow.List(field('element', new arrow.Utf8()))),
+      }),
+    },
+  ];
+  return { files, records, nullRows: [], keyMismatches: 0 };
+}
