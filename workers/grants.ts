@@ -1,10 +1,11 @@
 // Governance's side of Temporal, seen from outside a workflow: starting a grant's expiry workflow (on
 // approval, and again by the reconciliation when one is missing) and the reconciliation's schedule.
-import { Client, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { grantWorkflowIdOf } from '../db/governance';
 import type { grantExpiry } from '../workflows/grant-expiry';
 import { LAKE_SOURCE } from '../workflows/search-attributes';
+import { retryTransient } from './temporal-retry';
 
 export const RECONCILE_SCHEDULE_ID = 'reconcile-grants';
 export const RECONCILE_WORKFLOW_ID = 'reconcile-grants';
@@ -46,12 +47,12 @@ export async function ensureReconcileSchedule(
 ): Promise<'created' | 'exists'> {
   const scheduleId = opts.scheduleId ?? RECONCILE_SCHEDULE_ID;
   try {
-    await client.schedule.getHandle(scheduleId).describe();
+    await retryTransient(`describe schedule ${scheduleId}`, () => client.schedule.getHandle(scheduleId).describe());
     return 'exists';
   } catch (e) {
     if (!(e instanceof ScheduleNotFoundError)) throw e;
   }
-  await client.schedule.create({
+  const created = await retryTransient(`create schedule ${scheduleId}`, () => client.schedule.create({
     scheduleId,
     spec: { intervals: [{ every: opts.every ?? '10 minutes' }] },
     action: {
@@ -62,6 +63,12 @@ export async function ensureReconcileSchedule(
       args: [{}],
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
-  });
-  return 'created';
+  }).then(
+    () => true,
+    (e: unknown) => {
+      if (e instanceof ScheduleAlreadyRunning) return false; // another worker created it meanwhile
+      throw e;
+    },
+  ));
+  return created ? 'created' : 'exists';
 }

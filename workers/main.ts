@@ -13,6 +13,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { ConfigError, loadConfig, type LakeConfig } from '../config';
 import { bundleWorkflows, closeDeps, createDeps, createWorker } from './worker';
 import { syncSchedules } from './schedules';
+import { describeError } from './temporal-retry';
 import { ensureReconcileSchedule } from './grants';
 import { runDemo } from '../infra/demo';
 import { DEMO_SECRET } from '../infra/demo-lake';
@@ -92,7 +93,7 @@ if (require.main === module) {
   runWorker(config, { syncSchedules: !args.includes('--no-schedules'), afterStart }).then(
     () => inference?.kill('SIGTERM'),
     (e) => {
-      console.error(e instanceof Error ? e.message : e);
+      console.error(describeError(e));
       inference?.kill('SIGTERM');
       process.exit(1);
     },

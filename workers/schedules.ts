@@ -7,6 +7,7 @@ import type { LakeConfig } from '../config';
 import type { Source } from '../crawl/source';
 import { listSources } from '../db/sources';
 import { LAKE_SOURCE } from '../workflows/search-attributes';
+import { retryTransient as retrying } from './temporal-retry';
 
 export const SCHEDULE_PREFIX = 'crawl-schedule/';
 
@@ -60,8 +61,10 @@ export interface SyncResult {
   unchanged: string[];
 }
 
-export async function syncSchedules(client: Client, db: Knex, config: LakeConfig): Promise<SyncResult> {
+/** Transient server errors are retried (see temporal-retry.ts); `onRetry` hears of each retried call. */
+export async function syncSchedules(client: Client, db: Knex, config: LakeConfig, opts: { onRetry?: (what: string) => void } = {}): Promise<SyncResult> {
   const result: SyncResult = { created: [], updated: [], deleted: [], unchanged: [] };
+  const retryTransient = <T>(what: string, call: () => Promise<T>) => retrying(what, call, { onRetry: () => opts.onRetry?.(what) });
   const sources = (await listSources(db)).filter((s) => s.enabled && s.kind !== 'logical'); // a logical source is crawled with its stream
   const wanted = new Set(sources.map((s) => scheduleIdOf(s.name)));
 
@@ -70,12 +73,12 @@ export async function syncSchedules(client: Client, db: Knex, config: LakeConfig
     const handle = client.schedule.getHandle(options.scheduleId);
     let current;
     try {
-      current = await handle.describe();
+      current = await retryTransient(`describe schedule ${options.scheduleId}`, () => handle.describe());
     } catch (e) {
       if (!(e instanceof ScheduleNotFoundError)) throw e;
     }
     if (!current) {
-      await client.schedule.create(options);
+      await retryTransient(`create schedule ${options.scheduleId}`, () => client.schedule.create(options));
       result.created.push(source.name);
       continue;
     }
@@ -91,20 +94,31 @@ export async function syncSchedules(client: Client, db: Knex, config: LakeConfig
       continue;
     }
     // keep the pause state a person may have set from the UI
-    await handle.update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: { ...prev.policies, ...options.policies } }));
+    await retryTransient(`update schedule ${options.scheduleId}`, () =>
+      handle.update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: { ...prev.policies, ...options.policies } })),
+    );
     // the memo cannot be updated in place; it only serves the comparison above, so recreate when it is stale
     if (current.memo?.schedule !== source.schedule || current.memo?.catalog !== catalogOf(config)) {
-      await handle.delete();
-      await client.schedule.create(options);
+      await retryTransient(`delete schedule ${options.scheduleId}`, () => handle.delete());
+      await retryTransient(`create schedule ${options.scheduleId}`, () => client.schedule.create(options));
     }
     result.updated.push(source.name);
   }
 
-  for await (const s of client.schedule.list()) {
-    if (s.scheduleId.startsWith(SCHEDULE_PREFIX) && !wanted.has(s.scheduleId) && s.memo?.catalog === catalogOf(config)) {
-      await client.schedule.getHandle(s.scheduleId).delete();
-      result.deleted.push(s.scheduleId.slice(SCHEDULE_PREFIX.length));
+  const stale = await retryTransient('list schedules', async () => {
+    const found: string[] = [];
+    for await (const s of client.schedule.list()) {
+      if (s.scheduleId.startsWith(SCHEDULE_PREFIX) && !wanted.has(s.scheduleId) && s.memo?.catalog === catalogOf(config)) found.push(s.scheduleId);
     }
+    return found;
+  });
+  for (const id of stale) {
+    try {
+      await retryTransient(`delete schedule ${id}`, () => client.schedule.getHandle(id).delete());
+    } catch (e) {
+      if (!(e instanceof ScheduleNotFoundError)) throw e; // deleted since it was listed
+    }
+    result.deleted.push(id.slice(SCHEDULE_PREFIX.length));
   }
   return result;
 }

@@ -1,9 +1,6 @@
 // A crawl whose history grows long continues as new, carrying its run id and how far inference got; the
 // continued run neither plans again nor re-infers a batch. A Temporal dev server of its own (the stack's
 // binary, started by @temporalio/testing) suggests continue-as-new after a few events instead of 4,096.
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
@@ -14,14 +11,7 @@ import { saveSource } from '../../db/sources';
 import { crawlSource } from '../../workflows';
 import { LAKE_SOURCE } from '../../workflows/search-attributes';
 import { bundleWorkflows, closeDeps, createDeps, createInferenceWorker, createWorker } from '../../workers/worker';
-import { testConfig, uniqueName } from './setup';
-
-/** The Temporal CLI the stack built (infra/stack.sh names its version; the cache is per user). */
-function stackTemporalBinary(): string {
-  const version = /^TEMPORAL_CLI_VERSION=(\S+)$/m.exec(readFileSync(path.join(__dirname, '..', '..', 'infra', 'stack.sh'), 'utf8'))![1];
-  const cache = process.env.LAKE_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'lake-catalog');
-  return path.join(cache, 'bin', `temporal-${version}`, 'temporal');
-}
+import { stackTemporalBinary, testConfig, uniqueName } from './setup';
 
 describe('a long crawl continues as new', () => {
   const config = testConfig();

@@ -1,5 +1,8 @@
 // Integration tests run against the real local stack. They use their own catalog database
 // (`<catalog>_test`), recreated and migrated once per run, so the demo catalog is never touched.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { catalogBeside, loadConfig, type LakeConfig } from '../../config';
 import { createDb, migrateLatest, withServerAdmin } from '../../db/knex';
 
@@ -24,6 +27,14 @@ export async function prepareTestDatabase(): Promise<LakeConfig> {
     await db.destroy();
   }
   return config;
+}
+
+/** The Temporal CLI the stack built (infra/stack.sh names its version; the cache is per user), for tests
+ *  that start a dev server of their own. */
+export function stackTemporalBinary(): string {
+  const version = /^TEMPORAL_CLI_VERSION=(\S+)$/m.exec(readFileSync(path.join(__dirname, '..', '..', 'infra', 'stack.sh'), 'utf8'))![1];
+  const cache = process.env.LAKE_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'lake-catalog');
+  return path.join(cache, 'bin', `temporal-${version}`, 'temporal');
 }
 
 /** A name no other test run uses, for task queues, buckets and metastore databases. */
