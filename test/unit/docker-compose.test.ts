@@ -1,11 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../config';
 
-const composeFile = path.join(__dirname, '..', '..', 'docker-compose.yml');
+const root = path.join(__dirname, '..', '..');
+const composeFile = path.join(root, 'docker-compose.yml');
 const compose = parse(readFileSync(composeFile, 'utf8'));
 
 function dockerComposeAvailable(): boolean {
@@ -26,6 +27,63 @@ describe('docker-compose.yml', () => {
     // every variable it sets is one the configuration reads
     const known = JSON.stringify(loadConfig.toString());
     for (const name of Object.keys(env)) expect(known).toContain(name);
+  });
+
+  // Docker is absent where the tests run: what `docker compose config` would catch, and what only a run
+  // would show (images of other versions than the stack's, ports and credentials that disagree with the
+  // defaults every other client uses), is checked from the file itself.
+  it('runs the versions the native stack runs', () => {
+    const stack = readFileSync(path.join(root, 'infra', 'stack.sh'), 'utf8');
+    const version = (name: string) => new RegExp(`^${name}=(\\S+)$`, 'm').exec(stack)![1];
+    expect(compose.services.temporal.image).toBe(`temporalio/temporal:${version('TEMPORAL_CLI_VERSION')}`);
+    expect(compose.services.s3.image).toBe(`versity/versitygw:v${version('VERSITYGW_VERSION')}`);
+    expect(compose.services.metastore.image).toBe(`apache/hive:${version('HIVE_VERSION')}`);
+    expect(compose.services.postgres.image).toBe('postgres:15');
+  });
+
+  it('publishes each service on the port the default configuration uses', () => {
+    const defaults = loadConfig({});
+    const published = (service: string) => (compose.services[service].ports as string[]).map((p) => Number(p.split(':')[0]));
+    expect(published('postgres')).toContain(Number(new URL(defaults.postgres.url).port));
+    expect(published('temporal')).toEqual(expect.arrayContaining([Number(defaults.temporal.address.split(':')[1]), defaults.temporal.uiPort]));
+    expect(published('s3')).toContain(Number(new URL(defaults.s3.endpoint).port));
+    expect(published('metastore')).toContain(defaults.metastore.port);
+  });
+
+  it('gives every service the credentials and names the default configuration uses', () => {
+    const defaults = loadConfig({});
+    const db = new URL(defaults.postgres.url);
+    expect(compose.services.postgres.environment).toMatchObject({ POSTGRES_USER: db.username, POSTGRES_PASSWORD: db.password, POSTGRES_DB: db.pathname.slice(1) });
+    const s3 = compose.services.s3.command as string;
+    expect(s3).toContain(`--access ${defaults.s3.accessKeyId}`);
+    expect(s3).toContain(`--secret ${defaults.s3.secretAccessKey}`);
+    expect(s3).toContain(`--region ${defaults.s3.region}`);
+    expect(compose.services.temporal.command).toContain('--search-attribute LakeSource=Keyword');
+    const metastore = compose.services.metastore.environment.SERVICE_OPTS as string;
+    expect(metastore).toContain(`-Dfs.s3a.access.key=${defaults.s3.accessKeyId}`);
+    expect(metastore).toContain(`-Dfs.s3a.secret.key=${defaults.s3.secretAccessKey}`);
+    expect(metastore).toContain(`-Djavax.jdo.option.ConnectionUserName=${db.username}`);
+    expect(metastore).toContain(`/${defaults.postgres.metastoreDatabase}`);
+    // the worker's settings are the defaults with the services' hostnames
+    const worker = loadConfig(compose.services.worker.environment as Record<string, string>);
+    expect(worker.s3.accessKeyId).toBe(defaults.s3.accessKeyId);
+    expect(worker.temporal.taskQueue).toBe(defaults.temporal.taskQueue);
+    expect(worker.temporal.inferenceTaskQueue).toBe(defaults.temporal.inferenceTaskQueue);
+    expect(worker.s3.demoBucket).toBe(defaults.s3.demoBucket);
+  });
+
+  it('refers only to services, volumes and files that exist', () => {
+    const services = Object.keys(compose.services);
+    for (const [name, svc] of Object.entries(compose.services as Record<string, { depends_on?: string[] | Record<string, unknown>; volumes?: string[] }>)) {
+      const deps = Array.isArray(svc.depends_on) ? svc.depends_on : Object.keys(svc.depends_on ?? {});
+      for (const d of deps) expect(services, `${name} depends on ${d}`).toContain(d);
+      for (const v of svc.volumes ?? []) expect(Object.keys(compose.volumes), `${name} mounts ${v}`).toContain(v.split(':')[0]);
+    }
+    const dockerfile = compose.services.worker.build.dockerfile_inline as string;
+    for (const line of dockerfile.split('\n').filter((l) => /^\s*COPY\s/.test(l) && !/COPY \. /.test(l))) {
+      const sources = line.trim().split(/\s+/).slice(1, -1);
+      for (const f of sources) expect(existsSync(path.join(root, f)), `the worker image copies ${f}`).toBe(true);
+    }
   });
 
   it.runIf(dockerComposeAvailable())('passes `docker compose config -q`', () => {
