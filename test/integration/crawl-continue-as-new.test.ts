@@ -72,5 +72,25 @@ describe('a long crawl continues as new', () => {
     const batches = await deps.db('crawl_batches').where({ run_id: runs[0].id });
     expect(batches).toHaveLength(objects);
     expect(batches.every((b: { status: string }) => b.status === 'inferred')).toBe(true);
+
+    // every run of the chain, first to last: each batch's inference was scheduled exactly once in all of them
+    const scheduled: number[] = [];
+    let chain = 0;
+    for (let runId: string | undefined = handle.firstExecutionRunId; runId !== undefined; ) {
+      const history: temporal.api.history.v1.IHistory = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+      chain++;
+      runId = undefined;
+      for (const e of history.events ?? []) {
+        const a = e.activityTaskScheduledEventAttributes;
+        if (a?.activityType?.name === 'inferBatch') {
+          const input = JSON.parse(Buffer.from(a.input!.payloads![0]!.data!).toString('utf8')) as { batchNo: number };
+          scheduled.push(input.batchNo);
+        }
+        const next: string | null | undefined = e.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+        if (next) runId = next;
+      }
+    }
+    expect(chain).toBeGreaterThan(1);
+    expect(scheduled.sort((a, b) => a - b)).toEqual(batches.map((b: { batch_no: number }) => b.batch_no).sort((a: number, b: number) => a - b));
   }, 300_000);
 });

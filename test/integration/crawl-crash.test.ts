@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetastoreClient } from '../../adapters/metastore/client';
@@ -113,22 +114,44 @@ describe('a crawl whose worker is killed', () => {
     await connection?.close();
   });
 
+  /**
+   * Starts listening for `source`'s batches being inferred (a trigger on crawl_batches NOTIFYs) and returns
+   * the run id of the first one, within a generous deadline: worker processes start slowly on a busy machine.
+   */
+  async function watchFirstInferredBatch(source: string): Promise<{ first: Promise<number> }> {
+    const channel = uniqueName('batch_inferred');
+    const listener = new pg.Client({ connectionString: config.postgres.url });
+    await listener.connect();
+    await listener.query(`LISTEN ${channel}`);
+    await db.raw(`CREATE OR REPLACE FUNCTION ${channel}() RETURNS trigger AS $$ BEGIN PERFORM pg_notify('${channel}', NEW.run_id::text); RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await db.raw(`CREATE TRIGGER ${channel} AFTER UPDATE OF status ON crawl_batches FOR EACH ROW WHEN (NEW.status = 'inferred') EXECUTE FUNCTION ${channel}()`);
+    const ours = async (runId: number) =>
+      (await db('crawl_runs').join('sources', 'sources.id', 'crawl_runs.source_id').where({ 'crawl_runs.id': runId, 'sources.name': source }).first('crawl_runs.id')) !== undefined;
+    const first = new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the crawl never started inferring')), 240_000);
+      listener.on('notification', (n) => {
+        const runId = Number(n.payload);
+        void ours(runId).then((yes) => {
+          if (!yes) return;
+          clearTimeout(timer);
+          resolve(runId);
+        }, reject);
+      });
+    }).finally(async () => {
+      await db.raw(`DROP TRIGGER IF EXISTS ${channel} ON crawl_batches`);
+      await db.raw(`DROP FUNCTION IF EXISTS ${channel}()`);
+      await listener.end();
+    });
+    return { first };
+  }
+
   it('finishes after SIGKILL mid-inference and ends equal to an uninterrupted crawl', async () => {
+    // kill the whole worker host as soon as the first batch of the run is inferred: the catalog tells
+    // this test at once (a trigger's NOTIFY), so the kill lands mid-crawl however fast the machine is
+    const inferred = await watchFirstInferredBatch(killed);
     const first = startWorkers();
     const result = crawl(killed);
-    // wait until inference is under way but not done, then kill the whole worker host
-    const runId = await (async () => {
-      // a deadline for readiness, generous: worker processes start slowly on a busy machine
-      for (const deadline = Date.now() + 240_000; Date.now() < deadline; ) {
-        const run = await db('crawl_runs').join('sources', 'sources.id', 'crawl_runs.source_id').where('sources.name', killed).orderBy('crawl_runs.id', 'desc').first('crawl_runs.id');
-        if (run) {
-          const done = await db('crawl_batches').where({ run_id: run.id, status: 'inferred' }).count<{ n: string }[]>({ n: '*' });
-          if (Number(done[0].n) >= 1) return run.id as number;
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      throw new Error('the crawl never started inferring');
-    })();
+    const runId = await inferred.first;
     process.kill(-first.pid!, 'SIGKILL');
     const inferredAtKill = Number((await db('crawl_batches').where({ run_id: runId, status: 'inferred' }).count<{ n: string }[]>({ n: '*' }))[0].n);
     expect(inferredAtKill).toBeLessThan(HOURS.length); // really mid-crawl

@@ -34,8 +34,11 @@ describe('the local stack', () => {
     const pidFile = path.join(__dirname, '..', '..', '.stack', 'run', 's3.pid');
     const deadPid = Number(readFileSync(pidFile, 'utf8'));
     process.kill(-deadPid, 'SIGKILL'); // its whole process group, as a crash would
-    await new Promise((r) => setTimeout(r, 500));
-    expect((await checkService('s3', config)).healthy).toBe(false);
+    // down once its port stops answering (the kill is asynchronous)
+    for (const deadline = Date.now() + 10_000; (await checkService('s3', config)).healthy; ) {
+      if (Date.now() > deadline) throw new Error(`s3 (pid ${deadPid}) still answers 10 s after SIGKILL`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     execFileSync('bash', [stackScript, 'up'], { stdio: 'pipe' });
     expect((await checkService('s3', config)).healthy).toBe(true);
     expect(Number(readFileSync(pidFile, 'utf8'))).not.toBe(deadPid);

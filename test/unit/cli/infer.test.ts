@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { writeSampleFiles } from '../support/tmp-files';
@@ -50,8 +51,15 @@ describe('lake infer', () => {
     expect(out.columns.map((c) => c.name)).toEqual(['a', 'id', 'k1', 'k2', 'amount', 'k3', 'note']);
   });
   it('honours --format over the extension', () => {
-    const r = lake('infer', '--json', '--format', 'csv', sample.files.tsv);
-    expect(JSON.parse(r.stdout).columns).toEqual([{ name: 'id', type: 'bigint' }, { name: 'amount', type: 'bigint' }]);
+    // CSV in a file named as JSON lines: read by its name it is all corrupt lines, with --format csv a table
+    const file = join(sample.dir, 'orders.jsonl');
+    writeFileSync(file, 'id,amount\n1,10\n2,20\n');
+    const byName = lake('infer', '--json', file);
+    expect(byName.code).toBe(0);
+    expect(JSON.parse(byName.stdout)).toMatchObject({ columns: [], corruptRecords: 3 });
+    const forced = lake('infer', '--json', '--format', 'csv', file);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ columns: [{ name: 'id', type: 'bigint' }, { name: 'amount', type: 'bigint' }], corruptRecords: 0 });
   });
   it('prints a human-readable schema without --json', () => {
     const r = lake('infer', sample.files.jsonl);
