@@ -4,8 +4,9 @@
 // { file, line: 0, reason } and no schema. Only the object store failing (outage, network, permissions)
 // throws, so the caller retries.
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { withBreak } from './formats';
+import { gunzipTolerant, type GzipBreak } from './formats/gzip';
 import { isTabSeparated, type DataFormat, type ObjectInfo } from '../crawl/plan';
 import { CsvScanner, type CsvDialect, type CsvOptions } from '../schema/infer/csv';
 import { JsonLinesScanner } from '../schema/infer/jsonl';
@@ -239,8 +240,8 @@ async function inferTextObject(
         ? jsonl
         : new CsvScanner(file, { ...(isTabSeparated(info.key) ? { delimiter: '\t' as const } : {}), ...options.csv, detectTemporal: options.detectDates ?? false, stats: options.stats ?? false });
     const keys = jsonl !== null && options.partition?.keys.length ? new PartitionKeyChecker(options.partition.keys, options.partition.values) : null;
-    const raw = Readable.from(counted(), { objectMode: false });
-    const chunks: AsyncIterable<Uint8Array> = gzip ? pipeline(raw, createGunzip(), () => undefined) : raw;
+    const broken: GzipBreak = {};
+    const chunks: AsyncIterable<Uint8Array> = gzip ? gunzipTolerant(counted(), broken) : Readable.from(counted(), { objectMode: false });
     try {
       for await (const chunk of chunks) {
         scanner.push(chunk);
@@ -253,9 +254,11 @@ async function inferTextObject(
     const checked = keys !== null ? { partitionKeys: keys.end() } : {};
     if (jsonl !== null && options.discriminators) {
       const grouped = jsonl.endGrouped();
-      return { result: grouped.stream, bytesRead, grouped, ...checked };
+      // a break in the gzip data is the object's, so the stream's (the remainder holds what no slice names)
+      const stream = withBreak(grouped.stream, file, broken);
+      return { result: stream, bytesRead, grouped: { ...grouped, stream, remainder: withBreak(grouped.remainder, file, broken) }, ...checked };
     }
-    const result = scanner.end();
+    const result = withBreak(scanner.end(), file, broken);
     const dialect = scanner instanceof CsvScanner ? scanner.dialect() : undefined;
     return { result, bytesRead, ...checked, ...(dialect ? { csv: dialect } : {}) };
   } finally {

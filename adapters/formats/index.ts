@@ -5,6 +5,7 @@ import { JsonLinesScanner } from '../../schema/infer/jsonl';
 import { inferParquetFooter, parquetFooterLength, ParquetFooterError } from '../../schema/infer/parquet';
 import { EMPTY_RESULT, mergeResults, type InferenceResult } from '../../schema/merge';
 import { UnreadableInputError } from './errors';
+import type { GzipBreak } from './gzip';
 import { fileSize, localChunks, readRange } from './local';
 
 export { UnreadableInputError } from './errors';
@@ -36,19 +37,27 @@ export async function inferLocalFile(path: string, options: InferFileOptions = {
   switch (format) {
     case 'jsonl': {
       const scanner = new JsonLinesScanner(path, { detectTemporal: options.detectTemporal ?? false });
-      for await (const chunk of localChunks(path, { gzip: detected.gzip })) scanner.push(chunk);
-      return scanner.end();
+      const broken: GzipBreak = {};
+      for await (const chunk of localChunks(path, { gzip: detected.gzip, broken })) scanner.push(chunk);
+      return withBreak(scanner.end(), path, broken);
     }
     case 'csv': {
       const tsv = path.toLowerCase().replace(/\.gz$/, '').endsWith('.tsv');
       const csv: CsvOptions = { ...(tsv ? { delimiter: '\t' as const } : {}), ...options.csv, detectTemporal: options.detectTemporal ?? false };
       const scanner = new CsvScanner(path, csv);
-      for await (const chunk of localChunks(path, { gzip: detected.gzip })) scanner.push(chunk);
-      return scanner.end();
+      const broken: GzipBreak = {};
+      for await (const chunk of localChunks(path, { gzip: detected.gzip, broken })) scanner.push(chunk);
+      return withBreak(scanner.end(), path, broken);
     }
     case 'parquet':
       return inferParquetFile(path);
   }
+}
+
+/** The result with the place where gzip data broke off, if it did, as one more corrupt record (line 0: the file). */
+export function withBreak(result: InferenceResult, file: string, broken: GzipBreak): InferenceResult {
+  if (broken.reason === undefined) return result;
+  return mergeResults(result, { ...EMPTY_RESULT, corruptRecords: 1, corruptSamples: [{ file, line: 0, reason: broken.reason }] });
 }
 
 /** Parquet: the last 8 bytes, then the footer; never a data page. */

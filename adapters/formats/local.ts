@@ -1,15 +1,15 @@
 // Local files as streams of byte chunks (gunzipped when the name ends in .gz): memory stays flat.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
 import { UnreadableInputError, describeIoError } from './errors';
+import { gunzipTolerant, type GzipBreak } from './gzip';
 
 const CHUNK_BYTES = 1 << 20;
 
-export async function* localChunks(path: string, options: { gzip?: boolean } = {}): AsyncGenerator<Uint8Array> {
+/** `broken` hears where gzip data broke off after some text (see gzip.ts); gzip that never starts throws. */
+export async function* localChunks(path: string, options: { gzip?: boolean; broken?: GzipBreak } = {}): AsyncGenerator<Uint8Array> {
   const raw = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  const stream = options.gzip ? raw.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : raw;
-  if (options.gzip) raw.on('error', (e) => stream.destroy(e)); // pipe() does not forward source errors
+  const stream: AsyncIterable<Uint8Array> = options.gzip ? gunzipTolerant(raw, options.broken ?? {}) : raw;
   try {
     for await (const chunk of stream) yield chunk as Uint8Array;
   } catch (e) {

@@ -50,12 +50,17 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(:(\d{2})(\.\d{1,9
 export function temporalTextType(text: string): LakeType | undefined {
   if (text.length < 10 || text.length > 35) return undefined;
   const d = DATE.exec(text);
-  if (d) return validDate(+d[2]!, +d[3]!) ? T.date : undefined;
+  if (d) return validDate(+d[1]!, +d[2]!, +d[3]!) ? T.date : undefined;
   const t = TIMESTAMP.exec(text);
-  if (t && validDate(+t[2]!, +t[3]!) && +t[4]! < 24 && +t[5]! < 60 && (t[7] === undefined || +t[7] < 60)) return T.timestamp;
+  if (t && validDate(+t[1]!, +t[2]!, +t[3]!) && +t[4]! < 24 && +t[5]! < 60 && (t[7] === undefined || +t[7] < 60)) return T.timestamp;
   return undefined;
 }
 
-function validDate(month: number, day: number): boolean {
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** A day that exists in the proleptic Gregorian calendar engines use (2023-02-31 does not; 2024-02-29 does). */
+function validDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
 }
