@@ -1,18 +1,26 @@
 // JSON lines inference: a scanner that types values straight from the bytes, without building objects.
 //
-// Exactness: a line is accepted iff `JSON.parse` accepts it (differential fuzz test in
-// test/unit/schema/jsonl-fuzz.test.ts). Lines are separated by "\n"; a line holding only whitespace is
-// not a record. A top-level value that is not an object, or a line that does not parse, is a corrupt
-// record: counted, sampled with file/line/reason, and kept out of the schema (changes made while
-// scanning it are rolled back).
+// Exactness: a line is accepted iff `JSON.parse` accepts it (differential fuzz tests in
+// test/unit/schema/jsonl-fuzz.test.ts and, across lines and chunk boundaries, jsonl-stream-fuzz.test.ts),
+// within the limits below. Lines are separated by "\n"; a line holding only whitespace is not a record. A
+// top-level value that is not an object, or a line that does not parse, is a corrupt record: counted,
+// sampled with file/line/reason, and kept out of the schema (changes made while scanning it are rolled back).
+//
+// Limits (JsonLinesOptions, defaults in JSONL_LIMITS): hostile input must not take unbounded memory or
+// time, so a line longer than maxRecordBytes, a record nesting deeper than maxDepth, and a record that
+// would add a field past maxFieldsPerObject (in one object) or maxColumns (in the whole schema) are
+// corrupt records too, with a reason naming the limit, although JSON.parse accepts them. An over-long
+// line is dropped as it arrives, never buffered, whatever the chunking.
 //
 // Speed: the accumulated type tree is mutable and scanned values are compared against it by identity;
 // object keys are matched by comparing bytes with the key last seen at the same position, so a record
 // with the usual keys in the usual order allocates nothing. A field already widened to string is only
 // validated, not typed. Widening itself always goes through `joinTypes` (lattice.ts).
 //
-// Memory: only the type tree and a partial last line are kept between chunks (grouped: also a tree per
-// slice, and records waiting for their slice, at most MAX_PENDING_BYTES).
+// Memory: only the type tree (at most maxColumns fields) and a partial last line (at most maxRecordBytes)
+// are kept between chunks (grouped: also a tree per slice, and records waiting for their slice, at most
+// MAX_PENDING_BYTES). Key lookups are hashed, and a corrupt record's changes are undone in time linear
+// in what it changed, so time stays linear in the input however many distinct keys it has.
 //
 // Grouping (option `discriminators`): records are split into slices by the values at a few field paths,
 // and each slice gets exactly what an ungrouped scan of its own records gives. The bytes are read once,
@@ -37,6 +45,7 @@ import { byCodeUnits, fieldKey } from '../names';
 import { sliceKey, type DiscriminatorPath, type GroupedInferenceResult, type SliceResult } from '../slices';
 import { MAX_DECIMAL_PRECISION, T, type Field, type LakeType, type Provenance, type Schema } from '../types';
 import { integerLiteralType, nineteenDigitsFitInt64, temporalTextType } from './literals';
+import { ENCODING_SNIFF_BYTES, foreignEncoding } from './text';
 import * as stats from '../stats';
 import { EMPTY_STATS, StatsLog, type StatsJSON } from '../stats';
 
@@ -55,7 +64,40 @@ export interface JsonLinesOptions {
    * too), exactly as StatsAccumulator gives them for the records JSON.parse reads from the lines.
    */
   stats?: boolean;
+  /** Longest line taken, in bytes before its "\n"; a longer line is a corrupt record, skipped without being buffered. */
+  maxRecordBytes?: number;
+  /** Deepest nesting of objects and arrays in a record, the record itself being level 1; a deeper record is corrupt. */
+  maxDepth?: number;
+  /** Most distinct fields (keys up to case) in one object of the schema; a record that would add one more is corrupt. */
+  maxFieldsPerObject?: number;
+  /** Most fields in the whole schema, nested ones included; a record that would add one more is corrupt. */
+  maxColumns?: number;
 }
+
+/** Defaults of the JsonLinesOptions limits. */
+export const JSONL_LIMITS = Object.freeze({
+  maxRecordBytes: 16 * 1024 * 1024,
+  maxDepth: 100,
+  maxFieldsPerObject: 10_000,
+  maxColumns: 100_000,
+});
+
+type Limit = keyof typeof JSONL_LIMITS;
+
+/** A limit from the options: a positive integer or Infinity, else a clear error at construction. */
+function limitOption(options: JsonLinesOptions, name: Limit): number {
+  const value = options[name] ?? JSONL_LIMITS[name];
+  if (typeof value !== 'number' || !(value === Infinity || (Number.isInteger(value) && value > 0)))
+    throw new Error(`JsonLinesOptions.${name} must be a positive integer or Infinity, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * The stream's tree remembers at most maxColumns × this many key spellings (bySpelling entries and
+ * slots); past that a new spelling is matched by its decoded text each time, so that the case variants
+ * of one key, all one column, cannot grow memory without bound.
+ */
+const SPELLINGS_PER_COLUMN = 4;
 
 // Module-local copies: a property read through the CommonJS export getter on every value is measurable.
 const NULL = T.null;
@@ -77,8 +119,10 @@ const MAX_LINEAR_SPELLINGS = 32;
 const ARRAY_SHAPE: LakeType = T.array(T.null);
 const STRUCT_SHAPE: LakeType = { kind: 'struct', fields: [] };
 
-/** Nesting deeper than this is not typed: the value is validated and the field becomes string. */
+/** Nesting deeper than this is not typed (a maxDepth above it allows it): the value is validated and the field becomes string. */
 const MAX_TYPED_DEPTH = 200;
+/** Positions below this have their facts in Slot.factAt. */
+const DENSE_FACT_POSITIONS = 256;
 
 const NL = 0x0a;
 const QUOTE = 0x22;
@@ -114,15 +158,22 @@ class Slot {
   /** Which key of `level` this spelling is (-1: none), for the PathLevel last asked about. */
   private level: PathLevel | null = null;
   private entry = -1;
-  /** Facts shown with this key (see Facts.idOf), and by position the last one there (number × 64 + code); grouped scans only. */
+  /**
+   * Facts shown with this key (see Facts.idOf), and by position the last one there (number × 64 + code),
+   * for positions below DENSE_FACT_POSITIONS; past them by (position × 64 + code) in a map, so that a
+   * record of many keys does not give each key an array as long as its position. Grouped scans only.
+   */
   facts: number[] | null = null;
   factAt: number[] | null = null;
+  factFar: Map<number, number> | null = null;
   /** The record (JsonLinesScanner.stamp) whose statistics last took this key: a key seen twice in a record is a repeated key. */
   stamp = 0;
   constructor(
     public readonly bytes: Uint8Array,
     public readonly field: FieldNode,
     public readonly spelling: string,
+    /** The record (JsonLinesScanner.typing) that made it: while that record is typed, where it is placed must be undone with it. */
+    public readonly born: number,
   ) {}
 
   entryIn(level: PathLevel): number {
@@ -141,6 +192,8 @@ class StructNode {
   readonly bySpelling = new Map<string, FieldNode>();
   /** Every key spelling seen, with its bytes (keys without escapes only). */
   readonly spellings: Slot[] = [];
+  /** The same by slotKey, for keys that neither the slot guess nor a short linear search matches. */
+  readonly slotsByKey = new Map<string, Slot>();
   /** The spelling last seen at each position: the first guess for the next record. */
   readonly slots: (Slot | undefined)[] = [];
 }
@@ -234,9 +287,15 @@ class Facts {
   /** The number of fact (index, code) of a subject whose facts are `known` ([index, code, number] triples, added to here); -1 past MAX_FACTS. */
   idOf(known: number[], index: number, code: number): number {
     for (let i = 0; i < known.length; i += 3) if (known[i] === index && known[i + 1] === code) return known[i + 2]!;
+    const id = this.newId();
+    if (id >= 0) known.push(index, code, id);
+    return id;
+  }
+
+  /** A new fact number; -1 past MAX_FACTS. */
+  newId(): number {
     if (this.count === MAX_FACTS) return -1;
     const id = this.count++;
-    known.push(index, code, id);
     if (id >>> 5 === this.bits.length) this.bits = grow(this.bits, (id >>> 5) + 1);
     return id;
   }
@@ -541,7 +600,16 @@ class Grouping {
   }
 }
 
-const utf8 = new TextDecoder();
+// ignoreBOM: a key may start with U+FEFF, which JSON.parse keeps.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** A Slot's key in StructNode.slotsByKey: its spelling, or its bytes when decoding replaced some (U+FFFD), as different bytes may then decode alike. */
+function slotKey(spelling: string, raw: Uint8Array): string {
+  if (!spelling.includes('\ufffd')) return spelling;
+  let key = '\ufffd';
+  for (let i = 0; i < raw.length; i++) key += String.fromCharCode(raw[i]!);
+  return key;
+}
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -568,6 +636,16 @@ const enum Err {
   ControlChar,
   BadEscape,
   BadUnicodeEscape,
+  Depth,
+  /** A field limit; the reason is in JsonLinesScanner.errReason. */
+  Fields,
+}
+
+/** At most this many characters of a key or path go into a reason. */
+const MAX_REASON_TEXT = 64;
+
+function shortText(text: string): string {
+  return JSON.stringify(text.length > MAX_REASON_TEXT ? text.slice(0, MAX_REASON_TEXT) + '…' : text);
 }
 
 export class JsonLinesScanner {
@@ -579,12 +657,34 @@ export class JsonLinesScanner {
   private line: number;
   private records = 0;
   private corrupt = 0;
+  /** The first bytes, until there are enough to judge their encoding; null after. */
+  private head: Uint8Array[] | null = [];
+  private headBytes = 0;
+  /** The text is not UTF-8: reported once, the rest ignored. */
+  private foreign = false;
   private readonly samples: CorruptRecord[] = [];
   private readonly undo: (() => void)[] = [];
   private carry: Uint8Array = new Uint8Array(0);
   private carryLength = 0;
+  /** Inside a line longer than maxRecordBytes: its bytes are dropped up to the next "\n". */
+  private skippingLongLine = false;
+  private readonly maxRecordBytes: number;
+  private readonly maxDepth: number;
+  private readonly maxFieldsPerObject: number;
+  private readonly maxColumns: number;
+  /** Fields in the stream's tree, and key spellings it remembers (bySpelling entries and slots), up to maxColumns × SPELLINGS_PER_COLUMN. */
+  private columns = 0;
+  private spellingsKept = 0;
+  /** Their values before the record being typed (rollback restores them). */
+  private columnsAtRecord = 0;
+  private spellingsAtRecord = 0;
+  /** Whether the tree being typed is the stream's: slice trees take only records the stream accepted, limits included. */
+  private typingStream = true;
+  /** Records typed so far, into any tree: which record made a Slot (Slot.born). */
+  private typing = 0;
   private err = Err.None;
   private errPos = 0;
+  private errReason = '';
   private sawEscape = false;
   // Outputs of numberEnd().
   private numDigitsStart = 0;
@@ -615,20 +715,55 @@ export class JsonLinesScanner {
     this.line = options.firstLine ?? 1;
     this.grouping = options.discriminators ? new Grouping(options.discriminators) : null;
     this.statsLog = options.stats ? new StatsLog() : null;
+    this.maxRecordBytes = limitOption(options, 'maxRecordBytes');
+    this.maxDepth = limitOption(options, 'maxDepth');
+    this.maxFieldsPerObject = limitOption(options, 'maxFieldsPerObject');
+    this.maxColumns = limitOption(options, 'maxColumns');
   }
 
   /** Feed the next chunk of the file. Chunks may split lines (and UTF-8 sequences) anywhere. */
   push(chunk: Uint8Array): void {
+    if (this.head !== null) {
+      // the first bytes are held back until they tell UTF-8 from UTF-16 (schema/infer/text.ts)
+      this.head.push(chunk);
+      this.headBytes += chunk.length;
+      if (this.headBytes >= ENCODING_SNIFF_BYTES) this.releaseHead();
+      return;
+    }
+    if (this.foreign) return;
+    this.pushBytes(chunk);
+  }
+
+  /** Judges the encoding from the bytes held back, then scans them (or reports the file once). */
+  private releaseHead(): void {
+    const head = this.head!.length === 1 ? this.head![0]! : Buffer.concat(this.head!);
+    this.head = null;
+    const reason = foreignEncoding(head.subarray(0, ENCODING_SNIFF_BYTES));
+    if (reason !== undefined) {
+      this.foreign = true;
+      this.recordCorrupt(reason, this.grouping === null ? -1 : 0);
+      return;
+    }
+    if (head.length > 0) this.pushBytes(head);
+  }
+
+  private pushBytes(chunk: Uint8Array): void {
     let start = 0;
-    if (this.carryLength > 0) {
+    if (this.carryLength > 0 || this.skippingLongLine) {
       const nl = chunk.indexOf(NL);
       if (nl < 0) {
-        this.appendCarry(chunk);
+        this.carryOrSkip(chunk);
         return;
       }
-      this.appendCarry(chunk.subarray(0, nl + 1));
-      this.scanRegion(this.carry, 0, this.carryLength);
-      this.carryLength = 0;
+      if (this.skippingLongLine) this.endLongLine();
+      else if (this.carryLength + nl > this.maxRecordBytes) {
+        this.carryLength = 0;
+        this.endLongLine();
+      } else {
+        this.appendCarry(chunk.subarray(0, nl + 1));
+        this.scanRegion(this.carry, 0, this.carryLength);
+        this.carryLength = 0;
+      }
       start = nl + 1;
     }
     const last = chunk.lastIndexOf(NL);
@@ -636,7 +771,30 @@ export class JsonLinesScanner {
       this.scanRegion(chunk, start, last + 1);
       start = last + 1;
     }
-    if (start < chunk.length) this.appendCarry(chunk.subarray(start));
+    if (start < chunk.length) this.carryOrSkip(chunk.subarray(start));
+  }
+
+  /** Keeps the start of a line for the next chunk, unless the line is already longer than maxRecordBytes. */
+  private carryOrSkip(bytes: Uint8Array): void {
+    if (this.skippingLongLine) return;
+    if (this.carryLength + bytes.length <= this.maxRecordBytes) {
+      this.appendCarry(bytes);
+      return;
+    }
+    this.carryLength = 0;
+    if (this.carry.length > 1 << 16) this.carry = new Uint8Array(0);
+    this.skippingLongLine = true;
+  }
+
+  /** The "\n" (or the end) of a line longer than maxRecordBytes: one corrupt record, counted in the remainder when grouped (its values are gone). */
+  private endLongLine(): void {
+    this.skippingLongLine = false;
+    this.recordCorrupt(this.longLineReason(), this.grouping === null ? -1 : 0);
+    this.line++;
+  }
+
+  private longLineReason(): string {
+    return `line longer than ${this.maxRecordBytes} bytes (maxRecordBytes)`;
   }
 
   /** Finish (scans a last line without a trailing newline) and return the result (the stream's, when grouped). */
@@ -652,7 +810,9 @@ export class JsonLinesScanner {
   }
 
   private flush(): void {
-    if (this.carryLength > 0) {
+    if (this.head !== null) this.releaseHead();
+    if (this.skippingLongLine) this.endLongLine();
+    else if (this.carryLength > 0) {
       this.appendCarry(new Uint8Array([NL]));
       this.scanRegion(this.carry, 0, this.carryLength);
       this.carryLength = 0;
@@ -700,7 +860,8 @@ export class JsonLinesScanner {
   private appendCarry(bytes: Uint8Array): void {
     const needed = this.carryLength + bytes.length;
     if (needed > this.carry.length) {
-      const grown = new Uint8Array(Math.max(needed, this.carry.length * 2, 1024));
+      // a line and its "\n" at most (carryOrSkip drops longer ones)
+      const grown = new Uint8Array(Math.min(Math.max(needed, this.carry.length * 2, 1024), this.maxRecordBytes + 1));
       grown.set(this.carry.subarray(0, this.carryLength));
       this.carry = grown;
     }
@@ -720,6 +881,8 @@ export class JsonLinesScanner {
       let c = buf[pos]!;
       while (isWs(c)) c = buf[++pos]!;
       if (c === NL) {
+        // as long as a line the carry would have dropped: the same verdict however the bytes are chunked
+        if (pos - lineStart > this.maxRecordBytes) this.recordCorrupt(this.longLineReason(), this.grouping === null ? -1 : 0);
         pos++;
         this.line++;
         continue;
@@ -739,6 +902,14 @@ export class JsonLinesScanner {
         }
         const p = this.parseRecord(this.root, pos, g === null ? null : g.top);
         this.statsOn = false;
+        if (p - lineStart > this.maxRecordBytes) {
+          if (log !== null) log.truncate(this.statsMark);
+          this.rollback();
+          this.recordCorrupt(this.longLineReason(), g === null ? -1 : 0);
+          pos = p + 1;
+          this.line++;
+          continue;
+        }
         if (p >= 0) {
           this.records++;
           if (this.undo.length > 0) this.undo.length = 0;
@@ -750,12 +921,16 @@ export class JsonLinesScanner {
         }
         if (log !== null) log.truncate(this.statsMark);
         this.rollback();
-        this.recordCorrupt(this.describeError(lineStart), g === null ? -1 : this.sliceOfCorruptLine(g, pos));
+        const end = buf.indexOf(NL, pos);
+        if (end - lineStart > this.maxRecordBytes) this.recordCorrupt(this.longLineReason(), g === null ? -1 : 0);
+        else this.recordCorrupt(this.describeError(lineStart), g === null ? -1 : this.sliceOfCorruptLine(g, pos));
+        pos = end + 1;
       } else {
+        const end = buf.indexOf(NL, pos);
         // not an object: no discriminator values, so the remainder's
-        this.recordCorrupt(this.describeTopLevel(pos, lineStart), this.grouping === null ? -1 : 0);
+        this.recordCorrupt(end - lineStart > this.maxRecordBytes ? this.longLineReason() : this.describeTopLevel(pos, lineStart), this.grouping === null ? -1 : 0);
+        pos = end + 1;
       }
-      pos = buf.indexOf(NL, lineStart) + 1;
       this.line++;
     }
     this.buf = new Uint8Array(0);
@@ -765,6 +940,9 @@ export class JsonLinesScanner {
   private parseRecord(root: StructNode, pos: number, level: PathLevel | null): number {
     const buf = this.buf;
     this.err = Err.None;
+    this.typing++;
+    this.columnsAtRecord = this.columns;
+    this.spellingsAtRecord = this.spellingsKept;
     let p = this.parseObject(root, pos, 1, level);
     if (p < 0) return -1;
     let c = buf[p]!;
@@ -788,12 +966,14 @@ export class JsonLinesScanner {
   private rollback(): void {
     for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
     this.undo.length = 0;
+    this.columns = this.columnsAtRecord;
+    this.spellingsKept = this.spellingsAtRecord;
   }
 
   private describeTopLevel(pos: number, lineStart: number): string {
     const buf = this.buf;
     this.err = Err.None;
-    let p = this.skipValue(pos);
+    let p = this.skipValue(pos, Infinity); // not a record either way: no limit to report
     if (p >= 0) {
       let c = buf[p]!;
       while (isWs(c)) c = buf[++p]!;
@@ -819,6 +999,10 @@ export class JsonLinesScanner {
         return `Bad escaped character in JSON at position ${at}`;
       case Err.BadUnicodeEscape:
         return `Bad Unicode escape in JSON at position ${at}`;
+      case Err.Depth:
+        return `nesting deeper than ${this.maxDepth} levels (maxDepth) at position ${at}`;
+      case Err.Fields:
+        return `${this.errReason} at position ${at}`;
       default:
         if (c === NL) return 'Unexpected end of JSON input';
         return `Unexpected token '${c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '\\x' + c.toString(16)}' in JSON at position ${at}`;
@@ -873,7 +1057,7 @@ export class JsonLinesScanner {
           while (i < n && buf[keyStart + i] === kb[i]) i++;
           if (i === n) {
             f = candidate.field;
-            s.slots[index] = candidate;
+            this.placeSlot(s, index, candidate);
             pos = keyStart + n + 1;
             if (index < f.position) this.moveField(f, index);
             break;
@@ -885,6 +1069,7 @@ export class JsonLinesScanner {
         pos = this.scanString(keyStart);
         if (pos < 0) return -1;
         f = this.lookupField(s, index, this.keyText(keyStart, pos - 1, this.sawEscape), this.sawEscape ? null : buf.subarray(keyStart, pos - 1));
+        if (f === undefined) return this.fail(keyStart - 1, Err.Fields);
       }
       const keyEnd = pos - 1;
       c = buf[pos]!;
@@ -952,16 +1137,18 @@ export class JsonLinesScanner {
       return end;
     }
     if (c === 0x7b) {
+      if (depth >= this.maxDepth) return this.fail(pos, Err.Depth);
       if (node.struct === null) {
         if (node.type !== STRING) this.observe(node, depth < MAX_TYPED_DEPTH ? STRUCT_SHAPE : STRING);
-        if (node.struct === null) return this.skipUntyped(pos, level);
+        if (node.struct === null) return this.skipUntyped(pos, depth, level);
       }
       return this.parseObject(node.struct!, pos, depth + 1, level);
     }
     if (c === 0x5b) {
+      if (depth >= this.maxDepth) return this.fail(pos, Err.Depth);
       if (node.element === null) {
         if (node.type !== STRING) this.observe(node, depth < MAX_TYPED_DEPTH ? ARRAY_SHAPE : STRING);
-        if (node.element === null) return this.skipUntyped(pos, null);
+        if (node.element === null) return this.skipUntyped(pos, depth, null);
       }
       const statsOn = this.statsOn;
       this.statsOn = false;
@@ -997,12 +1184,12 @@ export class JsonLinesScanner {
    * An object or array the tree does not descend into (it is string there): validated only. The record's
    * facts are then not all known, and discriminators inside are found by a loose pass.
    */
-  private skipUntyped(pos: number, level: PathLevel | null): number {
+  private skipUntyped(pos: number, depth: number, level: PathLevel | null): number {
     this.facts = null;
     // statistics descend into every object: this one's values need the record parsed
     if (this.buf[pos] === 0x7b && this.statsOn) this.statsFallback = true;
     if (level !== null) this.findValues(level, pos);
-    return this.skipValue(pos);
+    return this.skipValue(pos, this.maxDepth - depth);
   }
 
   /**
@@ -1059,6 +1246,10 @@ export class JsonLinesScanner {
       this.facts = null;
       return;
     }
+    if (index >= DENSE_FACT_POSITIONS) {
+      this.showFarKey(slot, index * 64 + code);
+      return;
+    }
     const last = slot.factAt?.[index];
     if (last !== undefined && (last & 63) === code) this.facts!.show(last >> 6);
     else {
@@ -1071,6 +1262,21 @@ export class JsonLinesScanner {
         this.facts!.show(id);
       }
     }
+  }
+
+  /** showKey at a position past DENSE_FACT_POSITIONS; `key` is position × 64 + code. */
+  private showFarKey(slot: Slot, key: number): void {
+    const far = (slot.factFar ??= new Map());
+    let id = far.get(key);
+    if (id === undefined) {
+      id = this.facts!.newId();
+      if (id < 0) {
+        this.facts = null;
+        return;
+      }
+      far.set(key, id);
+    }
+    this.facts!.show(id);
   }
 
   /** The record shows an array element. */
@@ -1131,13 +1337,18 @@ export class JsonLinesScanner {
     return escaped ? (JSON.parse(utf8.decode(buf.subarray(start - 1, end + 1))) as string) : utf8.decode(buf.subarray(start, end));
   }
 
-  /** The field for a key not matched by its slot (`raw`: its bytes, null when escaped); creates it on first sight. */
-  private lookupField(s: StructNode, index: number, spelling: string, raw: Uint8Array | null): FieldNode {
+  /**
+   * The field for a key not matched by its slot (`raw`: its bytes, null when escaped); creates it on first
+   * sight, unless that would pass maxFieldsPerObject or maxColumns in the stream's tree (then undefined,
+   * the reason in errReason).
+   */
+  private lookupField(s: StructNode, index: number, spelling: string, raw: Uint8Array | null): FieldNode | undefined {
     let f = s.bySpelling.get(spelling);
     if (f === undefined) {
       const key = fieldKey(spelling);
       f = s.byKey.get(key);
       if (f === undefined) {
+        if (this.typingStream && !this.admitField(s, spelling)) return undefined;
         const created = new FieldNode(spelling, index, new TypeNode(NULL, this.line));
         created.node.path = s.path === '' ? key : `${s.path}.${key}`;
         s.byKey.set(key, created);
@@ -1149,24 +1360,64 @@ export class JsonLinesScanner {
         known.name = spelling;
         this.undo.push(() => (known.name = old));
       }
-      s.bySpelling.set(spelling, f);
-      this.undo.push(() => s.bySpelling.delete(spelling));
+      if (this.keepSpelling()) {
+        s.bySpelling.set(spelling, f);
+        this.undo.push(() => s.bySpelling.delete(spelling));
+      }
     }
     if (index < f.position) this.moveField(f, index);
     if (raw !== null) {
-      let slot = s.spellings.find((x) => x.field === f && bytesEqual(x.bytes, raw));
-      if (slot === undefined) {
-        const created = new Slot(this.keyBytes(spelling, raw), f, spelling);
+      const k = slotKey(spelling, raw);
+      const slot = s.slotsByKey.get(k);
+      if (slot !== undefined) this.placeSlot(s, index, slot);
+      else if (!this.keepSpelling()) s.slots[index] = undefined; // as for a key with escapes: matched by its text each time
+      else {
+        const created = new Slot(this.keyBytes(spelling, raw), f, spelling, this.typing);
         s.spellings.push(created);
+        s.slotsByKey.set(k, created);
+        s.slots[index] = created;
         this.undo.push(() => {
-          s.spellings.splice(s.spellings.indexOf(created), 1);
-          for (let k = 0; k < s.slots.length; k++) if (s.slots[k] === created) s.slots[k] = undefined;
+          // undone last-in first-out: it is the last spelling by now
+          s.spellings.splice(s.spellings.lastIndexOf(created), 1);
+          s.slotsByKey.delete(k);
+          if (s.slots[index] === created) s.slots[index] = undefined;
         });
-        slot = created;
       }
-      s.slots[index] = slot;
     } else s.slots[index] = undefined; // a key with escapes has no slot: the position then holds none (parseValueOfKey reads it)
     return f;
+  }
+
+  /**
+   * Remembers `slot` as the guess for position `index` of `s`. Slots are a cache that rollback does not
+   * restore, except that one made by the record being typed must not outlive it: its places are undone.
+   */
+  private placeSlot(s: StructNode, index: number, slot: Slot): void {
+    s.slots[index] = slot;
+    if (slot.born === this.typing) this.undo.push(() => {
+      if (s.slots[index] === slot) s.slots[index] = undefined;
+    });
+  }
+
+  /** Whether a new field fits in `s` and in the schema (counted in `columns`); else the reason in errReason. */
+  private admitField(s: StructNode, spelling: string): boolean {
+    if (s.byKey.size >= this.maxFieldsPerObject) {
+      this.errReason = `record adds field ${shortText(spelling)} past the limit of ${this.maxFieldsPerObject} fields in one object (maxFieldsPerObject)`;
+      return false;
+    }
+    if (this.columns >= this.maxColumns) {
+      this.errReason = `record adds field ${shortText(spelling)} past the limit of ${this.maxColumns} columns (maxColumns)`;
+      return false;
+    }
+    this.columns++;
+    return true;
+  }
+
+  /** Whether to remember one more key spelling (slice trees: always; the stream's tree: up to its share per column). */
+  private keepSpelling(): boolean {
+    if (!this.typingStream) return true;
+    if (this.spellingsKept >= this.maxColumns * SPELLINGS_PER_COLUMN) return false;
+    this.spellingsKept++;
+    return true;
   }
 
   /** A kept copy of a key's bytes, one per spelling (slice trees repeat the stream's keys). */
@@ -1175,6 +1426,7 @@ export class JsonLinesScanner {
     if (kept !== undefined && bytesEqual(kept, raw)) return kept;
     const copy = raw.slice();
     this.keptKeyBytes.set(spelling, copy);
+    this.undo.push(kept === undefined ? () => this.keptKeyBytes.delete(spelling) : () => this.keptKeyBytes.set(spelling, kept));
     return copy;
   }
 
@@ -1251,8 +1503,11 @@ export class JsonLinesScanner {
     return this.fail(pos);
   }
 
-  /** Validate one value without typing it (iterative, so nesting depth is unlimited like JSON.parse). */
-  private skipValue(pos: number): number {
+  /**
+   * Validate one value without typing it; `room`: how many levels of nesting it may have (itself
+   * included, when it is an object or array). Iterative, so any room is safe.
+   */
+  private skipValue(pos: number, room: number): number {
     const buf = this.buf;
     const stack: boolean[] = []; // true = inside an object
     let c: number;
@@ -1262,6 +1517,7 @@ export class JsonLinesScanner {
       if (c === QUOTE) {
         pos = this.scanString(pos + 1);
       } else if (c === 0x7b || c === 0x5b) {
+        if (stack.length >= room) return this.fail(pos, Err.Depth);
         const isObject = c === 0x7b;
         c = buf[++pos]!;
         while (isWs(c)) c = buf[++pos]!;
@@ -1356,6 +1612,7 @@ export class JsonLinesScanner {
     const pending = g.pending;
     this.buf = pending.bytes;
     this.facts = null;
+    this.typingStream = false;
     const entries = pending.entries;
     const order = Array.from({ length: pending.count }, (_, i) => 4 * i).sort((a, b) => entries[a]! - entries[b]! || a - b);
     for (const e of order) {
@@ -1367,6 +1624,7 @@ export class JsonLinesScanner {
     pending.clear();
     this.buf = buf;
     this.line = line;
+    this.typingStream = true;
   }
 
   /** The number of the slice of the record just typed, from the discriminator values the stream pass found (0: the remainder). */
