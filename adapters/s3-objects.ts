@@ -10,13 +10,12 @@ import { gunzipTolerant, type GzipBreak } from './formats/gzip';
 import { isTabSeparated, type DataFormat, type ObjectInfo } from '../crawl/plan';
 import { CsvScanner, type CsvDialect, type CsvOptions } from '../schema/infer/csv';
 import { JsonLinesScanner } from '../schema/infer/jsonl';
-import { inferParquetFooter, parquetFooterLength } from '../schema/infer/parquet';
+import { inferParquetFooter, MAX_PARQUET_FOOTER_BYTES, parquetFooterLength } from '../schema/infer/parquet';
 import { PartitionKeyChecker, type PartitionKeyCheck } from '../schema/infer/partition-keys';
 import { EMPTY_RESULT, type InferenceResult } from '../schema/merge';
 import { ungrouped, type DiscriminatorPath, type GroupedInferenceResult } from '../schema/slices';
 
 /** Footers beyond this are refused rather than buffered (real ones are KBs to a few MBs). */
-export const MAX_PARQUET_FOOTER_BYTES = 64 * 1024 * 1024;
 
 /** Partition directories are listed this many at a time. */
 const LIST_CONCURRENCY = 8;

@@ -2,7 +2,7 @@
 // A new format is one new branch here plus its scanner in schema/infer/.
 import { CsvScanner, type CsvOptions } from '../../schema/infer/csv';
 import { JsonLinesScanner } from '../../schema/infer/jsonl';
-import { inferParquetFooter, parquetFooterLength, ParquetFooterError } from '../../schema/infer/parquet';
+import { inferParquetFooter, MAX_PARQUET_FOOTER_BYTES, parquetFooterLength, ParquetFooterError } from '../../schema/infer/parquet';
 import { EMPTY_RESULT, mergeResults, type InferenceResult } from '../../schema/merge';
 import { UnreadableInputError } from './errors';
 import type { GzipBreak } from './gzip';
@@ -67,6 +67,7 @@ async function inferParquetFile(path: string): Promise<InferenceResult> {
   try {
     const length = parquetFooterLength(await readRange(path, size - 8, 8));
     if (length + 12 > size) throw new ParquetFooterError('footer length is larger than the file');
+    if (length > MAX_PARQUET_FOOTER_BYTES) throw new ParquetFooterError(`footer of ${length} bytes is larger than the ${MAX_PARQUET_FOOTER_BYTES} this reader accepts`);
     return inferParquetFooter(await readRange(path, size - 8 - length, length), { file: path });
   } catch (e) {
     if (e instanceof ParquetFooterError) throw new UnreadableInputError(path, e.message);

@@ -11,6 +11,9 @@ import { MAX_DECIMAL_PRECISION, T, type Field, type LakeType } from '../types';
 
 export const PARQUET_MAGIC = 'PAR1';
 
+/** The largest footer a reader fetches: real footers are kilobytes to a few megabytes. */
+export const MAX_PARQUET_FOOTER_BYTES = 64 * 1024 * 1024;
+
 export class ParquetFooterError extends Error {}
 
 /** Length of the footer, from the file's last 8 bytes. */
