@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { MetastoreClient } from '../adapters/metastore/client';
 import { createCrawlActivities, createInferenceActivities } from './crawl';
 import { createGovernanceActivities } from './governance';
+import { heartbeating } from './heartbeat';
 import type { GovernanceConfig } from '../config';
 
 export interface ActivityDeps {
@@ -30,13 +31,13 @@ function createCatalogActivities(deps: ActivityDeps) {
   };
 }
 
-/** The activities of the I/O task queue. */
+/** The activities of the I/O task queue, each heartbeating while it runs (see heartbeat.ts). */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return heartbeating({
     ...createCatalogActivities(deps),
     ...createCrawlActivities(deps),
     ...createGovernanceActivities(deps),
-  };
+  });
 }
 
 /** The activities of the inference task queue (CPU-heavy, its own worker process). */

@@ -20,7 +20,9 @@ import { LAKE_SOURCE } from './search-attributes';
 
 const io = proxyActivities<CrawlActivities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
+  // the I/O activities heartbeat every few seconds while they run (activities/heartbeat.ts): a dead worker
+  // is noticed this soon
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['InvalidSourceError', 'UnknownSourceError', 'PublishRefusedError', 'DeletionGuardError', 'BackfillRangeError'] },
 });
 

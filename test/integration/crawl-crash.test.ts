@@ -3,7 +3,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetastoreClient } from '../../adapters/metastore/client';
@@ -13,8 +12,8 @@ import type { SourceDefinition } from '../../crawl/source';
 import { createDb } from '../../db/knex';
 import { saveSource } from '../../db/sources';
 import { activityLogHour } from '../../infra/demo-lake';
-import { toHiveColumns, type Schema } from '../../schema';
 import { crawlSource } from '../../workflows';
+import { catalogState, watchFirstInferredBatch } from '../support/catalog-state';
 import { testConfig, uniqueName } from './setup';
 
 const root = path.join(__dirname, '..', '..');
@@ -68,27 +67,6 @@ describe('a crawl whose worker is killed', () => {
     });
   }
 
-  async function catalogState(name: string) {
-    const src = await db('sources').where({ name }).first('id', 'target_table');
-    const version = await db('schema_versions').where({ source_id: src.id }).orderBy('version', 'desc').first();
-    const partitions = await db('source_partitions').where({ source_id: src.id }).orderBy('path').select('path', 'records', 'bytes', 'objects', 'corrupt_records');
-    const objects = await db('source_objects').where({ source_id: src.id }).count<{ n: string }[]>({ n: '*' });
-    const t = await ms.getTable(database, src.target_table);
-    return {
-      version: version.version,
-      columns: toHiveColumns(version.schema as Schema),
-      partitions,
-      objects: Number(objects[0].n),
-      corrupt: Number((await db('corrupt_records').where({ source_id: src.id }).count<{ n: string }[]>({ n: '*' }))[0].n),
-      metastore: {
-        columns: t.sd.cols.map((c) => [c.name, c.type]),
-        partitions: (await ms.getPartitionNames(database, src.target_table)).sort(),
-        recordCount: t.parameters.recordCount,
-        objectCount: t.parameters.objectCount,
-      },
-    };
-  }
-
   beforeAll(async () => {
     connection = await Connection.connect({ address: config.temporal.address });
     client = new Client({ connection, namespace: config.temporal.namespace });
@@ -114,41 +92,10 @@ describe('a crawl whose worker is killed', () => {
     await connection?.close();
   });
 
-  /**
-   * Starts listening for `source`'s batches being inferred (a trigger on crawl_batches NOTIFYs) and returns
-   * the run id of the first one, within a generous deadline: worker processes start slowly on a busy machine.
-   */
-  async function watchFirstInferredBatch(source: string): Promise<{ first: Promise<number> }> {
-    const channel = uniqueName('batch_inferred');
-    const listener = new pg.Client({ connectionString: config.postgres.url });
-    await listener.connect();
-    await listener.query(`LISTEN ${channel}`);
-    await db.raw(`CREATE OR REPLACE FUNCTION ${channel}() RETURNS trigger AS $$ BEGIN PERFORM pg_notify('${channel}', NEW.run_id::text); RETURN NEW; END $$ LANGUAGE plpgsql`);
-    await db.raw(`CREATE TRIGGER ${channel} AFTER UPDATE OF status ON crawl_batches FOR EACH ROW WHEN (NEW.status = 'inferred') EXECUTE FUNCTION ${channel}()`);
-    const ours = async (runId: number) =>
-      (await db('crawl_runs').join('sources', 'sources.id', 'crawl_runs.source_id').where({ 'crawl_runs.id': runId, 'sources.name': source }).first('crawl_runs.id')) !== undefined;
-    const first = new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the crawl never started inferring')), 240_000);
-      listener.on('notification', (n) => {
-        const runId = Number(n.payload);
-        void ours(runId).then((yes) => {
-          if (!yes) return;
-          clearTimeout(timer);
-          resolve(runId);
-        }, reject);
-      });
-    }).finally(async () => {
-      await db.raw(`DROP TRIGGER IF EXISTS ${channel} ON crawl_batches`);
-      await db.raw(`DROP FUNCTION IF EXISTS ${channel}()`);
-      await listener.end();
-    });
-    return { first };
-  }
-
   it('finishes after SIGKILL mid-inference and ends equal to an uninterrupted crawl', async () => {
     // kill the whole worker host as soon as the first batch of the run is inferred: the catalog tells
     // this test at once (a trigger's NOTIFY), so the kill lands mid-crawl however fast the machine is
-    const inferred = await watchFirstInferredBatch(killed);
+    const inferred = await watchFirstInferredBatch(db, config.postgres.url, killed, uniqueName('crash'));
     const first = startWorkers();
     const result = crawl(killed);
     const runId = await inferred.first;
@@ -164,8 +111,8 @@ describe('a crawl whose worker is killed', () => {
     expect(batches.every((b: { status: string }) => b.status === 'inferred')).toBe(true);
 
     await crawl(reference);
-    const a = await catalogState(killed);
-    const b = await catalogState(reference);
+    const a = await catalogState(db, ms, killed);
+    const b = await catalogState(db, ms, reference);
     expect(a).toEqual(b);
     expect(a.partitions).toHaveLength(HOURS.length);
     expect(a.metastore.partitions).toHaveLength(HOURS.length);
