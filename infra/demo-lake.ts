@@ -10,8 +10,8 @@ import type { SourceDefinition } from '../crawl/source';
 
 export const DEMO_PREFIX = 'demo';
 
-/** A small PRNG so the demo lake is the same every time. */
-function rng(seed: number): () => number {
+/** A small PRNG (mulberry32) so the demo lake, and the tests' messy lake, are the same every time. */
+export function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;

@@ -5,7 +5,6 @@
 // waits for it to come back instead of failing the worker's start.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -15,6 +14,7 @@ import { createDb } from '../../db/knex';
 import { removeSource, saveSource } from '../../db/sources';
 import { catalogOf, scheduleIdOf, syncSchedules } from '../../workers/schedules';
 import { LAKE_SOURCE } from '../../workflows/search-attributes';
+import { freePort } from '../support/own-stack';
 import { stackTemporalBinary, testConfig, uniqueName } from './setup';
 
 describe('schedules synced right after a dev server starts', () => {
@@ -99,17 +99,6 @@ describe('schedules synced right after a dev server starts', () => {
     }
   }, 5 * 60_000);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function connectWhenUp(address: string): Promise<Connection> {
   const deadline = Date.now() + 60_000;

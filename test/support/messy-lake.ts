@@ -6,6 +6,7 @@
 // gaining fields, fields that are sometimes objects or arrays, arrays of structs, gzip of several members,
 // CRLF line ends and invalid UTF-8; CSV with odd headers, quoted delimiters, doubled quotes and newlines.
 import { gzipSync } from 'node:zlib';
+import { rng } from '../../infra/demo-lake';
 
 export interface MessyFile {
   key: string; // relative to the source's prefix
@@ -25,18 +26,6 @@ export interface MessySource {
   nullRows: { partition: Record<string, string>; corrupt: boolean }[];
   /** Records whose own partition key value differs from the path's. */
   keyMismatches: number;
-}
-
-/** A deterministic pseudo-random source (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffled<T>(items: T[], rnd: () => number): T[] {
@@ -61,7 +50,7 @@ function objectText(entries: [string, unknown][], rnd: () => number): string {
  * - 2019-10-15/21: gzip of two members, CRLF line ends, `n` a double, `props` gains `b`, nested odd keys.
  */
 export function messyJsonLines(seed = 13): MessySource {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   const files: MessyFile[] = [];
   const records: MessyRecord[] = [];
   const nullRows: MessySource['nullRows'] = [];
@@ -207,7 +196,7 @@ export function messyCsv(delimiter: ',' | ';' | '\t' = ','): MessySource {
  * and `props` flattened, each kind is a logical source published as a view.
  */
 export function messyStream(seed = 7): MessySource {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   const records: MessyRecord[] = [];
   const nullRows: MessySource['nullRows'] = [];
   const partition = { date_id: '2019-10-15' };
