@@ -24,7 +24,7 @@ import {
 import { readSampleRecords } from '../adapters/sample-reader';
 import type { SampleRow } from '../crawl/profile';
 import type { BatchSummary, CrawlCounts, CrawlPlan, CrawlSummary, InferProgress, MergeSummary, PublishSummary } from '../crawl/run';
-import { discriminatorPaths, InvalidSourceError, type PostgresSourceDefinition, type S3SourceDefinition, type Source } from '../crawl/source';
+import { discriminatorPaths, InvalidSourceError, MAX_COLUMNS_PER_SOURCE, type PostgresSourceDefinition, type S3SourceDefinition, type Source, type SourceOptions } from '../crawl/source';
 import { getSource, UnknownSourceError } from '../db/sources';
 import { PROFILE, recordProfile, recordStats, recordVolumes } from '../db/profiles';
 import { REMAINDER_KEY } from '../crawl/logical';
@@ -33,6 +33,7 @@ import type { CsvDialect } from '../schema/infer/csv';
 import { mergeSlices, publishSliceViews } from './slices';
 import { notifySourceHolders } from '../db/governance';
 import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, NUMERIC_KINDS, StatsAccumulator, publishedSchema, toHiveColumns, type InferenceResult, type Schema } from '../schema';
+import { fieldCount } from '../schema/fields';
 
 export interface CrawlDeps {
   db: Knex;
@@ -441,7 +442,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
       return deps.db.transaction(async (trx) => {
         const run = await trx('crawl_runs').where({ id: input.runId }).forUpdate().first();
         if (run.summary.merged) return run.summary.merged as MergeSummary;
-        const source = await trx('sources').where({ id: run.source_id }).first('id', 'kind', 'name');
+        const source = await trx('sources').where({ id: run.source_id }).first('id', 'kind', 'name', 'options');
         const batches = await trx('crawl_batches').where({ run_id: run.id }).orderBy('batch_no');
         const pending = batches.filter((b: { status: string }) => b.status !== 'inferred');
         if (pending.length) throw new Error(`run ${run.id}: ${pending.length} batch(es) not inferred yet`);
@@ -452,6 +453,14 @@ export function createCrawlActivities(deps: CrawlDeps) {
         const latest = await trx('schema_versions').where({ source_id: source.id }).orderBy('version', 'desc').first();
         const previous: Schema | undefined = latest?.schema;
         const next = previous ? mergeSchemas(previous, combined.schema) : combined.schema;
+        const limit = (source.options as SourceOptions | null)?.maxColumns ?? MAX_COLUMNS_PER_SOURCE;
+        const fields = fieldCount(next);
+        if (fields > limit) {
+          throw ApplicationFailure.nonRetryable(
+            `${source.name}: this crawl would give the schema ${fields} fields (nested ones included), past the limit of ${limit} per source (options.maxColumns); nothing was merged. Keys that are really values (ids, dates) belong in a map or an array: narrow the source with include globs, or raise the limit`,
+            'ColumnLimitError',
+          );
+        }
         const diff = diffVersion(previous, next);
         let version = latest?.version ?? 0;
         let change: MergeSummary['change'] = 'none';

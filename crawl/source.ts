@@ -18,12 +18,18 @@ export interface PostgresLocation {
   cursorColumn: string;
 }
 
+/** Fields a source's schema may have, nested ones included: a schema past it is not merged (a crawl of
+ *  keys that are really values, e.g. ids as keys, would otherwise grow the catalog and the table without end). */
+export const MAX_COLUMNS_PER_SOURCE = 100_000;
+
 export interface SourceOptions {
   include?: string[];
   exclude?: string[];
   detectDates?: boolean;
   lookbackPartitions?: number; // incremental listings re-list this many of the newest known partitions
   batchObjects?: number; // at most this many objects per inference batch (default 64)
+  /** The most fields the source's schema may have at every depth (default MAX_COLUMNS_PER_SOURCE). */
+  maxColumns?: number;
   /** A stream of mixed records (JSON lines): split into logical sources by these fields, in order;
    *  a nested field is a dotted path (`device.os`). */
   discriminators?: string[];
@@ -132,6 +138,8 @@ export function validateSourceDefinition(def: SourceDefinition): SourceProblem[]
   if (!HIVE_NAME.test(def.targetTable)) bad('targetTable', `"${def.targetTable}" is not a Hive table name (a-z 0-9 _)`);
   const lookback = def.options.lookbackPartitions;
   if (lookback !== undefined && (!Number.isInteger(lookback) || lookback < 0)) bad('options.lookbackPartitions', 'must be a non-negative integer');
+  const maxColumns = def.options.maxColumns;
+  if (maxColumns !== undefined && (!Number.isInteger(maxColumns) || maxColumns < 1 || maxColumns > 1_000_000)) bad('options.maxColumns', 'must be an integer from 1 to 1000000');
   const batch = def.options.batchObjects;
   if (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > 10_000)) bad('options.batchObjects', 'must be an integer from 1 to 10000');
   const d = def.options.discriminators;

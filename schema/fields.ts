@@ -54,3 +54,21 @@ export function fieldsAlong(
   }
   return along;
 }
+
+/** How many fields a schema has at every depth (struct fields inside arrays and maps included). */
+export function fieldCount(schema: Schema): number {
+  let n = 0;
+  const visit = (t: Field['type']): void => {
+    if (t.kind === 'struct') for (const f of t.fields) {
+      n++;
+      visit(f.type);
+    }
+    else if (t.kind === 'array') visit(t.element);
+    else if (t.kind === 'map') visit(t.value);
+  };
+  for (const c of schema.columns) {
+    n++;
+    visit(c.type);
+  }
+  return n;
+}

@@ -175,6 +175,26 @@ describe('crawling sources on the real stack', () => {
     expect(String(((err as Error).cause as Error | undefined)?.message ?? err)).toMatch(/"from" \(2019-10-16\) is after "to" \(2019-10-01\)/);
   });
 
+  it('refuses, without retrying, to merge a schema past the source\'s column limit, and merges nothing', async () => {
+    const name = uniqueName('wide').replace(/_/g, '-');
+    const widePrefix = `${uniqueName('crawl')}/wide/`;
+    // ids as keys: every record brings new fields
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${widePrefix}date_id=2019-10-15/part-0.json`, Body: '{"user_1":1,"user_2":2}\n{"user_3":3,"props":{"user_4":4}}\n' }));
+    await saveSource(deps.db, {
+      name, kind: 's3', location: { bucket, prefix: widePrefix }, format: 'auto', layout: { kind: 'hive' },
+      schedule: 'nightly', targetDatabase: database, targetTable: name.replace(/-/g, '_'), options: { maxColumns: 4 }, enabled: false,
+    });
+    const err = await crawl(name).catch((e: unknown) => e);
+    // workflow failed ← activity task failed ← the activity's own failure
+    const causes: string[] = [];
+    for (let e = err as Error | undefined; e; e = e.cause as Error | undefined) causes.push(e.message);
+    const message = causes.join(' | ');
+    expect(message).toMatch(new RegExp(`${name}: this crawl would give the schema 5 fields \\(nested ones included\\), past the limit of 4 per source`));
+    const src = await deps.db('sources').where({ name }).first('id');
+    expect(await deps.db('schema_versions').where({ source_id: src.id })).toEqual([]);
+    expect(await deps.db('crawl_runs').where({ source_id: src.id }).first('status')).toEqual({ status: 'failed' });
+  });
+
   it('reads only the new rows of a PostgreSQL table source', async () => {
     const table = uniqueName('signups');
     await deps.db.raw(`create table public.${table} (id bigint primary key, email text, plan text)`);

@@ -34,6 +34,11 @@ describe('source definitions', () => {
     expect(problems.map((p) => p.field).sort()).toEqual(['layout.pattern', 'location.bucket', 'name', 'options.lookbackPartitions', 'schedule', 'targetTable']);
   });
 
+  it('takes a column limit from 1 to a million', () => {
+    expect(validateSourceDefinition({ ...s3, options: { maxColumns: 500 } })).toEqual([]);
+    for (const bad of [0, 1.5, 2_000_000]) expect(validateSourceDefinition({ ...s3, options: { maxColumns: bad } }).map((p) => p.field)).toEqual(['options.maxColumns']);
+  });
+
   it('accepts hourly, nightly and five-field cron schedules only', () => {
     expect(scheduleProblem('hourly')).toBeUndefined();
     expect(scheduleProblem('nightly')).toBeUndefined();

@@ -63,3 +63,11 @@ describe('the published form of a schema', () => {
     expect(names[1]).toMatch(/^date_id_[0-9a-f]{8}$/);
   });
 });
+
+describe('the size of a schema', () => {
+  it('counts fields at every depth, inside arrays and maps too', async () => {
+    const { fieldCount } = await import('../../../schema/fields');
+    expect(fieldCount(infer({ a: 1, b: { c: 1, d: [{ e: 1, f: 2 }] } }))).toBe(6);
+    expect(fieldCount({ columns: [] })).toBe(0);
+  });
+});
