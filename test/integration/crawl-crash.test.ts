@@ -13,7 +13,7 @@ import { createDb } from '../../db/knex';
 import { saveSource } from '../../db/sources';
 import { activityLogHour } from '../../infra/demo-lake';
 import { crawlSource } from '../../workflows';
-import { catalogState, watchFirstInferredBatch } from '../support/catalog-state';
+import { catalogState, watchCrawlEvents } from '../support/catalog-state';
 import { testConfig, uniqueName } from './setup';
 
 const root = path.join(__dirname, '..', '..');
@@ -95,11 +95,19 @@ describe('a crawl whose worker is killed', () => {
   it('finishes after SIGKILL mid-inference and ends equal to an uninterrupted crawl', async () => {
     // kill the whole worker host as soon as the first batch of the run is inferred: the catalog tells
     // this test at once (a trigger's NOTIFY), so the kill lands mid-crawl however fast the machine is
-    const inferred = await watchFirstInferredBatch(db, config.postgres.url, killed, uniqueName('crash'));
-    const first = startWorkers();
-    const result = crawl(killed);
-    const runId = await inferred.first;
-    process.kill(-first.pid!, 'SIGKILL');
+    const events = await watchCrawlEvents(db, config.postgres.url, uniqueName('crash'));
+    let runId: number;
+    let first: ChildProcess;
+    let result: Promise<CrawlSummary>;
+    try {
+      const inferred = events.until((e) => e.source === killed && e.step === 'inferred');
+      first = startWorkers();
+      result = crawl(killed);
+      ({ runId } = await inferred);
+      process.kill(-first.pid!, 'SIGKILL');
+    } finally {
+      await events.stop();
+    }
     const inferredAtKill = Number((await db('crawl_batches').where({ run_id: runId, status: 'inferred' }).count<{ n: string }[]>({ n: '*' }))[0].n);
     expect(inferredAtKill).toBeLessThan(HOURS.length); // really mid-crawl
 

@@ -15,7 +15,7 @@ import { createDb, migrateLatest } from '../../db/knex';
 import { saveSource } from '../../db/sources';
 import { activityLogHour } from '../../infra/demo-lake';
 import { crawlSource } from '../../workflows';
-import { catalogState, watchCrawlEvents, watchFirstInferredBatch } from '../support/catalog-state';
+import { catalogState, watchCrawlEvents } from '../support/catalog-state';
 import { startOwnStack, type OwnStack } from '../support/own-stack';
 import { uniqueName } from './setup';
 
@@ -117,25 +117,22 @@ describe('crawls that meet faults finish after recovery, equal to undisturbed on
     await stack?.destroy();
   }, 5 * 60_000);
 
-  it('S3 restarted during inference', async () => {
-    await source('s3-restart');
-    const inferred = await watchFirstInferredBatch(db, stack.config.postgres.url, 's3-restart', uniqueName('s3'));
-    const c = await crawl('s3-restart');
-    await inferred.first;
-    await stack.down('s3');
-    await stack.up();
-    await expectEqualToReference('s3-restart', await c.result());
-  }, 10 * 60_000);
-
-  it('Temporal dev server restarted mid-crawl', async () => {
-    await source('temporal-restart');
-    const inferred = await watchFirstInferredBatch(db, stack.config.postgres.url, 'temporal-restart', uniqueName('temporal'));
-    const c = await crawl('temporal-restart');
-    await inferred.first;
-    await stack.down('temporal');
-    await stack.up();
-    await expectEqualToReference('temporal-restart', await c.result());
-  }, 10 * 60_000);
+  for (const [service, name, what] of [['s3', 's3-restart', 'S3 restarted during inference'], ['temporal', 'temporal-restart', 'Temporal dev server restarted mid-crawl']] as const) {
+    it(what, async () => {
+      await source(name);
+      const events = await watchCrawlEvents(db, stack.config.postgres.url, uniqueName(service));
+      try {
+        const inferred = events.until((e) => e.source === name && e.step === 'inferred');
+        const c = await crawl(name);
+        await inferred;
+        await stack.down(service);
+        await stack.up();
+        await expectEqualToReference(name, await c.result());
+      } finally {
+        await events.stop();
+      }
+    }, 10 * 60_000);
+  }
 
   it('metastore down 60 s while the crawl publishes', async () => {
     await source('metastore-down');

@@ -1,6 +1,6 @@
 // What a crawl leaves in the catalog and the metastore, in a form two crawls of equal data can be compared
-// in (names aside), and a way to act at a precise point of a crawl: a trigger's NOTIFY when a batch is
-// inferred, so a fault lands mid-crawl however fast or slow the machine is.
+// in (names aside), and a way to act at a precise point of a crawl: triggers NOTIFY each step a crawl
+// records, so a fault lands where it is meant to however fast or slow the machine is.
 import type { Knex } from 'knex';
 import pg from 'pg';
 import type { MetastoreClient } from '../../adapters/metastore/client';
@@ -25,39 +25,6 @@ export async function catalogState(db: Knex, ms: MetastoreClient, name: string) 
       objectCount: t.parameters.objectCount,
     },
   };
-}
-
-/**
- * Starts listening for batches of `source`'s crawls being inferred (a trigger on crawl_batches NOTIFYs)
- * and resolves `first` with the run id at the first one, within a generous deadline: worker processes
- * start slowly on a busy machine. The trigger is dropped once it has fired (or timed out).
- */
-export async function watchFirstInferredBatch(db: Knex, databaseUrl: string, source: string, unique: string): Promise<{ first: Promise<number> }> {
-  const channel = `batch_inferred_${unique.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
-  const listener = new pg.Client({ connectionString: databaseUrl });
-  await listener.connect();
-  await listener.query(`LISTEN ${channel}`);
-  await db.raw(`CREATE OR REPLACE FUNCTION ${channel}() RETURNS trigger AS $$ BEGIN PERFORM pg_notify('${channel}', NEW.run_id::text); RETURN NEW; END $$ LANGUAGE plpgsql`);
-  await db.raw(`CREATE TRIGGER ${channel} AFTER UPDATE OF status ON crawl_batches FOR EACH ROW WHEN (NEW.status = 'inferred') EXECUTE FUNCTION ${channel}()`);
-  const ours = async (runId: number) =>
-    (await db('crawl_runs').join('sources', 'sources.id', 'crawl_runs.source_id').where({ 'crawl_runs.id': runId, 'sources.name': source }).first('crawl_runs.id')) !== undefined;
-  listener.on('error', () => undefined); // a restarted server ends the connection; the trigger already fired
-  const first = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${source}: no batch was inferred within 240 s`)), 240_000);
-    listener.on('notification', (n) => {
-      const runId = Number(n.payload);
-      void ours(runId).then((yes) => {
-        if (!yes) return;
-        clearTimeout(timer);
-        resolve(runId);
-      }, reject);
-    });
-  }).finally(async () => {
-    await db.raw(`DROP TRIGGER IF EXISTS ${channel} ON crawl_batches`);
-    await db.raw(`DROP FUNCTION IF EXISTS ${channel}()`);
-    await listener.end().catch(() => undefined);
-  });
-  return { first };
 }
 
 /** A step a crawl run reached: a run status (planned, merged, published, completed, …) or `inferred`. */
