@@ -6,7 +6,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { MetastoreError, type MetastoreClient } from '../adapters/metastore/client';
 import { grantTable, GRANTOR, listGrants, revokeTable, type Principal as MetastorePrincipal, type TableRef } from '../adapters/metastore/grants';
-import type { GovernanceConfig } from '../config';
+import type { S3Accounts } from '../adapters/s3-accounts';
+import type { GovernanceConfig, S3Config } from '../config';
 import {
   CATALOG_ACTOR,
   extendGrantDeadline,
@@ -19,13 +20,26 @@ import {
   type Grant,
   type NotificationInput,
 } from '../db/governance';
+import { grantedBuckets, markRevocationProblem, unverifiedRevocations, markRevocationVerified, storageTargetOfGrant } from '../db/storage-access';
 import type { GrantStatus } from '../governance/levels';
+import { readsRawStorage } from '../governance/storage-policy';
 import { grantWorkflowRunning, startGrantExpiry } from '../workers/grants';
+import { bucketPolicyDrifted, probeRevocation, syncBucketPolicy, type PolicySync } from './storage-access';
 
 export interface GovernanceDeps {
   db: Knex;
   metastore: MetastoreClient;
+  /** The lake's S3 server with the catalog's root key: principals' accounts and bucket policies. */
+  storage: { accounts: S3Accounts; config: S3Config };
   governance?: GovernanceConfig;
+}
+
+/** What the proof of a grant's end found: ids and words, never a key. */
+export interface RevocationCheck {
+  grantId: number;
+  verified: boolean;
+  verifiedAt?: number;
+  problem?: string;
 }
 
 /** What the expiry workflow needs to know of its grant: times as epoch ms, no names of people. */
@@ -48,7 +62,9 @@ export type GrantDrift =
   | { kind: 'missing-workflow'; grantId: number }
   | { kind: 'expired-unrevoked'; grantId: number }
   | { kind: 'missing-privilege'; grantId: number; privilege: string }
-  | { kind: 'stray-privilege'; database: string; table: string; principal: MetastorePrincipal; privilege: string };
+  | { kind: 'stray-privilege'; database: string; table: string; principal: MetastorePrincipal; privilege: string }
+  | { kind: 'bucket-policy'; bucket: string }
+  | { kind: 'unverified-revocation'; grantId: number };
 
 function timesOf(g: Grant): GrantTimes {
   return {
@@ -106,7 +122,16 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
     if (input.kind === 'expired' && isLive(g.status) && g.expiresAt.getTime() > Date.now() + 1000) return { ...timesOf(g), revokedPrivileges: [] };
     const revokedPrivileges = await revokeInMetastore(metastore, g.principal, g.table, await privilegesOnlyHeldBy(db, g));
     await markGrantEnded(db, { grantId: g.id, kind: input.kind, by: input.by ?? CATALOG_ACTOR, reason: input.reason, revokedPrivileges });
+    // after the catalog says ended, so the rewrite leaves this grant out (a retry rewrites again)
+    await syncStorageOf(g);
     return { ...timesOf(await loadGrant(db, g.id)), revokedPrivileges };
+  }
+
+  /** Rewrites the policy of the bucket holding `g`'s files, when its level reads them. */
+  async function syncStorageOf(g: Grant): Promise<PolicySync | undefined> {
+    if (!readsRawStorage(g.level)) return undefined;
+    const target = await storageTargetOfGrant(db, g.id);
+    return target ? syncBucketPolicy(deps, target.bucket) : undefined;
   }
 
   async function applyGrant(input: { grantId: number }): Promise<GrantTimes> {
@@ -131,12 +156,48 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
     const after = await loadGrant(db, g.id);
     // ended while we were granting (a revoke raced us): take back what we just gave
     if (!isLive(after.status)) await revokeInMetastore(metastore, after.principal, after.table, await privilegesOnlyHeldBy(db, after));
+    // from the catalog's live grants, so a grant ended meanwhile is not in it
+    await syncStorageOf(after);
     return timesOf(after);
   }
 
   return {
     applyGrant,
     revokeGrant,
+
+    /** Proves an ended grant gives nothing any more and records `verified_at` in the grant's audit. What is
+     *  still held is taken away and the activity fails, so its retry proves the repair. */
+    async verifyRevocation(input: { grantId: number }): Promise<RevocationCheck> {
+      const g = await loadGrant(db, input.grantId);
+      if (isLive(g.status)) throw ApplicationFailure.nonRetryable(`grant ${g.id} is ${g.status}: only an ended grant's revocation is verified`, 'GrantNotEnded');
+      if (g.revocationVerifiedAt) return { grantId: g.id, verified: true, verifiedAt: g.revocationVerifiedAt.getTime() };
+      const r = await probeRevocation(deps, g);
+      if (!r.ok) {
+        const problem = r.problems.join('; ');
+        await markRevocationProblem(db, g.id, problem);
+        throw ApplicationFailure.retryable(`grant ${g.id}: revocation not verified: ${problem}`, 'RevocationUnverified');
+      }
+      const verifiedAt = await markRevocationVerified(db, g.id, r.proof);
+      return { grantId: g.id, verified: true, verifiedAt: verifiedAt.getTime() };
+    },
+
+    /** Tells the catalog's operators, through the outbox, that a grant's end could not be proven. */
+    async alertUnverifiedRevocation(input: { grantId: number; problem: string }): Promise<number | null> {
+      const g = await loadGrant(db, input.grantId);
+      await markRevocationProblem(db, g.id, input.problem);
+      return (
+        (await recordNotification(db, {
+          kind: 'revocation-unverified', recipient: CATALOG_ACTOR, principalId: g.principalId, sourceId: g.sourceId, grantId: g.id,
+          payload: { grantId: g.id, source: g.source, level: g.level, principal: `${g.principal.kind}:${g.principal.name}`, problem: input.problem.slice(0, 1000) },
+          dedupeKey: `grant/${g.id}/revocation-unverified`,
+        })) ?? null
+      );
+    },
+
+    /** Rewrites one bucket's policy from the live grants (the reconciliation's repair). */
+    async syncBucketPolicy(input: { bucket: string }): Promise<PolicySync> {
+      return syncBucketPolicy(deps, input.bucket);
+    },
 
     async grantTimes(input: { grantId: number }): Promise<GrantTimes> {
       return timesOf(await loadGrant(db, input.grantId));
@@ -217,6 +278,10 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
         // a pending grant is being applied by its workflow; an expired one is handled above
         if (g.status === 'active' && g.expiresAt.getTime() > now && !held.has(k) && !absent.has(`${g.table.database}.${g.table.table}`)) drift.push({ kind: 'missing-privilege', grantId: g.id, privilege: k.split('|')[2] });
       }
+      for (const bucket of await grantedBuckets(db)) {
+        if (await bucketPolicyDrifted(deps, bucket)) drift.push({ kind: 'bucket-policy', bucket });
+      }
+      for (const u of await unverifiedRevocations(db)) drift.push({ kind: 'unverified-revocation', grantId: u.grantId });
       return drift;
     },
 

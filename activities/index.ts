@@ -3,15 +3,18 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Knex } from 'knex';
 import type { MetastoreClient } from '../adapters/metastore/client';
+import type { S3Accounts } from '../adapters/s3-accounts';
 import { createCrawlActivities, createInferenceActivities } from './crawl';
 import { createGovernanceActivities } from './governance';
 import { heartbeating } from './heartbeat';
-import type { GovernanceConfig } from '../config';
+import type { GovernanceConfig, S3Config } from '../config';
 
 export interface ActivityDeps {
   db: Knex;
   s3: S3Client;
   metastore: MetastoreClient;
+  /** The S3 server's accounts and bucket policies, with the catalog's root key (governance only). */
+  storage: { accounts: S3Accounts; config: S3Config };
   governance?: GovernanceConfig; // the notification webhook; none: notifications stay in the outbox
 }
 

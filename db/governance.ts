@@ -65,9 +65,12 @@ export interface Grant {
   revokedBy: string | null;
   revokeReason: string | null;
   workflowId: string;
+  /** When the end of the grant was proven (storage read denied, privileges gone); null while not. */
+  revocationVerifiedAt: Date | null;
+  revocationProblem: string | null;
 }
 
-export type NotificationKind = 'warning' | 'expired' | 'revoked' | 'breaking-change' | 'source-failing';
+export type NotificationKind = 'warning' | 'expired' | 'revoked' | 'breaking-change' | 'source-failing' | 'revocation-unverified';
 
 export const CATALOG_ACTOR = 'lake-catalog';
 
@@ -124,6 +127,8 @@ function grantFromRow(r: Row): Grant {
     revokedBy: r.revoked_by,
     revokeReason: r.revoke_reason,
     workflowId: r.workflow_id,
+    revocationVerifiedAt: r.revocation_verified_at ?? null,
+    revocationProblem: r.revocation_problem ?? null,
   };
 }
 

@@ -35,8 +35,15 @@ const SERDES_USING_METASTORE_FOR_SCHEMA = [
   'org.openx.data.jsonserde.JsonSerDe',
 ];
 
-/** spark-defaults.conf entries: the stack's metastore and S3, the jars its tables need. */
-export function sparkSettings(config: LakeConfig, jars: SparkJars): Record<string, string> {
+/** A principal's own S3 key (`lake access credentials`), instead of the lake's. */
+export interface SparkS3Key {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** spark-defaults.conf entries: the stack's metastore and S3, the jars its tables need. Files are read with
+ *  `key` when given, else with the lake's key from the configuration. */
+export function sparkSettings(config: LakeConfig, jars: SparkJars, key?: SparkS3Key): Record<string, string> {
   const s3 = config.s3;
   const hadoop: Record<string, string> = {
     'hive.metastore.uris': `thrift://${config.metastore.host}:${config.metastore.port}`,
@@ -46,8 +53,7 @@ export function sparkSettings(config: LakeConfig, jars: SparkJars): Record<strin
     'fs.s3a.endpoint.region': s3.region,
     'fs.s3a.path.style.access': String(s3.forcePathStyle),
     'fs.s3a.connection.ssl.enabled': String(s3.endpoint.startsWith('https:')),
-    'fs.s3a.access.key': s3.accessKeyId,
-    'fs.s3a.secret.key': s3.secretAccessKey,
+    ...sparkKeySettings(key ?? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }),
     'fs.s3a.aws.credentials.provider': 'org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider',
     'fs.s3a.impl': 'org.apache.hadoop.fs.s3a.S3AFileSystem',
     // S3-compatible servers differ in ETag/version semantics; published data is not rewritten under readers
@@ -63,6 +69,17 @@ export function sparkSettings(config: LakeConfig, jars: SparkJars): Record<strin
     'spark.sql.hive.metastore.jars.path': jars.metastoreClientJars,
     ...Object.fromEntries(Object.entries(hadoop).map(([k, v]) => [`spark.hadoop.${k}`, v])),
   };
+}
+
+/** The Hadoop settings that make S3A read with `key` (without the spark.hadoop. prefix). */
+function sparkKeySettings(key: SparkS3Key): Record<string, string> {
+  return { 'fs.s3a.access.key': key.accessKeyId, 'fs.s3a.secret.key': key.secretAccessKey };
+}
+
+/** The spark-defaults.conf lines that switch Spark to a principal's own key: appended after the settings
+ *  `npm run -s spark-conf` prints, they win (a properties file's last value of a key is the one used). */
+export function sparkKeyLines(key: SparkS3Key): string {
+  return sparkDefaultsConf(Object.fromEntries(Object.entries(sparkKeySettings(key)).map(([k, v]) => [`spark.hadoop.${k}`, v])));
 }
 
 /** The settings as a spark-defaults.conf (a property per line, key and value separated by a space). */

@@ -58,12 +58,18 @@ pid_alive() {
 # start_daemon NAME CMD...: starts CMD in its own session, output to .stack/logs/NAME.log.
 start_daemon() {
   local name=$1; shift
+  # a daemon started with other flags (an older checkout of this script) is restarted with these
+  if pid_alive "$name" && [ "$(cat "$RUN/$name.cmd" 2>/dev/null)" != "$*" ]; then
+    say "$name runs with other flags; restarting it"
+    stop_daemon "$name"
+  fi
   if pid_alive "$name"; then return 0; fi
   rm -f "$RUN/$name.pid"  # stale: the process it names is gone
   say "starting $name (log: $LOGS/$name.log)"
   printf '\n===== %s: starting %s =====\n' "$(date -Is)" "$name" >>"$LOGS/$name.log"
   nohup setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN/$name.pid"
+  printf '%s' "$*" >"$RUN/$name.cmd"
 }
 
 stop_daemon() {
@@ -201,14 +207,16 @@ temporal_up() {
 
 s3_up() {
   build_go_tool "$VERSITYGW_BIN" "github.com/versity/versitygw/cmd/versitygw@v$VERSITYGW_VERSION"
-  mkdir -p "$STACK/s3/data" "$STACK/s3/sidecar"
+  mkdir -p "$STACK/s3/data" "$STACK/s3/sidecar" "$STACK/s3/iam"
   if ! pid_alive s3 && port_taken "$S3_PORT"; then
     say "port $S3_PORT already answers; using that S3 server"
     return 0
   fi
   # --sidecar keeps object metadata in files, so filesystems without user xattrs work too.
+  # --iam-dir keeps the principals' own S3 accounts (governance gives each its key; bucket policies
+  # name them); the root key above stays with the catalog.
   start_daemon s3 "$VERSITYGW_BIN" --port "127.0.0.1:$S3_PORT" --access "$S3_ACCESS_KEY" \
-    --secret "$S3_SECRET_KEY" --region "$S3_REGION" --quiet \
+    --secret "$S3_SECRET_KEY" --region "$S3_REGION" --iam-dir "$STACK/s3/iam" --quiet \
     posix --sidecar "$STACK/s3/sidecar" "$STACK/s3/data"
 }
 

@@ -7,6 +7,7 @@ import { createActivities, createInferenceActivities, type ActivityDeps } from '
 import { createDb } from '../db/knex';
 import { MetastoreClient } from '../adapters/metastore/client';
 import { createS3Client } from '../adapters/s3';
+import { S3Accounts } from '../adapters/s3-accounts';
 
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
 
@@ -15,12 +16,19 @@ export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 export function createDeps(config: LakeConfig): ActivityDeps {
-  return { db: createDb(config.postgres), s3: createS3Client(config.s3), metastore: new MetastoreClient(config.metastore), governance: config.governance };
+  return {
+    db: createDb(config.postgres),
+    s3: createS3Client(config.s3),
+    metastore: new MetastoreClient(config.metastore),
+    storage: { accounts: new S3Accounts(config.s3), config: config.s3 },
+    governance: config.governance,
+  };
 }
 
 export async function closeDeps(deps: ActivityDeps): Promise<void> {
   deps.metastore.close();
   deps.s3.destroy();
+  deps.storage.accounts.close();
   await deps.db.destroy();
 }
 

@@ -17,6 +17,7 @@ import {
   defineUpdate,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -34,6 +35,13 @@ const acts = proxyActivities<GovernanceActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+// The proof of an end is retried a few times (each attempt repairs what it finds still held), then the
+// operators are alerted and the reconciliation keeps trying.
+const proving = proxyActivities<GovernanceActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['UnknownGrantError', 'GrantNotEnded'] },
+});
+
 // Delivery is best effort here: what fails stays in the outbox for the reconciliation to retry.
 const delivery = proxyActivities<GovernanceActivities>({
   startToCloseTimeout: '1 minute',
@@ -46,6 +54,9 @@ export interface GrantExpiryInput {
 
 export type GrantPhase = 'applying' | 'active' | 'expiring' | 'revoking' | 'expired' | 'revoked';
 
+/** After the end: whether it was proven that the grant gives nothing any more. */
+export type RevocationVerification = 'not-ended' | 'verifying' | 'verified' | 'unverified';
+
 export interface GrantExpiryState {
   grantId: number;
   phase: GrantPhase;
@@ -53,6 +64,7 @@ export interface GrantExpiryState {
   warnAt: string; // ISO
   warned: boolean;
   extensions: number;
+  verification?: RevocationVerification;
 }
 
 export interface ExtendInput {
@@ -90,6 +102,7 @@ export async function grantExpiry(input: GrantExpiryInput): Promise<GrantExpiryS
   let deadlineChanged = false;
   let extending = 0; // extend updates in flight: the expiry waits for them
   let revokeRequest: RevokeInput | undefined;
+  let verification: RevocationVerification = 'not-ended';
 
   const state = (): GrantExpiryState => ({
     grantId,
@@ -98,8 +111,26 @@ export async function grantExpiry(input: GrantExpiryInput): Promise<GrantExpiryS
     warnAt: times ? new Date(warningTime(times.expiresAt, times.warnBeforeMs, times.createdAt)).toISOString() : '',
     warned,
     extensions,
+    verification,
   });
   setHandler(stateQuery, state);
+
+  /** Proves the end (storage read denied with the holder's key, metastore privilege gone); alerts when it
+   *  cannot. Histories from before this step replay without it. */
+  const verifyEnd = async () => {
+    if (!patched('verify-revocation')) return;
+    verification = 'verifying';
+    try {
+      await proving.verifyRevocation({ grantId });
+      verification = 'verified';
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      verification = 'unverified';
+      const problem = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      log.warn('revocation not verified; alerting', { grantId });
+      await acts.alertUnverifiedRevocation({ grantId, problem: problem.slice(0, 1000) });
+    }
+  };
 
   const requestRevoke = (r: RevokeInput) => {
     if (phase === 'applying' || phase === 'active') revokeRequest ??= { by: String(r?.by ?? 'unknown'), reason: r?.reason };
@@ -155,6 +186,7 @@ export async function grantExpiry(input: GrantExpiryInput): Promise<GrantExpiryS
     const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
     times = await acts.revokeGrant({ grantId, kind: 'revoked', by: 'lake-catalog', reason: `could not be applied: ${cause}`.slice(0, 500) });
     phase = 'revoked';
+    await verifyEnd();
     return state();
   }
   upsertSearchAttributes([{ key: LAKE_SOURCE, value: times.source }]);
@@ -200,6 +232,7 @@ export async function grantExpiry(input: GrantExpiryInput): Promise<GrantExpiryS
     times = await acts.revokeGrant({ grantId, kind: 'revoked', by: revokeRequest.by, reason: revokeRequest.reason });
   }
   phase = times.status === 'expired' ? 'expired' : 'revoked';
+  await verifyEnd();
   await deliver();
   await condition(allHandlersFinished);
   return state();

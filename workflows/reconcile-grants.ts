@@ -9,6 +9,12 @@ const acts = proxyActivities<GovernanceActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['UnknownGrantError'] },
 });
 
+// A proof that fails is retried by the grant's own workflow first; here it gets one more attempt per run.
+const proving = proxyActivities<GovernanceActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 1 },
+});
+
 export interface ReconcileInput {
   dryRun?: boolean; // report only
 }
@@ -19,6 +25,8 @@ export interface ReconcileReport {
   workflowsRestarted: number[]; // grant ids whose expiry workflow was missing
   privilegesRestored: number[]; // grant ids whose metastore privilege was missing
   strayPrivilegesRevoked: { table: string; principal: string; privilege: string }[];
+  bucketPoliciesRewritten?: string[]; // buckets whose policy did not say what the live grants give
+  revocationsVerified?: number[]; // ended grants whose end was proven now
   failed: { drift: GrantDrift; error: string }[];
   notificationsDelivered: number;
 }
@@ -31,6 +39,8 @@ export async function reconcileGrants(input: ReconcileInput = {}): Promise<Recon
     workflowsRestarted: [],
     privilegesRestored: [],
     strayPrivilegesRevoked: [],
+    bucketPoliciesRewritten: [],
+    revocationsVerified: [],
     failed: [],
     notificationsDelivered: 0,
   };
@@ -49,6 +59,12 @@ export async function reconcileGrants(input: ReconcileInput = {}): Promise<Recon
         case 'missing-privilege':
           await acts.applyGrant({ grantId: d.grantId });
           if (!report.privilegesRestored.includes(d.grantId)) report.privilegesRestored.push(d.grantId);
+          break;
+        case 'bucket-policy':
+          if ((await acts.syncBucketPolicy({ bucket: d.bucket })).changed) report.bucketPoliciesRewritten!.push(d.bucket);
+          break;
+        case 'unverified-revocation':
+          if ((await proving.verifyRevocation({ grantId: d.grantId })).verified) report.revocationsVerified!.push(d.grantId);
           break;
         case 'stray-privilege': {
           const revoked = await acts.revokeStrayPrivilege(d);

@@ -1,9 +1,11 @@
 // `lake access …`: principals, access requests at predefined levels, grants and their expiry workflows.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { MetastoreClient, MetastoreError } from '../../adapters/metastore/client';
+import { newSecret, S3Accounts } from '../../adapters/s3-accounts';
 import {
   addPrincipal,
   approveRequest,
+  findPrincipal,
   decideRequest,
   getGrant,
   getRequest,
@@ -15,7 +17,10 @@ import {
   type Grant,
   type RequestStatus,
 } from '../../db/governance';
+import { activeStorageAccesses, principalKeyOf, recordKeyIssued, unverifiedRevocations } from '../../db/storage-access';
 import { ACCESS_LEVELS, DAY_MS, GovernanceError, levelOf, type GrantStatus, type PrincipalKind } from '../../governance/levels';
+import { storageAccountOf } from '../../governance/storage-policy';
+import { sparkKeyLines } from '../../infra/spark-conf';
 import { startGrantExpiry } from '../../workers/grants';
 import { extendUpdate, revokeUpdate, type GrantExpiryState } from '../../workflows/grant-expiry';
 import type { ReconcileReport } from '../../workflows/reconcile-grants';
@@ -33,6 +38,7 @@ const USAGE = `usage:
   lake access extend <grant-id> (--until ISO-DATE | --days N) [--by NAME]
   lake access revoke <grant-id> --reason TEXT [--by NAME]
   lake access list [--source NAME] [--all] [--json]
+  lake access credentials <principal> [--group] [--rotate] [--json]
   lake access reconcile [--dry-run] [--json]
 `;
 
@@ -55,8 +61,8 @@ const day = (d: Date | null) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') :
 
 export function grantRows(grants: Grant[]): string[][] {
   return [
-    ['GRANT', 'PRINCIPAL', 'SOURCE', 'LEVEL', 'STATUS', 'EXPIRES', 'TABLE'],
-    ...grants.map((g) => [String(g.id), `${g.principal.kind}:${g.principal.name}`, g.source, g.level, g.status, day(g.expiresAt), `${g.table.database}.${g.table.table}`]),
+    ['GRANT', 'PRINCIPAL', 'SOURCE', 'LEVEL', 'STATUS', 'EXPIRES', 'ENABLE CATALOG', 'TABLE'],
+    ...grants.map((g) => [String(g.id), `${g.principal.kind}:${g.principal.name}`, g.source, g.level, g.status, day(g.expiresAt), g.enableCatalog ? 'yes' : 'no', `${g.table.database}.${g.table.table}`]),
   ];
 }
 
@@ -89,8 +95,47 @@ async function unpublishedTable(ctx: CliContext, requestId: number): Promise<str
   }
 }
 
+/** Gives a principal its own S3 key: shown once; `--rotate` replaces it (the old secret stops working). The
+ *  catalog keeps the account's name and when a secret was shown, never the secret. */
+async function credentials(ctx: CliContext, positional: string[], options: Map<string, string[]>, io: CommandIO, json: boolean): Promise<number> {
+  if (positional.length !== 1) throw new UsageError('lake access credentials <principal> [--group] [--rotate]');
+  const db = ctx.db();
+  const kind: PrincipalKind = one(options, 'group') === 'true' ? 'group' : 'user';
+  const principal = await findPrincipal(db, { name: positional[0], kind });
+  if (!principal) throw new GovernanceError(`unknown ${kind} "${positional[0]}" (lake access principal add registers one)`);
+  const access = storageAccountOf(principal);
+  const rotate = one(options, 'rotate') === 'true';
+  const known = await principalKeyOf(db, principal.id);
+  if (known?.issuedAt && !rotate) {
+    io.stderr(`lake access: ${kind} ${principal.name} was given key ${access} at ${day(known.issuedAt)}; a secret is shown only once: --rotate issues a new one (the old one stops working)\n`);
+    return EXIT.unreadableInput;
+  }
+  const accounts = new S3Accounts(ctx.config.s3);
+  try {
+    const secret = newSecret();
+    if (await accounts.findAccount(access)) await accounts.setSecret(access, secret);
+    else await accounts.createAccount(access, secret);
+    await recordKeyIssued(db, { principalId: principal.id, accessKey: access, by: actor(options) });
+    const readable = (await activeStorageAccesses(db)).filter((a) => a.account === access);
+    if (json) {
+      io.stdout(JSON.stringify({ principal: { name: principal.name, kind }, accessKeyId: access, secretAccessKey: secret, endpoint: ctx.config.s3.endpoint, reads: readable.map((a) => ({ grantId: a.grantId, location: `s3://${a.bucket}/${a.prefix}` })) }, null, 2) + '\n');
+      return EXIT.ok;
+    }
+    io.stdout(
+      `${kind} ${principal.name}: ${rotate && known ? 'new secret (the previous one no longer works)' : 'S3 key issued'}\n` +
+        `  access key  ${access}\n  secret key  ${secret}\n  endpoint    ${ctx.config.s3.endpoint}\n` +
+        `The secret is shown once: keep it now (lake access credentials ${principal.name}${kind === 'group' ? ' --group' : ''} --rotate replaces it).\n` +
+        `It reads what ${principal.name}'s live grants give: ${readable.length ? readable.map((a) => `s3://${a.bucket}/${a.prefix}`).join(', ') : 'nothing yet'}.\n\n` +
+        `For Spark, append to the settings of \`npm run -s spark-conf\`:\n${sparkKeyLines({ accessKeyId: access, secretAccessKey: secret })}`,
+    );
+    return EXIT.ok;
+  } finally {
+    accounts.close();
+  }
+}
+
 async function run(ctx: CliContext, sub: string | undefined, args: string[], io: CommandIO): Promise<number> {
-  const { positional, options } = parseOptions(args, ['group', 'json', 'all', 'no-catalog', 'dry-run']);
+  const { positional, options } = parseOptions(args, ['group', 'json', 'all', 'no-catalog', 'dry-run', 'rotate']);
   const json = one(options, 'json') === 'true';
   const db = ctx.db();
   switch (sub) {
@@ -217,8 +262,21 @@ async function run(ctx: CliContext, sub: string | undefined, args: string[], io:
       ]));
       io.stdout(`\n${all ? 'grants' : 'live grants'}:\n`);
       io.stdout(table(grantRows(grants)));
+      // always shown: an end that was not proven may still give access
+      const unverified = await unverifiedRevocations(db);
+      const ended = unverified.length ? await listGrantsOf(db, { source, status: ['expired', 'revoked'] }) : [];
+      const shown = ended.filter((g) => unverified.some((u) => u.grantId === g.id));
+      if (shown.length) {
+        io.stdout(`\nended grants whose revocation is not verified (lake access reconcile retries the proof):\n`);
+        io.stdout(table([
+          ['GRANT', 'PRINCIPAL', 'SOURCE', 'LEVEL', 'STATUS', 'PROBLEM'],
+          ...shown.map((g) => [String(g.id), `${g.principal.kind}:${g.principal.name}`, g.source, g.level, g.status, g.revocationProblem ?? 'not proven yet']),
+        ]));
+      }
       return EXIT.ok;
     }
+    case 'credentials':
+      return credentials(ctx, positional, options, io, json);
     case 'reconcile': {
       const client = await ctx.temporal();
       const report: ReconcileReport = await client.workflow.execute('reconcileGrants', {

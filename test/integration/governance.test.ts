@@ -25,6 +25,7 @@ import {
   type Grant,
 } from '../../db/governance';
 import { saveSource } from '../../db/sources';
+import { ensureBucket } from '../../infra/bootstrap-s3';
 import { GovernanceError } from '../../governance/levels';
 import { ensureReconcileSchedule, grantWorkflowRunning, startGrantExpiry } from '../../workers/grants';
 import { bundleWorkflows, closeDeps, createDeps, createWorker } from '../../workers/worker';
@@ -56,6 +57,8 @@ describe('governance: access requests, grants and their expiry on the real stack
   const database = uniqueName('lake_gov');
   const sourceName = uniqueName('gov').replace(/_/g, '-');
   const table = { database, table: 'events' };
+  // a bucket of this test alone: an A-5 grant rewrites the policy of its table's bucket
+  const bucket = uniqueName('lake-gov').replace(/_/g, '-').toLowerCase();
   const alice: Principal = { name: uniqueName('alice'), kind: 'user' };
   const bob: Principal = { name: uniqueName('bob'), kind: 'user' };
   const analysts: Principal = { name: uniqueName('analysts'), kind: 'group' };
@@ -87,17 +90,18 @@ describe('governance: access requests, grants and their expiry on the real stack
     running = worker.run();
     // workflow ids are grant/<id> in a namespace other catalogs share: start this run's ids somewhere unused
     await deps.db.raw(`ALTER SEQUENCE grants_id_seq RESTART WITH ${1_000_000 + Math.floor(Math.random() * 1_000_000_000)}`);
+    await ensureBucket(deps.s3, bucket);
     await publishTable(
       deps.metastore,
       {
-        database, table: 'events', location: `s3a://${config.s3.demoBucket}/${database}/events/`, format: 'jsonl',
+        database, table: 'events', location: `s3a://${bucket}/${database}/events/`, format: 'jsonl',
         columns: [{ name: 'id', type: 'bigint' }, { name: 'email', type: 'string' }], partitionKeys: [],
         parameters: tableParameters({ format: 'jsonl', source: sourceName, schemaVersion: 1, lastCrawl: '2026-01-01T00:00:00.000Z', stats: { recordCount: 0, objectCount: 0, sizeBytes: 0, compression: 'none' } }),
       },
       [],
     );
     await saveSource(deps.db, {
-      name: sourceName, kind: 's3', location: { bucket: config.s3.demoBucket, prefix: `${database}/events/` }, format: 'jsonl', layout: { kind: 'none' },
+      name: sourceName, kind: 's3', location: { bucket, prefix: `${database}/events/` }, format: 'jsonl', layout: { kind: 'none' },
       schedule: 'nightly', targetDatabase: database, targetTable: 'events', options: {}, enabled: true,
     });
     for (const p of [alice, bob, analysts]) await addPrincipal(deps.db, p as never, 'tester');
@@ -133,9 +137,11 @@ describe('governance: access requests, grants and their expiry on the real stack
     expect(after.expiredAt!.getTime() - after.expiresAt.getTime()).toBeLessThan(10_000);
 
     const audit = await auditTrail(deps.db, 'grant', g.id);
-    expect(audit.map((a: { action: string }) => a.action)).toEqual(['created', 'activated', 'warned', 'expired']);
-    expect(audit.at(-1)).toMatchObject({ from_status: 'active', to_status: 'expired', actor: 'lake-catalog' });
-    expect(audit.at(-1).details.metastoreRevoked).toEqual(['SELECT']);
+    expect(audit.map((a: { action: string }) => a.action)).toEqual(['created', 'activated', 'warned', 'expired', 'verified']);
+    expect(audit.at(-2)).toMatchObject({ from_status: 'active', to_status: 'expired', actor: 'lake-catalog' });
+    expect(audit.at(-2).details.metastoreRevoked).toEqual(['SELECT']);
+    // the end proven: the privilege is gone, and alice has no key that could read the files
+    expect(audit.at(-1).details).toMatchObject({ metastore: `no SELECT on ${database}.events`, storage: `lake-user-${alice.name} has no S3 account` });
     const requestAudit = await auditTrail(deps.db, 'request', g.requestId!);
     expect(requestAudit.map((a: { action: string }) => a.action)).toEqual(['requested', 'approved']);
 
@@ -149,7 +155,7 @@ describe('governance: access requests, grants and their expiry on the real stack
 
     if (process.env.LAKE_SAVE_HISTORIES) {
       mkdirSync(HISTORIES, { recursive: true });
-      writeFileSync(path.join(HISTORIES, 'grant-expiry-warned-expired.json'), historyToJsonText(await handle.fetchHistory()));
+      writeFileSync(path.join(HISTORIES, 'grant-expiry-warned-expired-verified.json'), historyToJsonText(await handle.fetchHistory()));
     }
   });
 
@@ -249,7 +255,8 @@ describe('governance: access requests, grants and their expiry on the real stack
   it('refuses bad requests with every problem named, writing nothing', async () => {
     const count = async () => ({
       requests: Number((await deps.db('access_requests').count({ n: '*' }))[0].n),
-      audit: Number((await deps.db('governance_audit').count({ n: '*' }))[0].n),
+      // of requests: earlier tests' grant workflows may still be proving their ends meanwhile
+      audit: Number((await deps.db('governance_audit').where({ entity: 'request' }).count({ n: '*' }))[0].n),
     });
     const before = await count();
     const attempt = (o: Partial<Parameters<typeof requestAccess>[1]>) =>
@@ -341,7 +348,7 @@ describe('governance: access requests, grants and their expiry on the real stack
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-      const acts = createGovernanceActivities({ db: deps.db, metastore: deps.metastore, governance: { warnBeforeDays: 3, notifyWebhook: url } });
+      const acts = createGovernanceActivities({ ...deps, governance: { warnBeforeDays: 3, notifyWebhook: url } });
       const undelivered = async () => Number((await deps.db('notifications').whereNull('delivered_at').count({ n: '*' }))[0].n);
       const pending = await undelivered();
       expect(pending).toBeGreaterThan(0);

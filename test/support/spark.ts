@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LakeConfig } from '../../config';
-import { sparkSettings } from '../../infra/spark-conf';
+import { sparkSettings, type SparkS3Key } from '../../infra/spark-conf';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SPARK_SH = path.join(ROOT, 'infra/spark.sh');
@@ -137,6 +137,8 @@ export interface RunSparkOptions {
   timeoutMs?: number;
   master?: string; // default local[2]
   driverMemory?: string; // default 768m
+  /** Read files with this key (a principal's own) instead of the lake's. */
+  s3Key?: SparkS3Key;
 }
 
 /** Runs the queries in one SparkSession and returns their results; throws SparkQueryError with Spark's stderr tail. */
@@ -145,7 +147,7 @@ export async function runSparkQueries(queries: SparkQuery[], config: LakeConfig,
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     JAVA_HOME: spark.javaHome,
-    SPARK_SETTINGS: JSON.stringify(sparkSettings(config, spark)),
+    SPARK_SETTINGS: JSON.stringify(sparkSettings(config, spark, options.s3Key)),
     ...(options.master ? { SPARK_MASTER: options.master } : {}),
     ...(options.driverMemory ? { SPARK_DRIVER_MEMORY: options.driverMemory } : {}),
   };

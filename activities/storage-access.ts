@@ -1,0 +1,141 @@
+// Storage-level access, the I/O half: a bucket's policy rewritten whole from the catalog's live grants, the
+// principals' S3 accounts, and the proof that an ended grant reads nothing any more (a read with the
+// principal's own key, denied by the server). The rules are in governance/storage-policy.ts.
+import type { Knex } from 'knex';
+import type { MetastoreClient } from '../adapters/metastore/client';
+import { MetastoreError } from '../adapters/metastore/client';
+import { GRANTOR, listGrants, revokeTable } from '../adapters/metastore/grants';
+import { newSecret, readAs, type S3Accounts } from '../adapters/s3-accounts';
+import type { S3Config } from '../config';
+import { listGrantsOf, type Grant } from '../db/governance';
+import { activeStorageAccesses, recordPrincipalKey, storageTargetOfGrant, withBucketLock, type RevocationProof } from '../db/storage-access';
+import { accountsIn, bucketPolicyFor, normalizePrefix, samePolicy, storageAccountOf } from '../governance/storage-policy';
+
+export interface StorageDeps {
+  db: Knex;
+  metastore: MetastoreClient;
+  storage: { accounts: S3Accounts; config: S3Config };
+}
+
+export interface PolicySync {
+  bucket: string;
+  changed: boolean;
+  principals: number;
+}
+
+// Rewrites of one bucket asked for while another runs are done once, after it: a rewrite reads the catalog
+// when it starts, so one that starts after a request answers it. A burst of grants on one bucket then
+// costs a few rewrites, not one each, and waits here instead of holding database connections.
+const queued = new Map<string, { running: Promise<unknown>; next?: Promise<PolicySync> }>();
+
+/** Makes `bucket`'s policy say exactly what the catalog's live grants give. Accounts the policy names are
+ *  created first (the server refuses a policy naming an unknown account), with a secret nobody has seen:
+ *  the principal gets one from `lake access credentials`. */
+export function syncBucketPolicy(deps: StorageDeps, bucket: string): Promise<PolicySync> {
+  const key = `${deps.storage.config.endpoint}|${bucket}`;
+  const q = queued.get(key);
+  if (q?.next) return q.next;
+  const after = q?.running ?? Promise.resolve();
+  const next: Promise<PolicySync> = after.then(
+    () => rewriteBucketPolicy(deps, bucket),
+    () => rewriteBucketPolicy(deps, bucket),
+  );
+  const entry: { running: Promise<unknown>; next?: Promise<PolicySync> } = { running: next, next };
+  queued.set(key, entry);
+  // once it starts, later requests queue behind it; once it ends, the bucket is idle
+  void after.finally(() => {
+    if (queued.get(key) === entry) entry.next = undefined;
+  });
+  void next.finally(() => {
+    if (queued.get(key) === entry) queued.delete(key);
+  }).catch(() => undefined);
+  return next;
+}
+
+async function rewriteBucketPolicy(deps: StorageDeps, bucket: string): Promise<PolicySync> {
+  const { accounts } = deps.storage;
+  return withBucketLock(deps.db, bucket, async (trx) => {
+    const accesses = await activeStorageAccesses(trx, bucket);
+    const policy = bucketPolicyFor(bucket, accesses);
+    const named = accountsIn(policy);
+    if (named.length > 0) {
+      const existing = new Set((await accounts.listAccounts()).map((a) => a.access));
+      for (const a of accesses) {
+        if (existing.has(a.account)) continue;
+        await accounts.createAccount(a.account, newSecret());
+        existing.add(a.account);
+      }
+      const principalIds = await trx('principals').whereIn('name', [...new Set(accesses.map((a) => a.principal.name))]).select('id', 'name', 'kind');
+      for (const p of principalIds) {
+        const account = storageAccountOf({ name: p.name, kind: p.kind });
+        if (named.includes(account)) await recordPrincipalKey(trx, p.id, account);
+      }
+    }
+    const current = await accounts.getBucketPolicy(bucket);
+    const changed = !samePolicy(current, policy);
+    if (changed) await accounts.putBucketPolicy(bucket, policy);
+    return { bucket, changed, principals: named.length };
+  });
+}
+
+/** Whether `bucket`'s policy is what the live grants give (the reconciliation's question). */
+export async function bucketPolicyDrifted(deps: StorageDeps, bucket: string): Promise<boolean> {
+  const policy = bucketPolicyFor(bucket, await activeStorageAccesses(deps.db, bucket));
+  return !samePolicy(await deps.storage.accounts.getBucketPolicy(bucket), policy);
+}
+
+export type ProbeResult = { ok: true; proof: RevocationProof } | { ok: false; problems: string[] };
+
+/** Proves that ended grant `g` gives nothing any more: the principal's own key is denied a read under the
+ *  table's prefix (unless another live grant of theirs still covers it), and the metastore privileges
+ *  only this grant gave are gone. Repairs what it finds still held; the caller records and retries. */
+export async function probeRevocation(deps: StorageDeps, g: Grant): Promise<ProbeResult> {
+  const problems: string[] = [];
+  let storage: string;
+  const target = await storageTargetOfGrant(deps.db, g.id);
+  const account = storageAccountOf(g.principal);
+  if (!target) {
+    storage = 'the source keeps no files on S3';
+  } else {
+    const prefix = normalizePrefix(target.prefix);
+    const stillCovered = (await activeStorageAccesses(deps.db, target.bucket)).find((a) => a.account === account && prefix.startsWith(normalizePrefix(a.prefix)));
+    const creds = await deps.storage.accounts.findAccount(account);
+    if (stillCovered) {
+      storage = `still readable through live grant ${stillCovered.grantId}`;
+    } else if (!creds) {
+      storage = `${account} has no S3 account`;
+    } else {
+      // an object that exists proves most; an empty prefix is probed with a key that cannot exist
+      const key = (await deps.storage.accounts.firstKeyUnder(target.bucket, prefix)) ?? `${prefix}.lake-revocation-probe`;
+      const outcome = await readAs(deps.storage.config, creds, target.bucket, key);
+      storage = `GetObject ${target.bucket}/${key} with ${account}'s key: ${outcome}`;
+      if (outcome !== 'denied') {
+        problems.push(`${account} can still read ${target.bucket}/${key}`);
+        await syncBucketPolicy(deps, target.bucket);
+      }
+    }
+  }
+
+  let metastore: string;
+  const others = (await listGrantsOf(deps.db, { principal: g.principal, status: ['pending', 'active'] })).filter(
+    (o) => o.table.database === g.table.database && o.table.table === g.table.table,
+  );
+  const needed = new Set(others.flatMap((o) => o.privileges.map((p) => p.toUpperCase())));
+  const mustBeGone = g.privileges.map((p) => p.toUpperCase()).filter((p) => !needed.has(p));
+  if (mustBeGone.length === 0) {
+    metastore = g.privileges.length === 0 ? 'the level gives no metastore privilege' : `still held through a live grant of ${g.principal.name}`;
+  } else {
+    try {
+      const held = (await listGrants(deps.metastore, g.table, g.principal)).filter((h) => h.grantor === GRANTOR && mustBeGone.includes(h.privilege.toUpperCase()));
+      metastore = `no ${mustBeGone.join(', ')} on ${g.table.database}.${g.table.table}`;
+      if (held.length > 0) {
+        problems.push(`${g.principal.kind} ${g.principal.name} still holds ${held.map((h) => h.privilege).join(', ')} on ${g.table.database}.${g.table.table}`);
+        await revokeTable(deps.metastore, g.principal, g.table, held.map((h) => h.privilege));
+      }
+    } catch (e) {
+      if (!(e instanceof MetastoreError && e.kind === 'NoSuchObject')) throw e;
+      metastore = `${g.table.database}.${g.table.table} is not published: nothing is held on it`;
+    }
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, proof: { storage, metastore } };
+}
