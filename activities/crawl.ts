@@ -27,6 +27,7 @@ import type { BatchSummary, CrawlCounts, CrawlPlan, CrawlSummary, InferProgress,
 import { discriminatorPaths, InvalidSourceError, MAX_COLUMNS_PER_SOURCE, type PostgresSourceDefinition, type S3SourceDefinition, type Source, type SourceOptions } from '../crawl/source';
 import { getSource, UnknownSourceError } from '../db/sources';
 import { PROFILE, recordProfile, recordStats, recordVolumes } from '../db/profiles';
+import { maskingOf, storedRows } from '../db/identifying';
 import { REMAINDER_KEY } from '../crawl/logical';
 import type { PartitionKeyCheck, PartitionKeyMismatch } from '../schema/infer/partition-keys';
 import type { CsvDialect } from '../schema/infer/csv';
@@ -34,6 +35,7 @@ import { mergeSlices, publishSliceViews } from './slices';
 import { notifySourceHolders } from '../db/governance';
 import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, NUMERIC_KINDS, StatsAccumulator, publishedSchema, toHiveColumns, type InferenceResult, type Schema } from '../schema';
 import { fieldCount } from '../schema/fields';
+import { statsPathOf } from '../schema/stats';
 
 export interface CrawlDeps {
   db: Knex;
@@ -89,6 +91,12 @@ export interface BatchResult {
   samples?: SampleRow[]; // records from the head of one object per partition, for samples and statistics
   maxCursor?: string | null; // table sources: the highest cursor value read
   rows?: number;
+}
+
+/** What a batch keeps once its run is merged: its summary. Its result (schema, statistics, samples) is
+ *  the merge's now, and its samples must not stay in a second place. */
+interface PrunedBatch {
+  pruned: BatchSummary;
 }
 
 const BATCH_LIMITS = { maxObjects: 64, maxBytes: 256 * 1024 * 1024 };
@@ -311,7 +319,7 @@ async function inferTableWindow(source: PostgresSourceDefinition, window: Planne
   let maxCursor: string | null = window.after;
   const samples: SampleRow[] = [];
   const stats = new StatsAccumulator(); // over every row read
-  const numeric = new Set(schema.columns.filter((c) => NUMERIC_KINDS.has(c.type.kind)).map((c) => c.name.toLowerCase()));
+  const numeric = new Set(schema.columns.filter((c) => NUMERIC_KINDS.has(c.type.kind)).map((c) => statsPathOf([c.name])));
   const file = `pg://${source.location.secretRef}/${source.location.schema}.${source.location.table}`;
   for await (const batch of readNewRows(url, { ...source.location, after: window.after, batchSize: 5000 })) {
     for (const row of batch.rows.slice(0, PROFILE.maxRecords - samples.length)) {
@@ -327,6 +335,19 @@ async function inferTableWindow(source: PostgresSourceDefinition, window: Planne
 
 function summariseBatch(batchNo: number, r: BatchResult, bytesRead: number): BatchSummary {
   return { batchNo, files: r.objects.length || 1, bytesRead, records: r.result.records, corruptRecords: r.result.corruptRecords };
+}
+
+type BatchRow = { batch_no: number; status: string; result: BatchResult | PrunedBatch | null; bytes_read: string | null };
+
+/** Replaces the inferred results of a run's batches by their summaries: once the run is merged (or has
+ *  failed: a failed run is never merged), nothing reads them again, and they hold sample records. */
+async function pruneBatches(db: Knex, runId: number, loaded?: BatchRow[]): Promise<void> {
+  const batches: BatchRow[] = loaded ?? (await db('crawl_batches').where({ run_id: runId }).select('batch_no', 'status', 'result', 'bytes_read'));
+  for (const b of batches) {
+    if (b.status !== 'inferred' || b.result === null || 'pruned' in b.result) continue;
+    const pruned: PrunedBatch = { pruned: summariseBatch(b.batch_no, b.result, Number(b.bytes_read)) };
+    await db('crawl_batches').where({ run_id: runId, batch_no: b.batch_no }).update({ result: JSON.stringify(pruned) });
+  }
 }
 
 /**
@@ -556,6 +577,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
           ...(slices ? { slices } : {}),
         };
         await trx('crawl_runs').where({ id: run.id }).update({ status: 'merged', summary: JSON.stringify({ ...run.summary, merged }) });
+        await pruneBatches(trx, run.id, batches);
         return merged;
       });
     },
@@ -632,6 +654,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
      *  (once per failing streak: the notification is keyed by the streak's first run). */
     async failCrawl(input: { runId: number; error: string }): Promise<void> {
       await deps.db('crawl_runs').where({ id: input.runId }).update({ status: 'failed', error: input.error.slice(0, 2000), finished_at: deps.db.fn.now() });
+      await pruneBatches(deps.db, input.runId);
       const run = await deps.db('crawl_runs').where({ id: input.runId }).first('source_id');
       const last = await deps.db('crawl_runs').where({ source_id: run.source_id }).whereIn('status', ['completed', 'failed']).orderBy('id', 'desc').limit(FAILING_RUNS).select('id', 'status');
       if (last.length === FAILING_RUNS && last.every((r: { status: string }) => r.status === 'failed')) {
@@ -654,7 +677,7 @@ export function createInferenceActivities(deps: CrawlDeps) {
     async inferBatch(input: { runId: number; batchNo: number }): Promise<BatchSummary> {
       const batch = await deps.db('crawl_batches').where({ run_id: input.runId, batch_no: input.batchNo }).first();
       if (!batch) throw ApplicationFailure.nonRetryable(`run ${input.runId} has no batch ${input.batchNo}`, 'UnknownBatchError');
-      if (batch.status === 'inferred') return summariseBatch(input.batchNo, batch.result, Number(batch.bytes_read));
+      if (batch.status === 'inferred') return 'pruned' in batch.result ? (batch.result as PrunedBatch).pruned : summariseBatch(input.batchNo, batch.result, Number(batch.bytes_read));
       const run = await deps.db('crawl_runs').where({ id: input.runId }).first('source_id');
       const name = (await deps.db('sources').where({ id: run.source_id }).first('name')).name;
       const source = await loadSource(deps.db, name);
@@ -664,6 +687,8 @@ export function createInferenceActivities(deps: CrawlDeps) {
         : inferTableWindow(source, (batch.objects as PlannedTableWindow[])[0])
       ).catch(nonRetryable);
       const bytesRead = result.objects.reduce((n, o) => n + o.size, 0);
+      // the columns already identifying are masked before the samples are stored (the rest at the merge)
+      if (result.samples?.length) result.samples = storedRows(result.samples, (await maskingOf(deps.db, [source.id])).get(source.id)!);
       await deps.db('crawl_batches')
         .where({ run_id: input.runId, batch_no: input.batchNo })
         .update({ status: 'inferred', result: JSON.stringify(result), bytes_read: bytesRead, inferred_at: deps.db.fn.now() });

@@ -78,7 +78,7 @@ export async function runWithContext(
       io.stderr(`lake ${name}: ${e.message}\n${usage}`);
       return 1;
     }
-    const known = ['UnknownSourceError', 'UnknownVersionError', 'ColumnMetadataError', 'InvalidSourceError'];
+    const known = ['UnknownSourceError', 'UnknownVersionError', 'ColumnMetadataError', 'InvalidSourceError', 'UnknownPrincipalError'];
     if (e instanceof Error && known.includes(e.name)) {
       io.stderr(`lake ${name}: ${e.message}\n`);
       return 2;

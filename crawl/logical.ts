@@ -4,7 +4,7 @@
 import type { HiveColumn } from '../adapters/metastore/table-spec';
 import { renderHiveType, type LakeType, type Schema } from '../schema';
 import { flattenColumns, quoteIdent, sliceKey, viewSql, type DiscriminatorPath } from '../schema/slices';
-import { fieldsAlong } from '../schema/fields';
+import { fieldOfKey, fieldsAlong } from '../schema/fields';
 
 /** The key of the remainder slice among slice keys (`sliceKey` of real values is a JSON array). */
 export const REMAINDER_KEY = 'null';
@@ -69,9 +69,8 @@ export function sliceView(input: {
   return { columns: columns.map((c) => ({ name: c.name, type: c.type })), sql };
 }
 
-/** Hive names along a path of original field names in a schema, and the type at its end. */
+/** Hive names along a path of keys (or Hive names) into a schema's structs, and the type at its end. */
 function hivePath(schema: Schema, names: string[]): { path: string[]; type: LakeType } | undefined {
-  // a key as written in the data first, else its Hive name
-  const along = fieldsAlong(schema, names, (fields, name) => fields.find((x) => x.name === name) ?? fields.find((x) => x.hiveName === name.toLowerCase()));
+  const along = fieldsAlong(schema, names, fieldOfKey);
   return along?.length ? { path: along.map((f) => f.hiveName), type: along.at(-1)!.type } : undefined;
 }

@@ -1,6 +1,9 @@
 // Sample choice and masking over records read for profiling, and column statistics over such records
 // for sources whose scan collects none (schema/stats.ts computes them over every record). Pure.
+import { childColumn, type ColumnAt } from '../schema/fields';
+import { MASK } from '../schema/identifying';
 import { columnStatsOf, StatsAccumulator, type ColumnStats } from '../schema/stats';
+import type { Schema } from '../schema/types';
 
 export type { ColumnStats };
 
@@ -39,14 +42,32 @@ export function pickSamples(rows: readonly SampleRow[], max = 20): SampleRow[] {
   return out;
 }
 
-/** Masks the values of the given column paths (identifying columns) in a record, keeping its shape. */
-export function maskRecord(record: Record<string, unknown>, masked: ReadonlySet<string>, prefix = ''): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) {
-    const path = prefix ? `${prefix}.${k.toLowerCase()}` : k.toLowerCase();
-    if (masked.has(path)) out[k] = v === null ? null : '***';
-    else if (v !== null && typeof v === 'object' && !Array.isArray(v)) out[k] = maskRecord(v as Record<string, unknown>, masked, path);
-    else out[k] = v;
-  }
-  return out;
+/**
+ * The record with the values of the given columns (identifying ones, by column path: schema/fields.ts)
+ * replaced by MASK, keeping its shape and its nulls; arrays of objects are masked element by element.
+ * Keys are matched to columns through `schema`, as every reader of column paths does.
+ */
+export function maskRecord(record: Record<string, unknown>, schema: Schema, masked: ReadonlySet<string>): Record<string, unknown> {
+  if (masked.size === 0) return record;
+  const maskValue = (v: unknown, at: ColumnAt): unknown => {
+    if (v === null || v === undefined) return v;
+    if (masked.has(at.path)) return MASK;
+    if (Array.isArray(v)) return v.map((e) => maskValue(e, at));
+    if (typeof v === 'object') return maskObject(v as Record<string, unknown>, at);
+    return v;
+  };
+  const maskObject = (o: Record<string, unknown>, parent: ColumnAt | null): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(o)) {
+      const at = childColumn(schema, parent, k);
+      out[k] = at === undefined ? v : maskValue(v, at);
+    }
+    return out;
+  };
+  return maskObject(record, null);
+}
+
+/** Sample rows with `maskRecord` applied. */
+export function maskRows<T extends { record: Record<string, unknown> }>(rows: readonly T[], schema: Schema, masked: ReadonlySet<string>): T[] {
+  return masked.size === 0 ? [...rows] : rows.map((r) => ({ ...r, record: maskRecord(r.record, schema, masked) }));
 }

@@ -2,8 +2,11 @@
 // and the column metadata people write. Plain data out; the CLI renders it.
 import type { Knex } from 'knex';
 import type { Source } from '../crawl/source';
-import { diffVersion, provenanceByPath, renderHiveType, type LakeType, type Schema } from '../schema';
+import { diffVersion, provenanceByPath, renderHiveType, type Schema } from '../schema';
 import { getSource } from './sources';
+import { columnPath, columnsOf, type ColumnEntry } from '../schema/fields';
+import { isIdentifying, isMaskedColumn, MASK } from '../schema/identifying';
+import { remaskSource, storedRows, suggestionsOf } from './identifying';
 
 export interface ColumnView {
   path: string; // props.name
@@ -15,6 +18,8 @@ export interface ColumnView {
   role?: string;
   stats?: { nullFraction: number; distinctEstimate: number; min?: string; max?: string; basisRecords: number };
   provenance?: { file: string; line?: number };
+  /** A tag the crawl suggests (identifying by name or values), with why; accepted by `lake column accept-tags`. */
+  suggestion?: { tag: string; evidence: string[] };
 }
 
 export interface RunView {
@@ -54,17 +59,9 @@ export interface VolumeRow {
   corruptRecords: number;
 }
 
-function leafColumns(t: LakeType, path: string, depth: number, name: string, out: { path: string; depth: number; name: string; type: LakeType }[]): void {
-  out.push({ path, depth, name, type: t });
-  if (t.kind === 'struct') for (const f of t.fields) leafColumns(f.type, `${path}.${f.hiveName}`, depth + 1, f.name, out);
-  if (t.kind === 'array' && t.element.kind === 'struct') for (const f of t.element.fields) leafColumns(f.type, `${path}[].${f.hiveName}`, depth + 1, f.name, out);
-}
-
 /** Every column path of a schema, nested ones included, in schema order. */
-export function columnPaths(schema: Schema): { path: string; depth: number; name: string; type: LakeType }[] {
-  const out: { path: string; depth: number; name: string; type: LakeType }[] = [];
-  for (const c of schema.columns) leafColumns(c.type, c.hiveName, 0, c.name, out);
-  return out;
+export function columnPaths(schema: Schema): ColumnEntry[] {
+  return columnsOf(schema);
 }
 
 export async function latestSchema(db: Knex, sourceId: number): Promise<{ version: number; schema: Schema } | undefined> {
@@ -78,10 +75,15 @@ export async function describeSource(db: Knex, name: string): Promise<SourceDesc
   const meta = new Map((await db('column_metadata').where({ source_id: source.id })).map((m: { path: string }) => [m.path, m]));
   const stats = new Map((await db('column_stats').where({ source_id: source.id })).map((s: { path: string }) => [s.path, s]));
   const provenance = latest ? provenanceByPath(latest.schema) : {};
+  const suggestions = await suggestionsOf(db, source.id);
+  // masked again as read: what was stored before a column became identifying, or before masking at rest
+  const identifying = new Set([...meta.values()].filter((m) => isIdentifying((m as { tags?: string[] }).tags)).map((m) => m.path));
   const columns: ColumnView[] = latest
     ? columnPaths(latest.schema).map((c) => {
         const m = meta.get(c.path) as { description?: string; tags?: string[]; role?: string } | undefined;
         const s = stats.get(c.path) as { null_fraction: number; distinct_estimate: string; min?: string; max?: string; basis_records: string } | undefined;
+        if (s && s.min != null && isMaskedColumn(identifying, c.path)) s.min = s.max = MASK;
+        const suggestion = suggestions.get(c.path);
         return {
           path: c.path,
           depth: c.depth,
@@ -94,6 +96,7 @@ export async function describeSource(db: Knex, name: string): Promise<SourceDesc
             ? { stats: { nullFraction: s.null_fraction, distinctEstimate: Number(s.distinct_estimate), ...(s.min != null ? { min: s.min, max: s.max } : {}), basisRecords: Number(s.basis_records) } }
             : {}),
           ...(provenance[c.path] ? { provenance: provenance[c.path] } : {}),
+          ...(suggestion ? { suggestion } : {}),
         };
       })
     : [];
@@ -102,7 +105,8 @@ export async function describeSource(db: Knex, name: string): Promise<SourceDesc
   // a logical source is read by its stream's crawls
   const runs = await db('crawl_runs').where({ source_id: row.parent_id ?? source.id }).orderBy('id', 'desc').limit(5);
   const sliceCounts = await db('sources').where({ parent_id: source.id }).select(db.raw('count(*)::int as total'), db.raw('count(*) filter (where enabled)::int as active')).first();
-  const samples = (await db('source_samples').where({ source_id: source.id }).first('rows'))?.rows ?? [];
+  const stored = (await db('source_samples').where({ source_id: source.id }).first('rows'))?.rows ?? [];
+  const samples = latest ? storedRows(stored, { schema: latest.schema, columns: identifying }) : stored;
   const [{ n }] = await db('corrupt_records').where({ source_id: source.id }).count<{ n: string }[]>({ n: '*' });
   const mismatched = await db('source_objects')
     .where({ source_id: source.id })
@@ -231,8 +235,10 @@ export interface SearchHit {
   rank: number;
 }
 
-/** Full-text search over source names, table names, column names, descriptions and tags, ranked. */
-export async function search(db: Knex, words: string): Promise<SearchHit[]> {
+/** Full-text search over source names, table names, column names, descriptions and tags, ranked.
+ *  `within.sourceIds` searches those sources only (a principal's catalog: db/catalog.ts). */
+export async function search(db: Knex, words: string, within?: { sourceIds: number[] }): Promise<SearchHit[]> {
+  const only = within ? `{${within.sourceIds.map((id) => Math.trunc(id)).join(',')}}` : null; // a Postgres int[] literal
   const r = await db.raw(
     `with latest as (
        select distinct on (source_id) source_id, schema from schema_versions order by source_id, version desc
@@ -259,10 +265,11 @@ export async function search(db: Knex, words: string): Promise<SearchHit[]> {
      q as (select to_tsquery('simple', ?) as simple_q, plainto_tsquery('english', ?) as english_q)
      select name, tbl, col, matched, ts_rank(doc, q.simple_q) + ts_rank(doc, q.english_q) as rank
        from docs, q
-      where doc @@ q.simple_q or doc @@ q.english_q
+      where (doc @@ q.simple_q or doc @@ q.english_q)
+        and (?::int[] is null or docs.id = any(?::int[]))
       order by rank desc, name, col nulls first
       limit 50`,
-    [toPrefixQuery(words), words],
+    [toPrefixQuery(words), words, only, only],
   );
   return r.rows.map((x: { name: string; tbl: string; col: string | null; matched: string; rank: number }) => ({
     source: x.name,
@@ -302,11 +309,7 @@ export async function setColumnMetadata(
 ): Promise<void> {
   const source = await getSource(db, name);
   const latest = await latestSchema(db, source.id);
-  const known = latest ? columnPaths(latest.schema).map((c) => c.path) : [];
-  const column = path.toLowerCase();
-  if (!known.includes(column)) {
-    throw new ColumnMetadataError('column', `"${path}" is not a column of ${name}${known.length ? ` (columns: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''})` : ' (not crawled yet)'}`);
-  }
+  const column = columnOf(name, latest?.schema, path);
   if (change.role !== undefined && !(ROLES as readonly string[]).includes(change.role)) {
     throw new ColumnMetadataError('role', `"${change.role}" is not one of ${ROLES.join(', ')}`);
   }
@@ -327,5 +330,46 @@ export async function setColumnMetadata(
       updated_at: trx.fn.now(),
     };
     await trx('column_metadata').insert(row).onConflict(['source_id', 'path']).merge();
+    if (isIdentifying(tags)) await remaskSource(trx, source.id);
+  });
+}
+
+/**
+ * The column path a person names: a column path as describe shows it (`props.e_mail`), or the keys as
+ * found in the data (`props.E-Mail`). Throws naming the columns when it is neither.
+ */
+function columnOf(source: string, schema: Schema | undefined, named: string): string {
+  const known = schema ? columnPaths(schema).map((c) => c.path) : [];
+  const column = named.toLowerCase();
+  if (known.includes(column)) return column;
+  const byKeys = schema ? columnPath(schema, named.split('.')) : undefined;
+  if (byKeys !== undefined) return byKeys;
+  throw new ColumnMetadataError('column', `"${named}" is not a column of ${source}${known.length ? ` (columns: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''})` : ' (not crawled yet)'}`);
+}
+
+/**
+ * Accepts the crawl's tag suggestions of a source (all, or those of the named columns): each column gets
+ * its suggested tag, and what the catalog holds of the columns now identifying is masked. Returns the
+ * columns tagged, with their tag.
+ */
+export async function acceptSuggestions(db: Knex, name: string, named: readonly string[] = []): Promise<{ path: string; tag: string }[]> {
+  const source = await getSource(db, name);
+  const latest = await latestSchema(db, source.id);
+  const wanted = named.map((n) => columnOf(name, latest?.schema, n));
+  return db.transaction(async (trx) => {
+    const q = trx('column_tag_suggestions').where({ source_id: source.id });
+    const suggested: { path: string; tag: string }[] = await (wanted.length ? q.whereIn('path', wanted) : q).orderBy('path').select('path', 'tag');
+    const missing = wanted.filter((p) => !suggested.some((s) => s.path === p));
+    if (missing.length) throw new ColumnMetadataError('column', `no tag is suggested for ${missing.join(', ')} of ${name} (lake describe ${name} shows suggestions)`);
+    for (const s of suggested) {
+      const existing = await trx('column_metadata').where({ source_id: source.id, path: s.path }).first('tags');
+      await trx('column_metadata')
+        .insert({ source_id: source.id, path: s.path, tags: [...new Set([...(existing?.tags ?? []), s.tag])], updated_at: trx.fn.now() })
+        .onConflict(['source_id', 'path'])
+        .merge(['tags', 'updated_at']);
+    }
+    await trx('column_tag_suggestions').where({ source_id: source.id }).whereIn('path', suggested.map((s) => s.path)).delete();
+    await remaskSource(trx, source.id);
+    return suggested;
   });
 }

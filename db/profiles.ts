@@ -1,8 +1,11 @@
 // The profile of a source as a crawl leaves it: samples, column statistics and the volume history.
 // Shared by physical and logical sources: a logical source's figures are written the same way.
+// Identifying columns' values are masked as they are written (db/identifying.ts); statistics are kept by
+// the keys as found and written for people by column path, with the source's tag suggestions.
 import type { Knex } from 'knex';
 import { columnStats, pickSamples, type SampleRow } from '../crawl/profile';
 import { columnStatsOf, EMPTY_STATS, mergeStats, type ColumnStats, type StatsJSON } from '../schema/stats';
+import { maskingOf, recordSuggestions, shownColumnStats, storedRows, storedStats, suggestionsFor, type Masking } from './identifying';
 
 /** Per source: the records profiled per partition, the samples kept, and how many partitions count. */
 export const PROFILE = { maxRecords: 200, maxBytes: 256 * 1024, samplesKept: 20, partitions: 100 };
@@ -24,9 +27,10 @@ export async function recordProfile(trx: Knex.Transaction, sourceId: number, run
 /** recordProfile for many sources (a stream's slices) in a few statements. */
 export async function recordProfiles(trx: Knex.Transaction, runId: number, bySource: Map<number, SampleRow[]>): Promise<void> {
   const profiles: { source_id: number; path: string; run_id: number; rows: string }[] = [];
+  const masking = await maskingOf(trx, [...bySource.keys()]);
   for (const [sourceId, sampled] of bySource) {
     const fresh = new Map<string, SampleRow[]>();
-    for (const row of sampled) fresh.set(row.partition, [...(fresh.get(row.partition) ?? []), row]);
+    for (const row of storedRows(sampled, masking.get(sourceId)!)) fresh.set(row.partition, [...(fresh.get(row.partition) ?? []), row]);
     for (const [path, rows] of fresh) profiles.push({ source_id: sourceId, path, run_id: runId, rows: JSON.stringify(rows) });
   }
   if (profiles.length === 0) return;
@@ -50,7 +54,7 @@ export async function recordProfiles(trx: Knex.Transaction, runId: number, bySou
   await inChunks(ids, async (chunk) => {
     for (const r of await trx('source_stats').whereIn('source_id', chunk).select('source_id')) scanned.add(r.source_id);
   });
-  await writeColumnStats(trx, runId, new Map(ids.filter((id) => !scanned.has(id)).map((id) => [id, columnStats((kept.get(id) ?? []).map((r) => r.record))])));
+  await writeColumnStats(trx, runId, new Map(ids.filter((id) => !scanned.has(id)).map((id) => [id, columnStats((kept.get(id) ?? []).map((r) => r.record))])), masking);
 }
 
 /**
@@ -69,14 +73,20 @@ export async function recordStatsOf(trx: Knex.Transaction, runId: number, bySour
   await inChunks(ids, async (chunk) => {
     for (const r of await trx('source_stats').whereIn('source_id', chunk).select('source_id', 'stats')) had.set(r.source_id, r.stats);
   });
+  const masking = await maskingOf(trx, ids);
   const merged = new Map(ids.map((id) => [id, mergeStats(had.get(id) ?? EMPTY_STATS, bySource.get(id)!)]));
-  const rows = ids.map((id) => ({ source_id: id, run_id: runId, stats: JSON.stringify(merged.get(id)), updated_at: trx.fn.now() }));
+  const rows = ids.map((id) => ({ source_id: id, run_id: runId, stats: JSON.stringify(storedStats(merged.get(id)!, masking.get(id)!)), updated_at: trx.fn.now() }));
   await inChunks(rows, (chunk) => trx('source_stats').insert(chunk).onConflict('source_id').merge());
-  await writeColumnStats(trx, runId, new Map(ids.map((id) => [id, columnStatsOf(merged.get(id)!)])));
+  await writeColumnStats(trx, runId, new Map(ids.map((id) => [id, columnStatsOf(merged.get(id)!)])), masking);
 }
 
-/** Replaces the column figures of the given sources. */
-async function writeColumnStats(trx: Knex.Transaction, runId: number, bySource: Map<number, ColumnStats[]>): Promise<void> {
+/**
+ * Replaces the column figures of the given sources (`byStatsPath`: by statistics path) and their tag
+ * suggestions, which the figures' pattern counts are evidence for.
+ */
+async function writeColumnStats(trx: Knex.Transaction, runId: number, byStatsPath: Map<number, ColumnStats[]>, masking: Map<number, Masking>): Promise<void> {
+  const bySource = new Map([...byStatsPath].map(([id, stats]) => [id, shownColumnStats(stats, masking.get(id)!)]));
+  await recordSuggestions(trx, runId, new Map([...bySource].map(([id, stats]) => [id, suggestionsFor(masking.get(id)!, stats)])));
   await inChunks([...bySource.keys()], (chunk) => trx('column_stats').whereIn('source_id', chunk).delete());
   const rows = [...bySource].flatMap(([sourceId, stats]) =>
     stats.map((c) => ({

@@ -1,7 +1,7 @@
 // The canonical form of a list of sibling fields. Every producer (inference, merge, Parquet, Postgres)
 // ends with `canonicalFields`, so equal content means deep-equal objects whatever the arrival order.
 import { assignHiveNames, byCodeUnits, fieldKey, isHiveSafe } from './names';
-import type { Field, Schema } from './types';
+import type { Field, LakeType, Schema } from './types';
 
 /** Sorted by (smallest position seen, key) with Hive names settled for the whole sibling set. */
 export function canonicalFields(fields: readonly Field[]): Field[] {
@@ -33,6 +33,84 @@ export function field(name: string, type: Field['type'], position: number, prove
   const f: Field = { name, hiveName: fieldKey(name), type, position };
   if (provenance) f.provenance = provenance;
   return f;
+}
+
+// ---- column paths --------------------------------------------------------------------------------
+//
+// A column path names a column the way people and the catalog do (tags, descriptions, statistics,
+// samples' masking, `lake describe`, views): the Hive names from the top, joined by `.`, with `[]` after
+// an array of structs (`props.e_mail`, `items[].sku`). Records speak in JSON keys (`props`, `E-Mail`).
+// `childColumn` is the one step from a key to a column; `columnPath` walks a whole JSON path with it.
+
+/** A column as reached from the top of a schema: its path and field. */
+export interface ColumnAt {
+  path: string;
+  field: Field;
+}
+
+/** The fields under a column, and how its path reaches them: a struct's own, or an array of structs' (`[]`). */
+export function childFieldsOf(t: LakeType): { fields: readonly Field[]; via: '' | '[]' } | undefined {
+  if (t.kind === 'struct') return { fields: t.fields, via: '' };
+  if (t.kind === 'array' && t.element.kind === 'struct') return { fields: t.element.fields, via: '[]' };
+  return undefined;
+}
+
+const byKeyCache = new WeakMap<readonly Field[], Map<string, Field>>();
+
+/**
+ * The field a JSON key names among sibling fields: keys are one column whatever their case (as Hive reads
+ * them); a name that is no key's is taken as a Hive name (people write `e_mail` for the key `E-Mail`).
+ */
+export function fieldOfKey(fields: readonly Field[], key: string): Field | undefined {
+  let byKey = byKeyCache.get(fields);
+  if (byKey === undefined) {
+    byKey = new Map();
+    for (const f of fields) byKey.set(fieldKey(f.name), f);
+    byKeyCache.set(fields, byKey);
+  }
+  return byKey.get(fieldKey(key)) ?? fields.find((f) => f.hiveName === key.toLowerCase());
+}
+
+/** The column the JSON key `key` names under `parent` (null: the schema's top), or undefined when the schema has none. */
+export function childColumn(schema: Schema, parent: ColumnAt | null, key: string): ColumnAt | undefined {
+  const under = parent === null ? { fields: schema.columns, via: '' as const } : childFieldsOf(parent.field.type);
+  if (under === undefined) return undefined;
+  const field = fieldOfKey(under.fields, key);
+  if (field === undefined) return undefined;
+  return { path: parent === null ? field.hiveName : `${parent.path}${under.via}.${field.hiveName}`, field };
+}
+
+/** The column path of a JSON path (the keys from a record's top, arrays of objects passed through), or undefined when the schema lacks it. */
+export function columnPath(schema: Schema, keys: readonly string[]): string | undefined {
+  let at: ColumnAt | null = null;
+  for (const key of keys) {
+    at = childColumn(schema, at, key) ?? null;
+    if (at === null) return undefined;
+  }
+  return at?.path;
+}
+
+/** A column of a schema at any depth: its path, depth, name as found in the data, and type. */
+export interface ColumnEntry {
+  path: string;
+  depth: number;
+  name: string;
+  type: LakeType;
+}
+
+/** Every column of a schema, nested ones included (through structs and arrays of structs), in schema order. */
+export function columnsOf(schema: Schema): ColumnEntry[] {
+  const out: ColumnEntry[] = [];
+  const visit = (fields: readonly Field[], parent: ColumnAt | null, depth: number): void => {
+    for (const f of fields) {
+      const at = childColumn(schema, parent, f.name)!;
+      out.push({ path: at.path, depth, name: f.name, type: f.type });
+      const under = childFieldsOf(f.type);
+      if (under) visit(under.fields, at, depth + 1);
+    }
+  };
+  visit(schema.columns, null, 0);
+  return out;
 }
 
 /**

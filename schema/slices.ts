@@ -3,10 +3,10 @@
 // the grouped result and how results of many files merge, slice names, and the Hive view of a slice
 // (its columns, with named structs flattened into `<struct>_<field>`, and its SQL text).
 // The scanner that produces grouped results is infer/jsonl.ts (option `discriminators`).
-import { fieldsAlong } from './fields';
+import { fieldOfKey, fieldsAlong } from './fields';
 import { renderHiveType } from './hive';
 import { EMPTY_RESULT, mergeResults, type InferenceResult } from './merge';
-import { byCodeUnits, fieldKey } from './names';
+import { byCodeUnits } from './names';
 import type { Field, LakeType, Schema } from './types';
 
 // ---- grouped results -------------------------------------------------------------------------------
@@ -225,14 +225,15 @@ export function quoteString(value: string): string {
  * the stream's is string).
  */
 export function flattenColumns(schema: Schema, flatten: readonly string[], stream?: Schema): ViewColumn[] {
-  const wanted = new Set(flatten.map(fieldKey));
+  // named by key or Hive name, as every column is (fieldOfKey)
+  const wanted = new Set(flatten.map((name) => fieldOfKey(schema.columns, name)));
   const topNames = new Set(schema.columns.map((c) => c.hiveName));
   const typeAt = (path: string[], own: LakeType): string => renderHiveType((stream && typeAtPath(stream, path)) ?? own);
   const used = new Set<string>(topNames);
   const out: ViewColumn[] = [];
   for (const col of schema.columns) {
     const t = col.type;
-    if (!(wanted.has(col.hiveName) || wanted.has(fieldKey(col.name))) || t.kind !== 'struct' || t.fields.length === 0) {
+    if (!wanted.has(col) || t.kind !== 'struct' || t.fields.length === 0) {
       out.push({ name: col.hiveName, type: typeAt([col.hiveName], t), expr: quoteIdent(col.hiveName), path: [col.hiveName] });
       continue;
     }

@@ -1,8 +1,14 @@
 // Column statistics over every record a scan reads: per column path, how many records hold a value,
 // a distinct-count sketch (HyperLogLog), and min/max for numbers and dates. Mergeable and plain JSON,
 // so a batch's statistics travel in its result and many batches (and files) merge into a source's.
+// Each column also counts its string values that match an identifying pattern (schema/identifying.ts:
+// e-mail, phone, card number, IP address), the evidence of a tag suggestion.
 // Pure. The scanners feed it: infer/jsonl.ts from the bytes while typing, infer/csv.ts by cell, PostgreSQL
 // rows through `observe`; one StatsLog holds how every kind of value counts.
+
+import { columnPath } from './fields';
+import { PATTERNS, valuePatterns, type PatternName } from './identifying';
+import type { Schema } from './types';
 
 /** HyperLogLog precision: 2^12 registers, about 1.6% standard error. */
 const P = 12;
@@ -175,6 +181,8 @@ export interface ColumnStatsJSON {
   distinct: SketchJSON;
   min?: number | string;
   max?: number | string;
+  /** String values matching each identifying pattern, where any did. */
+  found?: Partial<Record<PatternName, number>>;
 }
 
 /** Statistics of a scan as JSON: the records scanned and each column path's figures. */
@@ -193,6 +201,8 @@ export interface ColumnStats {
   min?: string;
   max?: string;
   basisRecords: number;
+  values: number; // records holding a value there
+  found?: Partial<Record<PatternName, number>>;
 }
 
 /** Type kinds whose values are numbers: min/max compare them as numbers. */
@@ -205,6 +215,7 @@ interface Column {
   distinct: DistinctSketch;
   min?: number | string;
   max?: number | string;
+  found?: number[]; // by PATTERNS index
 }
 
 /** A path in the tree of observed fields: its column, and its children by key as found in the data. */
@@ -217,12 +228,55 @@ class PathNode {
   child(key: string): PathNode {
     let c = this.children.get(key);
     if (!c) {
-      const lower = key.toLowerCase();
-      c = new PathNode(this.path ? `${this.path}.${lower}` : lower);
+      c = new PathNode(childStatsPath(this.path, key));
       this.children.set(key, c);
     }
     return c;
   }
+}
+
+/** The statistics path of key `key` under `parent` ('' at the top): keys lowercased, joined by `.`. */
+function childStatsPath(parent: string, key: string): string {
+  const lower = key.toLowerCase();
+  return parent ? `${parent}.${lower}` : lower;
+}
+
+/** The statistics path of a JSON path (keys from a record's top). */
+export function statsPathOf(keys: readonly string[]): string {
+  return keys.reduce(childStatsPath, '');
+}
+
+/**
+ * The column path (schema/fields.ts) of each statistics path of a schema's columns: statistics are kept
+ * by the keys as found (so they merge across crawls whatever Hive names the keys get), and shown, tagged
+ * and masked by column path. Arrays are values to statistics: only columns reached through structs.
+ */
+export function columnPathsOfStats(schema: Schema): Map<string, string> {
+  const out = new Map<string, string>();
+  const visit = (fields: Schema['columns'], keys: string[], statsPath: string): void => {
+    for (const f of fields) {
+      const at = [...keys, f.name];
+      const path = childStatsPath(statsPath, f.name);
+      const column = columnPath(schema, at);
+      if (column !== undefined && !out.has(path)) out.set(path, column);
+      if (f.type.kind === 'struct') visit(f.type.fields, at, path);
+    }
+  };
+  visit(schema.columns, [], '');
+  return out;
+}
+
+/** Statistics without the min and max of the given statistics paths (identifying columns: values in clear). */
+export function withoutValues(stats: StatsJSON, paths: ReadonlySet<string>): StatsJSON {
+  if (paths.size === 0) return stats;
+  const columns: Record<string, ColumnStatsJSON> = {};
+  for (const [path, c] of Object.entries(stats.columns)) {
+    if (paths.has(path) && c.min !== undefined) {
+      const { min: _min, max: _max, ...rest } = c;
+      columns[path] = rest;
+    } else columns[path] = c;
+  }
+  return { records: stats.records, columns };
 }
 
 /** A value that may be a date or timestamp: starts yyyy-MM-dd (checked fully by DATE_LIKE only then). */
@@ -253,6 +307,12 @@ function addNumber(c: Column, value: number, hash: number): void {
   }
 }
 
+/** Counts a string's identifying patterns (PATTERN_BIT bits). */
+function addPatterns(c: Column, bits: number): void {
+  const found = (c.found ??= new Array<number>(PATTERNS.length).fill(0));
+  for (let i = 0; i < PATTERNS.length; i++) if (bits & (1 << i)) found[i]!++;
+}
+
 /** A string with its hash; `date` is the string when it may be a date (min/max), else undefined. */
 function addString(c: Column, hash: number, date: string | undefined): void {
   c.values++;
@@ -269,14 +329,30 @@ function mergeColumn(c: Column, o: Column): void {
   c.distinct.merge(o.distinct);
   c.min = minOf(c.min, o.min, (p, q) => p < q);
   c.max = minOf(c.max, o.max, (p, q) => p > q);
+  if (o.found) {
+    const found = (c.found ??= new Array<number>(PATTERNS.length).fill(0));
+    o.found.forEach((n, i) => (found[i]! += n));
+  }
 }
 
 function columnJSON(c: Column): ColumnStatsJSON {
-  return { values: c.values, distinct: c.distinct.toJSON(), ...(c.min !== undefined ? { min: c.min, max: c.max } : {}) };
+  const found: Partial<Record<PatternName, number>> = {};
+  c.found?.forEach((n, i) => n > 0 && (found[PATTERNS[i]!] = n));
+  return {
+    values: c.values,
+    distinct: c.distinct.toJSON(),
+    ...(c.min !== undefined ? { min: c.min, max: c.max } : {}),
+    ...(Object.keys(found).length ? { found } : {}),
+  };
 }
 
 function columnOfJSON(j: ColumnStatsJSON): Column {
-  return { values: j.values, distinct: DistinctSketch.fromJSON(j.distinct), ...(j.min !== undefined ? { min: j.min, max: j.max } : {}) };
+  return {
+    values: j.values,
+    distinct: DistinctSketch.fromJSON(j.distinct),
+    ...(j.min !== undefined ? { min: j.min, max: j.max } : {}),
+    ...(j.found ? { found: PATTERNS.map((p) => j.found![p] ?? 0) } : {}),
+  };
 }
 
 /** Statistics as JSON from columns by path. */
@@ -305,7 +381,7 @@ export class StatsAccumulator {
 
   /** A string (or a boolean, as its text) at `path`; dates and timestamps also give min/max. */
   stringAt(path: string, value: string): void {
-    this.log.stringAt(this.log.pathId(path), hashString(value), mayBeDate(value) ? value : undefined);
+    this.log.stringAt(this.log.pathId(path), hashString(value), mayBeDate(value) ? value : undefined, valuePatterns(value));
   }
 
   /** A value of another kind (an array): counted and sketched by its JSON text. */
@@ -365,6 +441,8 @@ export function columnStatsOf(stats: StatsJSON): ColumnStats[] {
     distinctEstimate: Math.min(DistinctSketch.fromJSON(c.distinct).estimate(), c.values),
     ...(c.min !== undefined ? { min: String(c.min), max: String(c.max) } : {}),
     basisRecords: n,
+    values: c.values,
+    ...(c.found ? { found: c.found } : {}),
   }));
 }
 
@@ -383,7 +461,8 @@ export const FALSE_HASH = hashString('false');
 /** Entries a slice's log holds before they are applied to its columns (four numbers each). */
 const SLICE_LOG_ENTRIES = 512;
 
-/** Values of one slice waiting to be applied: [path, kind, hash, number] per value, and date texts. */
+/** Values of one slice waiting to be applied: [path, kind, hash, number] per value, and date texts.
+ *  A string's number is the identifying patterns it matches (PATTERN_BIT bits). */
 class SliceLog {
   entries = new Float64Array(4 * 16);
   count = 0;
@@ -434,10 +513,11 @@ export class StatsLog {
     this.log(path, Kind.Number, hash, value);
   }
 
-  /** A string by its hash; `date` is its text when it may be a date (see mayBeDate), else undefined. */
-  stringAt(path: number, hash: number, date: string | undefined): void {
+  /** A string by its hash; `date` is its text when it may be a date (see mayBeDate), else undefined;
+   *  `patterns` the identifying patterns it matches (valuePatterns; a date matches none). */
+  stringAt(path: number, hash: number, date: string | undefined, patterns = 0): void {
     if (date !== undefined) this.log(path, Kind.Date, hash, this.dates.push(date) - 1);
-    else this.log(path, Kind.String, hash, 0);
+    else this.log(path, Kind.String, hash, patterns);
   }
 
   /** An array, by the hash of its JSON text. */
@@ -487,7 +567,7 @@ export class StatsLog {
       if (v === null || v === undefined) this.nullAt(path);
       else if (typeof v === 'string') {
         if (numeric?.has(at.path) && v.trim() !== '' && !Number.isNaN(Number(v))) this.numberAt(path, Number(v), hashString(v));
-        else this.stringAt(path, hashString(v), mayBeDate(v) ? v : undefined);
+        else this.stringAt(path, hashString(v), mayBeDate(v) ? v : undefined, valuePatterns(v));
       } else if (typeof v === 'number') this.numberAt(path, v, hashString(String(v)));
       else if (typeof v === 'boolean') this.stringAt(path, v ? TRUE_HASH : FALSE_HASH, undefined);
       else if (typeof v === 'bigint') this.numberAt(path, Number(v), hashString(v.toString()));
@@ -526,7 +606,11 @@ export class StatsLog {
       }
       const kind = entries[e + 1]! as Kind;
       const hash = entries[e + 2]!;
-      if (kind === Kind.String) addString(c, hash, undefined);
+      if (kind === Kind.String) {
+        addString(c, hash, undefined);
+        const patterns = entries[e + 3]!;
+        if (patterns !== 0) addPatterns(c, patterns);
+      }
       else if (kind === Kind.Date) addString(c, hash, slice.dates[entries[e + 3]! | 0]);
       else if (kind === Kind.Number) addNumber(c, entries[e + 3]!, hash);
       else if (kind === Kind.Other) addOther(c, hash);

@@ -1,7 +1,7 @@
 // `lake describe <source> [--json]`: everything about a source in one place — where and how it is
 // stored, its partitions, schedule and last runs, the schema as a tree with types, roles, tags,
-// descriptions and statistics, samples (identifying columns masked), volumes, and who holds access.
-import { maskRecord } from '../../crawl/profile';
+// descriptions and statistics, tag suggestions, samples (identifying columns masked), volumes, and who
+// holds access.
 import { activeHolders } from '../../db/governance';
 import { ACCESS_LEVELS, type AccessLevel } from '../../governance/levels';
 import { describeSource, type SourceDescription } from '../../db/metadata';
@@ -11,16 +11,14 @@ import { barOf, bytes, paint, parseOptions, runWithContext, table, UsageError } 
 
 const USAGE = 'usage: lake describe <source> [--as PRINCIPAL [--group]] [--json]\n';
 
-/** Columns whose values samples never show in clear: tagged identifying. */
-export const IDENTIFYING_TAGS = ['pii', 'identified'];
+export { IDENTIFYING_TAGS } from '../../schema/identifying';
 
-/** What a viewer may see of the samples: none below a level that shows samples; identifying columns
- *  masked unless the level shows identified columns. `undefined` is the operator's view (masked). */
+/** What a viewer may see of the samples: none below a level that shows samples. Identifying columns are
+ *  masked for everyone: the catalog keeps none of their values (db/identifying.ts). `undefined` is the
+ *  operator's view. */
 export function visibleSamples(d: SourceDescription, level?: AccessLevel | null) {
   if (level === null || (level && !level.samplesVisible)) return [];
-  if (level?.identifiedColumnsVisible) return d.samples;
-  const masked = new Set(d.columns.filter((c) => c.tags.some((t) => IDENTIFYING_TAGS.includes(t))).map((c) => c.path));
-  return d.samples.map((s) => ({ ...s, record: maskRecord(s.record, masked) }));
+  return d.samples;
 }
 
 /** The level a principal holds on a source (the highest of its active grants), or null without one. */
@@ -77,6 +75,11 @@ function render(d: SourceDescription, holders: string[], samplesShown: SourceDes
     ]);
   }
   out.push(table(rows).trimEnd());
+  const suggested = d.columns.filter((c) => c.suggestion);
+  if (suggested.length) {
+    out.push('', paint(1, `suggested tags (lake column accept-tags ${s.name} [COLUMN]...)`));
+    for (const c of suggested) out.push(`  ${c.path}  ${c.suggestion!.tag}: ${c.suggestion!.evidence.join('; ')}`);
+  }
   const samples = samplesShown.slice(0, 5);
   out.push('', paint(1, `samples (${samplesShown.length}, ${viewer})`));
   {
@@ -106,7 +109,7 @@ export const command: Command = {
       const as = options.get('as')?.[0];
       const level = as === undefined ? undefined : await levelOf(ctx.db(), d.source.id, { name: as, kind: options.has('group') ? 'group' : 'user' });
       const samples = visibleSamples(d, level);
-      const viewer = as === undefined ? 'identifying columns masked' : `as ${as}: ${level ? `${level.id}${level.identifiedColumnsVisible ? '' : ', identifying columns masked'}` : 'no grant, no samples'}`;
+      const viewer = as === undefined ? 'identifying columns masked' : `as ${as}: ${level ? `${level.id}, identifying columns masked` : 'no grant, no samples'}`;
       if (options.has('json')) io.stdout(JSON.stringify({ ...d, samples, ...(as !== undefined ? { viewer: { principal: as, level: level?.id ?? null } } : {}), access: holders }, null, 2) + '\n');
       else io.stdout(render(d, holders, samples, viewer));
       return 0;

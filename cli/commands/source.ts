@@ -12,6 +12,7 @@ import {
   type SourceDefinition,
   type SourceFormat,
 } from '../../crawl/source';
+import { listCatalogSources, UnknownPrincipalError } from '../../db/catalog';
 import { findSource, listSourceStates, removeSource, saveSource, setLogicalSourcesActive, type SourceState } from '../../db/sources';
 import { EXIT, type Command, type CommandIO } from '../command';
 import { parseOptions, table, UsageError, withContext, type CliContext } from '../context';
@@ -23,7 +24,7 @@ const USAGE = `usage:
                   [--discriminators FIELD,FIELD.SUB,... [--flatten OBJECT,...] [--slice-pattern "{stream}-{values}"]]
   lake source add <name> --postgres <secret-ref> --from schema.table --cursor COLUMN
                   [--schedule ...] [--database lake] [--table NAME]
-  lake source list [--stream NAME] [--new] [--json]
+  lake source list [--stream NAME] [--new] [--as PRINCIPAL [--group]] [--json]
   lake source show <name> [--json]
   lake source activate <logical source>... | --all-new --stream NAME
   lake source deactivate <logical source>...
@@ -32,6 +33,9 @@ const USAGE = `usage:
 A stream with --discriminators is split into logical sources, one per combination of values; the crawl
 registers new ones inactive. An active logical source is published as a view over the stream's table
 at the stream's next crawl (\`lake crawl <stream>\`).
+
+With --as, the list is that principal's catalog: the sources they hold a live grant on, approved without
+--no-catalog, with the level they hold. Without it, every source (everybody may find any source's metadata).
 `;
 
 function one(options: Map<string, string[]>, name: string): string | undefined {
@@ -144,16 +148,42 @@ async function add(ctx: CliContext, args: string[], io: CommandIO): Promise<numb
   return EXIT.ok;
 }
 
+const state = (r: SourceState) => (r.source.kind !== 'logical' ? (r.source.enabled ? 'enabled' : 'disabled') : r.source.enabled ? 'active' : 'new');
+const seen = (r: SourceState) => (r.lastSeenAt ? r.lastSeenAt.toISOString().slice(0, 16).replace('T', ' ') : '');
+
+/** `lake source list --as NAME`: the principal's catalog (the rule is db/catalog.ts's). */
+async function listAs(ctx: CliContext, as: string, options: Map<string, string[]>, io: CommandIO): Promise<number> {
+  const viewer = { name: as, kind: options.has('group') ? ('group' as const) : ('user' as const) };
+  const rows = await listCatalogSources(ctx.db(), viewer, { stream: one(options, 'stream'), onlyNew: options.has('new') });
+  if (options.has('json')) {
+    io.stdout(JSON.stringify(rows, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  if (rows.length === 0) {
+    io.stdout(`no source in the catalog of ${viewer.kind} ${viewer.name} (grants approved with --no-catalog are not listed; lake source list shows every source)\n`);
+    return EXIT.ok;
+  }
+  const until = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
+  io.stdout(
+    table([
+      ['NAME', 'KIND', 'WHERE', 'TABLE', 'LEVEL', 'GRANT', 'EXPIRES', 'STATE'],
+      ...rows.map((r) => [r.source.name, r.source.kind, whereIs(r.source), `${r.source.targetDatabase}.${r.source.targetTable}`, r.held.level, `${r.held.grantId} ${r.held.status}`, until(r.held.expiresAt), state(r)]),
+    ]),
+  );
+  return EXIT.ok;
+}
+
 async function list(ctx: CliContext, args: string[], io: CommandIO): Promise<number> {
-  const { options } = parseOptions(args, ['json', 'new']);
+  const { options } = parseOptions(args, ['json', 'new', 'group']);
+  const as = one(options, 'as');
+  if (as !== undefined) return listAs(ctx, as, options, io);
+  if (options.has('group')) throw new UsageError('--group goes with --as NAME');
   const stream = one(options, 'stream');
   const rows = await listSourceStates(ctx.db(), { stream, onlyNew: options.has('new') });
   if (options.has('json')) {
     io.stdout(JSON.stringify(rows, null, 2) + '\n');
     return EXIT.ok;
   }
-  const state = (r: SourceState) => (r.source.kind !== 'logical' ? (r.source.enabled ? 'enabled' : 'disabled') : r.source.enabled ? 'active' : 'new');
-  const seen = (r: SourceState) => (r.lastSeenAt ? r.lastSeenAt.toISOString().slice(0, 16).replace('T', ' ') : '');
   io.stdout(
     table([
       ['NAME', 'KIND', 'WHERE', 'TABLE', 'SCHEDULE', 'STATE', 'LAST SEEN'],
@@ -235,7 +265,7 @@ export const command: Command = {
         io.stderr(`lake source: ${e.message}\n${USAGE}`);
         return EXIT.usage;
       }
-      if (e instanceof InvalidSourceError) {
+      if (e instanceof InvalidSourceError || e instanceof UnknownPrincipalError) {
         io.stderr(`lake source: ${e.message}\n`);
         return EXIT.unreadableInput;
       }

@@ -42,7 +42,7 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('source_id').notNullable().references('sources.id').onDelete('CASCADE');
     t.string('level', 8).notNullable();
     t.string('status', 20).notNullable().defaultTo('pending'); // pending (not yet applied) | active | expired | revoked
-    t.boolean('enable_catalog').notNullable().defaultTo(true); // the level's catalog rights (samples, identified columns) apply too
+    t.boolean('enable_catalog').notNullable().defaultTo(true); // the source is listed in the holder's catalog (list, search): db/catalog.ts
     t.string('target_database', 128).notNullable();
     t.string('target_table', 128).notNullable();
     t.jsonb('privileges').notNullable().defaultTo('[]'); // metastore privileges, e.g. ["SELECT"]

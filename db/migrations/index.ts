@@ -10,6 +10,7 @@ import * as sourceStats from './20261127000006_source_stats';
 import * as sliceCorrupt from './20261127000007_slice_corrupt';
 import * as keyMismatches from './20261205000008_partition_key_mismatches';
 import * as csvDialect from './20261205000009_csv_dialect';
+import * as tagSuggestions from './20261206000011_tag_suggestions';
 import * as storageAccess from './20261206000010_storage_access';
 
 const migrations: Record<string, Knex.Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261127000007_slice_corrupt': sliceCorrupt,
   '20261205000008_partition_key_mismatches': keyMismatches,
   '20261205000009_csv_dialect': csvDialect,
+  '20261206000011_tag_suggestions': tagSuggestions,
   '20261206000010_storage_access': storageAccess,
 };
 

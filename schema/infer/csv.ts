@@ -17,7 +17,7 @@ import { fieldKey } from '../names';
 import { T, type LakeType } from '../types';
 import { numberTextType, temporalTextType } from './literals';
 import { ENCODING_SNIFF_BYTES, foreignEncoding } from './text';
-import { NUMERIC_KINDS, StatsAccumulator } from '../stats';
+import { NUMERIC_KINDS, StatsAccumulator, statsPathOf } from '../stats';
 
 export const CSV_DELIMITERS = [',', '\t', '|', ';'] as const;
 export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
@@ -322,7 +322,7 @@ export class CsvScanner {
       return this.markCorrupt(row.line, `expected ${this.names.length} fields, found ${row.cells.length}`);
     this.records++;
     const stats = this.stats;
-    if (stats && this.paths.length !== this.names.length) this.paths = this.names.map((n) => n.toLowerCase());
+    if (stats && this.paths.length !== this.names.length) this.paths = this.names.map((n) => statsPathOf([n]));
     for (let i = 0; i < row.cells.length; i++) {
       const t = csvCellType(row.cells[i]!, this.options.detectTemporal);
       if (stats) {

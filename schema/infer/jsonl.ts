@@ -47,6 +47,7 @@ import { MAX_DECIMAL_PRECISION, T, type Field, type LakeType, type Provenance, t
 import { integerLiteralType, nineteenDigitsFitInt64, temporalTextType } from './literals';
 import { ENCODING_SNIFF_BYTES, foreignEncoding } from './text';
 import * as stats from '../stats';
+import * as identifying from '../identifying';
 import { EMPTY_STATS, StatsLog, type StatsJSON } from '../stats';
 
 export interface JsonLinesOptions {
@@ -110,6 +111,12 @@ const hashString = stats.hashString;
 const mayBeDate = stats.mayBeDate;
 const TRUE_HASH = stats.TRUE_HASH;
 const FALSE_HASH = stats.FALSE_HASH;
+const CHAR_CLASS = identifying.CHAR_CLASS;
+const mayMatchPattern = identifying.mayMatchPattern;
+const valuePatterns = identifying.valuePatterns;
+const bytePatterns = identifying.bytePatterns;
+const MIN_PATTERN_LENGTH = identifying.MIN_PATTERN_LENGTH;
+const MAX_PATTERN_LENGTH = identifying.MAX_PATTERN_LENGTH;
 /** The type of an integer with fewer than 19 digits (always fits in 64 bits). */
 const SMALL_INTEGER = integerLiteralType(1, true);
 /** Structs with more distinct key spellings than this are searched by decoded key instead of by bytes. */
@@ -1819,8 +1826,10 @@ export class JsonLinesScanner {
     let path = node.statsPath;
     if (path < 0) path = node.statsPath = log.pathId(node.path);
     if (c === QUOTE) {
-      // ASCII without escapes: its bytes are its UTF-16 code units (hashed as they are read)
+      // ASCII without escapes: its bytes are its UTF-16 code units (hashed as they are read, and their
+      // character classes OR-ed: the identifying patterns are looked for only in a value that may match)
       let h = 0x811c9dc5;
+      let classes = 0;
       let plain = true;
       for (let i = start + 1; i < end - 1; i++) {
         const b = buf[i]!;
@@ -1829,14 +1838,19 @@ export class JsonLinesScanner {
           break;
         }
         h = Math.imul(h ^ b, 0x01000193);
+        classes |= CHAR_CLASS[b]!;
       }
       if (plain) {
         const length = end - start - 2;
-        const date = length >= 10 && length <= 35 && buf[start + 5] === 0x2d ? this.asciiText(start + 1, end - 1) : undefined;
-        log.stringAt(path, finaliseHash(h), date !== undefined && mayBeDate(date) ? date : undefined);
+        const text = length >= 10 && length <= 35 && buf[start + 5] === 0x2d ? this.asciiText(start + 1, end - 1) : undefined;
+        const date = text !== undefined && mayBeDate(text) ? text : undefined;
+        const patterns =
+          date === undefined && length >= MIN_PATTERN_LENGTH && length <= MAX_PATTERN_LENGTH && mayMatchPattern(classes) ? bytePatterns(buf, start + 1, end - 1, classes) : 0;
+        log.stringAt(path, finaliseHash(h), date, patterns);
       } else {
         const text = JSON.parse(utf8.decode(buf.subarray(start, end))) as string;
-        log.stringAt(path, hashString(text), mayBeDate(text) ? text : undefined);
+        const date = mayBeDate(text) ? text : undefined;
+        log.stringAt(path, hashString(text), date, date === undefined ? valuePatterns(text) : 0);
       }
     } else if (c === 0x74) log.stringAt(path, TRUE_HASH, undefined);
     else if (c === 0x66) log.stringAt(path, FALSE_HASH, undefined);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { columnStats, maskRecord, pickSamples } from '../../../crawl/profile';
+import { inferJsonLinesText } from '../../../schema/infer/jsonl';
 
 describe('column statistics', () => {
   it('counts nulls and missing fields as null, estimates distinct values, and orders numbers and dates', () => {
@@ -26,7 +27,17 @@ describe('samples', () => {
   });
 
   it('masks identifying columns, nested ones too, keeping the record shape and nulls', () => {
-    const masked = maskRecord({ email: 'a@b', from: { id: 7, id_type: 'user' }, plan: null }, new Set(['email', 'from.id', 'plan']));
+    const record = { email: 'a@b', from: { id: 7, id_type: 'user' }, plan: null };
+    const { schema } = inferJsonLinesText(JSON.stringify(record), { file: 'f' });
+    const masked = maskRecord(record, schema, new Set(['email', 'from.id', 'plan']));
     expect(masked).toEqual({ email: '***', from: { id: '***', id_type: 'user' }, plan: null });
+  });
+
+  it('masks by column path whatever the keys Hive cannot hold: E-Mail is the column e_mail, at any depth and inside arrays', () => {
+    const record = { 'E-Mail': 'a@example.com', Contact: { 'Home Phone': '+1 555 0100', 'e.mail': 'b@example.com' }, items: [{ 'Card-No': '4111111111111111', sku: 'x' }] };
+    const { schema } = inferJsonLinesText(JSON.stringify(record), { file: 'f' });
+    const masked = maskRecord(record, schema, new Set(['e_mail', 'contact.home_phone', 'contact.e_mail', 'items[].card_no']));
+    expect(masked).toEqual({ 'E-Mail': '***', Contact: { 'Home Phone': '***', 'e.mail': '***' }, items: [{ 'Card-No': '***', sku: 'x' }] });
+    expect(JSON.stringify(masked)).not.toMatch(/example\.com|555|4111/);
   });
 });

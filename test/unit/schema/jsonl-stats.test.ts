@@ -39,7 +39,9 @@ function scan(lines: string[], discriminators?: string[]) {
 const keys = ['"a"', '"A"', '"b"', '"\\u0061"', '"é"', '"d"'];
 const value = fc.oneof(
   jsonText,
-  fc.constantFrom('-0', '1.50', '1e2', '12345678901234567890', '"2019-10-15"', '"2019-10-15T20:00:00Z"', '"x\\ny"', '"\\u00e9t\\u00e9"', '"été"', '[1, 2]', '[1.5]', '[{"b":1}]', '["a","b"]', '[true,null,-3]', '{"x":1}', '{"x":"s","y":{"z":2}}', '"s"'),
+  fc.constantFrom('-0', '1.50', '1e2', '12345678901234567890', '"2019-10-15"', '"2019-10-15T20:00:00Z"', '"x\\ny"', '"\\u00e9t\\u00e9"', '"été"', '[1, 2]', '[1.5]', '[{"b":1}]', '["a","b"]', '[true,null,-3]', '{"x":1}', '{"x":"s","y":{"z":2}}', '"s"',
+    // identifying patterns, counted per column (and things that look like them)
+    '"a@example.com"', '"x\\u0040example.com"', '"+82 10-1234-5678"', '"4111 1111 1111 1111"', '"10.0.0.1"', '"fe80::1"', '"555.123.4567"', '"12.5"', '"2019-10-15 20:00"', '"été@example.com"'),
 );
 const lineOf = (key: fc.Arbitrary<string>) => fc.array(fc.tuple(key, value), { maxLength: 6 }).map((kvs) => `{${kvs.map(([k, v]) => `${k}:${v}`).join(',')}}`);
 const trickyLine = lineOf(fc.constantFrom(...keys, '"kind"'));

@@ -16,10 +16,10 @@ describe('column statistics over every record', () => {
       { id: 2, day: '2019-10-16', name: 'b', props: { n: null } },
     ]));
     expect(s).toEqual([
-      { path: 'day', nullFraction: 0, distinctEstimate: 3, min: '2019-10-14', max: '2019-10-16', basisRecords: 4 },
-      { path: 'id', nullFraction: 0, distinctEstimate: 3, min: '1', max: '3', basisRecords: 4 },
-      { path: 'name', nullFraction: 0.5, distinctEstimate: 2, basisRecords: 4 },
-      { path: 'props.n', nullFraction: 0.5, distinctEstimate: 2, min: '1', max: '2', basisRecords: 4 },
+      { path: 'day', nullFraction: 0, distinctEstimate: 3, min: '2019-10-14', max: '2019-10-16', basisRecords: 4, values: 4 },
+      { path: 'id', nullFraction: 0, distinctEstimate: 3, min: '1', max: '3', basisRecords: 4, values: 4 },
+      { path: 'name', nullFraction: 0.5, distinctEstimate: 2, basisRecords: 4, values: 2 },
+      { path: 'props.n', nullFraction: 0.5, distinctEstimate: 2, min: '1', max: '2', basisRecords: 4, values: 2 },
     ]);
   });
 
