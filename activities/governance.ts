@@ -6,6 +6,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { MetastoreError, type MetastoreClient } from '../adapters/metastore/client';
 import { grantTable, GRANTOR, listGrants, revokeTable, type Principal as MetastorePrincipal, type TableRef } from '../adapters/metastore/grants';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Accounts } from '../adapters/s3-accounts';
 import type { GovernanceConfig, S3Config } from '../config';
 import {
@@ -23,12 +24,16 @@ import {
 import { grantedBuckets, markRevocationProblem, unverifiedRevocations, markRevocationVerified, storageTargetOfGrant } from '../db/storage-access';
 import type { GrantStatus } from '../governance/levels';
 import { readsRawStorage } from '../governance/storage-policy';
+import { isViewLevel } from '../governance/level-views';
 import { grantWorkflowRunning, startGrantExpiry } from '../workers/grants';
+import { ensureLevelView, levelViewStale, type PrivateStore } from './level-views';
 import { bucketPolicyDrifted, probeRevocation, syncBucketPolicy, type PolicySync } from './storage-access';
 
 export interface GovernanceDeps {
   db: Knex;
   metastore: MetastoreClient;
+  s3: S3Client;
+  privateStore: PrivateStore;
   /** The lake's S3 server with the catalog's root key: principals' accounts and bucket policies. */
   storage: { accounts: S3Accounts; config: S3Config };
   governance?: GovernanceConfig;
@@ -64,6 +69,7 @@ export type GrantDrift =
   | { kind: 'missing-privilege'; grantId: number; privilege: string }
   | { kind: 'stray-privilege'; database: string; table: string; principal: MetastorePrincipal; privilege: string }
   | { kind: 'bucket-policy'; bucket: string }
+  | { kind: 'stale-level-view'; grantId: number }
   | { kind: 'unverified-revocation'; grantId: number };
 
 function timesOf(g: Grant): GrantTimes {
@@ -127,6 +133,10 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
     return { ...timesOf(await loadGrant(db, g.id)), revokedPrivileges };
   }
 
+  async function sourceTableOf(g: Grant): Promise<string> {
+    return (await db('sources').where({ id: g.sourceId }).first('target_table')).target_table;
+  }
+
   /** Rewrites the policy of the bucket holding `g`'s files, when its level reads them. */
   async function syncStorageOf(g: Grant): Promise<PolicySync | undefined> {
     if (!readsRawStorage(g.level)) return undefined;
@@ -139,12 +149,15 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
     if (!isLive(g.status)) return timesOf(g);
     if (g.privileges.length > 0) {
       try {
+        // A-3 and A-4 read their view, published now from the table's columns and tags
+        if (isViewLevel(g.level) && g.table.table !== (await sourceTableOf(g))) await ensureLevelView(deps, g.sourceId, g.level);
         // the metastore accepts a grant on a table it does not have, and keeps nothing: look first
         await metastore.getTable(g.table.database, g.table.table);
         await grantTable(metastore, g.principal, g.table, g.privileges);
       } catch (e) {
         if (e instanceof MetastoreError && e.kind === 'NoSuchObject') {
-          throw ApplicationFailure.nonRetryable(`grant ${g.id}: table ${g.table.database}.${g.table.table} is not published`, 'GrantApplyError');
+          const reads = isViewLevel(g.level) ? await sourceTableOf(g) : g.table.table;
+          throw ApplicationFailure.nonRetryable(`grant ${g.id}: table ${g.table.database}.${reads} is not published`, 'GrantApplyError');
         }
         if (e instanceof MetastoreError && !e.retryable) {
           throw ApplicationFailure.nonRetryable(`grant ${g.id}: the metastore refused ${g.privileges.join(', ')} on ${g.table.database}.${g.table.table}: ${e.message}`, 'GrantApplyError');
@@ -192,6 +205,13 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
           dedupeKey: `grant/${g.id}/revocation-unverified`,
         })) ?? null
       );
+    },
+
+    /** Republishes the level view a grant reads (the reconciliation's repair). */
+    async refreshLevelView(input: { grantId: number }): Promise<boolean> {
+      const g = await loadGrant(db, input.grantId);
+      if (!isViewLevel(g.level)) return false;
+      return (await ensureLevelView(deps, g.sourceId, g.level)).published;
     },
 
     /** Rewrites one bucket's policy from the live grants (the reconciliation's repair). */
@@ -282,6 +302,12 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
         if (await bucketPolicyDrifted(deps, bucket)) drift.push({ kind: 'bucket-policy', bucket });
       }
       for (const u of await unverifiedRevocations(db)) drift.push({ kind: 'unverified-revocation', grantId: u.grantId });
+      // a tag added or a column changed since the view was published: the view must follow
+      for (const g of live) {
+        if (g.status === 'active' && isViewLevel(g.level) && g.table.table !== (await sourceTableOf(g)) && (await levelViewStale(deps, g.sourceId, g.level))) {
+          drift.push({ kind: 'stale-level-view', grantId: g.id });
+        }
+      }
       return drift;
     },
 

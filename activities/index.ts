@@ -7,6 +7,7 @@ import type { S3Accounts } from '../adapters/s3-accounts';
 import { createCrawlActivities, createInferenceActivities } from './crawl';
 import { createGovernanceActivities } from './governance';
 import { heartbeating } from './heartbeat';
+import type { PrivateStore } from './level-views';
 import type { GovernanceConfig, S3Config } from '../config';
 
 export interface ActivityDeps {
@@ -15,6 +16,8 @@ export interface ActivityDeps {
   metastore: MetastoreClient;
   /** The S3 server's accounts and bucket policies, with the catalog's root key (governance only). */
   storage: { accounts: S3Accounts; config: S3Config };
+  /** Where the catalog keeps what no principal is granted (the A-3 hash key). */
+  privateStore: PrivateStore;
   governance?: GovernanceConfig; // the notification webhook; none: notifications stay in the outbox
 }
 

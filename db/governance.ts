@@ -16,6 +16,7 @@ import {
   type PrincipalKind,
   type PrincipalRef,
 } from '../governance/levels';
+import { tableOfLevel } from '../governance/level-views';
 
 export interface Principal extends PrincipalRef {
   id: number;
@@ -296,7 +297,7 @@ export async function approveRequest(db: Knex, o: ApproveOptions): Promise<Grant
       status: 'pending',
       enable_catalog: o.enableCatalog ?? true,
       target_database: source.target_database,
-      target_table: source.target_table,
+      target_table: tableOfLevel(level.id, source.target_table),
       privileges: JSON.stringify(level.metastorePrivileges),
       approved_by: o.by,
       created_at: new Date(now),

@@ -126,3 +126,17 @@ export async function unverifiedRevocations(db: Knex): Promise<{ grantId: number
   const rows = await db('grants').whereIn('status', ['expired', 'revoked']).whereNull('revocation_verified_at').orderBy('id').select('id', 'revocation_problem');
   return rows.map((r: any) => ({ grantId: r.id, problem: r.revocation_problem }));
 }
+
+// --- the catalog's own keys -----------------------------------------------------------------------
+
+/** The catalog's key named `name`, made (random, 256 bits) the first time it is asked for. */
+export async function catalogKey(db: Knex, name: string, make: () => string): Promise<string> {
+  await db('catalog_keys').insert({ name, value: make() }).onConflict('name').ignore();
+  return (await db('catalog_keys').where({ name }).first('value')).value as string;
+}
+
+/** The column paths of a source tagged identifying (as the catalog names columns). */
+export async function identifyingPaths(db: Knex, sourceId: number, tags: readonly string[]): Promise<Set<string>> {
+  const rows = await db('column_metadata').where({ source_id: sourceId }).whereRaw('tags && ?::text[]', [[...tags]]).select('path');
+  return new Set(rows.map((r: { path: string }) => r.path));
+}

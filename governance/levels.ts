@@ -13,7 +13,7 @@ export interface AccessLevel {
   samplesVisible: boolean;
   /** Columns tagged as identifying (names, e-mails, ids of people) are visible to the holder. */
   identifiedColumnsVisible: boolean;
-  /** What the grant gives in the Hive Metastore on the source's published table. */
+  /** What the grant gives in the Hive Metastore on the object its level reads (governance/level-views.ts). */
   metastorePrivileges: readonly string[];
 }
 
@@ -39,7 +39,7 @@ export const ACCESS_LEVELS: Readonly<Record<AccessLevelId, AccessLevel>> = {
   'A-3': {
     id: 'A-3',
     title: 'read de-identified',
-    description: 'read the table, identified columns de-identified (hashed or dropped by the engine)',
+    description: 'read the view <table>__deidentified: identifying columns replaced by a keyed hash (joinable, not reversible); no file access',
     maxDays: 90,
     samplesVisible: true,
     identifiedColumnsVisible: false,
@@ -48,7 +48,7 @@ export const ACCESS_LEVELS: Readonly<Record<AccessLevelId, AccessLevel>> = {
   'A-4': {
     id: 'A-4',
     title: 'read',
-    description: 'read the table except identified columns',
+    description: 'read the view <table>__no_identifying: the table without its identifying columns; no file access',
     maxDays: 60,
     samplesVisible: true,
     identifiedColumnsVisible: false,
@@ -57,7 +57,7 @@ export const ACCESS_LEVELS: Readonly<Record<AccessLevelId, AccessLevel>> = {
   'A-5': {
     id: 'A-5',
     title: 'read identified',
-    description: 'read the table including identified columns',
+    description: 'read the table including identifying columns, in engines and with the holder\'s own S3 key',
     maxDays: 30,
     samplesVisible: true,
     identifiedColumnsVisible: true,

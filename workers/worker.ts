@@ -4,6 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { LakeConfig } from '../config';
 import { createActivities, createInferenceActivities, type ActivityDeps } from '../activities';
+import type { PrivateStore } from '../activities/level-views';
 import { createDb } from '../db/knex';
 import { MetastoreClient } from '../adapters/metastore/client';
 import { createS3Client } from '../adapters/s3';
@@ -15,12 +16,20 @@ export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
 }
 
+/** The catalog's private data: under the stack's bucket and in a metastore database named after the
+ *  catalog's database, so catalogs sharing the servers keep theirs apart. */
+export function privateStoreOf(config: LakeConfig): PrivateStore {
+  const catalog = new URL(config.postgres.url).pathname.replace(/^\//, '').toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  return { bucket: config.s3.demoBucket, prefix: `_lake_private/${catalog}/`, database: `${catalog}_private` };
+}
+
 export function createDeps(config: LakeConfig): ActivityDeps {
   return {
     db: createDb(config.postgres),
     s3: createS3Client(config.s3),
     metastore: new MetastoreClient(config.metastore),
     storage: { accounts: new S3Accounts(config.s3), config: config.s3 },
+    privateStore: privateStoreOf(config),
     governance: config.governance,
   };
 }

@@ -27,6 +27,7 @@ export interface ReconcileReport {
   strayPrivilegesRevoked: { table: string; principal: string; privilege: string }[];
   bucketPoliciesRewritten?: string[]; // buckets whose policy did not say what the live grants give
   revocationsVerified?: number[]; // ended grants whose end was proven now
+  levelViewsRefreshed?: number[]; // grants whose view no longer matched the table and its tags
   failed: { drift: GrantDrift; error: string }[];
   notificationsDelivered: number;
 }
@@ -41,6 +42,7 @@ export async function reconcileGrants(input: ReconcileInput = {}): Promise<Recon
     strayPrivilegesRevoked: [],
     bucketPoliciesRewritten: [],
     revocationsVerified: [],
+    levelViewsRefreshed: [],
     failed: [],
     notificationsDelivered: 0,
   };
@@ -62,6 +64,9 @@ export async function reconcileGrants(input: ReconcileInput = {}): Promise<Recon
           break;
         case 'bucket-policy':
           if ((await acts.syncBucketPolicy({ bucket: d.bucket })).changed) report.bucketPoliciesRewritten!.push(d.bucket);
+          break;
+        case 'stale-level-view':
+          if (await acts.refreshLevelView({ grantId: d.grantId })) report.levelViewsRefreshed!.push(d.grantId);
           break;
         case 'unverified-revocation':
           if ((await proving.verifyRevocation({ grantId: d.grantId })).verified) report.revocationsVerified!.push(d.grantId);

@@ -12,6 +12,7 @@ import * as keyMismatches from './20261205000008_partition_key_mismatches';
 import * as csvDialect from './20261205000009_csv_dialect';
 import * as tagSuggestions from './20261206000011_tag_suggestions';
 import * as storageAccess from './20261206000010_storage_access';
+import * as hashKey from './20261206000013_hash_key';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
@@ -25,6 +26,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261205000009_csv_dialect': csvDialect,
   '20261206000011_tag_suggestions': tagSuggestions,
   '20261206000010_storage_access': storageAccess,
+  '20261206000013_hash_key': hashKey,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

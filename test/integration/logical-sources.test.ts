@@ -6,6 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../activities';
+import { levelViewName } from '../../governance/level-views';
 import { listGrants } from '../../adapters/metastore/grants';
 import { createS3Client } from '../../adapters/s3';
 import type { CrawlSummary } from '../../crawl/run';
@@ -67,6 +68,8 @@ describe('logical sources of a mixed event stream', () => {
   beforeAll(async () => {
     workers = await startCrawlWorkers(config, 'logical');
     ({ env, deps, taskQueue, inferenceTaskQueue } = workers);
+    // workflow ids are grant/<id> in a namespace other catalogs share: start this run's ids somewhere unused
+    await deps.db.raw(`ALTER SEQUENCE grants_id_seq RESTART WITH ${1_000_000 + Math.floor(Math.random() * 1_000_000_000)}`);
     await saveSource(deps.db, {
       name: stream,
       kind: 's3',
@@ -216,7 +219,8 @@ describe('logical sources of a mixed event stream', () => {
 
   it('is requested, granted on its view, listed among its users and revoked like any source', async () => {
     const slice = sliceOf('music', 'add_track_listen');
-    const view = { database, table: tableOf(slice) };
+    // A-3 reads the de-identified view over the logical source's view
+    const view = { database, table: levelViewName(tableOf(slice), 'A-3') };
     const user = uniqueName('ana');
     const saved = process.env.LAKE_TASK_QUEUE;
     process.env.LAKE_TASK_QUEUE = taskQueue; // the grant's expiry workflow runs on this test's worker

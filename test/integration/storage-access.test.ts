@@ -3,6 +3,7 @@
 // live grants give. Proven with the principal's own key: denied, allowed, read by Spark, denied again,
 // and the end of the grant proven and audited. A "day" lasts a second or a minute here (approveRequest's
 // dayMs).
+import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -156,18 +157,50 @@ describe('storage access: a principal reads with its own key exactly what its li
     expect((await runLake(config, 'access', 'list')).out).not.toMatch(/not verified/);
   });
 
-  it('A-3 and A-4 never open the raw prefix, and their holders stay out of the bucket policy', async () => {
+  it('A-3 reads a view with identifying values hashed by the catalog\'s key, A-4 one without them; neither opens the raw prefix', async () => {
     const carol: PrincipalRef = { name: uniqueName('carol'), kind: 'user' };
     await addPrincipal(deps.db, carol as never, 'tester');
     const key = await credentials(carol);
+    const source = await deps.db('sources').where({ name: sourceName }).first('id');
+    await deps.db('column_metadata').insert({ source_id: source.id, path: 'email', tags: ['pii'] }).onConflict(['source_id', 'path']).merge();
     const grants = [await grant(carol, sourceName, 'A-3', 5, 60_000), await grant(carol, sourceName, 'A-4', 5, 60_000)];
     for (const g of grants) await waitFor(`grant ${g.id} to be active`, async () => (await statusOf(g.id)) === 'active');
+    expect(grants.map((g) => g.table.table)).toEqual(['events__deidentified', 'events__no_identifying']);
+
+    // the metastore grants go on the views, never on the table
+    expect(await listGrants(deps.metastore, { database, table: 'events' }, carol)).toEqual([]);
+    for (const view of ['events__deidentified', 'events__no_identifying']) {
+      expect((await listGrants(deps.metastore, { database, table: view }, carol)).map((h) => h.privilege)).toEqual(['SELECT']);
+    }
+    // and the holder's own key reads no raw file, nor the catalog's key
     expect(await readAs(config.s3, key, bucket, `${prefix}part-0.json`)).toBe('denied');
+    expect(await readAs(config.s3, key, config.s3.demoBucket, `${deps.privateStore.prefix}hash_key/key.json`)).toBe('denied');
     expect(JSON.stringify((await deps.storage.accounts.getBucketPolicy(bucket)) ?? {})).not.toContain(key.access);
+
+    // what an engine that enforces the metastore's grants returns for them (Spark here, with the lake's key)
+    const hashKey = (await deps.db('catalog_keys').where({ name: 'a3-hash' }).first('value')).value as string;
+    const spark = await runSparkQueries(
+      [
+        { name: 'a3', sql: `select * from ${database}.events__deidentified order by id` },
+        { name: 'a4', sql: `select * from ${database}.events__no_identifying order by id` },
+      ],
+      config,
+    );
+    expect(spark.columns('a4')).toEqual(['id', 'plan']);
+    expect(spark.rows('a4')).toEqual(rows.map((r) => [r.id, r.plan]));
+    expect(spark.columns('a3')).toEqual(['id', 'email', 'plan']);
+    const keyed = (v: string) => createHash('sha256').update(hashKey + v).digest('hex');
+    expect(spark.rows('a3')).toEqual(rows.map((r) => [r.id, keyed(r.email), r.plan]));
+    expect(JSON.stringify(spark.rows('a3'))).not.toContain('@');
+    expect(keyed(rows[0].email)).not.toBe(createHash('sha256').update(rows[0].email).digest('hex'));
+    const view = await deps.metastore.getTable(database, 'events__deidentified');
+    expect(view.viewExpandedText).not.toContain(hashKey);
+
     for (const g of grants) {
       const r = await runLake(config, 'access', 'revoke', String(g.id), '--reason', 'test over');
       expect(r.out).toContain('revoked');
       await waitFor(`grant ${g.id}'s end to be proven`, async () => (await getGrant(deps.db, g.id)).revocationVerifiedAt);
+      expect(await listGrants(deps.metastore, g.table, carol)).toEqual([]);
     }
   });
 

@@ -1,0 +1,168 @@
+// The published views that make A-3 and A-4 mean what they say. Pure: from a table's columns (as the
+// metastore has them) and its identifying column paths, the view's SELECT and columns.
+//
+// - A-4 reads `<table>__no_identifying`: the table without its identifying columns (a struct loses the
+//   identifying fields; an array of structs holding one is left out whole).
+// - A-3 reads `<table>__deidentified`: identifying values replaced by a keyed hash, sha2(key || value),
+//   equal for equal values in every table of the catalog (joins still work), not reversible without the
+//   key. The key is not in the view's text: the view joins a one-row table of the catalog's that no
+//   principal is granted (and no bucket policy opens), so engines that run views with their definer's
+//   rights (Trino's default for Hive views) read it for the holder and the holder cannot.
+import type { AccessLevelId } from './levels';
+
+export type ViewLevel = 'A-3' | 'A-4';
+
+const VIEW_SUFFIX: Record<ViewLevel, string> = { 'A-3': '__deidentified', 'A-4': '__no_identifying' };
+
+export function isViewLevel(level: AccessLevelId): level is ViewLevel {
+  return level === 'A-3' || level === 'A-4';
+}
+
+/** The metastore object a grant at `level` reads: the level's view for A-3 and A-4, else the table. */
+export function tableOfLevel(level: AccessLevelId, table: string): string {
+  return isViewLevel(level) ? levelViewName(table, level) : table;
+}
+
+/** Hive names are at most 128 characters: a long table name keeps its start and a hash of the rest. */
+export function levelViewName(table: string, level: ViewLevel): string {
+  const name = `${table}${VIEW_SUFFIX[level]}`;
+  if (name.length <= 128) return name;
+  let h = 0;
+  for (const c of table) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
+  const tail = `_${h.toString(16).padStart(8, '0')}${VIEW_SUFFIX[level]}`;
+  return `${table.slice(0, 128 - tail.length)}${tail}`;
+}
+
+export interface ViewColumn {
+  name: string;
+  type: string; // a Hive type, as the metastore has it
+}
+
+export interface TableName {
+  database: string;
+  table: string;
+}
+
+type HiveType = { kind: 'scalar'; text: string } | { kind: 'array'; element: HiveType } | { kind: 'map'; key: HiveType; value: HiveType } | { kind: 'struct'; fields: { name: string; type: HiveType }[] };
+
+/** Parses a metastore column type (`struct<a:int,b:array<string>>`). */
+export function parseHiveType(text: string): HiveType {
+  let pos = 0;
+  const word = () => {
+    const m = /^[^<>,:(]+(\([^)]*\))?/.exec(text.slice(pos)); // decimal(10,2) is one word
+    if (!m) throw new Error(`bad Hive type at ${pos}: ${text}`);
+    pos += m[0].length;
+    return m[0].trim();
+  };
+  const expect = (c: string) => {
+    if (text[pos] !== c) throw new Error(`expected "${c}" at ${pos}: ${text}`);
+    pos++;
+  };
+  const type = (): HiveType => {
+    const name = word();
+    const lower = name.toLowerCase();
+    if (lower === 'array') {
+      expect('<');
+      const element = type();
+      expect('>');
+      return { kind: 'array', element };
+    }
+    if (lower === 'map') {
+      expect('<');
+      const key = type();
+      expect(',');
+      const value = type();
+      expect('>');
+      return { kind: 'map', key, value };
+    }
+    if (lower === 'struct') {
+      expect('<');
+      const fields: { name: string; type: HiveType }[] = [];
+      while (text[pos] !== '>') {
+        const fieldName = word();
+        expect(':');
+        fields.push({ name: fieldName, type: type() });
+        if (text[pos] === ',') pos++;
+      }
+      expect('>');
+      return { kind: 'struct', fields };
+    }
+    return { kind: 'scalar', text: name };
+  };
+  const t = type();
+  if (pos !== text.length) throw new Error(`trailing text at ${pos}: ${text}`);
+  return t;
+}
+
+function renderType(t: HiveType): string {
+  switch (t.kind) {
+    case 'scalar':
+      return t.text;
+    case 'array':
+      return `array<${renderType(t.element)}>`;
+    case 'map':
+      return `map<${renderType(t.key)},${renderType(t.value)}>`;
+    case 'struct':
+      return `struct<${t.fields.map((f) => `${f.name}:${renderType(f.type)}`).join(',')}>`;
+  }
+}
+
+const quote = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** The column the key is read from in the catalog's key table. */
+export const HASH_KEY_COLUMN = 'hash_key';
+
+export interface LevelView {
+  table: string;
+  sql: string;
+  columns: ViewColumn[];
+  /** Identifying paths that are not in the view at all (A-3: inside arrays, which the view cannot rebuild). */
+  dropped: string[];
+}
+
+/**
+ * The view of `source` for `level`. `identifying` holds column paths as the catalog names them (Hive names,
+ * lowercased, `.` between struct fields, `[]` after an array: `props.e_mail`, `items[].email`).
+ */
+export function levelView(level: ViewLevel, o: { source: TableName; columns: readonly ViewColumn[]; identifying: ReadonlySet<string>; keyTable: TableName }): LevelView {
+  const dropped: string[] = [];
+  const under = (path: string) => [...o.identifying].some((p) => p.startsWith(`${path}.`) || p.startsWith(`${path}[]`));
+  const hashed = (expr: string) => `sha2(concat(k.${quote(HASH_KEY_COLUMN)}, cast(${expr} as string)), 256)`;
+
+  // the expression of a value at `path` and its type, or undefined when the view leaves it out
+  const project = (expr: string, path: string, type: HiveType): { expr: string; type: HiveType } | undefined => {
+    if (o.identifying.has(path)) {
+      if (level === 'A-4') return undefined;
+      return { expr: hashed(expr), type: { kind: 'scalar', text: 'string' } };
+    }
+    if (!under(path)) return { expr, type };
+    if (type.kind === 'struct') {
+      const fields: { name: string; expr: string; type: HiveType }[] = [];
+      for (const f of type.fields) {
+        const p = project(`${expr}.${quote(f.name)}`, `${path}.${f.name.toLowerCase()}`, f.type);
+        if (p) fields.push({ name: f.name, ...p });
+      }
+      if (fields.length === 0) return undefined;
+      // a NULL struct stays NULL rather than becoming a struct of NULLs
+      const built = `named_struct(${fields.map((f) => `${sqlString(f.name)}, ${f.expr}`).join(', ')})`;
+      return { expr: `case when ${expr} is null then null else ${built} end`, type: { kind: 'struct', fields: fields.map((f) => ({ name: f.name, type: f.type })) } };
+    }
+    // arrays and maps holding an identifying field: not rebuilt, left out
+    dropped.push(path);
+    return undefined;
+  };
+
+  const select: string[] = [];
+  const columns: ViewColumn[] = [];
+  for (const c of o.columns) {
+    const p = project(`t.${quote(c.name)}`, c.name.toLowerCase(), parseHiveType(c.type));
+    if (!p) continue;
+    select.push(`${p.expr} as ${quote(c.name)}`);
+    columns.push({ name: c.name, type: renderType(p.type) });
+  }
+  if (select.length === 0) throw new Error(`${o.source.database}.${o.source.table} has no column that is not identifying: no ${level} view`);
+  const from = `${quote(o.source.database)}.${quote(o.source.table)} t`;
+  const keyJoin = level === 'A-3' ? ` cross join (select ${quote(HASH_KEY_COLUMN)} from ${quote(o.keyTable.database)}.${quote(o.keyTable.table)} limit 1) k` : '';
+  return { table: levelViewName(o.source.table, level), sql: `select ${select.join(', ')} from ${from}${keyJoin}`, columns, dropped };
+}
