@@ -16,7 +16,7 @@ function scan(bytes: Uint8Array, stats: boolean): void {
 
 /**
  * Records whose string values are mostly identifying (e-mail, phone, IPv4/IPv6, card numbers) beside ids
- * and words: the worst case of the per-column pattern counting (issue 15), which the mixed stream, whose
+ * and words: the worst case of the per-column pattern counting of identifying values, which the mixed stream, whose
  * strings are ids and words, only prefilters.
  */
 function identifyingStream(bytes: number): Uint8Array {

@@ -8,6 +8,7 @@
 //   key. The key is not in the view's text: the view joins a one-row table of the catalog's that no
 //   principal is granted (and no bucket policy opens), so engines that run views with their definer's
 //   rights (Trino's default for Hive views) read it for the holder and the holder cannot.
+import { parseHiveType, renderHiveType, type HiveType } from '../schema/hive-types';
 import type { AccessLevelId } from './levels';
 
 export type ViewLevel = 'A-3' | 'A-4';
@@ -43,70 +44,6 @@ export interface TableName {
   table: string;
 }
 
-type HiveType = { kind: 'scalar'; text: string } | { kind: 'array'; element: HiveType } | { kind: 'map'; key: HiveType; value: HiveType } | { kind: 'struct'; fields: { name: string; type: HiveType }[] };
-
-/** Parses a metastore column type (`struct<a:int,b:array<string>>`). */
-export function parseHiveType(text: string): HiveType {
-  let pos = 0;
-  const word = () => {
-    const m = /^[^<>,:(]+(\([^)]*\))?/.exec(text.slice(pos)); // decimal(10,2) is one word
-    if (!m) throw new Error(`bad Hive type at ${pos}: ${text}`);
-    pos += m[0].length;
-    return m[0].trim();
-  };
-  const expect = (c: string) => {
-    if (text[pos] !== c) throw new Error(`expected "${c}" at ${pos}: ${text}`);
-    pos++;
-  };
-  const type = (): HiveType => {
-    const name = word();
-    const lower = name.toLowerCase();
-    if (lower === 'array') {
-      expect('<');
-      const element = type();
-      expect('>');
-      return { kind: 'array', element };
-    }
-    if (lower === 'map') {
-      expect('<');
-      const key = type();
-      expect(',');
-      const value = type();
-      expect('>');
-      return { kind: 'map', key, value };
-    }
-    if (lower === 'struct') {
-      expect('<');
-      const fields: { name: string; type: HiveType }[] = [];
-      while (text[pos] !== '>') {
-        const fieldName = word();
-        expect(':');
-        fields.push({ name: fieldName, type: type() });
-        if (text[pos] === ',') pos++;
-      }
-      expect('>');
-      return { kind: 'struct', fields };
-    }
-    return { kind: 'scalar', text: name };
-  };
-  const t = type();
-  if (pos !== text.length) throw new Error(`trailing text at ${pos}: ${text}`);
-  return t;
-}
-
-function renderType(t: HiveType): string {
-  switch (t.kind) {
-    case 'scalar':
-      return t.text;
-    case 'array':
-      return `array<${renderType(t.element)}>`;
-    case 'map':
-      return `map<${renderType(t.key)},${renderType(t.value)}>`;
-    case 'struct':
-      return `struct<${t.fields.map((f) => `${f.name}:${renderType(f.type)}`).join(',')}>`;
-  }
-}
-
 const quote = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
@@ -134,7 +71,7 @@ export function levelView(level: ViewLevel, o: { source: TableName; columns: rea
   const project = (expr: string, path: string, type: HiveType): { expr: string; type: HiveType } | undefined => {
     if (o.identifying.has(path)) {
       if (level === 'A-4') return undefined;
-      return { expr: hashed(expr), type: { kind: 'scalar', text: 'string' } };
+      return { expr: hashed(expr), type: { kind: 'scalar', name: 'string' } };
     }
     if (!under(path)) return { expr, type };
     if (type.kind === 'struct') {
@@ -159,7 +96,7 @@ export function levelView(level: ViewLevel, o: { source: TableName; columns: rea
     const p = project(`t.${quote(c.name)}`, c.name.toLowerCase(), parseHiveType(c.type));
     if (!p) continue;
     select.push(`${p.expr} as ${quote(c.name)}`);
-    columns.push({ name: c.name, type: renderType(p.type) });
+    columns.push({ name: c.name, type: renderHiveType(p.type) });
   }
   if (select.length === 0) throw new Error(`${o.source.database}.${o.source.table} has no column that is not identifying: no ${level} view`);
   const from = `${quote(o.source.database)}.${quote(o.source.table)} t`;

@@ -6,65 +6,9 @@
 // follow the column's type (numbers and booleans as such, a string column shows an object or array as
 // its JSON text); a missing key or a JSON null is NULL.
 
-export type HiveType =
-  | { kind: 'scalar'; name: string }
-  | { kind: 'array'; element: HiveType }
-  | { kind: 'map'; key: HiveType; value: HiveType }
-  | { kind: 'struct'; fields: { name: string; type: HiveType }[] };
+import { parseHiveType, type HiveType } from '../../schema/hive-types';
 
-export function parseHiveType(text: string): HiveType {
-  let pos = 0;
-  const word = () => {
-    const m = /^[^<>,:]+/.exec(text.slice(pos));
-    if (!m) throw new Error(`bad Hive type at ${pos}: ${text}`);
-    pos += m[0].length;
-    return m[0].trim();
-  };
-  const expect = (c: string) => {
-    if (text[pos] !== c) throw new Error(`expected ${c} at ${pos}: ${text}`);
-    pos++;
-  };
-  const type = (): HiveType => {
-    const name = word().toLowerCase();
-    if (name === 'array') {
-      expect('<');
-      const element = type();
-      expect('>');
-      return { kind: 'array', element };
-    }
-    if (name === 'map') {
-      expect('<');
-      const key = type();
-      expect(',');
-      const value = type();
-      expect('>');
-      return { kind: 'map', key, value };
-    }
-    if (name === 'struct') {
-      expect('<');
-      const fields: { name: string; type: HiveType }[] = [];
-      for (;;) {
-        const f = word();
-        expect(':');
-        fields.push({ name: f, type: type() });
-        if (text[pos] === '>') break;
-        expect(',');
-      }
-      expect('>');
-      return { kind: 'struct', fields };
-    }
-    if (name.startsWith('decimal') && text[pos] === ',') {
-      // decimal(p,s): the comma belongs to the type
-      const rest = /^,\s*\d+\)/.exec(text.slice(pos))![0];
-      pos += rest.length;
-      return { kind: 'scalar', name: name + rest };
-    }
-    return { kind: 'scalar', name };
-  };
-  const t = type();
-  if (pos !== text.length) throw new Error(`trailing text at ${pos}: ${text}`);
-  return t;
-}
+export { parseHiveType, type HiveType };
 
 /** The documented Hive-name rule for one key. */
 export function hiveNameOf(key: string): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { levelView, levelViewName, parseHiveType, tableOfLevel } from '../../../governance/level-views';
+import { levelView, levelViewName, tableOfLevel } from '../../../governance/level-views';
+import { parseHiveType } from '../../../schema/hive-types';
 
 const source = { database: 'db', table: 'events' };
 const keyTable = { database: 'lake_private', table: 'hash_key' };
@@ -22,8 +23,8 @@ describe('the views of A-3 and A-4', () => {
   });
 
   it('parses metastore types, decimals included', () => {
-    expect(parseHiveType('decimal(10,2)')).toEqual({ kind: 'scalar', text: 'decimal(10,2)' });
-    expect(parseHiveType('map<string,array<int>>')).toEqual({ kind: 'map', key: { kind: 'scalar', text: 'string' }, value: { kind: 'array', element: { kind: 'scalar', text: 'int' } } });
+    expect(parseHiveType('decimal(10,2)')).toEqual({ kind: 'scalar', name: 'decimal(10,2)' });
+    expect(parseHiveType('map<string,array<int>>')).toEqual({ kind: 'map', key: { kind: 'scalar', name: 'string' }, value: { kind: 'array', element: { kind: 'scalar', name: 'int' } } });
   });
 
   it('A-4 leaves identifying columns and fields out, and arrays holding one', () => {
