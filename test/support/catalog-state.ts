@@ -39,9 +39,15 @@ export interface CrawlEvent {
 
 /**
  * Every step of every crawl, as the catalog records it (triggers NOTIFY on crawl_runs and crawl_batches):
- * `until(pred)` resolves at the first event from now on that matches. `stop()` drops the triggers.
+ * `until(pred)` resolves at the first event from now on that matches; `reached(pred)` also at one already
+ * seen since watching began (a step another process reached while the caller was busy, say killing a
+ * worker, is not waited for in vain). `stop()` drops the triggers.
  */
-export async function watchCrawlEvents(db: Knex, databaseUrl: string, unique: string): Promise<{ until(pred: (e: CrawlEvent) => boolean, timeoutMs?: number): Promise<CrawlEvent>; stop(): Promise<void> }> {
+export async function watchCrawlEvents(
+  db: Knex,
+  databaseUrl: string,
+  unique: string,
+): Promise<{ until(pred: (e: CrawlEvent) => boolean, timeoutMs?: number): Promise<CrawlEvent>; reached(pred: (e: CrawlEvent) => boolean, timeoutMs?: number): Promise<CrawlEvent>; stop(): Promise<void> }> {
   const channel = `crawl_events_${unique.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
   const listener = new pg.Client({ connectionString: databaseUrl });
   await listener.connect();
@@ -54,6 +60,7 @@ export async function watchCrawlEvents(db: Knex, databaseUrl: string, unique: st
   const waiting = new Set<{ pred: (e: CrawlEvent) => boolean; resolve: (e: CrawlEvent) => void }>();
   const sources = new Map<number, string>();
   const inferred = new Map<number, number>();
+  const seen: CrawlEvent[] = [];
   let chain = Promise.resolve();
   listener.on('notification', (n) => {
     const [id, step] = (n.payload ?? '').split(' ');
@@ -66,6 +73,7 @@ export async function watchCrawlEvents(db: Knex, databaseUrl: string, unique: st
       }
       const e: CrawlEvent = { runId, source: sources.get(runId)!, step: step! };
       if (step === 'inferred') inferred.set(runId, (e.inferred = (inferred.get(runId) ?? 0) + 1));
+      seen.push(e);
       for (const w of [...waiting]) {
         if (w.pred(e)) {
           waiting.delete(w);
@@ -74,8 +82,12 @@ export async function watchCrawlEvents(db: Knex, databaseUrl: string, unique: st
       }
     }, () => undefined);
   });
-  return {
-    until(pred, timeoutMs = 240_000) {
+  const api = {
+    reached(pred: (e: CrawlEvent) => boolean, timeoutMs = 240_000): Promise<CrawlEvent> {
+      // after the events already queued are handled, so the history is as complete as the listener's
+      return chain.then(() => seen.find(pred) ?? api.until(pred, timeoutMs));
+    },
+    until(pred: (e: CrawlEvent) => boolean, timeoutMs = 240_000): Promise<CrawlEvent> {
       return new Promise<CrawlEvent>((resolve, reject) => {
         const w = { pred, resolve: (e: CrawlEvent) => (clearTimeout(timer), resolve(e)) };
         const timer = setTimeout(() => (waiting.delete(w), reject(new Error(`no such crawl event within ${timeoutMs} ms`))), timeoutMs);
@@ -90,4 +102,5 @@ export async function watchCrawlEvents(db: Knex, databaseUrl: string, unique: st
       await listener.end().catch(() => undefined);
     },
   };
+  return api;
 }
