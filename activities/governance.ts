@@ -16,6 +16,7 @@ import {
   listGrantsOf,
   markGrantActive,
   markGrantEnded,
+  privilegesOnlyGrantedBy,
   recordNotification,
   recordWarning,
   type Grant,
@@ -93,16 +94,6 @@ async function loadGrant(db: Knex, grantId: number): Promise<Grant> {
 
 const isLive = (s: GrantStatus) => s === 'pending' || s === 'active';
 
-/** What `g` may take away: its privileges that no other live grant of the same principal on the same table
- *  still needs (a user holding A-3 and A-5 keeps SELECT when the A-3 grant ends). */
-async function privilegesOnlyHeldBy(db: Knex, g: Grant): Promise<string[]> {
-  const others = (await listGrantsOf(db, { principal: g.principal, status: ['pending', 'active'] })).filter(
-    (o) => o.id !== g.id && o.table.database === g.table.database && o.table.table === g.table.table,
-  );
-  const needed = new Set(others.flatMap((o) => o.privileges.map((p) => p.toUpperCase())));
-  return g.privileges.filter((p) => !needed.has(p.toUpperCase()));
-}
-
 async function revokeInMetastore(ms: MetastoreClient, principal: MetastorePrincipal, table: TableRef, privileges: string[]): Promise<string[]> {
   if (privileges.length === 0) return [];
   try {
@@ -126,7 +117,7 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
     const g = await loadGrant(db, input.grantId);
     // an expiry that is not due (the deadline moved since the caller looked) changes nothing
     if (input.kind === 'expired' && isLive(g.status) && g.expiresAt.getTime() > Date.now() + 1000) return { ...timesOf(g), revokedPrivileges: [] };
-    const revokedPrivileges = await revokeInMetastore(metastore, g.principal, g.table, await privilegesOnlyHeldBy(db, g));
+    const revokedPrivileges = await revokeInMetastore(metastore, g.principal, g.table, await privilegesOnlyGrantedBy(db, g));
     await markGrantEnded(db, { grantId: g.id, kind: input.kind, by: input.by ?? CATALOG_ACTOR, reason: input.reason, revokedPrivileges });
     // after the catalog says ended, so the rewrite leaves this grant out (a retry rewrites again)
     await syncStorageOf(g);
@@ -168,7 +159,7 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
     await markGrantActive(db, g.id);
     const after = await loadGrant(db, g.id);
     // ended while we were granting (a revoke raced us): take back what we just gave
-    if (!isLive(after.status)) await revokeInMetastore(metastore, after.principal, after.table, await privilegesOnlyHeldBy(db, after));
+    if (!isLive(after.status)) await revokeInMetastore(metastore, after.principal, after.table, await privilegesOnlyGrantedBy(db, after));
     // from the catalog's live grants, so a grant ended meanwhile is not in it
     await syncStorageOf(after);
     return timesOf(after);

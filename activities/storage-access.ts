@@ -7,7 +7,7 @@ import { MetastoreError } from '../adapters/metastore/client';
 import { GRANTOR, listGrants, revokeTable } from '../adapters/metastore/grants';
 import { newSecret, readAs, type S3Accounts } from '../adapters/s3-accounts';
 import type { S3Config } from '../config';
-import { listGrantsOf, type Grant } from '../db/governance';
+import { privilegesOnlyGrantedBy, type Grant } from '../db/governance';
 import { activeStorageAccesses, recordPrincipalKey, storageTargetOfGrant, withBucketLock, type RevocationProof } from '../db/storage-access';
 import { accountsIn, bucketPolicyFor, normalizePrefix, samePolicy, storageAccountOf } from '../governance/storage-policy';
 
@@ -117,11 +117,7 @@ export async function probeRevocation(deps: StorageDeps, g: Grant): Promise<Prob
   }
 
   let metastore: string;
-  const others = (await listGrantsOf(deps.db, { principal: g.principal, status: ['pending', 'active'] })).filter(
-    (o) => o.table.database === g.table.database && o.table.table === g.table.table,
-  );
-  const needed = new Set(others.flatMap((o) => o.privileges.map((p) => p.toUpperCase())));
-  const mustBeGone = g.privileges.map((p) => p.toUpperCase()).filter((p) => !needed.has(p));
+  const mustBeGone = (await privilegesOnlyGrantedBy(deps.db, g)).map((p) => p.toUpperCase());
   if (mustBeGone.length === 0) {
     metastore = g.privileges.length === 0 ? 'the level gives no metastore privilege' : `still held through a live grant of ${g.principal.name}`;
   } else {

@@ -349,6 +349,16 @@ export async function listGrantsOf(db: Knex, filter: { source?: string; principa
   return (await q).map(grantFromRow);
 }
 
+/** What `g` may take away: its privileges that no other live grant of the same principal on the same table
+ *  still needs (a user holding two grants on one view keeps SELECT when one of them ends). */
+export async function privilegesOnlyGrantedBy(db: Knex, g: Grant): Promise<string[]> {
+  const others = (await listGrantsOf(db, { principal: g.principal, status: ['pending', 'active'] })).filter(
+    (o) => o.id !== g.id && o.table.database === g.table.database && o.table.table === g.table.table,
+  );
+  const needed = new Set(others.flatMap((o) => o.privileges.map((p) => p.toUpperCase())));
+  return g.privileges.filter((p) => !needed.has(p.toUpperCase()));
+}
+
 /** Who uses what: the active grants of a source. */
 export async function activeHolders(db: Knex, sourceId: number): Promise<Grant[]> {
   return (await grantQuery(db).where('g.source_id', sourceId).where('g.status', 'active').orderBy('g.id')).map(grantFromRow);
