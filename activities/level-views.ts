@@ -8,6 +8,7 @@ import { publishTable, publishView } from '../adapters/metastore/publisher';
 import { MANAGED_PARAMETER, tableParameters } from '../adapters/metastore/table-spec';
 import { catalogKey, identifyingPaths } from '../db/storage-access';
 import { HASH_KEY_COLUMN, levelView, type LevelView, type TableName, type ViewLevel } from '../governance/level-views';
+import { ACCESS_LEVELS } from '../governance/levels';
 import { IDENTIFYING_TAGS } from '../schema/identifying';
 
 /** Where the catalog keeps data nobody is granted: a prefix no bucket policy opens, a metastore database
@@ -54,50 +55,47 @@ export async function ensureKeyTable(deps: LevelViewDeps): Promise<TableName> {
     },
     [],
   );
-  return { database, table: KEY_TABLE };
+  return keyTableOf(deps);
 }
 
-/** The level view `level` of source `sourceId` as it must be now; published when it differs. */
-export async function ensureLevelView(deps: LevelViewDeps, sourceId: number, level: ViewLevel): Promise<LevelView & { database: string; published: boolean }> {
+/** The level view `level` of source `sourceId` as the table's columns and tags give it now, with what the
+ *  metastore has under its name (undefined: nothing, or the table itself is not published). */
+async function levelViewNow(deps: LevelViewDeps, sourceId: number, level: ViewLevel, keyTable: TableName) {
   const src = await deps.db('sources').where({ id: sourceId }).first('name', 'target_database', 'target_table');
   const t = await deps.metastore.getTable(src.target_database, src.target_table);
   const columns = [...(t.sd?.cols ?? []), ...(t.partitionKeys ?? [])].map((f) => ({ name: f.name, type: f.type }));
   const identifying = await identifyingPaths(deps.db, sourceId, IDENTIFYING_TAGS);
-  const keyTable = level === 'A-3' ? await ensureKeyTable(deps) : { database: deps.privateStore.database, table: KEY_TABLE };
-  const v = levelView(level, { source: { database: src.target_database, table: src.target_table }, columns, identifying, keyTable });
+  const view = levelView(level, { source: { database: src.target_database, table: src.target_table }, columns, identifying, keyTable });
+  let publishedSql: string | undefined;
   try {
-    const existing = await deps.metastore.getTable(src.target_database, v.table);
-    if (existing.viewExpandedText === v.sql) return { ...v, database: src.target_database, published: false };
+    publishedSql = (await deps.metastore.getTable(src.target_database, view.table)).viewExpandedText;
   } catch (e) {
     if (!(e instanceof MetastoreError && e.kind === 'NoSuchObject')) throw e;
   }
+  return { source: src as { name: string; target_database: string; target_table: string }, view, publishedSql };
+}
+
+const keyTableOf = (deps: LevelViewDeps): TableName => ({ database: deps.privateStore.database, table: KEY_TABLE });
+
+/** The level view `level` of source `sourceId` as it must be now; published when it differs. */
+export async function ensureLevelView(deps: LevelViewDeps, sourceId: number, level: ViewLevel): Promise<LevelView & { database: string; published: boolean }> {
+  const keyTable = ACCESS_LEVELS[level].view === 'deidentified' ? await ensureKeyTable(deps) : keyTableOf(deps);
+  const { source, view, publishedSql } = await levelViewNow(deps, sourceId, level, keyTable);
+  if (publishedSql === view.sql) return { ...view, database: source.target_database, published: false };
   await publishView(deps.metastore, {
-    database: src.target_database, table: v.table, columns: v.columns, sql: v.sql,
-    parameters: { [MANAGED_PARAMETER]: 'true', 'lake.source': src.name, 'lake.level': level },
+    database: source.target_database, table: view.table, columns: view.columns, sql: view.sql,
+    parameters: { [MANAGED_PARAMETER]: 'true', 'lake.source': source.name, 'lake.level': level },
   });
-  return { ...v, database: src.target_database, published: true };
+  return { ...view, database: source.target_database, published: true };
 }
 
 /** Whether the published level view differs from what the source's table and tags give now. */
 export async function levelViewStale(deps: LevelViewDeps, sourceId: number, level: ViewLevel): Promise<boolean> {
-  const src = await deps.db('sources').where({ id: sourceId }).first('target_database', 'target_table');
-  let t;
   try {
-    t = await deps.metastore.getTable(src.target_database, src.target_table);
+    const { view, publishedSql } = await levelViewNow(deps, sourceId, level, keyTableOf(deps));
+    return publishedSql !== view.sql;
   } catch (e) {
-    if (e instanceof MetastoreError && e.kind === 'NoSuchObject') return false; // nothing to read: nothing to fix
-    throw e;
-  }
-  const columns = [...(t.sd?.cols ?? []), ...(t.partitionKeys ?? [])].map((f) => ({ name: f.name, type: f.type }));
-  const v = levelView(level, {
-    source: { database: src.target_database, table: src.target_table }, columns,
-    identifying: await identifyingPaths(deps.db, sourceId, IDENTIFYING_TAGS),
-    keyTable: { database: deps.privateStore.database, table: KEY_TABLE },
-  });
-  try {
-    return (await deps.metastore.getTable(src.target_database, v.table)).viewExpandedText !== v.sql;
-  } catch (e) {
-    if (e instanceof MetastoreError && e.kind === 'NoSuchObject') return true;
+    if (e instanceof MetastoreError && e.kind === 'NoSuchObject') return false; // the table is not published: nothing to read, nothing to fix
     throw e;
   }
 }

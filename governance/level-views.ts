@@ -9,14 +9,19 @@
 //   principal is granted (and no bucket policy opens), so engines that run views with their definer's
 //   rights (Trino's default for Hive views) read it for the holder and the holder cannot.
 import { parseHiveType, renderHiveType, type HiveType } from '../schema/hive-types';
-import type { AccessLevelId } from './levels';
+import { ACCESS_LEVELS, type AccessLevelId } from './levels';
 
-export type ViewLevel = 'A-3' | 'A-4';
-
-const VIEW_SUFFIX: Record<ViewLevel, string> = { 'A-3': '__deidentified', 'A-4': '__no_identifying' };
+/** A level that reads a view of the table (its `view` in ACCESS_LEVELS). */
+export type ViewLevel = AccessLevelId;
 
 export function isViewLevel(level: AccessLevelId): level is ViewLevel {
-  return level === 'A-3' || level === 'A-4';
+  return ACCESS_LEVELS[level].view !== undefined;
+}
+
+function viewOf(level: ViewLevel): 'deidentified' | 'no_identifying' {
+  const view = ACCESS_LEVELS[level].view;
+  if (!view) throw new Error(`${level} reads no view`);
+  return view;
 }
 
 /** The metastore object a grant at `level` reads: the level's view for A-3 and A-4, else the table. */
@@ -26,11 +31,12 @@ export function tableOfLevel(level: AccessLevelId, table: string): string {
 
 /** Hive names are at most 128 characters: a long table name keeps its start and a hash of the rest. */
 export function levelViewName(table: string, level: ViewLevel): string {
-  const name = `${table}${VIEW_SUFFIX[level]}`;
+  const suffix = `__${viewOf(level)}`;
+  const name = `${table}${suffix}`;
   if (name.length <= 128) return name;
   let h = 0;
   for (const c of table) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
-  const tail = `_${h.toString(16).padStart(8, '0')}${VIEW_SUFFIX[level]}`;
+  const tail = `_${h.toString(16).padStart(8, '0')}${suffix}`;
   return `${table.slice(0, 128 - tail.length)}${tail}`;
 }
 
@@ -64,13 +70,14 @@ export interface LevelView {
  */
 export function levelView(level: ViewLevel, o: { source: TableName; columns: readonly ViewColumn[]; identifying: ReadonlySet<string>; keyTable: TableName }): LevelView {
   const dropped: string[] = [];
+  const leaveOut = viewOf(level) === 'no_identifying';
   const under = (path: string) => [...o.identifying].some((p) => p.startsWith(`${path}.`) || p.startsWith(`${path}[]`));
   const hashed = (expr: string) => `sha2(concat(k.${quote(HASH_KEY_COLUMN)}, cast(${expr} as string)), 256)`;
 
   // the expression of a value at `path` and its type, or undefined when the view leaves it out
   const project = (expr: string, path: string, type: HiveType): { expr: string; type: HiveType } | undefined => {
     if (o.identifying.has(path)) {
-      if (level === 'A-4') return undefined;
+      if (leaveOut) return undefined;
       return { expr: hashed(expr), type: { kind: 'scalar', name: 'string' } };
     }
     if (!under(path)) return { expr, type };
@@ -100,6 +107,6 @@ export function levelView(level: ViewLevel, o: { source: TableName; columns: rea
   }
   if (select.length === 0) throw new Error(`${o.source.database}.${o.source.table} has no column that is not identifying: no ${level} view`);
   const from = `${quote(o.source.database)}.${quote(o.source.table)} t`;
-  const keyJoin = level === 'A-3' ? ` cross join (select ${quote(HASH_KEY_COLUMN)} from ${quote(o.keyTable.database)}.${quote(o.keyTable.table)} limit 1) k` : '';
+  const keyJoin = !leaveOut ? ` cross join (select ${quote(HASH_KEY_COLUMN)} from ${quote(o.keyTable.database)}.${quote(o.keyTable.table)} limit 1) k` : '';
   return { table: levelViewName(o.source.table, level), sql: `select ${select.join(', ')} from ${from}${keyJoin}`, columns, dropped };
 }

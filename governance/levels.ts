@@ -13,8 +13,13 @@ export interface AccessLevel {
   samplesVisible: boolean;
   /** Columns tagged as identifying (names, e-mails, ids of people) are visible to the holder. */
   identifiedColumnsVisible: boolean;
-  /** What the grant gives in the Hive Metastore on the object its level reads (governance/level-views.ts). */
+  /** What the grant gives in the Hive Metastore on the object its level reads. */
   metastorePrivileges: readonly string[];
+  /** The published view the level reads instead of the table (governance/level-views.ts): identifying
+   *  values hashed, or identifying columns left out. */
+  view?: 'deidentified' | 'no_identifying';
+  /** The holder reads the table's files with their own S3 key (governance/storage-policy.ts). */
+  readsFiles: boolean;
 }
 
 export const ACCESS_LEVELS: Readonly<Record<AccessLevelId, AccessLevel>> = {
@@ -26,6 +31,7 @@ export const ACCESS_LEVELS: Readonly<Record<AccessLevelId, AccessLevel>> = {
     samplesVisible: false,
     identifiedColumnsVisible: false,
     metastorePrivileges: [],
+    readsFiles: false,
   },
   'A-2': {
     id: 'A-2',
@@ -35,6 +41,7 @@ export const ACCESS_LEVELS: Readonly<Record<AccessLevelId, AccessLevel>> = {
     samplesVisible: true,
     identifiedColumnsVisible: false,
     metastorePrivileges: [],
+    readsFiles: false,
   },
   'A-3': {
     id: 'A-3',
@@ -44,6 +51,8 @@ export const ACCESS_LEVELS: Readonly<Record<AccessLevelId, AccessLevel>> = {
     samplesVisible: true,
     identifiedColumnsVisible: false,
     metastorePrivileges: ['SELECT'],
+    view: 'deidentified',
+    readsFiles: false,
   },
   'A-4': {
     id: 'A-4',
@@ -53,6 +62,8 @@ export const ACCESS_LEVELS: Readonly<Record<AccessLevelId, AccessLevel>> = {
     samplesVisible: true,
     identifiedColumnsVisible: false,
     metastorePrivileges: ['SELECT'],
+    view: 'no_identifying',
+    readsFiles: false,
   },
   'A-5': {
     id: 'A-5',
@@ -62,6 +73,7 @@ export const ACCESS_LEVELS: Readonly<Record<AccessLevelId, AccessLevel>> = {
     samplesVisible: true,
     identifiedColumnsVisible: true,
     metastorePrivileges: ['SELECT'],
+    readsFiles: true,
   },
 };
 

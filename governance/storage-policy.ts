@@ -5,14 +5,13 @@
 // One bucket policy holds every principal's access to that bucket. It stays small and cheap to evaluate by
 // consolidating: per principal, one statement reading objects under all of its prefixes, and one listing
 // the bucket. Statements are ordered, so the same grants always give the same document, byte for byte.
-import type { AccessLevelId, PrincipalRef } from './levels';
+import { ACCESS_LEVELS, LEVEL_IDS, type AccessLevelId, type PrincipalRef } from './levels';
 
-/** The levels whose grant reads the table's files with the holder's own key. A-3 and A-4 read
- *  de-identified or reduced data and never the raw prefix; A-1 and A-2 read no data. */
-export const STORAGE_READ_LEVELS: readonly AccessLevelId[] = ['A-5'];
+/** The levels whose grant reads the table's files with the holder's own key (`readsFiles`). */
+export const STORAGE_READ_LEVELS: readonly AccessLevelId[] = LEVEL_IDS.filter((id) => ACCESS_LEVELS[id].readsFiles);
 
 export function readsRawStorage(level: AccessLevelId): boolean {
-  return STORAGE_READ_LEVELS.includes(level);
+  return ACCESS_LEVELS[level].readsFiles;
 }
 
 /** The S3 account of a principal on the lake's S3 server. The kind is part of it (a user and a group may
