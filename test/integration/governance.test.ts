@@ -32,19 +32,10 @@ import { bundleWorkflows, closeDeps, createDeps, createWorker } from '../../work
 import { extendUpdate, grantExpiry, revokeUpdate, stateQuery } from '../../workflows/grant-expiry';
 import { reconcileGrants } from '../../workflows/reconcile-grants';
 import { historyToJsonText } from '../support/histories';
-import { testConfig, uniqueName } from './setup';
+import { testConfig, uniqueName, waitFor } from './setup';
 
 const HISTORIES = path.join(__dirname, '..', 'replay', 'histories');
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function captureIo() {
   const out = { stdout: '', stderr: '' };

@@ -23,17 +23,10 @@ import { startGrantExpiry } from '../../workers/grants';
 import { bundleWorkflows, closeDeps, createDeps, createWorker } from '../../workers/worker';
 import { stateQuery, type grantExpiry } from '../../workflows/grant-expiry';
 import { runSparkQueries } from '../support/spark';
-import { runLake, testConfig, uniqueName } from './setup';
+import { runLake, testConfig, uniqueName, waitFor as waitUntil } from './setup';
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+// grants here are applied and proven over a worker shared by 200 of them: a little longer than the default
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000) => waitUntil(what, fn, timeoutMs);
 
 describe('storage access: a principal reads with its own key exactly what its live grants give', () => {
   const config = testConfig();
@@ -49,6 +42,7 @@ describe('storage access: a principal reads with its own key exactly what its li
   let deps: ActivityDeps;
   let worker: Worker;
   let running: Promise<unknown>;
+  const savedTaskQueue = process.env.LAKE_TASK_QUEUE;
 
   const rows = [
     { id: 1, email: 'ann@example.com', plan: 'free' },
@@ -105,6 +99,8 @@ describe('storage access: a principal reads with its own key exactly what its li
   });
 
   afterAll(async () => {
+    if (savedTaskQueue === undefined) delete process.env.LAKE_TASK_QUEUE;
+    else process.env.LAKE_TASK_QUEUE = savedTaskQueue;
     for (const id of started) await env?.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
     worker?.shutdown();
     await running;
