@@ -37,7 +37,6 @@ export function stackTemporalBinary(): string {
   return path.join(cache, 'bin', `temporal-${version}`, 'temporal');
 }
 
-/** A name no other test run uses, for task queues, buckets and metastore databases. */
 /** Polls `fn` every 250 ms until it gives a value, failing after `timeoutMs` with what was awaited. */
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -49,6 +48,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
+/** A name no other test run uses, for task queues, buckets and metastore databases. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 7)}`;
 }
