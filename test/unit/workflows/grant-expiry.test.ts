@@ -18,8 +18,9 @@ interface FakeGrant {
   maxExpiresAt: number;
   warnBeforeMs: number;
   warnedFor: number | null;
-  /** How long the catalog takes to record an extension. */
+  /** How long the catalog takes to record an extension, and to look at the grant before recording a warning. */
   extendTakesMs: number;
+  warnTakesMs: number;
 }
 
 interface Call {
@@ -65,7 +66,9 @@ const governance = {
   },
   async warnGrant(input: { grantId: number }) {
     note('warnGrant', input);
-    grants.get(input.grantId)!.warnedFor = grants.get(input.grantId)!.expiresAt;
+    const g = grants.get(input.grantId)!;
+    await sleep(g.warnTakesMs);
+    g.warnedFor = g.expiresAt; // as the catalog does: the warning is for the expiry the grant has now
     return true;
   },
   async extendGrant(input: { grantId: number; until: number; by: string }) {
@@ -105,12 +108,12 @@ const governance = {
 };
 
 /** A grant approved now that expires in `expiresInMs`, warned `warnBeforeMs` before. */
-function approveGrant(opts: { expiresInMs: number; warnBeforeMs: number; extendTakesMs?: number }) {
+function approveGrant(opts: { expiresInMs: number; warnBeforeMs: number; extendTakesMs?: number; warnTakesMs?: number }) {
   const grantId = nextGrantId++;
   const createdAt = Date.now();
   grants.set(grantId, {
     status: 'pending', createdAt, expiresAt: createdAt + opts.expiresInMs, maxExpiresAt: createdAt + 60_000,
-    warnBeforeMs: opts.warnBeforeMs, warnedFor: null, extendTakesMs: opts.extendTakesMs ?? 0,
+    warnBeforeMs: opts.warnBeforeMs, warnedFor: null, extendTakesMs: opts.extendTakesMs ?? 0, warnTakesMs: opts.warnTakesMs ?? 0,
   });
   return { grantId, createdAt, expiresAt: createdAt + opts.expiresInMs, warnAt: createdAt + opts.expiresInMs - opts.warnBeforeMs };
 }
@@ -209,7 +212,8 @@ describe('grant/<id> on the clock, with a fake catalog', () => {
     const offsets = [-1_000, -300, -100, 0, 100, 300, 1_000];
     const races = await Promise.all(
       offsets.map(async (offset) => {
-        const g = approveGrant({ expiresInMs: 2_500, warnBeforeMs: 1_000, extendTakesMs: 200 });
+        // warned well before the race, so the extension meets the expiry only
+        const g = approveGrant({ expiresInMs: 2_500, warnBeforeMs: 1_800, extendTakesMs: 200 });
         const handle = await start(g.grantId);
         const until = g.expiresAt + 2_500;
         await sleep(g.expiresAt + offset - Date.now());
@@ -228,7 +232,7 @@ describe('grant/<id> on the clock, with a fake catalog', () => {
       if (update.won) {
         expect(extensions, `offset ${offset}`).toHaveLength(1);
         expect(ends[0]!.at, `offset ${offset}`).toBeGreaterThanOrEqual(until);
-        expect(callsOf(g.grantId, 'warnGrant').at(-1)!.at, `offset ${offset}`).toBeGreaterThanOrEqual(until - 1_000);
+        expect(callsOf(g.grantId, 'warnGrant').at(-1)!.at, `offset ${offset}`).toBeGreaterThanOrEqual(until - 1_800);
         expect(result, `offset ${offset}`).toMatchObject({ phase: 'expired', extensions: 1, expiresAt: new Date(until).toISOString() });
       } else {
         // refused by the workflow (the grant is expiring or expired), or the workflow had already ended
@@ -260,5 +264,18 @@ describe('grant/<id> on the clock, with a fake catalog', () => {
     expect(callsOf(g.grantId, 'warnGrant')).toEqual([]);
     expect(callsOf(g.grantId, 'extendGrant')).toEqual([]);
     expect(result).toMatchObject({ phase: 'revoked', warned: false, verification: 'verified' });
+  });
+
+  // Fails today: the warning activity records a warning for the expiry the grant has when it runs, which an
+  // extension committed just before is, and the workflow then counts that early warning as the new date's,
+  // so the new date is never warned near its expiry. Drop `.fails` with the fix.
+  it.fails('an extension recorded while the warning is being recorded still gets a warning warnBefore ahead of its new expiry', { timeout: 30_000 }, async () => {
+    const g = approveGrant({ expiresInMs: 4_000, warnBeforeMs: 2_000, extendTakesMs: 400, warnTakesMs: 800 });
+    const handle = await start(g.grantId);
+    await sleep(g.warnAt - 150 - Date.now());
+    const until = g.expiresAt + 4_000;
+    await extend(handle, until); // recorded while the warning's activity is looking at the grant
+    await handle.result();
+    expect(callsOf(g.grantId, 'warnGrant').some((c) => c.at >= until - 2_000)).toBe(true);
   });
 });
