@@ -21,26 +21,9 @@ export interface ActivityDeps {
   governance?: GovernanceConfig; // the notification webhook; none: notifications stay in the outbox
 }
 
-/** A small summary of what the catalog holds; safe to show in workflow history (no rows, no secrets). */
-export interface CatalogSummary {
-  sources: number;
-  metastoreDatabases: number;
-}
-
-function createCatalogActivities(deps: ActivityDeps) {
-  return {
-    async catalogSummary(): Promise<CatalogSummary> {
-      const [{ count }] = await deps.db('sources').count<{ count: string }[]>({ count: '*' });
-      const databases = await deps.metastore.getAllDatabases();
-      return { sources: Number(count), metastoreDatabases: databases.length };
-    },
-  };
-}
-
 /** The activities of the I/O task queue, each heartbeating while it runs (see heartbeat.ts). */
 export function createActivities(deps: ActivityDeps) {
   return heartbeating({
-    ...createCatalogActivities(deps),
     ...createCrawlActivities(deps),
     ...createGovernanceActivities(deps),
   });

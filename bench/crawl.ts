@@ -1,4 +1,4 @@
-// The crawl benchmarks of `npm run bench` (issue 5), against the local stack, each a ratio of two
+// The crawl benchmarks of `npm run bench`, against the local stack, each a ratio of two
 // figures measured in the same run:
 //   1. a no-op recrawl of a source of 100,000 tiny objects vs a bare ListObjectsV2 of its prefix: what the
 //      catalog adds to the one LIST a crawl cannot avoid (manifest query, classification, run records,

@@ -1,4 +1,4 @@
-// The governance benchmarks of `npm run bench` (issue 7), against the local stack, on one worker process
+// The governance benchmarks of `npm run bench`, against the local stack, on one worker process
 // (`workers/main.ts` on a task queue of its own) that ends up holding LIVE (10,000) live `grant/<id>`
 // workflows, each on its durable timer:
 //   1. worker memory: LIVE − EXPIRING grants at A-2 for 30 real days, then EXPIRING (1,000) at A-4 (SELECT

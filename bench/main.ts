@@ -164,10 +164,10 @@ async function main(): Promise<void> {
   if (runs('schema') || runs('crawl')) await ensureCorpus(); // the crawl benchmark cuts its CPU-bound objects from the same corpus
   const ratios: Ratio[] = [];
   if (runs('schema')) ratios.push(...(await schemaBench()));
-  if (runs('schema')) ratios.push(...groupingBench(FILE, PASSES)); // issue 6: grouped vs ungrouped inference
-  if (runs('schema')) ratios.push(...statsBench(PASSES)); // issue 8: statistics over every record
+  if (runs('schema')) ratios.push(...groupingBench(FILE, PASSES)); // grouped vs ungrouped inference
+  if (runs('schema')) ratios.push(...statsBench(PASSES)); // statistics over every record
   if (runs('crawl')) ratios.push(...(await stackPart(only, 'crawl')));
-  if (runs('grants')) ratios.push(...(await stackPart(only, 'grants'))); // issue 7: expiry lag, worker memory
+  if (runs('grants')) ratios.push(...(await stackPart(only, 'grants'))); // expiry lag, worker memory
   if (ratios.length === 0) return;
   const width = Math.max(...ratios.map((r) => r.name.length));
   console.log('\nratios (measured in this run)');

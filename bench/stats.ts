@@ -1,4 +1,4 @@
-// Column statistics over every record (issue 8): a JSON-lines scan with statistics (taken by the typing
+// Column statistics over every record: a JSON-lines scan with statistics (taken by the typing
 // scanner from the bytes) against the scan alone, on the mixed event stream, one core, best of several
 // passes. `npx tsx bench/stats.ts [MB]` runs it alone (default 50 MB).
 import { JsonLinesScanner } from '../schema/infer/jsonl';

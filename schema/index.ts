@@ -9,7 +9,6 @@ export { diffSchemas, diffVersion } from './diff';
 export type { SchemaChange, SchemaDiff, ChangeClass } from './diff';
 export { fieldKey, safeHiveName, isHiveSafe } from './names';
 export { withoutProvenance, provenanceByPath, shiftProvenanceLines } from './provenance';
-export { SchemaAccumulator } from './accumulator';
 export { JsonLinesScanner, inferJsonLines, inferJsonLinesText } from './infer/jsonl';
 export type { JsonLinesOptions } from './infer/jsonl';
 export {
@@ -23,6 +22,5 @@ export type { CsvOptions, CsvDelimiter } from './infer/csv';
 export { parquetFooterLength, decodeParquetFooter, inferParquetFooter, ParquetFooterError } from './infer/parquet';
 export { lakeTypeOfPostgresColumn, postgresColumns } from './infer/postgres';
 export type { PostgresColumn } from './infer/postgres';
-export { typeOfValue } from './infer/values';
 export { StatsAccumulator, NUMERIC_KINDS, DistinctSketch, mergeStats, columnStatsOf, EMPTY_STATS, hashString, hashBytes } from './stats';
 export type { StatsJSON, ColumnStatsJSON, ColumnStats } from './stats';

@@ -1,6 +1,5 @@
 // Every workflow the worker registers. Workflows are deterministic and do no I/O: they import
 // activity *types* only.
-export { catalogStatus } from './catalog-status';
 export { crawlSource, backfillSource } from './crawl';
 export { grantExpiry } from './grant-expiry';
 export { reconcileGrants } from './reconcile-grants';

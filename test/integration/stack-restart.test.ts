@@ -54,11 +54,11 @@ describe('the local stack', () => {
       await client.schedule.create({
         scheduleId,
         spec: { intervals: [{ every: '1 day' }] },
-        action: { type: 'startWorkflow', workflowType: 'catalogStatus', taskQueue: uniqueName('nobody-polls'), args: [{}] },
+        action: { type: 'startWorkflow', workflowType: 'crawlSource', taskQueue: uniqueName('nobody-polls'), args: [{ sourceId: sourceName }] },
         policies: { overlap: ScheduleOverlapPolicy.SKIP },
         state: { paused: true },
       });
-      await client.workflow.start('catalogStatus', { taskQueue: uniqueName('nobody-polls'), workflowId, args: [{}] });
+      await client.workflow.start('crawlSource', { taskQueue: uniqueName('nobody-polls'), workflowId, args: [{ sourceId: sourceName }] });
     });
     const db = createDb(config.postgres);
     await db('sources').insert({ name: sourceName, kind: 's3', location: { bucket: 'b', prefix: 'p/' } });
@@ -75,7 +75,7 @@ describe('the local stack', () => {
       const schedule = await client.schedule.getHandle(scheduleId).describe();
       expect(schedule.state.paused).toBe(true);
       const wf = await client.workflow.getHandle(workflowId).describe();
-      expect(wf.type).toBe('catalogStatus');
+      expect(wf.type).toBe('crawlSource');
       await client.schedule.getHandle(scheduleId).delete();
       await client.workflow.getHandle(workflowId).terminate('test done');
     });

@@ -1,10 +1,14 @@
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { Client, Connection, ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetastoreClient } from '../../adapters/metastore/client';
+import { catalogOf, scheduleIdOf } from '../../workers/schedules';
+import { LAKE_SOURCE } from '../../workflows/search-attributes';
 import { ensureSpark, runSparkQueries } from '../support/spark';
-import { testConfig, uniqueName } from './setup';
+import { stackTemporalBinary, testConfig, uniqueName } from './setup';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -23,10 +27,64 @@ function runWorkerProcess(args: string[], env: Record<string, string>, onOutput?
   });
 }
 
+/** What a schedule would run, and for which catalog: what a takeover by another catalog changes. */
+function scheduleTarget(d: ScheduleDescription) {
+  const action = d.action.type === 'startWorkflow' ? d.action : undefined;
+  return { catalog: d.memo?.catalog, taskQueue: action?.taskQueue, workflowId: action?.workflowId, args: action?.args, paused: d.state.paused };
+}
+
 describe('the worker process', () => {
   const config = testConfig();
-  // the test catalog database and a task queue of its own, so no other worker takes the tasks
-  const env = { LAKE_DATABASE_URL: config.postgres.url, LAKE_TASK_QUEUE: uniqueName('test-worker-process') };
+  // The demo registers the developer's demo sources under their own names, and syncing their schedules
+  // would take over the developer's `crawl-schedule/activity-log` (a schedule id is per namespace, not
+  // per catalog) and point it at this test's short-lived queue. So the process gets a Temporal dev server
+  // of its own, and queues of its own so no other worker takes its tasks.
+  let own: TestWorkflowEnvironment;
+  let env: Record<string, string>;
+  // on the stack's shared server: the developer's demo schedule, or a stand-in of another catalog
+  const shared = { scheduleId: scheduleIdOf('activity-log'), before: undefined as ReturnType<typeof scheduleTarget> | undefined, standIn: false };
+  const withSharedServer = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
+    const connection = await Connection.connect({ address: config.temporal.address });
+    try {
+      return await fn(new Client({ connection, namespace: config.temporal.namespace }));
+    } finally {
+      await connection.close();
+    }
+  };
+
+  beforeAll(async () => {
+    own = await TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'existing-path', path: stackTemporalBinary() }, searchAttributes: [LAKE_SOURCE], extraArgs: ['--log-level', 'error'] },
+    });
+    env = {
+      LAKE_DATABASE_URL: config.postgres.url,
+      TEMPORAL_ADDRESS: own.address,
+      LAKE_TASK_QUEUE: uniqueName('test-worker-process'),
+      LAKE_INFERENCE_TASK_QUEUE: uniqueName('test-worker-process-inference'),
+    };
+    shared.before = await withSharedServer(async (client) => {
+      const handle = client.schedule.getHandle(shared.scheduleId);
+      try {
+        return scheduleTarget(await handle.describe());
+      } catch (e) {
+        if (!(e instanceof ScheduleNotFoundError)) throw e;
+      }
+      await client.schedule.create({
+        scheduleId: shared.scheduleId,
+        spec: { intervals: [{ every: '1 day' }] },
+        action: { type: 'startWorkflow', workflowType: 'crawlSource', workflowId: 'crawl/activity-log', taskQueue: uniqueName('nobody-polls'), args: [{ sourceId: 'activity-log' }] },
+        memo: { source: 'activity-log', schedule: 'nightly', catalog: 'another-catalog' },
+        state: { paused: true },
+      });
+      shared.standIn = true;
+      return scheduleTarget(await handle.describe());
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (shared.standIn) await withSharedServer((client) => client.schedule.getHandle(shared.scheduleId).delete());
+    await own?.teardown();
+  });
 
   it('runs the demo workflow end to end and exits with --once (what `npm start -- --once` does)', async () => {
     const { code, output } = await runWorkerProcess(['--demo', '--once'], env);
@@ -37,6 +95,14 @@ describe('the worker process', () => {
     expect(output).toContain(`Temporal UI:     http://127.0.0.1:${config.temporal.uiPort}/namespaces/`);
     expect(code).toBe(0);
   }, 120_000);
+
+  it("syncs the demo's schedules on its own server and leaves another catalog's schedule of the same source as it was", async () => {
+    const mine = scheduleTarget(await own.client.schedule.getHandle(shared.scheduleId).describe());
+    expect(mine).toMatchObject({ catalog: catalogOf(config), taskQueue: env.LAKE_TASK_QUEUE });
+    const after = await withSharedServer(async (client) => scheduleTarget(await client.schedule.getHandle(shared.scheduleId).describe()));
+    expect(after).toEqual(shared.before);
+    expect(after.catalog).not.toBe(catalogOf(config));
+  });
 
   it('every table and view the demo publishes answers select * in Spark', async () => {
     const installing = ensureSpark();

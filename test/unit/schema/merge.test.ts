@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { inferJsonLinesText } from '../../../schema/infer/jsonl';
 import { EMPTY_RESULT, mergeResults, mergeSchemas } from '../../../schema/merge';
-import { withoutProvenance } from '../../../schema/provenance';
+import { shiftProvenanceLines, withoutProvenance } from '../../../schema/provenance';
 import { toHiveColumns } from '../../../schema/hive';
 import { jsonLines, schema } from './arbitraries';
 
@@ -63,6 +63,14 @@ describe('inference composes with merge', () => {
       const second = inferJsonLinesText(lines.slice(cut).join('\n'), { file: 'f', firstLine: cut + 1 });
       expect(mergeResults(first, second).schema).toEqual(infer(lines, 'f').schema);
     }
+  });
+
+  it('shifts the provenance lines of a later slice of a file to where the slice starts', () => {
+    const first = inferJsonLinesText('{"a":1}\n{"a":2}', { file: 'f' });
+    const second = inferJsonLinesText('{"a":1.5}', { file: 'f' });
+    const merged = mergeResults(first, { ...second, schema: shiftProvenanceLines(second.schema, 'f', 2) });
+    expect(merged.schema).toEqual(inferJsonLinesText('{"a":1}\n{"a":2}\n{"a":1.5}', { file: 'f' }).schema);
+    expect(withoutProvenance(merged.schema)).toEqual(withoutProvenance(mergeResults(first, second).schema));
   });
 
   it('keeps columns missing from new data and publishes null-only ones as string until values arrive', () => {
