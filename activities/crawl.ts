@@ -25,7 +25,39 @@ import { readSampleRecords } from '../adapters/sample-reader';
 import type { SampleRow } from '../crawl/profile';
 import type { BatchSummary, CrawlCounts, CrawlPlan, CrawlSummary, InferProgress, MergeSummary, PublishSummary } from '../crawl/run';
 import { discriminatorPaths, InvalidSourceError, MAX_COLUMNS_PER_SOURCE, type PostgresSourceDefinition, type S3SourceDefinition, type Source, type SourceOptions } from '../crawl/source';
-import { getSource, UnknownSourceError } from '../db/sources';
+import { getSource, getSourceById, UnknownSourceError } from '../db/sources';
+import { cursorOf, advanceCursor } from '../db/cursors';
+import {
+  deleteObjects,
+  manifestObjectsOf,
+  manifestOf,
+  partitionCount,
+  partitionsOf,
+  recomputePartitions,
+  recordObjects,
+  upsertPartition,
+} from '../db/manifest';
+import { columnDescriptions } from '../db/metadata';
+import { clearRunQuarantine, quarantine } from '../db/quarantine';
+import {
+  createRun,
+  failingStreakStart,
+  getBatch,
+  getRun,
+  lastFinishedRuns,
+  lockRun,
+  markRunCompleted,
+  markRunFailed,
+  markRunMerged,
+  markRunPublished,
+  recordBatchInferred,
+  replaceBatchResult,
+  runBatches,
+  runIdOfWorkflowRun,
+  runOverview,
+  type BatchRow as StoredBatch,
+} from '../db/runs';
+import { insertSchemaVersions, latestSchema } from '../db/schema-versions';
 import { PROFILE, recordProfile, recordStats, recordVolumes } from '../db/profiles';
 import { maskingOf, storedRows } from '../db/identifying';
 import { REMAINDER_KEY } from '../crawl/logical';
@@ -133,9 +165,9 @@ function nonRetryable(err: unknown): never {
   throw err;
 }
 
-async function loadSource(db: Knex, name: string): Promise<Source> {
+async function loadSource(db: Knex, name: string | number): Promise<Source> {
   try {
-    return await getSource(db, name);
+    return await (typeof name === 'number' ? getSourceById(db, name) : getSource(db, name));
   } catch (e) {
     return nonRetryable(e);
   }
@@ -147,9 +179,7 @@ export async function planS3(deps: Pick<CrawlDeps, 'db' | 's3'>, source: S3Sourc
   const globs = compileGlobs(source.options.include ?? [], source.options.exclude ?? []);
   if ('error' in globs) throw new InvalidSourceError(source.name, [{ field: 'options.include/exclude', reason: globs.error }]);
 
-  const manifest = await deps.db('source_objects')
-    .where({ source_id: source.id })
-    .select('key', 'etag', 'size', 'last_modified as lastModified', 'partition');
+  const manifest = await manifestOf(deps.db, source.id);
   const knownPartitions = [...new Set(manifest.map((m: { partition: string }) => m.partition).filter(Boolean))] as string[];
   const listing = planListing({
     prefix,
@@ -221,8 +251,7 @@ export async function planS3(deps: Pick<CrawlDeps, 'db' | 's3'>, source: S3Sourc
 }
 
 async function planPostgres(deps: CrawlDeps, source: PostgresSourceDefinition & { id: number }, input: PlanInput) {
-  const cursor = await deps.db('source_cursors').where({ source_id: source.id }).first();
-  const after = input.kind === 'backfill' ? null : (cursor?.value ?? null);
+  const after = input.kind === 'backfill' ? null : await cursorOf(deps.db, source.id);
   const url = resolveSecret(source.location.secretRef);
   const newRows = await countNewRows(url, { ...source.location, after });
   const window: PlannedTableWindow = { after };
@@ -231,10 +260,8 @@ async function planPostgres(deps: CrawlDeps, source: PostgresSourceDefinition & 
 }
 
 async function describe(db: Knex, runId: number): Promise<CrawlPlan> {
-  const run = await db('crawl_runs').join('sources', 'sources.id', 'crawl_runs.source_id').where('crawl_runs.id', runId)
-    .select('crawl_runs.id', 'crawl_runs.counts', 'crawl_runs.summary', 'sources.name', 'sources.kind').first();
-  const [{ n }] = await db('crawl_batches').where({ run_id: runId }).count<{ n: string }[]>({ n: '*' });
-  return { runId, sourceId: run.name, sourceKind: run.kind, format: run.summary.format ?? 'unknown', batches: Number(n), counts: run.counts };
+  const run = await runOverview(db, runId);
+  return { runId, sourceId: run.sourceName, sourceKind: run.sourceKind, format: run.summary.format ?? 'unknown', batches: run.batches, counts: run.counts };
 }
 
 // --- inference ------------------------------------------------------------------------------------
@@ -337,16 +364,16 @@ function summariseBatch(batchNo: number, r: BatchResult, bytesRead: number): Bat
   return { batchNo, files: r.objects.length || 1, bytesRead, records: r.result.records, corruptRecords: r.result.corruptRecords };
 }
 
-type BatchRow = { batch_no: number; status: string; result: BatchResult | PrunedBatch | null; bytes_read: string | null };
+type BatchRow = StoredBatch<BatchResult | PrunedBatch>;
 
 /** Replaces the inferred results of a run's batches by their summaries: once the run is merged (or has
  *  failed: a failed run is never merged), nothing reads them again, and they hold sample records. */
 async function pruneBatches(db: Knex, runId: number, loaded?: BatchRow[]): Promise<void> {
-  const batches: BatchRow[] = loaded ?? (await db('crawl_batches').where({ run_id: runId }).select('batch_no', 'status', 'result', 'bytes_read'));
+  const batches: BatchRow[] = loaded ?? (await runBatches<BatchResult | PrunedBatch>(db, runId));
   for (const b of batches) {
     if (b.status !== 'inferred' || b.result === null || 'pruned' in b.result) continue;
     const pruned: PrunedBatch = { pruned: summariseBatch(b.batch_no, b.result, Number(b.bytes_read)) };
-    await db('crawl_batches').where({ run_id: runId, batch_no: b.batch_no }).update({ result: JSON.stringify(pruned) });
+    await replaceBatchResult(db, runId, b.batch_no, pruned);
   }
 }
 
@@ -375,83 +402,23 @@ function tableCsvOptions(source: string, objects: { key: string; csv_dialect: Cs
 
 // --- merge ----------------------------------------------------------------------------------------
 
-/** Volumes of partitions from the manifest; a partition left with no object is dropped. Every partition
- *  named here has its row already (created when its first object was recorded). */
-async function recomputePartitions(trx: Knex.Transaction, sourceId: number, partitions: string[]): Promise<void> {
-  for (const path of partitions) {
-    const agg = await trx('source_objects')
-      .where({ source_id: sourceId, partition: path })
-      .first(
-        trx.raw('count(*)::int as objects'),
-        trx.raw('coalesce(sum(records), 0)::bigint as records'),
-        trx.raw('coalesce(sum(size), 0)::bigint as bytes'),
-        trx.raw('coalesce(sum(corrupt_records), 0)::bigint as corrupt'),
-        trx.raw('coalesce(sum(key_mismatches), 0)::bigint as mismatches'),
-      );
-    if (!agg || Number(agg.objects) === 0) {
-      await trx('source_partitions').where({ source_id: sourceId, path }).delete();
-      await trx('partition_profiles').where({ source_id: sourceId, path }).delete();
-      continue;
-    }
-    await trx('source_partitions')
-      .where({ source_id: sourceId, path })
-      .update({ objects: Number(agg.objects), records: Number(agg.records), bytes: Number(agg.bytes), corrupt_records: Number(agg.corrupt), key_mismatches: Number(agg.mismatches), updated_at: trx.fn.now() });
-  }
-}
-
-async function upsertPartition(
-  trx: Knex.Transaction,
-  sourceId: number,
-  path: string,
-  kv: { keys: string[]; values: string[] },
-  v: { objects: number; records: number; bytes: number; corrupt: number; mismatches: number },
-): Promise<void> {
-  const row = {
-    source_id: sourceId,
-    path,
-    keys: JSON.stringify(kv.keys),
-    values: JSON.stringify(kv.values),
-    objects: v.objects,
-    records: v.records,
-    bytes: v.bytes,
-    corrupt_records: v.corrupt,
-    key_mismatches: v.mismatches,
-    updated_at: trx.fn.now(),
-  };
-  await trx('source_partitions').insert(row).onConflict(['source_id', 'path']).merge();
-}
-
 // --- the activities -------------------------------------------------------------------------------
 
 export function createCrawlActivities(deps: CrawlDeps) {
   return {
     async planCrawl(input: PlanInput): Promise<CrawlPlan> {
-      const existing = await deps.db('crawl_runs').where({ workflow_run_id: input.workflowRunId }).first('id');
-      if (existing) return describe(deps.db, existing.id);
+      const existing = await runIdOfWorkflowRun(deps.db, input.workflowRunId);
+      if (existing !== undefined) return describe(deps.db, existing);
       const source = await loadSource(deps.db, input.sourceId);
       if (source.kind === 'logical') {
         throw ApplicationFailure.nonRetryable(`${source.name} is a logical source of ${source.location.stream}: crawl ${source.location.stream}`, 'InvalidSourceError');
       }
       const planned = await (source.kind === 's3' ? planS3(deps, source, input) : planPostgres(deps, source, input)).catch(nonRetryable);
-      const runId = await deps.db.transaction(async (trx) => {
-        const [run] = await trx('crawl_runs')
-          .insert({
-            source_id: source.id,
-            workflow_id: input.workflowId,
-            workflow_run_id: input.workflowRunId,
-            kind: input.kind,
-            scope: JSON.stringify(planned.scope),
-            counts: JSON.stringify(planned.counts),
-            summary: JSON.stringify({ format: planned.format }),
-          })
-          .onConflict('workflow_run_id')
-          .ignore()
-          .returning('id');
-        if (!run) return (await trx('crawl_runs').where({ workflow_run_id: input.workflowRunId }).first('id')).id as number;
-        const rows = planned.batches.map((objects, batchNo) => ({ run_id: run.id, batch_no: batchNo, objects: JSON.stringify(objects) }));
-        for (let i = 0; i < rows.length; i += 500) await trx('crawl_batches').insert(rows.slice(i, i + 500));
-        return run.id as number;
-      });
+      const runId = await createRun(
+        deps.db,
+        { sourceId: source.id, workflowId: input.workflowId, workflowRunId: input.workflowRunId, kind: input.kind, scope: planned.scope, counts: planned.counts, summary: { format: planned.format } },
+        planned.batches,
+      );
       return describe(deps.db, runId);
     },
 
@@ -461,17 +428,17 @@ export function createCrawlActivities(deps: CrawlDeps) {
 
     async mergeCrawl(input: { runId: number }): Promise<MergeSummary> {
       return deps.db.transaction(async (trx) => {
-        const run = await trx('crawl_runs').where({ id: input.runId }).forUpdate().first();
+        const run = await lockRun(trx, input.runId);
         if (run.summary.merged) return run.summary.merged as MergeSummary;
-        const source = await trx('sources').where({ id: run.source_id }).first('id', 'kind', 'name', 'options');
-        const batches = await trx('crawl_batches').where({ run_id: run.id }).orderBy('batch_no');
-        const pending = batches.filter((b: { status: string }) => b.status !== 'inferred');
+        const source = await loadSource(trx, run.source_id);
+        const batches = await runBatches<BatchResult>(trx, run.id);
+        const pending = batches.filter((b) => b.status !== 'inferred');
         if (pending.length) throw new Error(`run ${run.id}: ${pending.length} batch(es) not inferred yet`);
-        const results = batches.map((b: { result: BatchResult }) => b.result);
+        const results = batches.map((b) => b.result!);
         const combined = results.reduce((acc: InferenceResult, r: BatchResult) => mergeResults(acc, r.result), EMPTY_RESULT);
 
         // the schema only grows: fields missing from new data stay (they are nullable)
-        const latest = await trx('schema_versions').where({ source_id: source.id }).orderBy('version', 'desc').first();
+        const latest = await latestSchema(trx, source.id);
         const previous: Schema | undefined = latest?.schema;
         const next = previous ? mergeSchemas(previous, combined.schema) : combined.schema;
         const limit = (source.options as SourceOptions | null)?.maxColumns ?? MAX_COLUMNS_PER_SOURCE;
@@ -488,14 +455,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
         if (!latest || diff.change !== 'none') {
           version += 1;
           change = latest ? diff.change as 'additive' | 'breaking' : 'initial';
-          await trx('schema_versions').insert({
-            source_id: source.id,
-            version,
-            schema: JSON.stringify(next),
-            changes: JSON.stringify(diff.changes),
-            change_class: change,
-            run_id: run.id,
-          });
+          await insertSchemaVersions(trx, [{ sourceId: source.id, version, schema: next, changes: diff.changes, change, runId: run.id }]);
           // who uses what: each active holder of the source is told of an incompatible change, once per version
           if (change === 'breaking') {
             await notifySourceHolders(trx, { sourceId: source.id, kind: 'breaking-change', event: `schema/v${version}`, payload: { schemaVersion: version, runId: run.id, changes: diff.changes.length } });
@@ -507,25 +467,9 @@ export function createCrawlActivities(deps: CrawlDeps) {
         if (source.kind === 's3') {
           if (run.kind === 'crawl') {
             // the manifest advances in the same transaction as the schema
-            for (const o of objects) {
-              touched.add(o.partition);
-              await trx('source_objects')
-                .insert({
-                  source_id: source.id, key: o.key, etag: o.etag, size: o.size, last_modified: o.lastModified, partition: o.partition,
-                  format: o.format, gzip: o.gzip, records: o.records, corrupt_records: o.corruptRecords, run_id: run.id,
-                  key_mismatches: o.keyMismatches ?? 0, first_key_mismatch: o.firstKeyMismatch ? JSON.stringify(o.firstKeyMismatch) : null,
-                  csv_dialect: o.csv ? JSON.stringify(o.csv) : null,
-                })
-                .onConflict(['source_id', 'key'])
-                .merge();
-              const exists = await trx('source_partitions').where({ source_id: source.id, path: o.partition }).first('path');
-              if (!exists) await upsertPartition(trx, source.id, o.partition, o, { objects: 0, records: 0, bytes: 0, corrupt: 0, mismatches: 0 });
-            }
-            const deleted: string[] = run.scope.deleted ?? [];
-            for (let i = 0; i < deleted.length; i += 500) {
-              const gone = await trx('source_objects').where({ source_id: source.id }).whereIn('key', deleted.slice(i, i + 500)).delete().returning('partition');
-              for (const g of gone) touched.add(g.partition);
-            }
+            for (const o of objects) touched.add(o.partition);
+            await recordObjects(trx, source.id, run.id, objects);
+            for (const partition of await deleteObjects(trx, source.id, run.scope.deleted ?? [])) touched.add(partition);
             await recomputePartitions(trx, source.id, [...touched]);
           } else {
             // a backfill re-read whole partitions: their volumes are what it read; the manifest stays
@@ -541,13 +485,9 @@ export function createCrawlActivities(deps: CrawlDeps) {
             }
             for (const [path, p] of byPartition) await upsertPartition(trx, source.id, path, p.kv, p);
           }
-        } else if (run.kind === 'crawl') {
+        } else if (source.kind === 'postgres' && run.kind === 'crawl') {
           const r = results[0] as BatchResult;
-          const col = await trx('sources').where({ id: source.id }).first('location');
-          await trx('source_cursors')
-            .insert({ source_id: source.id, cursor_column: col.location.cursorColumn, value: r.maxCursor ?? null, rows_seen: r.rows ?? 0 })
-            .onConflict('source_id')
-            .merge({ value: r.maxCursor ?? null, rows_seen: trx.raw('source_cursors.rows_seen + ?', [r.rows ?? 0]), updated_at: trx.fn.now() });
+          await advanceCursor(trx, source.id, source.location.cursorColumn, r.maxCursor ?? null, r.rows ?? 0);
         }
 
         // scanned statistics first: the profile then writes sample-based figures only for sources without them
@@ -556,16 +496,12 @@ export function createCrawlActivities(deps: CrawlDeps) {
         await recordVolumes(trx, [source.id], run.id);
 
         // the run's quarantine: the source's corrupt lines (then each slice's, in mergeSlices)
-        await trx('corrupt_records').where({ run_id: run.id }).delete();
-        const quarantined = results.flatMap((r: BatchResult) => r.result.corruptSamples);
-        if (quarantined.length) {
-          await trx('corrupt_records').insert(quarantined.map((c) => ({ source_id: source.id, run_id: run.id, file: c.file, line: c.line, reason: c.reason })));
-        }
-        const stream = source.kind === 's3' ? await getSource(trx, source.name) : undefined;
-        const slices = stream?.kind === 's3' && discriminatorPaths(stream.options).length
-          ? await mergeSlices(trx, { stream, runId: run.id, batches: results, touched: run.kind === 'crawl' ? [...touched] : undefined })
+        await clearRunQuarantine(trx, run.id);
+        await quarantine(trx, results.flatMap((r: BatchResult) => r.result.corruptSamples.map((c) => ({ sourceId: source.id, runId: run.id, file: c.file, line: c.line, reason: c.reason }))));
+        const slices = source.kind === 's3' && discriminatorPaths(source.options).length
+          ? await mergeSlices(trx, { stream: source, runId: run.id, batches: results, touched: run.kind === 'crawl' ? [...touched] : undefined })
           : undefined;
-        const [{ n }] = await trx('source_partitions').where({ source_id: source.id }).count<{ n: string }[]>({ n: '*' });
+        const n = await partitionCount(trx, source.id);
         const merged: MergeSummary = {
           schemaVersion: version,
           change,
@@ -576,24 +512,24 @@ export function createCrawlActivities(deps: CrawlDeps) {
           partitions: Number(n),
           ...(slices ? { slices } : {}),
         };
-        await trx('crawl_runs').where({ id: run.id }).update({ status: 'merged', summary: JSON.stringify({ ...run.summary, merged }) });
+        await markRunMerged(trx, run.id, { ...run.summary, merged });
         await pruneBatches(trx, run.id, batches);
         return merged;
       });
     },
 
     async publishSource(input: { runId: number }): Promise<PublishSummary> {
-      const run = await deps.db('crawl_runs').where({ id: input.runId }).first();
+      const run = await getRun(deps.db, input.runId);
       if (run.summary.published) return run.summary.published as PublishSummary;
-      const source = await loadSource(deps.db, (await deps.db('sources').where({ id: run.source_id }).first('name')).name);
+      const source = await loadSource(deps.db, run.source_id);
       const none: PublishSummary = { database: source.targetDatabase, table: source.targetTable, action: 'none', partitionsAdded: 0, partitionsDropped: 0 };
       let published = none;
-      const latest = await deps.db('schema_versions').where({ source_id: source.id }).orderBy('version', 'desc').first();
+      const latest = await latestSchema(deps.db, source.id);
       // a database table's rows are not in the lake: it is catalogued, not published as an external table
       if (source.kind === 's3' && latest && latest.schema.columns.length > 0) {
-        const partitions = await deps.db('source_partitions').where({ source_id: source.id }).orderBy('path');
-        const objects = await deps.db('source_objects').where({ source_id: source.id }).select('key', 'format', 'gzip', 'records', 'size', 'csv_dialect');
-        const formats = [...new Set(objects.map((o: { format: TableFormat }) => o.format))] as TableFormat[];
+        const partitions = await partitionsOf(deps.db, source.id);
+        const objects = await manifestObjectsOf(deps.db, source.id);
+        const formats = [...new Set(objects.map((o) => o.format as TableFormat))];
         const format: TableFormat = formats[0] ?? (source.format === 'parquet' || source.format === 'csv' ? source.format : 'jsonl');
         if (formats.length > 1) {
           throw ApplicationFailure.nonRetryable(`${source.name} mixes formats (${formats.join(', ')}): one table holds one format; narrow it with include globs`, 'PublishRefusedError');
@@ -602,14 +538,12 @@ export function createCrawlActivities(deps: CrawlDeps) {
         const { bucket, prefix } = source.location;
         const keys: string[] = partitions[0]?.keys ?? [];
         // what people wrote about columns becomes the metastore's column comments
-        const descriptions = new Map<string, string>(
-          (await deps.db('column_metadata').where({ source_id: source.id }).whereNotNull('description').select('path', 'description')).map((m: { path: string; description: string }) => [m.path, m.description]),
-        );
+        const descriptions = await columnDescriptions(deps.db, source.id);
         const stats = {
-          recordCount: partitions.reduce((n: number, p: { records: string }) => n + Number(p.records), 0),
+          recordCount: partitions.reduce((n, p) => n + Number(p.records), 0),
           objectCount: objects.length,
-          sizeBytes: objects.reduce((n: number, o: { size: string }) => n + Number(o.size), 0),
-          compression: objects.some((o: { gzip: boolean }) => o.gzip) ? ('gzip' as const) : ('none' as const),
+          sizeBytes: objects.reduce((n, o) => n + Number(o.size), 0),
+          compression: objects.some((o) => o.gzip) ? ('gzip' as const) : ('none' as const),
         };
         const shown = publishedSchema(latest.schema, keys, format === 'csv' ? 'rename' : 'drop');
         const spec = {
@@ -630,7 +564,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
           }),
         };
         const parts = keys.length
-          ? partitions.map((p: { path: string; values: string[] }) => ({ values: p.values, location: `s3a://${bucket}/${prefix}${p.path}` }))
+          ? partitions.map((p) => ({ values: p.values, location: `s3a://${bucket}/${prefix}${p.path}` }))
           : [];
         const result = await publishTable(deps.metastore, spec, parts).catch(nonRetryable);
         published = { ...none, action: result.table === 'refuse' ? 'none' : result.table, partitionsAdded: result.partitionsAdded, partitionsDropped: result.partitionsDropped };
@@ -639,31 +573,29 @@ export function createCrawlActivities(deps: CrawlDeps) {
           published = { ...published, views };
         }
       }
-      await deps.db('crawl_runs').where({ id: run.id }).update({ status: 'published', summary: deps.db.raw(`summary || ?::jsonb`, [JSON.stringify({ published })]) });
+      await markRunPublished(deps.db, run.id, published);
       return published;
     },
 
     async finishCrawl(input: { runId: number; merged: MergeSummary; published: PublishSummary }): Promise<CrawlSummary> {
-      const run = await deps.db('crawl_runs').join('sources', 'sources.id', 'crawl_runs.source_id').where('crawl_runs.id', input.runId)
-        .first('crawl_runs.kind', 'crawl_runs.counts', 'sources.name');
-      await deps.db('crawl_runs').where({ id: input.runId }).whereNot({ status: 'completed' }).update({ status: 'completed', finished_at: deps.db.fn.now() });
-      return { runId: input.runId, sourceId: run.name, kind: run.kind, counts: run.counts, merged: input.merged, published: input.published };
+      const run = await runOverview(deps.db, input.runId);
+      await markRunCompleted(deps.db, input.runId);
+      return { runId: input.runId, sourceId: run.sourceName, kind: run.kind, counts: run.counts, merged: input.merged, published: input.published };
     },
 
     /** Marks the run failed; when the source's last FAILING_RUNS runs all failed, its holders are told
      *  (once per failing streak: the notification is keyed by the streak's first run). */
     async failCrawl(input: { runId: number; error: string }): Promise<void> {
-      await deps.db('crawl_runs').where({ id: input.runId }).update({ status: 'failed', error: input.error.slice(0, 2000), finished_at: deps.db.fn.now() });
+      await markRunFailed(deps.db, input.runId, input.error.slice(0, 2000));
       await pruneBatches(deps.db, input.runId);
-      const run = await deps.db('crawl_runs').where({ id: input.runId }).first('source_id');
-      const last = await deps.db('crawl_runs').where({ source_id: run.source_id }).whereIn('status', ['completed', 'failed']).orderBy('id', 'desc').limit(FAILING_RUNS).select('id', 'status');
-      if (last.length === FAILING_RUNS && last.every((r: { status: string }) => r.status === 'failed')) {
-        const lastSuccess = await deps.db('crawl_runs').where({ source_id: run.source_id, status: 'completed' }).max<{ id: number | null }>('id as id').first();
-        const streakStart = await deps.db('crawl_runs').where({ source_id: run.source_id, status: 'failed' }).where('id', '>', lastSuccess?.id ?? 0).min<{ id: number }>('id as id').first();
+      const run = await getRun(deps.db, input.runId);
+      const last = await lastFinishedRuns(deps.db, run.source_id, FAILING_RUNS);
+      if (last.length === FAILING_RUNS && last.every((r) => r.status === 'failed')) {
+        const streakStart = await failingStreakStart(deps.db, run.source_id);
         await notifySourceHolders(deps.db, {
           sourceId: run.source_id,
           kind: 'source-failing',
-          event: `failing-since-run/${streakStart?.id ?? input.runId}`,
+          event: `failing-since-run/${streakStart ?? input.runId}`,
           payload: { failedRuns: FAILING_RUNS, lastRunId: input.runId, error: input.error.slice(0, 500) },
         });
       }
@@ -675,12 +607,11 @@ export function createInferenceActivities(deps: CrawlDeps) {
   return {
     /** Infers one batch of a run (CPU-heavy: runs on the inference task queue). */
     async inferBatch(input: { runId: number; batchNo: number }): Promise<BatchSummary> {
-      const batch = await deps.db('crawl_batches').where({ run_id: input.runId, batch_no: input.batchNo }).first();
+      const batch = await getBatch<BatchResult | PrunedBatch>(deps.db, input.runId, input.batchNo);
       if (!batch) throw ApplicationFailure.nonRetryable(`run ${input.runId} has no batch ${input.batchNo}`, 'UnknownBatchError');
-      if (batch.status === 'inferred') return 'pruned' in batch.result ? (batch.result as PrunedBatch).pruned : summariseBatch(input.batchNo, batch.result, Number(batch.bytes_read));
-      const run = await deps.db('crawl_runs').where({ id: input.runId }).first('source_id');
-      const name = (await deps.db('sources').where({ id: run.source_id }).first('name')).name;
-      const source = await loadSource(deps.db, name);
+      if (batch.status === 'inferred') return 'pruned' in batch.result! ? batch.result.pruned : summariseBatch(input.batchNo, batch.result!, Number(batch.bytes_read));
+      const run = await getRun(deps.db, input.runId);
+      const source = await loadSource(deps.db, run.source_id);
       if (source.kind === 'logical') throw ApplicationFailure.nonRetryable(`${source.name} is a logical source: its stream is crawled`, 'InvalidSourceError');
       const result = await (source.kind === 's3'
         ? inferS3Batch(deps, source, batch.objects as PlannedObject[])
@@ -689,9 +620,7 @@ export function createInferenceActivities(deps: CrawlDeps) {
       const bytesRead = result.objects.reduce((n, o) => n + o.size, 0);
       // the columns already identifying are masked before the samples are stored (the rest at the merge)
       if (result.samples?.length) result.samples = storedRows(result.samples, (await maskingOf(deps.db, [source.id])).get(source.id)!);
-      await deps.db('crawl_batches')
-        .where({ run_id: input.runId, batch_no: input.batchNo })
-        .update({ status: 'inferred', result: JSON.stringify(result), bytes_read: bytesRead, inferred_at: deps.db.fn.now() });
+      await recordBatchInferred(deps.db, input.runId, input.batchNo, result, bytesRead);
       return summariseBatch(input.batchNo, result, bytesRead);
     },
   };

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Source } from '../crawl/source';
 import { diffVersion, provenanceByPath, renderHiveType, type Schema } from '../schema';
 import { getSource } from './sources';
+import { latestSchema } from './schema-versions';
 import { columnPath, columnsOf, type ColumnEntry } from '../schema/fields';
 import { isIdentifying, isMaskedColumn, MASK } from '../schema/identifying';
 import { remaskSource, storedRows, suggestionsOf } from './identifying';
@@ -64,9 +65,12 @@ export function columnPaths(schema: Schema): ColumnEntry[] {
   return columnsOf(schema);
 }
 
-export async function latestSchema(db: Knex, sourceId: number): Promise<{ version: number; schema: Schema } | undefined> {
-  const v = await db('schema_versions').where({ source_id: sourceId }).orderBy('version', 'desc').first('version', 'schema');
-  return v ? { version: v.version, schema: v.schema } : undefined;
+export { latestSchema };
+
+/** What people wrote about columns, by column path (the metastore's column comments). */
+export async function columnDescriptions(db: Knex, sourceId: number): Promise<Map<string, string>> {
+  const rows: { path: string; description: string }[] = await db('column_metadata').where({ source_id: sourceId }).whereNotNull('description').select('path', 'description');
+  return new Map(rows.map((m) => [m.path, m.description]));
 }
 
 export async function describeSource(db: Knex, name: string): Promise<SourceDescription> {
