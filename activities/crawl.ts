@@ -24,7 +24,7 @@ import {
 import { readSampleRecords } from '../adapters/sample-reader';
 import type { SampleRow } from '../crawl/profile';
 import type { BatchSummary, CrawlCounts, CrawlPlan, CrawlSummary, InferProgress, MergeSummary, PublishSummary } from '../crawl/run';
-import { discriminatorPaths, InvalidSourceError, MAX_COLUMNS_PER_SOURCE, type PostgresSourceDefinition, type S3SourceDefinition, type Source, type SourceOptions } from '../crawl/source';
+import { discriminatorPaths, InvalidSourceError, MAX_COLUMNS_PER_SOURCE, type PostgresSourceDefinition, type S3SourceDefinition, type Source } from '../crawl/source';
 import { getSource, getSourceById, UnknownSourceError } from '../db/sources';
 import { cursorOf, advanceCursor } from '../db/cursors';
 import {
@@ -57,7 +57,8 @@ import {
   runOverview,
   type BatchRow as StoredBatch,
 } from '../db/runs';
-import { insertSchemaVersions, latestSchema } from '../db/schema-versions';
+import { latestSchema, recordSchemaVersions } from '../db/schema-versions';
+import { nextSchemaVersion } from '../crawl/schema-version';
 import { PROFILE, recordProfile, recordStats, recordVolumes } from '../db/profiles';
 import { maskingOf, storedRows } from '../db/identifying';
 import { REMAINDER_KEY } from '../crawl/logical';
@@ -65,7 +66,7 @@ import type { PartitionKeyCheck, PartitionKeyMismatch } from '../schema/infer/pa
 import type { CsvDialect } from '../schema/infer/csv';
 import { mergeSlices, publishSliceViews } from './slices';
 import { notifySourceHolders } from '../db/governance';
-import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, NUMERIC_KINDS, StatsAccumulator, publishedSchema, toHiveColumns, type InferenceResult, type Schema } from '../schema';
+import { EMPTY_RESULT, mergeResults, NUMERIC_KINDS, StatsAccumulator, publishedSchema, toHiveColumns, type InferenceResult } from '../schema';
 import { fieldCount } from '../schema/fields';
 import { statsPathOf } from '../schema/stats';
 
@@ -437,30 +438,16 @@ export function createCrawlActivities(deps: CrawlDeps) {
         const results = batches.map((b) => b.result!);
         const combined = results.reduce((acc: InferenceResult, r: BatchResult) => mergeResults(acc, r.result), EMPTY_RESULT);
 
-        // the schema only grows: fields missing from new data stay (they are nullable)
-        const latest = await latestSchema(trx, source.id);
-        const previous: Schema | undefined = latest?.schema;
-        const next = previous ? mergeSchemas(previous, combined.schema) : combined.schema;
-        const limit = (source.options as SourceOptions | null)?.maxColumns ?? MAX_COLUMNS_PER_SOURCE;
-        const fields = fieldCount(next);
+        const next = nextSchemaVersion(await latestSchema(trx, source.id), combined.schema);
+        const limit = source.options.maxColumns ?? MAX_COLUMNS_PER_SOURCE;
+        const fields = fieldCount(next.schema);
         if (fields > limit) {
           throw ApplicationFailure.nonRetryable(
             `${source.name}: this crawl would give the schema ${fields} fields (nested ones included), past the limit of ${limit} per source (options.maxColumns); nothing was merged. Keys that are really values (ids, dates) belong in a map or an array: narrow the source with include globs, or raise the limit`,
             'ColumnLimitError',
           );
         }
-        const diff = diffVersion(previous, next);
-        let version = latest?.version ?? 0;
-        let change: MergeSummary['change'] = 'none';
-        if (!latest || diff.change !== 'none') {
-          version += 1;
-          change = latest ? diff.change as 'additive' | 'breaking' : 'initial';
-          await insertSchemaVersions(trx, [{ sourceId: source.id, version, schema: next, changes: diff.changes, change, runId: run.id }]);
-          // who uses what: each active holder of the source is told of an incompatible change, once per version
-          if (change === 'breaking') {
-            await notifySourceHolders(trx, { sourceId: source.id, kind: 'breaking-change', event: `schema/v${version}`, payload: { schemaVersion: version, runId: run.id, changes: diff.changes.length } });
-          }
-        }
+        await recordSchemaVersions(trx, run.id, [{ sourceId: source.id, next }]);
 
         const objects: ObjectStats[] = results.flatMap((r: BatchResult) => r.objects);
         const touched = new Set<string>();
@@ -503,9 +490,9 @@ export function createCrawlActivities(deps: CrawlDeps) {
           : undefined;
         const n = await partitionCount(trx, source.id);
         const merged: MergeSummary = {
-          schemaVersion: version,
-          change,
-          changes: change === 'initial' ? next.columns.length : diff.changes.length,
+          schemaVersion: next.version,
+          change: next.change,
+          changes: next.change === 'initial' ? next.schema.columns.length : next.diff.changes.length,
           records: combined.records,
           corruptRecords: combined.corruptRecords,
           partitionKeyMismatches: objects.reduce((sum, o) => sum + (o.keyMismatches ?? 0), 0),

@@ -9,10 +9,10 @@ import { keyOfSlice, REMAINDER_KEY, sliceView, valuesOfRecord } from '../crawl/l
 import type { SampleRow } from '../crawl/profile';
 import type { SliceMergeSummary, SlicePublishSummary } from '../crawl/run';
 import { defaultTableName, discriminatorPaths, type S3SourceDefinition } from '../crawl/source';
-import { notifySourceHolders } from '../db/governance';
 import { recordProfiles, recordStatsOf, recordVolumes } from '../db/profiles';
 import { quarantine } from '../db/quarantine';
-import { insertSchemaVersions, latestSchemas, type NewSchemaVersion } from '../db/schema-versions';
+import { latestSchemas, recordSchemaVersions } from '../db/schema-versions';
+import { nextSchemaVersion } from '../crawl/schema-version';
 import {
   insertSlices,
   markSlicesSeen,
@@ -25,7 +25,7 @@ import {
   type SlicePartition,
   type SliceRow,
 } from '../db/slices';
-import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, withNamesOf, type InferenceResult, type Schema } from '../schema';
+import { EMPTY_RESULT, mergeResults, withNamesOf, type InferenceResult, type Schema } from '../schema';
 import { remainderSliceName, sliceNames } from '../schema/slices';
 
 type Stream = S3SourceDefinition & { id: number };
@@ -103,23 +103,9 @@ export async function mergeSlices(
   // schema versions: one per slice whose schema changed
   const seenIds = [...combined.keys()].map((k) => known.get(k)!.id);
   const latest = await latestSchemas(trx, seenIds);
-  const versions: NewSchemaVersion[] = [];
-  let changed = 0;
-  for (const [key, s] of combined) {
-    const slice = known.get(key)!;
-    const prev = latest.get(slice.id);
-    const next = prev ? mergeSchemas(prev.schema, s.result.schema) : s.result.schema;
-    const diff = diffVersion(prev?.schema, next);
-    if (prev && diff.change === 'none') continue;
-    const version = (prev?.version ?? 0) + 1;
-    const change = prev ? diff.change : 'initial';
-    if (prev) changed++;
-    versions.push({ sourceId: slice.id, version, schema: next, changes: diff.changes, change: change as NewSchemaVersion['change'], runId });
-    if (change === 'breaking') {
-      await notifySourceHolders(trx, { sourceId: slice.id, kind: 'breaking-change', event: `schema/v${version}`, payload: { schemaVersion: version, runId, changes: diff.changes.length } });
-    }
-  }
-  await insertSchemaVersions(trx, versions);
+  const versions = [...combined].map(([key, s]) => ({ sourceId: known.get(key)!.id, next: nextSchemaVersion(latest.get(known.get(key)!.id), s.result.schema) }));
+  const changed = versions.filter((v) => v.next.written && v.next.change !== 'initial').length;
+  await recordSchemaVersions(trx, runId, versions);
   await markSlicesSeen(trx, seenIds, runId);
 
   await recordSliceVolumes(trx, stream.id, known, batches, folded, input.touched);

@@ -1,7 +1,9 @@
 // Queries of schema versions: every distinct schema of a source, with its diff from the previous one.
 // Which version comes next is decided by `nextSchemaVersion` (crawl/schema-version.ts); these only read and write.
 import type { Knex } from 'knex';
-import type { Schema, SchemaChange } from '../schema';
+import type { NextSchemaVersion } from '../crawl/schema-version';
+import type { Schema } from '../schema';
+import { notifySourceHolders } from './governance';
 
 const CHUNK = 500;
 
@@ -28,23 +30,23 @@ export async function latestSchemas(db: Knex, ids: readonly number[]): Promise<M
   return out;
 }
 
-export interface NewSchemaVersion {
-  sourceId: number;
-  version: number;
-  schema: Schema;
-  changes: readonly SchemaChange[];
-  change: 'initial' | 'additive' | 'breaking';
-  runId: number;
-}
-
-export async function insertSchemaVersions(trx: Knex.Transaction, versions: readonly NewSchemaVersion[]): Promise<void> {
-  const rows = versions.map((v) => ({
-    source_id: v.sourceId,
-    version: v.version,
-    schema: JSON.stringify(v.schema),
-    changes: JSON.stringify(v.changes),
-    change_class: v.change,
-    run_id: v.runId,
+/**
+ * Writes the versions a merge decided on (those `written`), in the merge's transaction; each active holder
+ * of a source is told of an incompatible change, once per version (a retried merge notifies once).
+ */
+export async function recordSchemaVersions(trx: Knex.Transaction, runId: number, versions: readonly { sourceId: number; next: NextSchemaVersion }[]): Promise<void> {
+  const written = versions.filter((v) => v.next.written);
+  const rows = written.map(({ sourceId, next }) => ({
+    source_id: sourceId,
+    version: next.version,
+    schema: JSON.stringify(next.schema),
+    changes: JSON.stringify(next.diff.changes),
+    change_class: next.change,
+    run_id: runId,
   }));
   for (let i = 0; i < rows.length; i += CHUNK) await trx('schema_versions').insert(rows.slice(i, i + CHUNK));
+  for (const { sourceId, next } of written) {
+    if (next.change !== 'breaking') continue;
+    await notifySourceHolders(trx, { sourceId, kind: 'breaking-change', event: `schema/v${next.version}`, payload: { schemaVersion: next.version, runId, changes: next.diff.changes.length } });
+  }
 }
