@@ -7,37 +7,17 @@ import type { Knex } from 'knex';
 import { MetastoreError, type MetastoreClient } from '../adapters/metastore/client';
 import { publishTable, PublishRefusedError } from '../adapters/metastore/publisher';
 import { tableParameters, type CsvOptions, type TableFormat } from '../adapters/metastore/table-spec';
-import { inferObject, listObjects, listPartitionPrefixes, s3Uri } from '../adapters/s3-objects';
-import { countNewRows, readNewRows, readTableSchema, SourceTableError } from '../adapters/postgres-source';
-import { resolveSecret, SecretError } from '../adapters/secrets';
-import {
-  batchObjects,
-  classifyObjects,
-  compileGlobs,
-  deletionGuard,
-  formatOfKey,
-  parsePartition,
-  partitionKeysOf,
-  planListing,
-  type ObjectInfo,
-} from '../crawl/plan';
-import { readSampleRecords } from '../adapters/sample-reader';
-import type { SampleRow } from '../crawl/profile';
-import type { BatchSummary, CrawlCounts, CrawlPlan, CrawlSummary, InferProgress, MergeSummary, PublishSummary } from '../crawl/run';
-import { discriminatorPaths, InvalidSourceError, MAX_COLUMNS_PER_SOURCE, type PostgresSourceDefinition, type S3SourceDefinition, type Source } from '../crawl/source';
-import { getSource, getSourceById, UnknownSourceError } from '../db/sources';
-import { cursorOf, advanceCursor } from '../db/cursors';
-import {
-  deleteObjects,
-  manifestObjectsOf,
-  manifestOf,
-  partitionCount,
-  partitionsOf,
-  recomputePartitions,
-  recordObjects,
-  upsertPartition,
-} from '../db/manifest';
+import { SourceTableError } from '../adapters/postgres-source';
+import { SecretError } from '../adapters/secrets';
+import { connectorOf, type BatchResult } from '../connectors';
+import type { BatchSummary, CrawlPlan, CrawlSummary, MergeSummary, PublishSummary } from '../crawl/run';
+import { nextSchemaVersion } from '../crawl/schema-version';
+import { discriminatorPaths, InvalidSourceError, MAX_COLUMNS_PER_SOURCE, type Source } from '../crawl/source';
+import { notifySourceHolders } from '../db/governance';
+import { maskingOf, storedRows } from '../db/identifying';
+import { manifestObjectsOf, partitionCount, partitionsOf } from '../db/manifest';
 import { columnDescriptions } from '../db/metadata';
+import { recordProfile, recordStats, recordVolumes } from '../db/profiles';
 import { clearRunQuarantine, quarantine } from '../db/quarantine';
 import {
   createRun,
@@ -58,72 +38,18 @@ import {
   type BatchRow as StoredBatch,
 } from '../db/runs';
 import { latestSchema, recordSchemaVersions } from '../db/schema-versions';
-import { nextSchemaVersion } from '../crawl/schema-version';
-import { PROFILE, recordProfile, recordStats, recordVolumes } from '../db/profiles';
-import { maskingOf, storedRows } from '../db/identifying';
-import { REMAINDER_KEY } from '../crawl/logical';
-import type { PartitionKeyCheck, PartitionKeyMismatch } from '../schema/infer/partition-keys';
+import { getSource, getSourceById, UnknownSourceError } from '../db/sources';
 import type { CsvDialect } from '../schema/infer/csv';
-import { mergeSlices, publishSliceViews } from './slices';
-import { notifySourceHolders } from '../db/governance';
-import { EMPTY_RESULT, mergeResults, NUMERIC_KINDS, StatsAccumulator, publishedSchema, toHiveColumns, type InferenceResult } from '../schema';
+import { EMPTY_RESULT, mergeResults, publishedSchema, toHiveColumns, type InferenceResult } from '../schema';
 import { fieldCount } from '../schema/fields';
-import { statsPathOf } from '../schema/stats';
+import { mergeSlices, publishSliceViews } from './slices';
+
+export type { BatchResult, BatchSlice } from '../connectors';
 
 export interface CrawlDeps {
   db: Knex;
   s3: S3Client;
   metastore: MetastoreClient;
-}
-
-/** One object of a batch, as planned: enough to read it and to record it in the manifest. */
-export interface PlannedObject extends ObjectInfo {
-  partition: string; // path relative to the source prefix, '' when unpartitioned
-  keys: string[];
-  values: string[];
-  format: TableFormat;
-  gzip: boolean;
-}
-
-/** A window of rows of a database table source. */
-export interface PlannedTableWindow {
-  after: string | null;
-}
-
-interface ObjectStats {
-  key: string;
-  etag: string;
-  size: number;
-  lastModified: string;
-  partition: string;
-  keys: string[];
-  values: string[];
-  format: TableFormat;
-  gzip: boolean;
-  records: number;
-  corruptRecords: number;
-  /** Records whose own partition key values differ from the path's, and the first of them. */
-  keyMismatches?: number;
-  firstKeyMismatch?: PartitionKeyMismatch;
-  /** CSV: the delimiter and header the object was read with. */
-  csv?: CsvDialect;
-  slices?: Record<string, number>; // a stream's object: records per slice key (`keyOfSlice`)
-  sliceCorrupt?: Record<string, number>; // and corrupt lines per slice key, where there are any
-}
-
-/** What one slice of a stream holds in a batch. */
-export interface BatchSlice {
-  values: string[] | null; // null: the remainder
-  result: InferenceResult;
-}
-
-export interface BatchResult {
-  result: InferenceResult;
-  objects: ObjectStats[];
-  slices?: Record<string, BatchSlice>; // a stream's batch: by slice key (`keyOfSlice`)
-  samples?: SampleRow[]; // records from the head of one object per partition, for samples and statistics
-  maxCursor?: string | null; // table sources: the highest cursor value read
-  rows?: number;
 }
 
 /** What a batch keeps once its run is merged: its summary. Its result (schema, statistics, samples) is
@@ -132,10 +58,6 @@ interface PrunedBatch {
   pruned: BatchSummary;
 }
 
-const BATCH_LIMITS = { maxObjects: 64, maxBytes: 256 * 1024 * 1024 };
-/** A stream's head is split among its slices: read more of it, so that more slices get samples. */
-const STREAM_PROFILE = { maxRecords: 2000, maxBytes: 2 * 1024 * 1024 };
-const DEFAULT_LOOKBACK = 2;
 /** Consecutive failed crawls after which the people holding access to a source are told. */
 const FAILING_RUNS = 3;
 
@@ -174,191 +96,9 @@ async function loadSource(db: Knex, name: string | number): Promise<Source> {
   }
 }
 
-/** Lists and classifies an S3 source's objects; reads the catalog, writes nothing (also `lake crawl --dry-run`). */
-export async function planS3(deps: Pick<CrawlDeps, 'db' | 's3'>, source: S3SourceDefinition & { id: number }, input: Pick<PlanInput, 'kind' | 'full' | 'range' | 'force'>) {
-  const { bucket, prefix } = source.location;
-  const globs = compileGlobs(source.options.include ?? [], source.options.exclude ?? []);
-  if ('error' in globs) throw new InvalidSourceError(source.name, [{ field: 'options.include/exclude', reason: globs.error }]);
-
-  const manifest = await manifestOf(deps.db, source.id);
-  const knownPartitions = [...new Set(manifest.map((m: { partition: string }) => m.partition).filter(Boolean))] as string[];
-  const listing = planListing({
-    prefix,
-    layout: source.layout,
-    knownPartitions,
-    lookbackPartitions: source.options.lookbackPartitions ?? DEFAULT_LOOKBACK,
-    full: input.full || input.kind === 'backfill',
-  });
-
-  let listed: ObjectInfo[] = [];
-  let scope: string[] | undefined;
-  if (listing.full) {
-    for await (const o of listObjects(deps.s3, bucket, prefix)) listed.push(o);
-  } else {
-    const prefixes = await listPartitionPrefixes(deps.s3, bucket, prefix, listing.depth);
-    scope = listing.select(prefixes.map((p) => p.slice(prefix.length)));
-    for (const partition of scope) {
-      for await (const o of listObjects(deps.s3, bucket, prefix + partition)) listed.push(o);
-    }
-  }
-
-  const planned: PlannedObject[] = [];
-  const skipped: { file: string; reason: string }[] = [];
-  for (const o of listed) {
-    const relative = o.key.slice(prefix.length);
-    if (!globs.matches(relative)) continue;
-    const format = formatOfKey(o.key, source.format);
-    if (!format) continue; // not a data file (e.g. _SUCCESS, a README)
-    const partition = parsePartition(o.key, prefix, source.layout);
-    if ('reason' in partition) {
-      skipped.push({ file: s3Uri(bucket, o.key), reason: partition.reason });
-      continue;
-    }
-    planned.push({ ...o, partition: partition.path, keys: partition.keys, values: partition.values, format: format.format, gzip: format.gzip });
-  }
-
-  const consistent = partitionKeysOf(planned);
-  if ('error' in consistent) {
-    throw new InvalidSourceError(source.name, [{ field: 'layout', reason: `${consistent.error} (e.g. ${s3Uri(bucket, consistent.key)})` }]);
-  }
-
-  let toRead: PlannedObject[];
-  let deleted: string[] = [];
-  const counts: CrawlCounts = { added: 0, changed: 0, deleted: 0, unchanged: 0, files: 0, bytes: 0 };
-  if (input.kind === 'backfill') {
-    const { from, to } = input.range!;
-    toRead = planned.filter((o) => {
-      const day = o.values[o.keys.indexOf('date_id')];
-      return day !== undefined && day >= from && day <= to;
-    });
-    scope = [...new Set(toRead.map((o) => o.partition))];
-    counts.changed = toRead.length;
-  } else {
-    const c = classifyObjects(planned, manifest, { partitions: scope });
-    const guard = deletionGuard(manifest.length, c.deleted.length);
-    if (guard && !input.force) {
-      throw ApplicationFailure.nonRetryable(`${source.name}: ${guard.error}`, 'DeletionGuardError');
-    }
-    const byKey = new Map(planned.map((o) => [o.key, o]));
-    toRead = [...c.added, ...c.changed].map((o) => byKey.get(o.key)!);
-    deleted = c.deleted.map((o) => o.key);
-    Object.assign(counts, { added: c.added.length, changed: c.changed.length, deleted: deleted.length, unchanged: c.unchanged.length });
-  }
-  counts.files = toRead.length;
-  counts.bytes = toRead.reduce((n, o) => n + o.size, 0);
-  const batches = batchObjects(toRead, { ...BATCH_LIMITS, maxObjects: source.options.batchObjects ?? BATCH_LIMITS.maxObjects });
-  const format = [...new Set(planned.map((o) => o.format))].join('+') || (source.format === 'auto' ? 'unknown' : source.format);
-  return { batches: batches as unknown[][], counts, scope: { partitions: scope ?? null, deleted, skipped, range: input.range ?? null }, format };
-}
-
-async function planPostgres(deps: CrawlDeps, source: PostgresSourceDefinition & { id: number }, input: PlanInput) {
-  const after = input.kind === 'backfill' ? null : await cursorOf(deps.db, source.id);
-  const url = resolveSecret(source.location.secretRef);
-  const newRows = await countNewRows(url, { ...source.location, after });
-  const window: PlannedTableWindow = { after };
-  const counts: CrawlCounts = { added: newRows, changed: 0, deleted: 0, unchanged: 0, files: 1, bytes: 0 };
-  return { batches: [[window]] as unknown[][], counts, scope: { after }, format: 'table' };
-}
-
 async function describe(db: Knex, runId: number): Promise<CrawlPlan> {
   const run = await runOverview(db, runId);
   return { runId, sourceId: run.sourceName, sourceKind: run.sourceKind, format: run.summary.format ?? 'unknown', batches: run.batches, counts: run.counts };
-}
-
-// --- inference ------------------------------------------------------------------------------------
-
-/** Infers a batch of objects; reports progress to `onProgress` (the activity heartbeats it). Writes nothing. */
-export async function inferS3Batch(
-  deps: Pick<CrawlDeps, 's3'>,
-  source: S3SourceDefinition,
-  objects: PlannedObject[],
-  onProgress: (p: InferProgress) => void = (p) => Context.current().heartbeat(p),
-): Promise<BatchResult> {
-  const progress: InferProgress = { filesDone: 0, filesTotal: objects.length, bytesDone: 0 };
-  const heartbeat = () => onProgress(progress);
-  let result: InferenceResult = EMPTY_RESULT;
-  const stats: ObjectStats[] = [];
-  const samples: SampleRow[] = [];
-  const sampled = new Set<string>();
-  const discriminators = discriminatorPaths(source.options);
-  const slices: Record<string, BatchSlice> = {};
-  const head = discriminators.length ? STREAM_PROFILE : PROFILE;
-  for (const o of objects) {
-    const file = s3Uri(source.location.bucket, o.key);
-    if (!sampled.has(o.partition)) {
-      sampled.add(o.partition);
-      const records = await readSampleRecords(deps.s3, source.location.bucket, o, { format: o.format, gzip: o.gzip, maxRecords: head.maxRecords, maxBytes: head.maxBytes });
-      for (const record of records) samples.push({ partition: o.partition, file, record });
-    }
-    const before = progress.bytesDone;
-    const options = {
-      format: o.format,
-      gzip: o.gzip,
-      detectDates: source.options.detectDates ?? false,
-      stats: true,
-      file,
-      partition: { keys: o.keys, values: o.values },
-      onProgress: (bytes: number) => {
-        progress.bytesDone = before + bytes;
-        heartbeat();
-      },
-    };
-    let r: InferenceResult;
-    let checked: PartitionKeyCheck | undefined;
-    let dialect: CsvDialect | undefined;
-    let perSlice: Record<string, number> | undefined;
-    let sliceCorrupt: Record<string, number> | undefined;
-    if (discriminators.length && o.format === 'jsonl') {
-      const { grouped, partitionKeys } = await inferObject(deps.s3, source.location.bucket, o, { ...options, discriminators });
-      r = grouped.stream;
-      checked = partitionKeys;
-      perSlice = {};
-      const add = (key: string, values: string[] | null, sr: InferenceResult) => {
-        if (sr.records === 0 && sr.corruptRecords === 0) return;
-        if (sr.records > 0) perSlice![key] = sr.records;
-        if (sr.corruptRecords > 0) (sliceCorrupt ??= {})[key] = sr.corruptRecords;
-        const had = slices[key];
-        slices[key] = { values, result: had ? mergeResults(had.result, sr) : sr };
-      };
-      for (const [key, s] of Object.entries(grouped.slices)) add(key, s.values, s.result);
-      add(REMAINDER_KEY, null, grouped.remainder);
-    } else {
-      // a stream's CSV or Parquet object is not split: its records count for the stream only
-      ({ result: r, partitionKeys: checked, csv: dialect } = await inferObject(deps.s3, source.location.bucket, o, options));
-    }
-    result = mergeResults(result, r);
-    progress.filesDone += 1;
-    progress.bytesDone = before + o.size;
-    heartbeat();
-    stats.push({
-      key: o.key, etag: o.etag, size: o.size, lastModified: o.lastModified, partition: o.partition, keys: o.keys, values: o.values,
-      format: o.format, gzip: o.gzip, records: r.records, corruptRecords: r.corruptRecords, ...(perSlice ? { slices: perSlice } : {}), ...(sliceCorrupt ? { sliceCorrupt } : {}),
-      ...(checked?.mismatches ? { keyMismatches: checked.mismatches, firstKeyMismatch: checked.first } : {}),
-      ...(dialect ? { csv: dialect } : {}),
-    });
-  }
-  return { result, objects: stats, samples, ...(discriminators.length ? { slices } : {}) };
-}
-
-async function inferTableWindow(source: PostgresSourceDefinition, window: PlannedTableWindow): Promise<BatchResult> {
-  const url = resolveSecret(source.location.secretRef);
-  const schema = await readTableSchema(url, source.location.schema, source.location.table);
-  let rows = 0;
-  let maxCursor: string | null = window.after;
-  const samples: SampleRow[] = [];
-  const stats = new StatsAccumulator(); // over every row read
-  const numeric = new Set(schema.columns.filter((c) => NUMERIC_KINDS.has(c.type.kind)).map((c) => statsPathOf([c.name])));
-  const file = `pg://${source.location.secretRef}/${source.location.schema}.${source.location.table}`;
-  for await (const batch of readNewRows(url, { ...source.location, after: window.after, batchSize: 5000 })) {
-    for (const row of batch.rows.slice(0, PROFILE.maxRecords - samples.length)) {
-      samples.push({ partition: '', file, record: JSON.parse(JSON.stringify(row)) }); // Dates to ISO text
-    }
-    for (const row of batch.rows) stats.observe(row, numeric);
-    rows += batch.rows.length;
-    if (batch.maxCursor !== null && batch.maxCursor !== undefined) maxCursor = String(batch.maxCursor);
-    Context.current().heartbeat({ filesDone: 0, filesTotal: 1, bytesDone: 0, rows });
-  }
-  return { result: { ...EMPTY_RESULT, schema, records: rows, stats: stats.toJSON() }, objects: [], maxCursor, rows, samples };
 }
 
 function summariseBatch(batchNo: number, r: BatchResult, bytesRead: number): BatchSummary {
@@ -414,7 +154,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
       if (source.kind === 'logical') {
         throw ApplicationFailure.nonRetryable(`${source.name} is a logical source of ${source.location.stream}: crawl ${source.location.stream}`, 'InvalidSourceError');
       }
-      const planned = await (source.kind === 's3' ? planS3(deps, source, input) : planPostgres(deps, source, input)).catch(nonRetryable);
+      const planned = await connectorOf(source).plan(deps, source, input).catch(nonRetryable);
       const runId = await createRun(
         deps.db,
         { sourceId: source.id, workflowId: input.workflowId, workflowRunId: input.workflowRunId, kind: input.kind, scope: planned.scope, counts: planned.counts, summary: { format: planned.format } },
@@ -449,33 +189,9 @@ export function createCrawlActivities(deps: CrawlDeps) {
         }
         await recordSchemaVersions(trx, run.id, [{ sourceId: source.id, next }]);
 
-        const objects: ObjectStats[] = results.flatMap((r: BatchResult) => r.objects);
-        const touched = new Set<string>();
-        if (source.kind === 's3') {
-          if (run.kind === 'crawl') {
-            // the manifest advances in the same transaction as the schema
-            for (const o of objects) touched.add(o.partition);
-            await recordObjects(trx, source.id, run.id, objects);
-            for (const partition of await deleteObjects(trx, source.id, run.scope.deleted ?? [])) touched.add(partition);
-            await recomputePartitions(trx, source.id, [...touched]);
-          } else {
-            // a backfill re-read whole partitions: their volumes are what it read; the manifest stays
-            const byPartition = new Map<string, { kv: ObjectStats; objects: number; records: number; bytes: number; corrupt: number; mismatches: number }>();
-            for (const o of objects) {
-              const p = byPartition.get(o.partition) ?? { kv: o, objects: 0, records: 0, bytes: 0, corrupt: 0, mismatches: 0 };
-              p.objects += 1;
-              p.records += o.records;
-              p.bytes += o.size;
-              p.corrupt += o.corruptRecords;
-              p.mismatches += o.keyMismatches ?? 0;
-              byPartition.set(o.partition, p);
-            }
-            for (const [path, p] of byPartition) await upsertPartition(trx, source.id, path, p.kv, p);
-          }
-        } else if (source.kind === 'postgres' && run.kind === 'crawl') {
-          const r = results[0] as BatchResult;
-          await advanceCursor(trx, source.id, source.location.cursorColumn, r.maxCursor ?? null, r.rows ?? 0);
-        }
+        const objects = results.flatMap((r) => r.objects);
+        // the cursor (a manifest, a high-water mark) advances in the same transaction as the schema
+        const touched = await connectorOf(source).advance(trx, source, run, results);
 
         // scanned statistics first: the profile then writes sample-based figures only for sources without them
         if (combined.stats) await recordStats(trx, source.id, run.id, combined.stats);
@@ -485,8 +201,8 @@ export function createCrawlActivities(deps: CrawlDeps) {
         // the run's quarantine: the source's corrupt lines (then each slice's, in mergeSlices)
         await clearRunQuarantine(trx, run.id);
         await quarantine(trx, results.flatMap((r: BatchResult) => r.result.corruptSamples.map((c) => ({ sourceId: source.id, runId: run.id, file: c.file, line: c.line, reason: c.reason }))));
-        const slices = source.kind === 's3' && discriminatorPaths(source.options).length
-          ? await mergeSlices(trx, { stream: source, runId: run.id, batches: results, touched: run.kind === 'crawl' ? [...touched] : undefined })
+        const slices = discriminatorPaths(source.options).length
+          ? await mergeSlices(trx, { stream: source, runId: run.id, batches: results, touched: run.kind === 'crawl' ? touched : undefined })
           : undefined;
         const n = await partitionCount(trx, source.id);
         const merged: MergeSummary = {
@@ -512,17 +228,16 @@ export function createCrawlActivities(deps: CrawlDeps) {
       const none: PublishSummary = { database: source.targetDatabase, table: source.targetTable, action: 'none', partitionsAdded: 0, partitionsDropped: 0 };
       let published = none;
       const latest = await latestSchema(deps.db, source.id);
-      // a database table's rows are not in the lake: it is catalogued, not published as an external table
-      if (source.kind === 's3' && latest && latest.schema.columns.length > 0) {
+      const lake = connectorOf(source).lakeTable(source);
+      if (lake && latest && latest.schema.columns.length > 0) {
         const partitions = await partitionsOf(deps.db, source.id);
         const objects = await manifestObjectsOf(deps.db, source.id);
         const formats = [...new Set(objects.map((o) => o.format as TableFormat))];
-        const format: TableFormat = formats[0] ?? (source.format === 'parquet' || source.format === 'csv' ? source.format : 'jsonl');
+        const format: TableFormat = formats[0] ?? lake.format;
         if (formats.length > 1) {
           throw ApplicationFailure.nonRetryable(`${source.name} mixes formats (${formats.join(', ')}): one table holds one format; narrow it with include globs`, 'PublishRefusedError');
         }
         const csv = format === 'csv' ? tableCsvOptions(source.name, objects) : undefined;
-        const { bucket, prefix } = source.location;
         const keys: string[] = partitions[0]?.keys ?? [];
         // what people wrote about columns becomes the metastore's column comments
         const descriptions = await columnDescriptions(deps.db, source.id);
@@ -536,7 +251,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
         const spec = {
           database: source.targetDatabase,
           table: source.targetTable,
-          location: `s3a://${bucket}/${prefix}`,
+          location: lake.location,
           format,
           columns: toHiveColumns(shown.schema).map((c) => (descriptions.has(c.name) ? { ...c, comment: descriptions.get(c.name) } : c)),
           ...(format === 'jsonl' ? { keyMapping: shown.keyMapping } : {}),
@@ -551,7 +266,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
           }),
         };
         const parts = keys.length
-          ? partitions.map((p) => ({ values: p.values, location: `s3a://${bucket}/${prefix}${p.path}` }))
+          ? partitions.map((p) => ({ values: p.values, location: `${lake.location}${p.path}` }))
           : [];
         const result = await publishTable(deps.metastore, spec, parts).catch(nonRetryable);
         published = { ...none, action: result.table === 'refuse' ? 'none' : result.table, partitionsAdded: result.partitionsAdded, partitionsDropped: result.partitionsDropped };
@@ -600,10 +315,7 @@ export function createInferenceActivities(deps: CrawlDeps) {
       const run = await getRun(deps.db, input.runId);
       const source = await loadSource(deps.db, run.source_id);
       if (source.kind === 'logical') throw ApplicationFailure.nonRetryable(`${source.name} is a logical source: its stream is crawled`, 'InvalidSourceError');
-      const result = await (source.kind === 's3'
-        ? inferS3Batch(deps, source, batch.objects as PlannedObject[])
-        : inferTableWindow(source, (batch.objects as PlannedTableWindow[])[0])
-      ).catch(nonRetryable);
+      const result = await connectorOf(source).read(deps, source, batch.objects, (p) => Context.current().heartbeat(p)).catch(nonRetryable);
       const bytesRead = result.objects.reduce((n, o) => n + o.size, 0);
       // the columns already identifying are masked before the samples are stored (the rest at the merge)
       if (result.samples?.length) result.samples = storedRows(result.samples, (await maskingOf(deps.db, [source.id])).get(source.id)!);

@@ -8,7 +8,7 @@ import { MANAGED_PARAMETER } from '../adapters/metastore/table-spec';
 import { keyOfSlice, REMAINDER_KEY, sliceView, valuesOfRecord } from '../crawl/logical';
 import type { SampleRow } from '../crawl/profile';
 import type { SliceMergeSummary, SlicePublishSummary } from '../crawl/run';
-import { defaultTableName, discriminatorPaths, type S3SourceDefinition } from '../crawl/source';
+import { defaultTableName, discriminatorPaths, type Source } from '../crawl/source';
 import { recordProfiles, recordStatsOf, recordVolumes } from '../db/profiles';
 import { quarantine } from '../db/quarantine';
 import { latestSchemas, recordSchemaVersions } from '../db/schema-versions';
@@ -28,7 +28,8 @@ import {
 import { EMPTY_RESULT, mergeResults, withNamesOf, type InferenceResult, type Schema } from '../schema';
 import { remainderSliceName, sliceNames } from '../schema/slices';
 
-type Stream = S3SourceDefinition & { id: number };
+/** A stream: a source split by discriminators (only S3 JSON lines may be; see validateSourceDefinition). */
+type Stream = Pick<Source, 'id' | 'name' | 'options' | 'schedule' | 'targetDatabase' | 'targetTable'>;
 
 /** What the merge needs of a batch: its slices, objects with their records per slice, and its samples. */
 export interface SliceBatchInput {

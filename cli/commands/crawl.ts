@@ -10,7 +10,8 @@ import { crawlWorkflowIdOf } from '../../workers/schedules';
 import { EXIT, type Command, type CommandIO } from '../command';
 import { parseOptions, table, withContext, type CliContext } from '../context';
 import { createS3Client } from '../../adapters/s3';
-import { inferS3Batch, planS3, type PlannedObject } from '../../activities/crawl';
+import { connectorOf } from '../../connectors';
+import type { PlannedObject } from '../../connectors/s3';
 import { latestSchema } from '../../db/metadata';
 import { nextSchemaVersion } from '../../crawl/schema-version';
 import { renderHiveType, toHiveColumns } from '../../schema';
@@ -130,9 +131,10 @@ async function dryRun(ctx: CliContext, name: string, full: boolean, json: boolea
   }
   const s3 = createS3Client(ctx.config.s3);
   try {
-    const plan = await planS3({ db: ctx.db(), s3 }, source, { kind: 'crawl', full });
+    const connector = connectorOf(source);
+    const plan = await connector.plan({ db: ctx.db(), s3 }, source, { kind: 'crawl', full });
     const objects = plan.batches.flat() as PlannedObject[];
-    const inferred = await inferS3Batch({ s3 }, source, objects, () => undefined);
+    const inferred = await connector.read({ s3 }, source, objects, () => undefined);
     const latest = await latestSchema(ctx.db(), source.id);
     const next = nextSchemaVersion(latest, inferred.result.schema);
     const diff = next.diff;
@@ -141,8 +143,8 @@ async function dryRun(ctx: CliContext, name: string, full: boolean, json: boolea
       source: name,
       counts: plan.counts,
       read: objects.map((o) => ({ key: o.key, size: o.size, partition: o.partition, format: o.format, gzip: o.gzip })),
-      deleted: plan.scope.deleted,
-      skipped: plan.scope.skipped,
+      deleted: plan.scope.deleted as string[],
+      skipped: plan.scope.skipped as { file: string; reason: string }[],
       table: `${source.targetDatabase}.${source.targetTable}`,
       partitionKeys: objects[0]?.keys ?? (await ctx.db()('source_partitions').where({ source_id: source.id }).first('keys'))?.keys ?? [],
       partitions,
