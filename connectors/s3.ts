@@ -13,11 +13,11 @@ import {
   compileGlobs,
   deletionGuard,
   formatOfKey,
-  parsePartition,
-  partitionKeysOf,
+  planBackfill,
   planListing,
   type ObjectInfo,
 } from '../crawl/plan';
+import { parsePartition, partitionKeysOf } from '../crawl/partitions';
 import type { SampleRow } from '../crawl/profile';
 import type { CrawlCounts, InferProgress } from '../crawl/run';
 import { discriminatorPaths, InvalidSourceError, type S3SourceDefinition } from '../crawl/source';
@@ -96,12 +96,10 @@ async function plan(deps: ConnectorDeps, source: S3Source, input: PlanRequest): 
   let deleted: string[] = [];
   const counts: CrawlCounts = { added: 0, changed: 0, deleted: 0, unchanged: 0, files: 0, bytes: 0 };
   if (input.kind === 'backfill') {
-    const { from, to } = input.range!;
-    toRead = planned.filter((o) => {
-      const day = o.values[o.keys.indexOf('date_id')];
-      return day !== undefined && day >= from && day <= to;
-    });
-    scope = [...new Set(toRead.map((o) => o.partition))];
+    const backfill = planBackfill(planned, input.range!);
+    if ('error' in backfill) throw ApplicationFailure.nonRetryable(`${source.name}: ${backfill.error}`, 'BackfillRangeError');
+    toRead = backfill.objects;
+    scope = backfill.partitions;
     counts.changed = toRead.length;
   } else {
     const c = classifyObjects(planned, manifest, { partitions: scope });

@@ -1,7 +1,7 @@
 // `lake source add|list|show|remove`: the registered sources.
 import { createS3Client } from '../../adapters/s3';
 import { connectorOf } from '../../connectors';
-import { type PartitionLayout } from '../../crawl/plan';
+import type { PartitionLayout } from '../../crawl/partitions';
 import {
   defaultTableName,
   InvalidSourceError,
