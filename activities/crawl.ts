@@ -5,14 +5,12 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Knex } from 'knex';
 import { MetastoreError, type MetastoreClient } from '../adapters/metastore/client';
-import { publishTable, PublishRefusedError } from '../adapters/metastore/publisher';
+import { publishTable } from '../adapters/metastore/publisher';
 import { tableParameters, type CsvOptions, type TableFormat } from '../adapters/metastore/table-spec';
-import { SourceTableError } from '../adapters/postgres-source';
-import { SecretError } from '../adapters/secrets';
 import { connectorOf, type BatchResult } from '../connectors';
 import type { BatchSummary, CrawlPlan, CrawlSummary, MergeSummary, PublishSummary } from '../crawl/run';
 import { nextSchemaVersion } from '../crawl/schema-version';
-import { discriminatorPaths, InvalidSourceError, MAX_COLUMNS_PER_SOURCE, type Source } from '../crawl/source';
+import { discriminatorPaths, MAX_COLUMNS_PER_SOURCE, type Source } from '../crawl/source';
 import { notifySourceHolders } from '../db/governance';
 import { maskingOf, storedRows } from '../db/identifying';
 import { manifestObjectsOf, partitionCount, partitionsOf } from '../db/manifest';
@@ -38,10 +36,11 @@ import {
   type BatchRow as StoredBatch,
 } from '../db/runs';
 import { latestSchema, recordSchemaVersions } from '../db/schema-versions';
-import { getSource, getSourceById, UnknownSourceError } from '../db/sources';
+import { getSource, getSourceById } from '../db/sources';
 import type { CsvDialect } from '../schema/infer/csv';
 import { EMPTY_RESULT, mergeResults, publishedSchema, toHiveColumns, type InferenceResult } from '../schema';
 import { fieldCount } from '../schema/fields';
+import { isNonRetryable } from '../workflows/errors';
 import { mergeSlices, publishSliceViews } from './slices';
 
 export type { BatchResult, BatchSlice } from '../connectors';
@@ -76,11 +75,7 @@ export interface PlanInput {
 /** Errors no retry can fix: the definition, the table or the secret is wrong. A person must act. */
 function nonRetryable(err: unknown): never {
   if (
-    err instanceof InvalidSourceError ||
-    err instanceof UnknownSourceError ||
-    err instanceof PublishRefusedError ||
-    err instanceof SourceTableError ||
-    err instanceof SecretError ||
+    (err instanceof Error && isNonRetryable(err.name)) ||
     (err instanceof MetastoreError && !err.retryable) // the metastore refused the change itself
   ) {
     throw ApplicationFailure.nonRetryable(err.message, err.name);
