@@ -13,15 +13,20 @@ import {
   CATALOG_ACTOR,
   extendGrantDeadline,
   findGrant,
+  governedTables,
   listGrantsOf,
   markGrantActive,
   markGrantEnded,
+  markNotificationDelivered,
+  markNotificationFailed,
   privilegesOnlyGrantedBy,
   recordNotification,
   recordWarning,
+  undeliveredNotifications,
   type Grant,
   type NotificationInput,
 } from '../db/governance';
+import { targetTableOf } from '../db/sources';
 import { grantedBuckets, markRevocationProblem, unverifiedRevocations, markRevocationVerified, storageTargetOfGrant } from '../db/storage-access';
 import type { GrantStatus } from '../governance/levels';
 import { readsRawStorage } from '../governance/storage-policy';
@@ -125,7 +130,7 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
   }
 
   async function sourceTableOf(g: Grant): Promise<string> {
-    return (await db('sources').where({ id: g.sourceId }).first('target_table')).target_table;
+    return targetTableOf(db, g.sourceId);
   }
 
   /** Rewrites the policy of the bucket holding `g`'s files, when its level reads them. */
@@ -232,16 +237,16 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
     async deliverNotifications(input: { limit?: number } = {}): Promise<{ delivered: number; failed: number }> {
       const url = deps.governance?.notifyWebhook;
       if (!url) return { delivered: 0, failed: 0 };
-      const pending = await db('notifications').whereNull('delivered_at').orderBy('id').limit(input.limit ?? 100);
+      const pending = await undeliveredNotifications(db, input.limit ?? 100);
       let delivered = 0;
       let failed = 0;
       for (const n of pending) {
         try {
           await postJson(url, { id: Number(n.id), kind: n.kind, recipient: n.recipient, payload: n.payload, createdAt: new Date(n.created_at).toISOString() });
-          await db('notifications').where({ id: n.id }).update({ delivered_at: db.fn.now(), delivery_attempts: db.raw('delivery_attempts + 1'), last_error: null });
+          await markNotificationDelivered(db, n.id);
           delivered++;
         } catch (e) {
-          await db('notifications').where({ id: n.id }).update({ delivery_attempts: db.raw('delivery_attempts + 1'), last_error: String((e as Error).message).slice(0, 1000) });
+          await markNotificationFailed(db, n.id, String((e as Error).message));
           failed++;
         }
       }
@@ -260,16 +265,13 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
         drift.push(g.expiresAt.getTime() <= now ? { kind: 'expired-unrevoked', grantId: g.id } : { kind: 'missing-workflow', grantId: g.id });
       }
 
-      const tables = new Map<string, TableRef>();
-      for (const r of await db('grants').distinct('target_database', 'target_table')) tables.set(`${r.target_database}.${r.target_table}`, { database: r.target_database, table: r.target_table });
-      // a source with no target table (never meant to be published) holds no privileges
-      for (const r of await db('sources').whereNotNull('target_database').whereNotNull('target_table').distinct('target_database', 'target_table')) tables.set(`${r.target_database}.${r.target_table}`, { database: r.target_database, table: r.target_table });
+      const tables: TableRef[] = await governedTables(db);
       const key = (t: TableRef, p: MetastorePrincipal, privilege: string) => `${t.database}.${t.table}|${p.kind}:${p.name}|${privilege.toUpperCase()}`;
       const wanted = new Map<string, Grant>();
       for (const g of live) for (const p of g.privileges) wanted.set(key(g.table, g.principal, p), g);
       const held = new Set<string>();
       const absent = new Set<string>();
-      for (const t of tables.values()) {
+      for (const t of tables) {
         try {
           await metastore.getTable(t.database, t.table);
         } catch (e) {

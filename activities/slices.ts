@@ -8,13 +8,28 @@ import { MANAGED_PARAMETER } from '../adapters/metastore/table-spec';
 import { keyOfSlice, REMAINDER_KEY, sliceView, valuesOfRecord } from '../crawl/logical';
 import type { SampleRow } from '../crawl/profile';
 import type { SliceMergeSummary, SlicePublishSummary } from '../crawl/run';
-import { defaultTableName, discriminatorPaths, type S3SourceDefinition } from '../crawl/source';
-import { notifySourceHolders } from '../db/governance';
+import { defaultTableName, discriminatorPaths, type Source } from '../crawl/source';
 import { recordProfiles, recordStatsOf, recordVolumes } from '../db/profiles';
-import { diffVersion, EMPTY_RESULT, mergeResults, mergeSchemas, withNamesOf, type InferenceResult, type Schema } from '../schema';
+import { quarantine } from '../db/quarantine';
+import { latestSchemas, recordSchemaVersions } from '../db/schema-versions';
+import { nextSchemaVersion } from '../crawl/schema-version';
+import {
+  insertSlices,
+  markSlicesSeen,
+  recomputeSlicePartitions,
+  replaceObjectSlices,
+  setPublishedView,
+  slicesOfStream,
+  takenSourceNames,
+  upsertSlicePartitions,
+  type SlicePartition,
+  type SliceRow,
+} from '../db/slices';
+import { EMPTY_RESULT, mergeResults, withNamesOf, type InferenceResult, type Schema } from '../schema';
 import { remainderSliceName, sliceNames } from '../schema/slices';
 
-type Stream = S3SourceDefinition & { id: number };
+/** A stream: a source split by discriminators (only S3 JSON lines may be; see validateSourceDefinition). */
+type Stream = Pick<Source, 'id' | 'name' | 'options' | 'schedule' | 'targetDatabase' | 'targetTable'>;
 
 /** What the merge needs of a batch: its slices, objects with their records per slice, and its samples. */
 export interface SliceBatchInput {
@@ -32,62 +47,26 @@ export interface SliceBatchInput {
   samples?: SampleRow[];
 }
 
-interface SliceRow {
-  id: number;
-  name: string;
-  location: { stream: string; values: string[] | null };
-  enabled: boolean;
-  published_view: string | null;
-}
-
-const CHUNK = 500;
 /** The new slices a crawl result names; the rest are counted. */
 const NAMED_NEW = 20;
 
 async function slicesOf(trx: Knex, streamId: number): Promise<Map<string, SliceRow>> {
-  const rows: SliceRow[] = await trx('sources').where({ parent_id: streamId }).select('id', 'name', 'location', 'enabled', 'published_view');
+  const rows = await slicesOfStream(trx, streamId);
   return new Map(rows.map((r) => [keyOfSlice(r.location.values), r]));
 }
 
 /** Registers the slices not registered yet, inactive; names are given once and never change. */
 async function registerSlices(trx: Knex.Transaction, stream: Stream, keys: { key: string; values: string[] | null }[]): Promise<SliceRow[]> {
   if (keys.length === 0) return [];
-  const taken: string[] = (await trx('sources').select('name')).map((r: { name: string }) => r.name);
+  const taken = await takenSourceNames(trx);
   const names = sliceNames(stream.name, keys.flatMap((k) => (k.values ? [k.values] : [])), { pattern: stream.options.slicePattern, taken });
-  const rows = keys.map(({ key, values }) => {
-    const name = values === null ? remainderSliceName(stream.name) : names.get(key)!;
-    return {
-      name,
-      kind: 'logical',
-      parent_id: stream.id,
-      location: JSON.stringify({ stream: stream.name, values }),
-      format: null,
-      schedule: stream.schedule,
-      target_database: stream.targetDatabase,
-      target_table: defaultTableName(name),
-      options: '{}',
-      layout: JSON.stringify({ kind: 'none' }),
-      enabled: false,
-    };
-  });
-  const saved: SliceRow[] = [];
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    saved.push(...(await trx('sources').insert(rows.slice(i, i + CHUNK)).returning(['id', 'name', 'location', 'enabled', 'published_view'])));
-  }
-  return saved;
-}
-
-/** Latest schema version per source, for many sources in one query per chunk. */
-async function latestVersions(trx: Knex, ids: number[]): Promise<Map<number, { version: number; schema: Schema }>> {
-  const out = new Map<number, { version: number; schema: Schema }>();
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const rows = await trx.raw(
-      `select distinct on (source_id) source_id, version, schema from schema_versions where source_id = any(?::int[]) order by source_id, version desc`,
-      [ids.slice(i, i + CHUNK)],
-    );
-    for (const r of rows.rows) out.set(r.source_id, { version: r.version, schema: r.schema });
-  }
-  return out;
+  return insertSlices(
+    trx,
+    keys.map(({ key, values }) => {
+      const name = values === null ? remainderSliceName(stream.name) : names.get(key)!;
+      return { name, streamId: stream.id, stream: stream.name, values, schedule: stream.schedule, targetDatabase: stream.targetDatabase, targetTable: defaultTableName(name) };
+    }),
+  );
 }
 
 /**
@@ -124,35 +103,19 @@ export async function mergeSlices(
 
   // schema versions: one per slice whose schema changed
   const seenIds = [...combined.keys()].map((k) => known.get(k)!.id);
-  const latest = await latestVersions(trx, seenIds);
-  const versions: Record<string, unknown>[] = [];
-  let changed = 0;
-  for (const [key, s] of combined) {
-    const slice = known.get(key)!;
-    const prev = latest.get(slice.id);
-    const next = prev ? mergeSchemas(prev.schema, s.result.schema) : s.result.schema;
-    const diff = diffVersion(prev?.schema, next);
-    if (prev && diff.change === 'none') continue;
-    const version = (prev?.version ?? 0) + 1;
-    const change = prev ? diff.change : 'initial';
-    if (prev) changed++;
-    versions.push({ source_id: slice.id, version, schema: JSON.stringify(next), changes: JSON.stringify(diff.changes), change_class: change, run_id: runId });
-    if (change === 'breaking') {
-      await notifySourceHolders(trx, { sourceId: slice.id, kind: 'breaking-change', event: `schema/v${version}`, payload: { schemaVersion: version, runId, changes: diff.changes.length } });
-    }
-  }
-  for (let i = 0; i < versions.length; i += CHUNK) await trx('schema_versions').insert(versions.slice(i, i + CHUNK));
-  for (let i = 0; i < seenIds.length; i += CHUNK) {
-    await trx('sources').whereIn('id', seenIds.slice(i, i + CHUNK)).update({ last_seen_at: trx.fn.now(), last_seen_run_id: runId });
-  }
+  const latest = await latestSchemas(trx, seenIds);
+  const versions = [...combined].map(([key, s]) => ({ sourceId: known.get(key)!.id, next: nextSchemaVersion(latest.get(known.get(key)!.id), s.result.schema) }));
+  const changed = versions.filter((v) => v.next.written && v.next.change !== 'initial').length;
+  await recordSchemaVersions(trx, runId, versions);
+  await markSlicesSeen(trx, seenIds, runId);
 
   await recordSliceVolumes(trx, stream.id, known, batches, folded, input.touched);
 
   // each slice's share of the run's quarantine (the run's rows were replaced just before, in mergeCrawl)
   const quarantined = [...combined].flatMap(([key, s]) =>
-    s.result.corruptSamples.map((c) => ({ source_id: known.get(key)!.id, run_id: runId, file: c.file, line: c.line, reason: c.reason })),
+    s.result.corruptSamples.map((c) => ({ sourceId: known.get(key)!.id, runId, file: c.file, line: c.line, reason: c.reason })),
   );
-  for (let i = 0; i < quarantined.length; i += CHUNK) await trx('corrupt_records').insert(quarantined.slice(i, i + CHUNK));
+  await quarantine(trx, quarantined);
 
   // samples and statistics: the profiled head records, split by slice
   const sampled = new Map<string, SampleRow[]>();
@@ -202,35 +165,13 @@ async function recordSliceVolumes(
 ): Promise<void> {
   const objects = batches.flatMap((b) => b.objects).filter((o) => o.slices || o.sliceCorrupt);
   if (touched) {
-    const keys = objects.map((o) => o.key);
-    for (let i = 0; i < keys.length; i += CHUNK) await trx('source_object_slices').where({ stream_id: streamId }).whereIn('key', keys.slice(i, i + CHUNK)).delete();
-    const rows = objects.flatMap((o) =>
-      [...sliceCounts(o, folded)].map(([key, c]) => ({ stream_id: streamId, key: o.key, slice_id: known.get(key)!.id, records: c.records, corrupt: c.corrupt })),
-    );
-    for (let i = 0; i < rows.length; i += CHUNK) await trx('source_object_slices').insert(rows.slice(i, i + CHUNK));
+    const rows = objects.flatMap((o) => [...sliceCounts(o, folded)].map(([key, c]) => ({ key: o.key, sliceId: known.get(key)!.id, records: c.records, corrupt: c.corrupt })));
+    await replaceObjectSlices(trx, streamId, objects.map((o) => o.key), rows);
     if (touched.length === 0) return;
-    const ids = [...known.values()].map((s) => s.id);
-    await trx('source_partitions').whereIn('source_id', ids).whereIn('path', touched).delete();
-    await trx.raw(
-      `insert into source_partitions (source_id, path, keys, values, records, bytes, objects, corrupt_records, updated_at)
-       select os.slice_id, so.partition, sp.keys, sp.values, sum(os.records),
-              coalesce(sum(round(so.size::numeric * os.records / nullif(so.records, 0))), 0)::bigint, count(*), sum(os.corrupt), now()
-         from source_object_slices os
-         join source_objects so on so.source_id = os.stream_id and so.key = os.key
-         join source_partitions sp on sp.source_id = os.stream_id and sp.path = so.partition
-        where os.stream_id = ? and so.partition = any(?::text[])
-        group by os.slice_id, so.partition, sp.keys, sp.values`,
-      [streamId, touched],
-    );
-    // a slice gone from a partition keeps no profile of it
-    await trx.raw(
-      `delete from partition_profiles pp where pp.source_id = any(?::int[]) and pp.path = any(?::text[])
-         and not exists (select 1 from source_partitions sp where sp.source_id = pp.source_id and sp.path = pp.path)`,
-      [ids, touched],
-    );
+    await recomputeSlicePartitions(trx, streamId, [...known.values()].map((s) => s.id), touched);
     return;
   }
-  const byPartition = new Map<string, { sliceId: number; path: string; keys: string[]; values: string[]; records: number; bytes: number; objects: number; corrupt: number }>();
+  const byPartition = new Map<string, SlicePartition>();
   for (const o of objects) {
     for (const [key, c] of sliceCounts(o, folded)) {
       const sliceId = known.get(key)!.id;
@@ -243,10 +184,7 @@ async function recordSliceVolumes(
       byPartition.set(id, p);
     }
   }
-  const rows = [...byPartition.values()].map((p) => ({
-    source_id: p.sliceId, path: p.path, keys: JSON.stringify(p.keys), values: JSON.stringify(p.values), records: p.records, bytes: p.bytes, objects: p.objects, corrupt_records: p.corrupt, updated_at: trx.fn.now(),
-  }));
-  for (let i = 0; i < rows.length; i += CHUNK) await trx('source_partitions').insert(rows.slice(i, i + CHUNK)).onConflict(['source_id', 'path']).merge();
+  await upsertSlicePartitions(trx, [...byPartition.values()]);
 }
 
 /**
@@ -260,7 +198,7 @@ export async function publishSliceViews(
   stream: Stream & { schema: Schema; repeatedKeys: string[]; partitionKeys: string[] },
 ): Promise<SlicePublishSummary> {
   const slices = [...(await slicesOf(db, stream.id)).values()];
-  const latest = await latestVersions(db, slices.filter((s) => s.enabled).map((s) => s.id));
+  const latest = await latestSchemas(db, slices.filter((s) => s.enabled).map((s) => s.id));
   const summary: SlicePublishSummary = { views: 0, created: 0, altered: 0, dropped: 0 };
   for (const s of slices) {
     const version = latest.get(s.id);
@@ -278,7 +216,7 @@ export async function publishSliceViews(
     if (!view) {
       if (s.published_view !== null) {
         await dropView(ms, stream.targetDatabase, table);
-        await db('sources').where({ id: s.id }).update({ published_view: null });
+        await setPublishedView(db, s.id, null);
         summary.dropped++;
       }
       continue;
@@ -294,7 +232,7 @@ export async function publishSliceViews(
       parameters: { [MANAGED_PARAMETER]: 'true', 'lake.source': s.name, 'lake.stream': stream.name, 'lake.schema.version': String(version!.version) },
     });
     summary[action === 'create' ? 'created' : 'altered']++;
-    await db('sources').where({ id: s.id }).update({ published_view: text });
+    await setPublishedView(db, s.id, text);
   }
   return summary;
 }

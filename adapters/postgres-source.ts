@@ -40,8 +40,8 @@ const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 const tableName = (t: TableRef) => `${t.schema}.${t.table}`;
 const qualified = (t: TableRef) => `${quote(t.schema)}.${quote(t.table)}`;
 
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, application_name: 'lake-catalog', connectionTimeoutMillis: 15_000 });
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>, connectionTimeoutMillis = 15_000): Promise<T> {
+  const client = new pg.Client({ connectionString: url, application_name: 'lake-catalog', connectionTimeoutMillis });
   await client.connect();
   try {
     return await fn(client);
@@ -118,6 +118,18 @@ function newRowsWhere(query: NewRowsQuery): { sql: string; params: unknown[] } {
   const column = quote(query.cursorColumn);
   const after = query.after;
   return after === null || after === undefined || after === '' ? { sql: `${column} IS NOT NULL`, params: [] } : { sql: `${column} > $1`, params: [String(after)] };
+}
+
+/** Whether the table exists; a quick check (5 s to connect), before a source is registered. */
+export async function tableExists(url: string, ref: TableRef): Promise<boolean> {
+  return withClient(
+    url,
+    async (client) => {
+      const r = await client.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [ref.schema, ref.table]);
+      return (r.rowCount ?? 0) > 0;
+    },
+    5000,
+  );
 }
 
 /** How many rows lie past the high-water mark. */

@@ -3,7 +3,7 @@
 // Bad data is a value: an object that cannot be read gives a result with one corrupt record
 // { file, line: 0, reason } and no schema. Only the object store failing (outage, network, permissions)
 // throws, so the caller retries.
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { withBreak } from './formats';
 import { gunzipTolerant, type GzipBreak } from './formats/gzip';
@@ -27,6 +27,11 @@ export function s3Uri(bucket: string, key: string): string {
 const unquote = (etag: string | undefined) => (etag ?? '').replace(/^W\//, '').replace(/^"|"$/g, '');
 
 // ---- listing ---------------------------------------------------------------------------------------
+
+/** Throws (the SDK's error) when the bucket does not exist or does not answer. */
+export async function headBucket(s3: S3Client, bucket: string): Promise<void> {
+  await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+}
 
 /** Every object under `prefix`, in key order, following continuation tokens. */
 export async function* listObjects(s3: S3Client, bucket: string, prefix: string, options: { pageSize?: number } = {}): AsyncGenerator<ObjectInfo> {

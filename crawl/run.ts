@@ -78,6 +78,7 @@ export interface InferProgress {
   filesDone: number;
   filesTotal: number;
   bytesDone: number;
+  rows?: number; // a table source: rows read so far
 }
 
 /** Where a crawl stands, as its workflow answers the `progress` query (counts only). */

@@ -1,6 +1,6 @@
 // What a registered source is, and the one validation of its definition. Pure: the CLI, the catalog
 // queries and the activities all go through `validateSourceDefinition`.
-import { datePatternProblem, type PartitionLayout } from './plan';
+import { datePatternProblem, type PartitionLayout } from './partitions';
 import { slicePatternProblem } from '../schema/slices';
 
 export type SourceFormat = 'auto' | 'jsonl' | 'jsonl.gz' | 'csv' | 'parquet';

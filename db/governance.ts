@@ -468,6 +468,37 @@ export async function notifySourceHolders(
   return recorded;
 }
 
+export interface PendingNotification {
+  id: string;
+  kind: NotificationKind;
+  recipient: string;
+  payload: unknown;
+  created_at: Date;
+}
+
+/** The outbox: notifications not delivered yet, oldest first. */
+export async function undeliveredNotifications(db: Knex, limit: number): Promise<PendingNotification[]> {
+  return db('notifications').whereNull('delivered_at').orderBy('id').limit(limit);
+}
+
+export async function markNotificationDelivered(db: Knex, id: string | number): Promise<void> {
+  await db('notifications').where({ id }).update({ delivered_at: db.fn.now(), delivery_attempts: db.raw('delivery_attempts + 1'), last_error: null });
+}
+
+export async function markNotificationFailed(db: Knex, id: string | number, error: string): Promise<void> {
+  await db('notifications').where({ id }).update({ delivery_attempts: db.raw('delivery_attempts + 1'), last_error: error.slice(0, 1000) });
+}
+
+/** Every table the catalog's privileges may be on: those of grants and of sources with a target table
+ *  (a source without one was never meant to be published). */
+export async function governedTables(db: Knex): Promise<{ database: string; table: string }[]> {
+  const tables = new Map<string, { database: string; table: string }>();
+  const add = (r: { target_database: string; target_table: string }) => tables.set(`${r.target_database}.${r.target_table}`, { database: r.target_database, table: r.target_table });
+  for (const r of await db('grants').distinct('target_database', 'target_table')) add(r);
+  for (const r of await db('sources').whereNotNull('target_database').whereNotNull('target_table').distinct('target_database', 'target_table')) add(r);
+  return [...tables.values()];
+}
+
 export async function listNotifications(db: Knex, filter: { grantId?: number; sourceId?: number; kind?: NotificationKind } = {}) {
   const q = db('notifications').orderBy('id');
   if (filter.grantId !== undefined) q.where({ grant_id: filter.grantId });

@@ -4,6 +4,8 @@ import type { Knex } from 'knex';
 import type { Source } from '../crawl/source';
 import { diffVersion, provenanceByPath, renderHiveType, type Schema } from '../schema';
 import { getSource } from './sources';
+import { latestSchema } from './schema-versions';
+import { partitionDays } from '../crawl/partitions';
 import { columnPath, columnsOf, type ColumnEntry } from '../schema/fields';
 import { isIdentifying, isMaskedColumn, MASK } from '../schema/identifying';
 import { remaskSource, storedRows, suggestionsOf } from './identifying';
@@ -64,9 +66,12 @@ export function columnPaths(schema: Schema): ColumnEntry[] {
   return columnsOf(schema);
 }
 
-export async function latestSchema(db: Knex, sourceId: number): Promise<{ version: number; schema: Schema } | undefined> {
-  const v = await db('schema_versions').where({ source_id: sourceId }).orderBy('version', 'desc').first('version', 'schema');
-  return v ? { version: v.version, schema: v.schema } : undefined;
+export { latestSchema };
+
+/** What people wrote about columns, by column path (the metastore's column comments). */
+export async function columnDescriptions(db: Knex, sourceId: number): Promise<Map<string, string>> {
+  const rows: { path: string; description: string }[] = await db('column_metadata').where({ source_id: sourceId }).whereNotNull('description').select('path', 'description');
+  return new Map(rows.map((m) => [m.path, m.description]));
 }
 
 export async function describeSource(db: Knex, name: string): Promise<SourceDescription> {
@@ -218,13 +223,15 @@ export async function schemaDiff(db: Knex, name: string, from: number, to: numbe
 
 export async function volumes(db: Knex, name: string, days?: number): Promise<VolumeRow[]> {
   const source = await getSource(db, name);
-  const rows = (await db('source_partitions').where({ source_id: source.id }).orderBy('path')).map(toVolume);
+  const partitions: { path: string; keys: string[]; values: string[]; records: string; bytes: string; objects: number; corrupt_records: string }[] =
+    await db('source_partitions').where({ source_id: source.id }).orderBy('path');
+  const rows = partitions.map(toVolume);
   if (!days) return rows;
-  // partitions of the newest `days` dates (by date_id when the layout has one, else all)
-  const dateOf = (p: string) => /date_id=(\d{4}-\d{2}-\d{2})/.exec(p)?.[1];
-  const dates = [...new Set(rows.map((r) => dateOf(r.partition)).filter(Boolean))].sort();
+  // partitions of the newest `days` dates (whatever key or path holds the date); partitions without a date all
+  const dateOf = new Map(partitions.map((p) => [p.path, partitionDays(p.keys, p.values)?.first]));
+  const dates = [...new Set([...dateOf.values()].filter((d): d is string => d !== undefined))].sort();
   const keep = new Set(dates.slice(-days));
-  return rows.filter((r) => !dateOf(r.partition) || keep.has(dateOf(r.partition)!));
+  return rows.filter((r) => dateOf.get(r.partition) === undefined || keep.has(dateOf.get(r.partition)!));
 }
 
 export interface SearchHit {

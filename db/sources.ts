@@ -87,6 +87,17 @@ export async function getSource(db: Knex, name: string): Promise<Source> {
   return s;
 }
 
+export async function getSourceById(db: Knex, id: number): Promise<Source> {
+  const row = await db<SourceRow>('sources').where({ id }).first();
+  if (!row) throw new UnknownSourceError(`#${id}`);
+  return fromRow(row as SourceRow);
+}
+
+/** The table a source is published as. */
+export async function targetTableOf(db: Knex, id: number): Promise<string> {
+  return (await db('sources').where({ id }).first('target_table')).target_table;
+}
+
 export async function removeSource(db: Knex, name: string): Promise<boolean> {
   return (await db('sources').where({ name }).delete()) > 0;
 }

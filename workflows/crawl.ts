@@ -16,6 +16,7 @@ import {
 import type { CrawlActivities, InferenceActivities } from '../activities/crawl';
 import type { CrawlPlan, CrawlProgress, CrawlSummary } from '../crawl/run';
 import { DEFAULT_TASK_QUEUES } from '../config';
+import { NON_RETRYABLE_ERROR_TYPES } from './errors';
 import { LAKE_SOURCE } from './search-attributes';
 
 const io = proxyActivities<CrawlActivities>({
@@ -23,7 +24,7 @@ const io = proxyActivities<CrawlActivities>({
   // the I/O activities heartbeat every few seconds while they run (activities/heartbeat.ts): a dead worker
   // is noticed this soon
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['InvalidSourceError', 'UnknownSourceError', 'PublishRefusedError', 'DeletionGuardError', 'BackfillRangeError'] },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 });
 
 

@@ -25,21 +25,20 @@ import {
 } from '@temporalio/workflow';
 import type { GovernanceActivities, GrantTimes } from '../activities/governance';
 import { extendProblem, warningTime } from '../governance/levels';
+import { NON_RETRYABLE_ERROR_TYPES } from './errors';
 import { LAKE_SOURCE } from './search-attributes';
-
-const NON_RETRYABLE = ['UnknownGrantError', 'GrantApplyError', 'GrantExtendRefused'];
 
 // Revocation must happen eventually: retried without a limit, at most a minute apart.
 const acts = proxyActivities<GovernanceActivities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 });
 
 // The proof of an end is retried a few times (each attempt repairs what it finds still held), then the
 // operators are alerted and the reconciliation keeps trying.
 const proving = proxyActivities<GovernanceActivities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['UnknownGrantError', 'GrantNotEnded'] },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 });
 
 // Delivery is best effort here: what fails stays in the outbox for the reconciliation to retry.

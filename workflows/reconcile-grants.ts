@@ -3,10 +3,11 @@
 // idempotent activities the expiry workflow uses; the result says what was repaired.
 import { log, proxyActivities } from '@temporalio/workflow';
 import type { GovernanceActivities, GrantDrift } from '../activities/governance';
+import { NON_RETRYABLE_ERROR_TYPES } from './errors';
 
 const acts = proxyActivities<GovernanceActivities>({
   startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['UnknownGrantError'] },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 });
 
 // A proof that fails is retried by the grant's own workflow first; here it gets one more attempt per run.

@@ -1,5 +1,6 @@
 // What a published table looks like, as plain data, and how a published table must change to match it.
 // Pure: no Thrift, no I/O. `publisher.ts` turns these decisions into metastore calls.
+import { partitionName, partitionValuesFromName } from '../../crawl/partitions';
 
 export type TableFormat = 'jsonl' | 'parquet' | 'csv';
 
@@ -312,31 +313,6 @@ export function sameStorage(a: Storage, b: Storage): boolean {
 
 function normaliseStorage(s: Storage): Storage {
   return { ...s, serdeParameters: Object.fromEntries(Object.entries(s.serdeParameters).sort(([a], [b]) => a.localeCompare(b))) };
-}
-
-// Hive escapes these characters in partition path names (FileUtils.escapePathName).
-const ESCAPED = new Set(['"', '#', '%', "'", '*', '/', ':', '=', '?', '\\', '\u007F', '{', '[', ']', '^']);
-
-export function escapePartitionValue(value: string): string {
-  let out = '';
-  for (const ch of value) {
-    const code = ch.charCodeAt(0);
-    out += code < 0x20 || ESCAPED.has(ch) ? `%${code.toString(16).toUpperCase().padStart(2, '0')}` : ch;
-  }
-  return out;
-}
-
-export function unescapePartitionValue(value: string): string {
-  return value.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-}
-
-/** `date_id=2019-10-15/hour=20`, as the metastore names partitions. */
-export function partitionName(keys: string[], values: string[]): string {
-  return keys.map((k, i) => `${escapePartitionValue(k.toLowerCase())}=${escapePartitionValue(values[i])}`).join('/');
-}
-
-export function partitionValuesFromName(name: string): string[] {
-  return name.split('/').map((part) => unescapePartitionValue(part.slice(part.indexOf('=') + 1)));
 }
 
 /** Which partitions to add and which to drop so the metastore holds exactly `desired`. */

@@ -10,9 +10,11 @@ import { crawlWorkflowIdOf } from '../../workers/schedules';
 import { EXIT, type Command, type CommandIO } from '../command';
 import { parseOptions, table, withContext, type CliContext } from '../context';
 import { createS3Client } from '../../adapters/s3';
-import { inferS3Batch, planS3, type PlannedObject } from '../../activities/crawl';
+import { connectorOf } from '../../connectors';
+import type { PlannedObject } from '../../connectors/s3';
 import { latestSchema } from '../../db/metadata';
-import { diffVersion, mergeSchemas, renderHiveType, toHiveColumns } from '../../schema';
+import { nextSchemaVersion } from '../../crawl/schema-version';
+import { renderHiveType, toHiveColumns } from '../../schema';
 
 /** Draws the crawl's progress: the workflow's own account plus the running batches' heartbeat details. */
 async function showProgress(handle: WorkflowHandle, draw: (line: string) => void): Promise<void> {
@@ -129,26 +131,27 @@ async function dryRun(ctx: CliContext, name: string, full: boolean, json: boolea
   }
   const s3 = createS3Client(ctx.config.s3);
   try {
-    const plan = await planS3({ db: ctx.db(), s3 }, source, { kind: 'crawl', full });
+    const connector = connectorOf(source);
+    const plan = await connector.plan({ db: ctx.db(), s3 }, source, { kind: 'crawl', full });
     const objects = plan.batches.flat() as PlannedObject[];
-    const inferred = await inferS3Batch({ s3 }, source, objects, () => undefined);
+    const inferred = await connector.read({ s3 }, source, objects, () => undefined);
     const latest = await latestSchema(ctx.db(), source.id);
-    const next = latest ? mergeSchemas(latest.schema, inferred.result.schema) : inferred.result.schema;
-    const diff = diffVersion(latest?.schema, next);
+    const next = nextSchemaVersion(latest, inferred.result.schema);
+    const diff = next.diff;
     const partitions = [...new Set(objects.map((o) => o.partition))].sort();
     const report = {
       source: name,
       counts: plan.counts,
       read: objects.map((o) => ({ key: o.key, size: o.size, partition: o.partition, format: o.format, gzip: o.gzip })),
-      deleted: plan.scope.deleted,
-      skipped: plan.scope.skipped,
+      deleted: plan.scope.deleted as string[],
+      skipped: plan.scope.skipped as { file: string; reason: string }[],
       table: `${source.targetDatabase}.${source.targetTable}`,
       partitionKeys: objects[0]?.keys ?? (await ctx.db()('source_partitions').where({ source_id: source.id }).first('keys'))?.keys ?? [],
       partitions,
       records: inferred.result.records,
       corruptRecords: inferred.result.corruptRecords,
-      columns: toHiveColumns(next),
-      schemaVersion: latest ? (diff.change === 'none' ? latest.version : latest.version + 1) : 1,
+      columns: toHiveColumns(next.schema),
+      schemaVersion: next.version,
       changes: diff.changes.map((c) => ({ op: c.op, path: c.path.join('.'), change: c.change, ...('type' in c ? { type: renderHiveType(c.type) } : {}) })),
     };
     if (json) {
@@ -165,7 +168,7 @@ async function dryRun(ctx: CliContext, name: string, full: boolean, json: boolea
         ...report.deleted.slice(0, 20).map((k: string) => `    gone ${k}`),
         `  table     ${report.table}, partitioned by (${report.partitionKeys.join(', ') || 'nothing'}), ${partitions.length} partition(s) touched`,
         `  records   ${report.records} read, ${report.corruptRecords} corrupt`,
-        `  schema    version ${report.schemaVersion}${diff.change === 'none' ? ' (unchanged)' : ` (${latest ? diff.change : 'initial'})`}`,
+        `  schema    version ${report.schemaVersion}${diff.change === 'none' ? ' (unchanged)' : ` (${next.change})`}`,
         table([['COLUMN', 'TYPE'], ...report.columns.map((col) => [`    ${col.name}`, col.type])]).trimEnd(),
         ...(latest ? report.changes.map((ch) => `  ${ch.change.padEnd(8)} ${ch.op} ${ch.path}${ch.type ? ` ${ch.type}` : ''}`) : []),
       ].join('\n') + '\n',

@@ -1,9 +1,7 @@
 // `lake source add|list|show|remove`: the registered sources.
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
-import pg from 'pg';
 import { createS3Client } from '../../adapters/s3';
-import { resolveSecret } from '../../adapters/secrets';
-import { compileGlobs, type PartitionLayout } from '../../crawl/plan';
+import { connectorOf } from '../../connectors';
+import type { PartitionLayout } from '../../crawl/partitions';
 import {
   defaultTableName,
   InvalidSourceError,
@@ -99,39 +97,14 @@ export function definitionFromArgs(name: string, options: Map<string, string[]>)
 
 /** Checks that need the outside world: the bucket exists, the database answers, the globs compile. */
 async function checkReachable(ctx: CliContext, def: SourceDefinition): Promise<string[]> {
-  const problems: string[] = [];
-  if (def.kind === 's3') {
-    const globs = compileGlobs(def.options.include ?? [], def.options.exclude ?? []);
-    if ('error' in globs) problems.push(`options.include/exclude: ${globs.error}`);
-    const s3 = createS3Client(ctx.config.s3);
-    try {
-      await s3.send(new HeadBucketCommand({ Bucket: def.location.bucket }));
-    } catch (e) {
-      problems.push(`location.bucket: bucket "${def.location.bucket}" is not reachable at ${ctx.config.s3.endpoint} (${(e as Error).name})`);
-    } finally {
-      s3.destroy();
-    }
-  } else if (def.kind === 'postgres') {
-    let url: string;
-    try {
-      url = resolveSecret(def.location.secretRef);
-    } catch (e) {
-      return [`location.secretRef: ${(e as Error).message}`];
-    }
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-    try {
-      await client.connect();
-      const r = await client.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [def.location.schema, def.location.table]);
-      if (r.rowCount === 0) problems.push(`location: table ${def.location.schema}.${def.location.table} does not exist`);
-    } catch (e) {
-      problems.push(`location.secretRef: the database of secret "${def.location.secretRef}" is unreachable (${(e as Error).message.split('\n')[0]})`);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+  if (def.kind === 'logical') return [];
+  const s3 = createS3Client(ctx.config.s3);
+  try {
+    return await connectorOf(def).check({ s3, s3Endpoint: ctx.config.s3.endpoint }, def);
+  } finally {
+    s3.destroy();
   }
-  return problems;
 }
-
 
 async function add(ctx: CliContext, args: string[], io: CommandIO): Promise<number> {
   const { positional, options } = parseOptions(args, ['detect-dates', 'json']);

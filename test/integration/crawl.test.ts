@@ -168,6 +168,32 @@ describe('crawling sources on the real stack', () => {
     expect(after).toEqual(before);
   });
 
+  it('a backfill of a yyyy/MM/dd/HH source reads the objects of its days and records their partitions', async () => {
+    const name = uniqueName('hourly').replace(/_/g, '-');
+    const hourlyPrefix = `${uniqueName('crawl')}/hourly/`;
+    for (const [path, hour] of [['2019/10/14/23/', 23], ['2019/10/15/00/', 0], ['2019/10/15/20/', 20], ['2019/10/16/00/', 0]] as const) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${hourlyPrefix}${path}part-0.json`, Body: activityLogHour(path.slice(0, 10).replace(/\//g, '-'), hour) }));
+    }
+    const saved = await saveSource(deps.db, {
+      name, kind: 's3', location: { bucket, prefix: hourlyPrefix }, format: 'auto', layout: { kind: 'date-path', pattern: 'yyyy/MM/dd/HH' },
+      schedule: 'nightly', targetDatabase: database, targetTable: name.replace(/-/g, '_'), options: {}, enabled: false,
+    });
+    counter.gets.length = 0;
+    const s = await env.client.workflow.execute(backfillSource, {
+      taskQueue,
+      workflowId: `backfill/${name}/${uniqueName('t')}`,
+      args: [{ sourceId: name, from: '2019-10-15', to: '2019-10-15', inferenceTaskQueue }],
+    });
+    expect(s.counts.files).toBe(2);
+    expect(s.merged.records).toBeGreaterThan(0);
+    expect(objectsRead()).toEqual([`${hourlyPrefix}2019/10/15/00/part-0.json`, `${hourlyPrefix}2019/10/15/20/part-0.json`]);
+    const partitions = await deps.db('source_partitions').where({ source_id: saved.id }).orderBy('path');
+    expect(partitions.map((p: { path: string; keys: string[]; values: string[] }) => [p.path, p.keys, p.values])).toEqual([
+      ['2019/10/15/00/', ['date_id', 'hour'], ['2019-10-15', '00']],
+      ['2019/10/15/20/', ['date_id', 'hour'], ['2019-10-15', '20']],
+    ]);
+  });
+
   it('refuses a malformed backfill range without retrying', async () => {
     const err = await env.client.workflow
       .execute(backfillSource, { taskQueue, workflowId: uniqueName('backfill/bad'), args: [{ sourceId: sourceName, from: '2019-10-16', to: '2019-10-01' }] })

@@ -1,16 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { comparePartitionPaths, datePatternProblem, parsePartition, partitionKeysOf } from '../../../crawl/partitions';
 import {
   batchObjects,
   classifyObjects,
-  comparePartitionPaths,
   compileGlobs,
-  datePatternProblem,
   DEFAULT_EXCLUDES,
   deletionGuard,
   formatOfKey,
-  parsePartition,
-  partitionKeysOf,
   planListing,
   selectPartitions,
   type GlobMatcher,

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { escapePartitionValue, partitionName, partitionValuesFromName } from '../../../crawl/partitions';
 import {
-  escapePartitionValue,
   orderColumns,
-  partitionName,
-  partitionValuesFromName,
   planPartitions,
   planTable,
   storageFor,

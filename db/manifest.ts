@@ -1,0 +1,155 @@
+// Queries of an S3 source's manifest (source_objects: what was read of each object) and of the partitions
+// it makes up (source_partitions: their volumes). The manifest advances only in the merge's transaction,
+// with the schema version it produced.
+import type { Knex } from 'knex';
+import type { CsvDialect } from '../schema/infer/csv';
+import type { PartitionKeyMismatch } from '../schema/infer/partition-keys';
+
+const CHUNK = 500;
+
+export interface ManifestRow {
+  key: string;
+  etag: string;
+  size: number; // bigint: pg may hand it over as text, readers take Number() of it
+  lastModified: string;
+  partition: string;
+}
+
+/** One object as a merge records it. */
+export interface ManifestObject {
+  key: string;
+  etag: string;
+  size: number;
+  lastModified: string;
+  partition: string;
+  keys: string[];
+  values: string[];
+  format: string;
+  gzip: boolean;
+  records: number;
+  corruptRecords: number;
+  keyMismatches?: number;
+  firstKeyMismatch?: PartitionKeyMismatch;
+  csv?: CsvDialect;
+}
+
+export interface PartitionVolumes {
+  objects: number;
+  records: number;
+  bytes: number;
+  corrupt: number;
+  mismatches: number;
+}
+
+export async function manifestOf(db: Knex, sourceId: number): Promise<ManifestRow[]> {
+  return db('source_objects').where({ source_id: sourceId }).select('key', 'etag', 'size', 'last_modified as lastModified', 'partition');
+}
+
+/** Records objects read by a crawl (a partition seen for the first time gets its row, its volumes are
+ *  computed by `recomputePartitions`). */
+export async function recordObjects(trx: Knex.Transaction, sourceId: number, runId: number, objects: readonly ManifestObject[]): Promise<void> {
+  for (const o of objects) {
+    await trx('source_objects')
+      .insert({
+        source_id: sourceId, key: o.key, etag: o.etag, size: o.size, last_modified: o.lastModified, partition: o.partition,
+        format: o.format, gzip: o.gzip, records: o.records, corrupt_records: o.corruptRecords, run_id: runId,
+        key_mismatches: o.keyMismatches ?? 0, first_key_mismatch: o.firstKeyMismatch ? JSON.stringify(o.firstKeyMismatch) : null,
+        csv_dialect: o.csv ? JSON.stringify(o.csv) : null,
+      })
+      .onConflict(['source_id', 'key'])
+      .merge();
+    const exists = await trx('source_partitions').where({ source_id: sourceId, path: o.partition }).first('path');
+    if (!exists) await upsertPartition(trx, sourceId, o.partition, o, { objects: 0, records: 0, bytes: 0, corrupt: 0, mismatches: 0 });
+  }
+}
+
+/** Deletes objects from the manifest; returns the partitions they were in. */
+export async function deleteObjects(trx: Knex.Transaction, sourceId: number, keys: readonly string[]): Promise<string[]> {
+  const partitions: string[] = [];
+  for (let i = 0; i < keys.length; i += CHUNK) {
+    const gone = await trx('source_objects').where({ source_id: sourceId }).whereIn('key', keys.slice(i, i + CHUNK)).delete().returning('partition');
+    for (const g of gone) partitions.push(g.partition);
+  }
+  return partitions;
+}
+
+/** Volumes of partitions from the manifest; a partition left with no object is dropped. Every partition
+ *  named here has its row already (created when its first object was recorded). */
+export async function recomputePartitions(trx: Knex.Transaction, sourceId: number, partitions: readonly string[]): Promise<void> {
+  for (const path of partitions) {
+    const agg = await trx('source_objects')
+      .where({ source_id: sourceId, partition: path })
+      .first(
+        trx.raw('count(*)::int as objects'),
+        trx.raw('coalesce(sum(records), 0)::bigint as records'),
+        trx.raw('coalesce(sum(size), 0)::bigint as bytes'),
+        trx.raw('coalesce(sum(corrupt_records), 0)::bigint as corrupt'),
+        trx.raw('coalesce(sum(key_mismatches), 0)::bigint as mismatches'),
+      );
+    if (!agg || Number(agg.objects) === 0) {
+      await trx('source_partitions').where({ source_id: sourceId, path }).delete();
+      await trx('partition_profiles').where({ source_id: sourceId, path }).delete();
+      continue;
+    }
+    await trx('source_partitions')
+      .where({ source_id: sourceId, path })
+      .update({ objects: Number(agg.objects), records: Number(agg.records), bytes: Number(agg.bytes), corrupt_records: Number(agg.corrupt), key_mismatches: Number(agg.mismatches), updated_at: trx.fn.now() });
+  }
+}
+
+export async function upsertPartition(
+  trx: Knex.Transaction,
+  sourceId: number,
+  path: string,
+  kv: { keys: string[]; values: string[] },
+  v: PartitionVolumes,
+): Promise<void> {
+  const row = {
+    source_id: sourceId,
+    path,
+    keys: JSON.stringify(kv.keys),
+    values: JSON.stringify(kv.values),
+    objects: v.objects,
+    records: v.records,
+    bytes: v.bytes,
+    corrupt_records: v.corrupt,
+    key_mismatches: v.mismatches,
+    updated_at: trx.fn.now(),
+  };
+  await trx('source_partitions').insert(row).onConflict(['source_id', 'path']).merge();
+}
+
+export async function partitionCount(db: Knex, sourceId: number): Promise<number> {
+  const [{ n }] = await db('source_partitions').where({ source_id: sourceId }).count<{ n: string }[]>({ n: '*' });
+  return Number(n);
+}
+
+export interface PartitionRow {
+  path: string;
+  keys: string[];
+  values: string[];
+  records: string;
+}
+
+export async function partitionsOf(db: Knex, sourceId: number): Promise<PartitionRow[]> {
+  return db('source_partitions').where({ source_id: sourceId }).orderBy('path');
+}
+
+/** The partition keys the catalog knows for a source ([] when it has no partition yet). */
+export async function knownPartitionKeys(db: Knex, sourceId: number): Promise<string[] | undefined> {
+  return (await db('source_partitions').where({ source_id: sourceId }).first('keys'))?.keys;
+}
+
+export interface PublishedObjectRow {
+  key: string;
+  format: string;
+  gzip: boolean;
+  records: string;
+  size: string;
+  csv_dialect: CsvDialect | null;
+}
+
+/** What a table publishes of its objects: formats, CSV dialects and volumes. */
+export async function manifestObjectsOf(db: Knex, sourceId: number): Promise<PublishedObjectRow[]> {
+  return db('source_objects').where({ source_id: sourceId }).select('key', 'format', 'gzip', 'records', 'size', 'csv_dialect');
+}
