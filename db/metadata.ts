@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import type { Source } from '../crawl/source';
 import { diffVersion, provenanceByPath, renderHiveType, type Schema } from '../schema';
 import { getSource } from './sources';
-import { columnPath, columnsOf, type ColumnEntry } from '../schema/fields';
+import { columnPath, columnsOf } from '../schema/fields';
 import { isIdentifying, isMaskedColumn, MASK } from '../schema/identifying';
 import { remaskSource, storedRows, suggestionsOf } from './identifying';
 
@@ -59,11 +59,6 @@ export interface VolumeRow {
   corruptRecords: number;
 }
 
-/** Every column path of a schema, nested ones included, in schema order. */
-export function columnPaths(schema: Schema): ColumnEntry[] {
-  return columnsOf(schema);
-}
-
 export async function latestSchema(db: Knex, sourceId: number): Promise<{ version: number; schema: Schema } | undefined> {
   const v = await db('schema_versions').where({ source_id: sourceId }).orderBy('version', 'desc').first('version', 'schema');
   return v ? { version: v.version, schema: v.schema } : undefined;
@@ -79,7 +74,7 @@ export async function describeSource(db: Knex, name: string): Promise<SourceDesc
   // masked again as read: what was stored before a column became identifying, or before masking at rest
   const identifying = new Set([...meta.values()].filter((m) => isIdentifying((m as { tags?: string[] }).tags)).map((m) => m.path));
   const columns: ColumnView[] = latest
-    ? columnPaths(latest.schema).map((c) => {
+    ? columnsOf(latest.schema).map((c) => {
         const m = meta.get(c.path) as { description?: string; tags?: string[]; role?: string } | undefined;
         const s = stats.get(c.path) as { null_fraction: number; distinct_estimate: string; min?: string; max?: string; basis_records: string } | undefined;
         if (s && s.min != null && isMaskedColumn(identifying, c.path)) s.min = s.max = MASK;
@@ -87,8 +82,8 @@ export async function describeSource(db: Knex, name: string): Promise<SourceDesc
         return {
           path: c.path,
           depth: c.depth,
-          name: c.name,
-          type: renderHiveType(c.type),
+          name: c.field.name,
+          type: renderHiveType(c.field.type),
           ...(m?.description ? { description: m.description } : {}),
           tags: m?.tags ?? [],
           ...(m?.role ? { role: m.role } : {}),
@@ -339,7 +334,7 @@ export async function setColumnMetadata(
  * found in the data (`props.E-Mail`). Throws naming the columns when it is neither.
  */
 function columnOf(source: string, schema: Schema | undefined, named: string): string {
-  const known = schema ? columnPaths(schema).map((c) => c.path) : [];
+  const known = schema ? columnsOf(schema).map((c) => c.path) : [];
   const column = named.toLowerCase();
   if (known.includes(column)) return column;
   const byKeys = schema ? columnPath(schema, named.split('.')) : undefined;

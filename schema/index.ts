@@ -9,6 +9,8 @@ export { diffSchemas, diffVersion } from './diff';
 export type { SchemaChange, SchemaDiff, ChangeClass } from './diff';
 export { fieldKey, safeHiveName, isHiveSafe } from './names';
 export { withoutProvenance, provenanceByPath, shiftProvenanceLines } from './provenance';
+export { visitSchema, forEachField, mapFields, pathOf } from './visit';
+export type { FieldAt, SchemaVisitor } from './visit';
 export { SchemaAccumulator } from './accumulator';
 export { JsonLinesScanner, inferJsonLines, inferJsonLinesText } from './infer/jsonl';
 export type { JsonLinesOptions } from './infer/jsonl';

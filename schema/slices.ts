@@ -3,7 +3,7 @@
 // the grouped result and how results of many files merge, slice names, and the Hive view of a slice
 // (its columns, with named structs flattened into `<struct>_<field>`, and its SQL text).
 // The scanner that produces grouped results is infer/jsonl.ts (option `discriminators`).
-import { fieldOfKey, fieldsAlong } from './fields';
+import { fieldOfKey, structFieldsAlong } from './fields';
 import { renderHiveType } from './hive';
 import { EMPTY_RESULT, mergeResults, type InferenceResult } from './merge';
 import { byCodeUnits } from './names';
@@ -228,7 +228,7 @@ export function flattenColumns(schema: Schema, flatten: readonly string[], strea
   // named by key or Hive name, as every column is (fieldOfKey)
   const wanted = new Set(flatten.map((name) => fieldOfKey(schema.columns, name)));
   const topNames = new Set(schema.columns.map((c) => c.hiveName));
-  const typeAt = (path: string[], own: LakeType): string => renderHiveType((stream && typeAtPath(stream, path)) ?? own);
+  const typeAt = (path: string[], own: LakeType): string => renderHiveType((stream && structFieldsAlong(stream, path)?.at(-1)?.type) ?? own);
   const used = new Set<string>(topNames);
   const out: ViewColumn[] = [];
   for (const col of schema.columns) {
@@ -249,10 +249,6 @@ export function flattenColumns(schema: Schema, flatten: readonly string[], strea
     }
   }
   return out;
-}
-
-function typeAtPath(schema: Schema, path: string[]): LakeType | undefined {
-  return fieldsAlong(schema, path)?.at(-1)?.type;
 }
 
 /** `db.table` or its parts. */
