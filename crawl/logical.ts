@@ -3,7 +3,8 @@
 // groups records while inferring, the slice names, flattening and view SQL live in schema/slices.ts.
 import type { HiveColumn } from '../adapters/metastore/table-spec';
 import { renderHiveType, type Schema } from '../schema';
-import { flattenColumns, quoteIdent, sliceKey, viewSql, type DiscriminatorPath } from '../schema/slices';
+import { flattenColumns, sliceKey, viewSql, type DiscriminatorPath } from '../schema/slices';
+import { quoteIdent } from '../schema/hive';
 import { structFieldsAlong } from '../schema/fields';
 
 /** The key of the remainder slice among slice keys (`sliceKey` of real values is a JSON array). */

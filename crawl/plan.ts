@@ -2,6 +2,7 @@
 // which prefixes to list, what changed since the manifest, whether a listing may delete, how to batch.
 // No I/O: the activities list and read through adapters/s3-objects.ts and hand the results here.
 // Everything returned is plain data (JSON-serialisable) except the glob matcher and `ListingPlan.select`.
+import { HIVE_NAME as HIVE_KEY } from '../schema/names';
 
 // ---- partition layouts -----------------------------------------------------------------------------
 
@@ -57,8 +58,6 @@ function datePartitionColumns(parts: string[]): { keys: string[]; values: string
       return { keys: ['date_id', 'hour'], values: [`${y}-${m}-${d}`, h!] };
   }
 }
-
-const HIVE_KEY = /^[a-z_][a-z0-9_]*$/;
 
 /** Hive escapes special characters of partition values as %XX in paths; values are kept unescaped. */
 function unescapeHiveValue(value: string): string {

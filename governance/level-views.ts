@@ -9,6 +9,8 @@
 //   principal is granted (and no bucket policy opens), so engines that run views with their definer's
 //   rights (Trino's default for Hive views) read it for the holder and the holder cannot.
 import { parseHiveType, renderHiveType, type HiveType } from '../schema/hive-types';
+import { fitHiveName, MAX_HIVE_NAME_LENGTH } from '../schema/names';
+import { quoteIdent as quote, quoteString as sqlString } from '../schema/hive';
 import { ACCESS_LEVELS, type AccessLevelId } from './levels';
 
 /** A level that reads a view of the table (its `view` in ACCESS_LEVELS). */
@@ -29,15 +31,14 @@ export function tableOfLevel(level: AccessLevelId, table: string): string {
   return isViewLevel(level) ? levelViewName(table, level) : table;
 }
 
-/** Hive names are at most 128 characters: a long table name keeps its start and a hash of the rest. */
+/** `<table>__<view>`; a long table name keeps its start and a hash of the whole. */
 export function levelViewName(table: string, level: ViewLevel): string {
   const suffix = `__${viewOf(level)}`;
   const name = `${table}${suffix}`;
-  if (name.length <= 128) return name;
+  if (name.length <= MAX_HIVE_NAME_LENGTH) return name;
   let h = 0;
   for (const c of table) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
-  const tail = `_${h.toString(16).padStart(8, '0')}${suffix}`;
-  return `${table.slice(0, 128 - tail.length)}${tail}`;
+  return fitHiveName(table, `_${h.toString(16).padStart(8, '0')}${suffix}`);
 }
 
 export interface ViewColumn {
@@ -50,8 +51,6 @@ export interface TableName {
   table: string;
 }
 
-const quote = (name: string) => `\`${name.replace(/`/g, '``')}\``;
-const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** The column the key is read from in the catalog's key table. */
 export const HASH_KEY_COLUMN = 'hash_key';

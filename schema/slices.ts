@@ -4,9 +4,9 @@
 // (its columns, with named structs flattened into `<struct>_<field>`, and its SQL text).
 // The scanner that produces grouped results is infer/jsonl.ts (option `discriminators`).
 import { fieldOfKey, structFieldsAlong } from './fields';
-import { renderHiveType } from './hive';
+import { quoteIdent, quoteString, renderHiveType } from './hive';
 import { EMPTY_RESULT, mergeResults, type InferenceResult } from './merge';
-import { byCodeUnits } from './names';
+import { byCodeUnits, defaultTableName, MAX_HIVE_NAME_LENGTH, suffixedHiveName } from './names';
 import type { Field, LakeType, Schema } from './types';
 
 // ---- grouped results -------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ export function plainSliceName(stream: string, values: readonly string[], patter
 
 /** Names and table names are one namespace: `a-b` and `a_b` would be the same table. */
 function clashKey(name: string): string {
-  return name.replace(/-/g, '_');
+  return defaultTableName(name);
 }
 
 function withSuffix(name: string, suffix: string): string {
@@ -190,29 +190,6 @@ export interface ViewColumn {
   path: string[];
 }
 
-const MAX_HIVE_NAME_LENGTH = 128;
-
-/** A Hive identifier in backticks (a backtick inside is doubled, as Hive reads it). */
-export function quoteIdent(name: string): string {
-  return '`' + name.replace(/`/g, '``') + '`';
-}
-
-/** A Hive/Spark SQL string literal: single quotes, backslash escapes for `\`, `'` and control characters. */
-export function quoteString(value: string): string {
-  let out = "'";
-  for (const ch of value) {
-    const c = ch.charCodeAt(0);
-    if (ch === '\\') out += '\\\\';
-    else if (ch === "'") out += "\\'";
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += ch;
-  }
-  return out + "'";
-}
-
 /**
  * The columns a slice's view projects: every top-level field of the slice in schema order, except that a
  * struct named in `flatten` is replaced by one `<struct>_<field>` column per field it has (one level; a
@@ -242,7 +219,7 @@ export function flattenColumns(schema: Schema, flatten: readonly string[], strea
       const plain = `${col.hiveName}_${sub.hiveName}`;
       let name = plain;
       for (let salt = 0; used.has(name) || name.length > MAX_HIVE_NAME_LENGTH; salt++) {
-        name = plain.slice(0, MAX_HIVE_NAME_LENGTH - 9) + '_' + hash8(path.join('.') + (salt > 0 ? `#${salt}` : ''));
+        name = suffixedHiveName(plain, path.join('.') + (salt > 0 ? `#${salt}` : ''));
       }
       used.add(name);
       out.push({ name, type: typeAt(path, sub.type), expr: path.map(quoteIdent).join('.'), path });
