@@ -1,10 +1,9 @@
 // Logical sources as the crawl sees them: which slice a parsed record belongs to (for samples, which are
 // read apart from the scan), and what a slice's Hive view is. Pure; the scanner (schema/infer/jsonl.ts)
 // groups records while inferring, the slice names, flattening and view SQL live in schema/slices.ts.
-import type { HiveColumn } from '../adapters/metastore/table-spec';
 import { renderHiveType, type Schema } from '../schema';
 import { flattenColumns, sliceKey, viewSql, type DiscriminatorPath } from '../schema/slices';
-import { quoteIdent } from '../schema/hive';
+import { quoteIdent, type HiveColumn } from '../schema/hive';
 import { structFieldsAlong } from '../schema/fields';
 
 /** The key of the remainder slice among slice keys (`sliceKey` of real values is a JSON array). */

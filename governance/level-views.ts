@@ -10,7 +10,7 @@
 //   rights (Trino's default for Hive views) read it for the holder and the holder cannot.
 import { parseHiveType, renderHiveType, type HiveType } from '../schema/hive-types';
 import { fitHiveName, MAX_HIVE_NAME_LENGTH } from '../schema/names';
-import { quoteIdent as quote, quoteString as sqlString } from '../schema/hive';
+import { quoteIdent as quote, quoteString as sqlString, type HiveColumn, type TableRef } from '../schema/hive';
 import { ACCESS_LEVELS, type AccessLevelId } from './levels';
 
 /** A level that reads a view of the table (its `view` in ACCESS_LEVELS). */
@@ -41,16 +41,6 @@ export function levelViewName(table: string, level: ViewLevel): string {
   return fitHiveName(table, `_${h.toString(16).padStart(8, '0')}${suffix}`);
 }
 
-export interface ViewColumn {
-  name: string;
-  type: string; // a Hive type, as the metastore has it
-}
-
-export interface TableName {
-  database: string;
-  table: string;
-}
-
 
 /** The column the key is read from in the catalog's key table. */
 export const HASH_KEY_COLUMN = 'hash_key';
@@ -58,7 +48,7 @@ export const HASH_KEY_COLUMN = 'hash_key';
 export interface LevelView {
   table: string;
   sql: string;
-  columns: ViewColumn[];
+  columns: HiveColumn[];
   /** Identifying paths that are not in the view at all (A-3: inside arrays, which the view cannot rebuild). */
   dropped: string[];
 }
@@ -67,7 +57,7 @@ export interface LevelView {
  * The view of `source` for `level`. `identifying` holds column paths as the catalog names them (Hive names,
  * lowercased, `.` between struct fields, `[]` after an array: `props.e_mail`, `items[].email`).
  */
-export function levelView(level: ViewLevel, o: { source: TableName; columns: readonly ViewColumn[]; identifying: ReadonlySet<string>; keyTable: TableName }): LevelView {
+export function levelView(level: ViewLevel, o: { source: TableRef; columns: readonly HiveColumn[]; identifying: ReadonlySet<string>; keyTable: TableRef }): LevelView {
   const dropped: string[] = [];
   const leaveOut = viewOf(level) === 'no_identifying';
   const under = (path: string) => [...o.identifying].some((p) => p.startsWith(`${path}.`) || p.startsWith(`${path}[]`));
@@ -97,7 +87,7 @@ export function levelView(level: ViewLevel, o: { source: TableName; columns: rea
   };
 
   const select: string[] = [];
-  const columns: ViewColumn[] = [];
+  const columns: HiveColumn[] = [];
   for (const c of o.columns) {
     const p = project(`t.${quote(c.name)}`, c.name.toLowerCase(), parseHiveType(c.type));
     if (!p) continue;

@@ -3,9 +3,17 @@
 import { fieldKey, suffixedHiveName } from './names';
 import type { Field, LakeType, Schema } from './types';
 
+/** A table or view in the metastore. */
+export interface TableRef {
+  database: string;
+  table: string;
+}
+
+/** A column as the metastore holds it. */
 export interface HiveColumn {
   name: string;
-  type: string;
+  type: string; // a Hive type string: bigint, array<struct<p:bigint>>, …
+  comment?: string;
 }
 
 export function renderHiveType(t: LakeType): string {

@@ -4,7 +4,7 @@
 // (its columns, with named structs flattened into `<struct>_<field>`, and its SQL text).
 // The scanner that produces grouped results is infer/jsonl.ts (option `discriminators`).
 import { fieldOfKey, structFieldsAlong } from './fields';
-import { quoteIdent, quoteString, renderHiveType } from './hive';
+import { quoteIdent, quoteString, renderHiveType, type HiveColumn, type TableRef } from './hive';
 import { EMPTY_RESULT, mergeResults, type InferenceResult } from './merge';
 import { byCodeUnits, defaultTableName, MAX_HIVE_NAME_LENGTH, suffixedHiveName } from './names';
 import type { Field, LakeType, Schema } from './types';
@@ -179,11 +179,7 @@ function hash8(s: string): string {
 // ---- views -----------------------------------------------------------------------------------------
 
 /** One column of a slice's view. */
-export interface ViewColumn {
-  /** The view's column name (a Hive name). */
-  name: string;
-  /** Its Hive type string. */
-  type: string;
+export interface ViewColumn extends HiveColumn {
   /** The expression over the stream table that gives it, e.g. `` `props`.`name` ``. */
   expr: string;
   /** Hive names from the stream table's column down to the value (one or two). */
@@ -228,9 +224,6 @@ export function flattenColumns(schema: Schema, flatten: readonly string[], strea
   return out;
 }
 
-/** `db.table` or its parts. */
-export type TableRef = string | { database: string; table: string };
-
 /**
  * The SELECT of a slice's view over the stream table: `values` filter on the discriminator columns
  * (`null` gives the remainder: any discriminator null). `discriminators` are Hive column paths of the
@@ -238,7 +231,7 @@ export type TableRef = string | { database: string; table: string };
  * another type pass its Hive type in `types` and it is compared as `CAST(col AS STRING)`.
  */
 export function viewSql(
-  streamTable: TableRef,
+  streamTable: TableRef | string, // `db.table` or its parts
   discriminators: readonly DiscriminatorPath[],
   values: readonly string[] | null,
   columns: readonly ViewColumn[],
@@ -262,7 +255,7 @@ export function viewSql(
   return `SELECT ${select} FROM ${from}${where === '' ? '' : ` WHERE ${where}`}`;
 }
 
-function splitTableRef(ref: string): { database: string; table: string } {
+function splitTableRef(ref: string): TableRef {
   const dot = ref.indexOf('.');
   if (dot <= 0 || dot === ref.length - 1) throw new Error(`"${ref}" is not database.table`);
   return { database: ref.slice(0, dot), table: ref.slice(dot + 1) };

@@ -9,7 +9,6 @@ import {
   sameStorage,
   storageFor,
   tableStorage,
-  type HiveColumn,
   type PartitionSpec,
   type PublishedTable,
   type Storage,
@@ -17,6 +16,7 @@ import {
   type TableSpec,
   type ViewSpec,
 } from './table-spec';
+import type { HiveColumn } from '../../schema/hive';
 
 /** A refusal that no retry can fix: a table lake catalog does not own, or a partitioning that changed. */
 export class PublishRefusedError extends Error {

@@ -1,13 +1,9 @@
 // What a published table looks like, as plain data, and how a published table must change to match it.
 // Pure: no Thrift, no I/O. `publisher.ts` turns these decisions into metastore calls.
 
-export type TableFormat = 'jsonl' | 'parquet' | 'csv';
+import type { HiveColumn, TableRef } from '../../schema/hive';
 
-export interface HiveColumn {
-  name: string;
-  type: string; // a Hive type string: bigint, array<struct<p:bigint>>, …
-  comment?: string;
-}
+export type TableFormat = 'jsonl' | 'parquet' | 'csv';
 
 export interface CsvOptions {
   separator: string;
@@ -24,9 +20,7 @@ export interface TableStatistics {
   compression: 'gzip' | 'none';
 }
 
-export interface TableSpec {
-  database: string;
-  table: string;
+export interface TableSpec extends TableRef {
   location: string; // s3a://bucket/prefix/
   format: TableFormat;
   csv?: CsvOptions;
@@ -39,9 +33,7 @@ export interface TableSpec {
 }
 
 /** A view lake catalog owns (a logical source over its stream's table). */
-export interface ViewSpec {
-  database: string;
-  table: string;
+export interface ViewSpec extends TableRef {
   columns: HiveColumn[];
   sql: string; // the SELECT, with every name qualified
   parameters: Record<string, string>; // must include MANAGED_PARAMETER and 'lake.source'

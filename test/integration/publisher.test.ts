@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hive, MetastoreClient, MetastoreError } from '../../adapters/metastore/client';
 import { grantTable, listGrants, revokeTable } from '../../adapters/metastore/grants';
 import { publishTable, PublishRefusedError, readPublishedTable } from '../../adapters/metastore/publisher';
-import { tableParameters, type HiveColumn, type PartitionSpec, type TableSpec } from '../../adapters/metastore/table-spec';
+import { tableParameters, type PartitionSpec, type TableSpec } from '../../adapters/metastore/table-spec';
+import type { HiveColumn } from '../../schema/hive';
 import { main } from '../../cli/main';
 import { testConfig, uniqueName } from './setup';
 
