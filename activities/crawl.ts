@@ -6,7 +6,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Knex } from 'knex';
 import { MetastoreError, type MetastoreClient } from '../adapters/metastore/client';
 import { publishTable, PublishRefusedError } from '../adapters/metastore/publisher';
-import { tableParameters, type CsvOptions, type TableFormat } from '../adapters/metastore/table-spec';
+import { tableParameters, type CsvOptions } from '../adapters/metastore/table-spec';
+import { formatOfKey, type Format as TableFormat } from '../schema/formats';
 import { inferObject, listObjects, listPartitionPrefixes, s3Uri } from '../adapters/s3-objects';
 import { countNewRows, readNewRows, readTableSchema, SourceTableError } from '../adapters/postgres-source';
 import { resolveSecret, SecretError } from '../adapters/secrets';
@@ -15,7 +16,6 @@ import {
   classifyObjects,
   compileGlobs,
   deletionGuard,
-  formatOfKey,
   parsePartition,
   partitionKeysOf,
   planListing,

@@ -7,7 +7,8 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { Readable } from 'node:stream';
 import { withBreak } from './formats';
 import { gunzipTolerant, type GzipBreak } from './formats/gzip';
-import { isTabSeparated, type DataFormat, type ObjectInfo } from '../crawl/plan';
+import type { ObjectInfo } from '../crawl/plan';
+import { isGzipMagic, isTabSeparated, type Format as DataFormat } from '../schema/formats';
 import { CsvScanner, type CsvDialect, type CsvOptions } from '../schema/infer/csv';
 import { JsonLinesScanner } from '../schema/infer/jsonl';
 import { inferParquetFooter, MAX_PARQUET_FOOTER_BYTES, parquetFooterLength } from '../schema/infer/parquet';
@@ -178,10 +179,6 @@ export async function inferObject(
   }
   if (options.discriminators && !('grouped' in inference)) return { ...inference, grouped: ungrouped(inference.result) };
   return inference;
-}
-
-function isGzipMagic(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
 function isZlibError(e: unknown): boolean {

@@ -3,11 +3,10 @@
 import { datePatternProblem, type PartitionLayout } from './plan';
 import { slicePatternProblem } from '../schema/slices';
 import { defaultTableName, isHiveName } from '../schema/names';
+import { CONFIGURED_FORMATS as SOURCE_FORMATS, type ConfiguredFormat as SourceFormat } from '../schema/formats';
 
-export { defaultTableName };
+export { defaultTableName, SOURCE_FORMATS, type SourceFormat };
 
-export type SourceFormat = 'auto' | 'jsonl' | 'jsonl.gz' | 'csv' | 'parquet';
-export const SOURCE_FORMATS: readonly SourceFormat[] = ['auto', 'jsonl', 'jsonl.gz', 'csv', 'parquet'];
 
 export interface S3Location {
   bucket: string;

@@ -3,6 +3,7 @@
 import { CsvScanner, type CsvOptions } from '../../schema/infer/csv';
 import { JsonLinesScanner } from '../../schema/infer/jsonl';
 import { inferParquetFooter, MAX_PARQUET_FOOTER_BYTES, parquetFooterLength, ParquetFooterError } from '../../schema/infer/parquet';
+import { formatOfName, isTabSeparated, type Format } from '../../schema/formats';
 import { EMPTY_RESULT, mergeResults, type InferenceResult } from '../../schema/merge';
 import { UnreadableInputError } from './errors';
 import type { GzipBreak } from './gzip';
@@ -10,8 +11,6 @@ import { fileSize, localChunks, readRange } from './local';
 
 export { UnreadableInputError } from './errors';
 
-export const FORMATS = ['jsonl', 'csv', 'parquet'] as const;
-export type Format = (typeof FORMATS)[number];
 
 export interface InferFileOptions {
   format?: Format;
@@ -19,19 +18,8 @@ export interface InferFileOptions {
   csv?: Omit<CsvOptions, 'detectTemporal'>;
 }
 
-/** Format and compression from the file name: .json/.jsonl/.ndjson, .csv/.tsv, .parquet, optional .gz. */
-export function formatOf(path: string): { format: Format | undefined; gzip: boolean } {
-  const lower = path.toLowerCase();
-  const gzip = lower.endsWith('.gz');
-  const base = gzip ? lower.slice(0, -3) : lower;
-  const ext = base.slice(base.lastIndexOf('.') + 1);
-  const format: Format | undefined =
-    ext === 'json' || ext === 'jsonl' || ext === 'ndjson' ? 'jsonl' : ext === 'csv' || ext === 'tsv' ? 'csv' : ext === 'parquet' ? 'parquet' : undefined;
-  return { format, gzip };
-}
-
 export async function inferLocalFile(path: string, options: InferFileOptions = {}): Promise<InferenceResult> {
-  const detected = formatOf(path);
+  const detected = formatOfName(path);
   const format = options.format ?? detected.format;
   if (!format) throw new UnreadableInputError(path, 'unknown format (use --format jsonl|csv|parquet)');
   switch (format) {
@@ -42,8 +30,7 @@ export async function inferLocalFile(path: string, options: InferFileOptions = {
       return withBreak(scanner.end(), path, broken);
     }
     case 'csv': {
-      const tsv = path.toLowerCase().replace(/\.gz$/, '').endsWith('.tsv');
-      const csv: CsvOptions = { ...(tsv ? { delimiter: '\t' as const } : {}), ...options.csv, detectTemporal: options.detectTemporal ?? false };
+      const csv: CsvOptions = { ...(isTabSeparated(path) ? { delimiter: '\t' as const } : {}), ...options.csv, detectTemporal: options.detectTemporal ?? false };
       const scanner = new CsvScanner(path, csv);
       const broken: GzipBreak = {};
       for await (const chunk of localChunks(path, { gzip: detected.gzip, broken })) scanner.push(chunk);

@@ -1,9 +1,8 @@
 // What a published table looks like, as plain data, and how a published table must change to match it.
 // Pure: no Thrift, no I/O. `publisher.ts` turns these decisions into metastore calls.
 
+import type { Format } from '../../schema/formats';
 import type { HiveColumn, TableRef } from '../../schema/hive';
-
-export type TableFormat = 'jsonl' | 'parquet' | 'csv';
 
 export interface CsvOptions {
   separator: string;
@@ -22,7 +21,7 @@ export interface TableStatistics {
 
 export interface TableSpec extends TableRef {
   location: string; // s3a://bucket/prefix/
-  format: TableFormat;
+  format: Format;
   csv?: CsvOptions;
   columns: HiveColumn[];
   partitionKeys: HiveColumn[];
@@ -69,7 +68,7 @@ export const OPENX_JSON_SERDE = 'org.openx.data.jsonserde.JsonSerDe';
  * line as a row of NULLs (`ignore.malformed.json`), matches keys case-insensitively, and reads a renamed
  * column's key through `mapping.<column>`.
  */
-export function storageFor(format: TableFormat, options: { csv?: CsvOptions; keyMapping?: Record<string, string> } = {}): Storage {
+export function storageFor(format: Format, options: { csv?: CsvOptions; keyMapping?: Record<string, string> } = {}): Storage {
   const text = {
     inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
     outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
@@ -172,7 +171,7 @@ function sparkType(hive: string): string {
  * (declaring bigint makes Spark fail casting), so a CSV table's columns are published as string and the
  * inferred type, which the catalog keeps, is named in the comment.
  */
-export function storedColumns(format: TableFormat, columns: HiveColumn[]): HiveColumn[] {
+export function storedColumns(format: Format, columns: HiveColumn[]): HiveColumn[] {
   if (format !== 'csv') return columns;
   return columns.map((c) =>
     c.type === 'string' ? c : { name: c.name, type: 'string', comment: [c.comment, `inferred type: ${c.type}`].filter(Boolean).join('; ') },
@@ -180,7 +179,7 @@ export function storedColumns(format: TableFormat, columns: HiveColumn[]): HiveC
 }
 
 export function tableParameters(input: {
-  format: TableFormat;
+  format: Format;
   csv?: CsvOptions;
   source: string;
   schemaVersion: number;

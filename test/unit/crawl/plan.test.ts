@@ -8,7 +8,6 @@ import {
   datePatternProblem,
   DEFAULT_EXCLUDES,
   deletionGuard,
-  formatOfKey,
   parsePartition,
   partitionKeysOf,
   planListing,
@@ -17,6 +16,7 @@ import {
   type ManifestEntry,
   type ObjectInfo,
 } from '../../../crawl/plan';
+import { formatOfKey } from '../../../schema/formats';
 
 const P = 'lake/events/';
 
