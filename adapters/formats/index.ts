@@ -2,7 +2,7 @@
 // A new format is one new branch here plus its scanner in schema/infer/.
 import { CsvScanner, type CsvOptions } from '../../schema/infer/csv';
 import { JsonLinesScanner } from '../../schema/infer/jsonl';
-import { inferParquetFooter, MAX_PARQUET_FOOTER_BYTES, parquetFooterLength, ParquetFooterError } from '../../schema/infer/parquet';
+import { inferParquetFooter, ParquetFooterError, readParquetFooter } from '../../schema/infer/parquet';
 import { formatOfName, isTabSeparated, type Format } from '../../schema/formats';
 import { EMPTY_RESULT, mergeResults, type InferenceResult } from '../../schema/merge';
 import { UnreadableInputError } from './errors';
@@ -50,12 +50,9 @@ export function withBreak(result: InferenceResult, file: string, broken: GzipBre
 /** Parquet: the last 8 bytes, then the footer; never a data page. */
 async function inferParquetFile(path: string): Promise<InferenceResult> {
   const size = await fileSize(path);
-  if (size < 12) throw new UnreadableInputError(path, 'too small to be a Parquet file');
   try {
-    const length = parquetFooterLength(await readRange(path, size - 8, 8));
-    if (length + 12 > size) throw new ParquetFooterError('footer length is larger than the file');
-    if (length > MAX_PARQUET_FOOTER_BYTES) throw new ParquetFooterError(`footer of ${length} bytes is larger than the ${MAX_PARQUET_FOOTER_BYTES} this reader accepts`);
-    return inferParquetFooter(await readRange(path, size - 8 - length, length), { file: path });
+    const footer = await readParquetFooter(size, (position, length) => readRange(path, position, length));
+    return inferParquetFooter(footer, { file: path });
   } catch (e) {
     if (e instanceof ParquetFooterError) throw new UnreadableInputError(path, e.message);
     throw e;
