@@ -7,6 +7,7 @@ import {
   planPartitions,
   planTable,
   sameStorage,
+  schemaVersionOf,
   storageFor,
   tableStorage,
   type PartitionSpec,
@@ -58,6 +59,8 @@ export async function readPublishedTable(ms: MetastoreClient, database: string, 
     if (e instanceof MetastoreError && e.kind === 'NoSuchObject') return undefined;
     throw e;
   }
+  const parameters = { ...(t.parameters ?? {}) };
+  const schemaVersion = schemaVersionOf(parameters);
   return {
     columns: (t.sd?.cols ?? []).map(fromFieldSchema),
     partitionKeys: (t.partitionKeys ?? []).map(fromFieldSchema),
@@ -68,7 +71,8 @@ export async function readPublishedTable(ms: MetastoreClient, database: string, 
       serializationLib: t.sd?.serdeInfo?.serializationLib ?? '',
       serdeParameters: { ...(t.sd?.serdeInfo?.parameters ?? {}) },
     },
-    parameters: { ...(t.parameters ?? {}) },
+    parameters,
+    ...(schemaVersion !== undefined ? { schemaVersion } : {}),
     ...(t.tableType === 'VIRTUAL_VIEW' ? { viewText: t.viewExpandedText ?? t.viewOriginalText ?? '' } : {}),
   };
 }

@@ -55,6 +55,19 @@ export const MAX_COMMENT_LENGTH = 256;
 
 export const MANAGED_PARAMETER = 'lake.managed';
 
+/** The schema version a table or view was published from. */
+export const SCHEMA_VERSION_PARAMETER = 'lake.schemaVersion';
+
+/** Where views published before held their schema version: read, never written. */
+const OLD_VIEW_SCHEMA_VERSION_PARAMETER = 'lake.schema.version';
+
+/** The schema version a published table's or view's parameters name, or undefined. */
+export function schemaVersionOf(parameters: Readonly<Record<string, string>>): number | undefined {
+  const text = parameters[SCHEMA_VERSION_PARAMETER] ?? parameters[OLD_VIEW_SCHEMA_VERSION_PARAMETER];
+  const version = text === undefined ? NaN : Number(text);
+  return Number.isInteger(version) ? version : undefined;
+}
+
 export const OPENX_JSON_SERDE = 'org.openx.data.jsonserde.JsonSerDe';
 
 /**
@@ -196,12 +209,17 @@ export function tableParameters(input: {
     sizeKey: String(stats.sizeBytes),
     averageRecordSize: String(stats.recordCount > 0 ? Math.round(stats.sizeBytes / stats.recordCount) : 0),
     'lake.source': input.source,
-    'lake.schemaVersion': String(input.schemaVersion),
+    [SCHEMA_VERSION_PARAMETER]: String(input.schemaVersion),
     'lake.lastCrawl': input.lastCrawl,
     [MANAGED_PARAMETER]: 'true',
   };
   if (input.format === 'csv' && (input.csv?.header ?? true)) params['skip.header.line.count'] = '1';
   return params;
+}
+
+/** The parameters of a view lake catalog owns: its source (and stream, for a logical source's view), and the schema version it shows. */
+export function viewParameters(input: { source: string; stream: string; schemaVersion: number }): Record<string, string> {
+  return { [MANAGED_PARAMETER]: 'true', 'lake.source': input.source, 'lake.stream': input.stream, [SCHEMA_VERSION_PARAMETER]: String(input.schemaVersion) };
 }
 
 export function trimComment(comment: string | undefined): string | undefined {
@@ -228,6 +246,8 @@ export interface PublishedTable {
   location: string;
   storage: Storage;
   parameters: Record<string, string>;
+  /** The schema version it was published from (schemaVersionOf its parameters), when it names one. */
+  schemaVersion?: number;
   /** A view's SELECT (Hive's expanded text); absent for a table. */
   viewText?: string;
 }
