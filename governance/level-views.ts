@@ -10,6 +10,7 @@
 //   rights (Trino's default for Hive views) read it for the holder and the holder cannot.
 import { parseHiveType, renderHiveType, type HiveType } from '../schema/hive-types';
 import { fitHiveName, MAX_HIVE_NAME_LENGTH } from '../schema/names';
+import { pathOf } from '../schema/visit';
 import { quoteIdent as quote, quoteString as sqlString, type HiveColumn, type TableRef } from '../schema/hive';
 import { ACCESS_LEVELS, type AccessLevelId } from './levels';
 
@@ -73,7 +74,7 @@ export function levelView(level: ViewLevel, o: { source: TableRef; columns: read
     if (type.kind === 'struct') {
       const fields: { name: string; expr: string; type: HiveType }[] = [];
       for (const f of type.fields) {
-        const p = project(`${expr}.${quote(f.name)}`, `${path}.${f.name.toLowerCase()}`, f.type);
+        const p = project(`${expr}.${quote(f.name)}`, pathOf(path, '', f.name.toLowerCase()), f.type);
         if (p) fields.push({ name: f.name, ...p });
       }
       if (fields.length === 0) return undefined;
@@ -89,7 +90,7 @@ export function levelView(level: ViewLevel, o: { source: TableRef; columns: read
   const select: string[] = [];
   const columns: HiveColumn[] = [];
   for (const c of o.columns) {
-    const p = project(`t.${quote(c.name)}`, c.name.toLowerCase(), parseHiveType(c.type));
+    const p = project(`t.${quote(c.name)}`, pathOf(null, '', c.name.toLowerCase()), parseHiveType(c.type));
     if (!p) continue;
     select.push(`${p.expr} as ${quote(c.name)}`);
     columns.push({ name: c.name, type: renderHiveType(p.type) });

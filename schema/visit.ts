@@ -20,14 +20,14 @@ export interface FieldAt {
   depth: number;
 }
 
-/** The path of a field named `hiveName` under `parent` (null: the top), reached `via` arrays and maps. */
-export function pathOf(parent: FieldAt | null, via: string, hiveName: string): string {
-  return parent === null ? hiveName : `${parent.path}${via}.${hiveName}`;
+/** The path of a field named `hiveName` under the field at `parentPath` (null: the top), reached `via` arrays and maps. */
+export function pathOf(parentPath: string | null, via: string, hiveName: string): string {
+  return parentPath === null ? hiveName : `${parentPath}${via}.${hiveName}`;
 }
 
 /** Where `field` sits under `parent`, reached `via` arrays and maps. */
 export function fieldAt(parent: FieldAt | null, via: string, field: Field): FieldAt {
-  return { field, path: pathOf(parent, via, field.hiveName), parent, via, depth: parent === null ? 0 : parent.depth + 1 };
+  return { field, path: pathOf(parent === null ? null : parent.path, via, field.hiveName), parent, via, depth: parent === null ? 0 : parent.depth + 1 };
 }
 
 /** True when a field is a column people name (tag, describe, mask): reached through structs and arrays of structs only. */
