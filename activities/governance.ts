@@ -5,7 +5,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { MetastoreError, type MetastoreClient } from '../adapters/metastore/client';
-import { grantTable, GRANTOR, listGrants, revokeTable, type Principal as MetastorePrincipal, type TableRef } from '../adapters/metastore/grants';
+import { grantTable, GRANTOR, listGrants, revokeTable, type Principal as MetastorePrincipal } from '../adapters/metastore/grants';
+import type { TableRef } from '../schema/hive';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Accounts } from '../adapters/s3-accounts';
 import type { GovernanceConfig, S3Config } from '../config';

@@ -7,7 +7,8 @@ import { MetastoreError, type MetastoreClient } from '../adapters/metastore/clie
 import { publishTable, publishView } from '../adapters/metastore/publisher';
 import { MANAGED_PARAMETER, tableParameters } from '../adapters/metastore/table-spec';
 import { catalogKey, identifyingPaths } from '../db/storage-access';
-import { HASH_KEY_COLUMN, levelView, type LevelView, type TableName, type ViewLevel } from '../governance/level-views';
+import { HASH_KEY_COLUMN, levelView, type LevelView, type ViewLevel } from '../governance/level-views';
+import type { TableRef as TableName } from '../schema/hive';
 import { ACCESS_LEVELS } from '../governance/levels';
 import { IDENTIFYING_TAGS } from '../schema/identifying';
 

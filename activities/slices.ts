@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import type { MetastoreClient } from '../adapters/metastore/client';
 import { dropView, publishView } from '../adapters/metastore/publisher';
-import { MANAGED_PARAMETER } from '../adapters/metastore/table-spec';
+import { viewParameters } from '../adapters/metastore/table-spec';
 import { keyOfSlice, REMAINDER_KEY, sliceView, valuesOfRecord } from '../crawl/logical';
 import type { SampleRow } from '../crawl/profile';
 import type { SliceMergeSummary, SlicePublishSummary } from '../crawl/run';
@@ -229,7 +229,7 @@ export async function publishSliceViews(
       table,
       columns: view.columns,
       sql: view.sql,
-      parameters: { [MANAGED_PARAMETER]: 'true', 'lake.source': s.name, 'lake.stream': stream.name, 'lake.schema.version': String(version!.version) },
+      parameters: viewParameters({ source: s.name, stream: stream.name, schemaVersion: version!.version }),
     });
     summary[action === 'create' ? 'created' : 'altered']++;
     await setPublishedView(db, s.id, text);

@@ -7,10 +7,11 @@ import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, type S3Clien
 import { Readable } from 'node:stream';
 import { withBreak } from './formats';
 import { gunzipTolerant, type GzipBreak } from './formats/gzip';
-import { isTabSeparated, type DataFormat, type ObjectInfo } from '../crawl/plan';
+import type { ObjectInfo } from '../crawl/plan';
+import { isGzipMagic, isTabSeparated, type Format as DataFormat } from '../schema/formats';
 import { CsvScanner, type CsvDialect, type CsvOptions } from '../schema/infer/csv';
 import { JsonLinesScanner } from '../schema/infer/jsonl';
-import { inferParquetFooter, MAX_PARQUET_FOOTER_BYTES, parquetFooterLength } from '../schema/infer/parquet';
+import { inferParquetFooter, ParquetFooterError, readParquetFooter } from '../schema/infer/parquet';
 import { PartitionKeyChecker, type PartitionKeyCheck } from '../schema/infer/partition-keys';
 import { EMPTY_RESULT, type InferenceResult } from '../schema/merge';
 import { ungrouped, type DiscriminatorPath, type GroupedInferenceResult } from '../schema/slices';
@@ -185,10 +186,6 @@ export async function inferObject(
   return inference;
 }
 
-function isGzipMagic(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-
 function isZlibError(e: unknown): boolean {
   return typeof (e as NodeJS.ErrnoException)?.code === 'string' && (e as NodeJS.ErrnoException).code!.startsWith('Z_');
 }
@@ -278,22 +275,23 @@ async function getRange(s3: S3Client, bucket: string, info: Pick<ObjectInfo, 'ke
 
 async function inferParquetObject(s3: S3Client, bucket: string, info: Pick<ObjectInfo, 'key' | 'etag' | 'size'>, file: string, options: InferObjectOptions): Promise<ObjectInference> {
   const size = Number(info.size);
-  if (size < 12) throw new UnreadableObject(`too small to be a Parquet file (${size} bytes)`);
-  const tail = await getRange(s3, bucket, info, 'bytes=-8');
-  if (tail.length !== 8) throw new Error(`GetObject ${s3Uri(bucket, info.key)} bytes=-8 returned ${tail.length} bytes`);
-  options.onProgress?.(8);
-  let length: number;
+  let bytesRead = 0;
+  const read = async (position: number, length: number): Promise<Uint8Array> => {
+    const range = position + length === size ? `bytes=-${length}` : `bytes=${position}-${position + length - 1}`;
+    const bytes = await getRange(s3, bucket, info, range);
+    if (bytes.length !== length) throw new Error(`GetObject ${s3Uri(bucket, info.key)} ${range} returned ${bytes.length} of ${length} bytes`);
+    return bytes;
+  };
+  let footer: Uint8Array;
   try {
-    length = parquetFooterLength(tail);
+    footer = await readParquetFooter(size, read, (n) => {
+      bytesRead += n;
+      options.onProgress?.(bytesRead);
+    });
   } catch (e) {
-    throw new UnreadableObject((e as Error).message, 8);
+    if (e instanceof ParquetFooterError) throw new UnreadableObject(e.message, bytesRead);
+    throw e;
   }
-  if (length + 12 > size) throw new UnreadableObject(`Parquet footer length ${length} is larger than the file (${size} bytes)`, 8);
-  if (length > MAX_PARQUET_FOOTER_BYTES) throw new UnreadableObject(`Parquet footer of ${length} bytes is larger than the ${MAX_PARQUET_FOOTER_BYTES} this reader accepts`, 8);
-  const footer = await getRange(s3, bucket, info, `bytes=${size - 8 - length}-${size - 9}`);
-  if (footer.length !== length) throw new Error(`GetObject ${s3Uri(bucket, info.key)} returned ${footer.length} of ${length} footer bytes`);
-  const bytesRead = 8 + length;
-  options.onProgress?.(bytesRead);
   try {
     return { result: inferParquetFooter(footer, { file }), bytesRead };
   } catch (e) {

@@ -4,9 +4,10 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { constants, gunzipSync } from 'node:zlib';
 import { csvRecords } from '../schema/infer/csv';
+import { isGzipMagic, type Format } from '../schema/formats';
 
 export interface SampleOptions {
-  format: 'jsonl' | 'csv' | 'parquet';
+  format: Format;
   gzip: boolean;
   maxRecords: number;
   maxBytes: number;
@@ -19,7 +20,7 @@ async function getBytes(s3: S3Client, bucket: string, key: string, range?: strin
 }
 
 function headText(bytes: Uint8Array, gzip: boolean): string {
-  const raw = gzip || (bytes[0] === 0x1f && bytes[1] === 0x8b)
+  const raw = gzip || isGzipMagic(bytes)
     ? gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH }) // a cut-off stream decompresses as far as it goes
     : Buffer.from(bytes);
   return raw.toString('utf8');

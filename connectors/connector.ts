@@ -4,7 +4,7 @@
 // the activities never ask which kind a source is.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Knex } from 'knex';
-import type { TableFormat } from '../adapters/metastore/table-spec';
+import type { Format as TableFormat } from '../schema/formats';
 import type { SampleRow } from '../crawl/profile';
 import type { CrawlCounts, InferProgress } from '../crawl/run';
 import type { Source, SourceDefinition } from '../crawl/source';

@@ -3,7 +3,6 @@
 // manifest, which a crawl's merge advances (a backfill leaves it and records the volumes it read).
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
-import type { TableFormat } from '../adapters/metastore/table-spec';
 import { readSampleRecords } from '../adapters/sample-reader';
 import { headBucket, inferObject, listObjects, listPartitionPrefixes, s3Uri } from '../adapters/s3-objects';
 import { REMAINDER_KEY } from '../crawl/logical';
@@ -12,12 +11,12 @@ import {
   classifyObjects,
   compileGlobs,
   deletionGuard,
-  formatOfKey,
   planBackfill,
   planListing,
   type ObjectInfo,
 } from '../crawl/plan';
 import { parsePartition, partitionKeysOf } from '../crawl/partitions';
+import { formatOfKey, type Format as TableFormat } from '../schema/formats';
 import type { SampleRow } from '../crawl/profile';
 import type { CrawlCounts, InferProgress } from '../crawl/run';
 import { discriminatorPaths, InvalidSourceError, type S3SourceDefinition } from '../crawl/source';

@@ -1,10 +1,10 @@
 // Logical sources as the crawl sees them: which slice a parsed record belongs to (for samples, which are
 // read apart from the scan), and what a slice's Hive view is. Pure; the scanner (schema/infer/jsonl.ts)
 // groups records while inferring, the slice names, flattening and view SQL live in schema/slices.ts.
-import type { HiveColumn } from '../adapters/metastore/table-spec';
-import { renderHiveType, type LakeType, type Schema } from '../schema';
-import { flattenColumns, quoteIdent, sliceKey, viewSql, type DiscriminatorPath } from '../schema/slices';
-import { fieldOfKey, fieldsAlong } from '../schema/fields';
+import { renderHiveType, type Schema } from '../schema';
+import { flattenColumns, sliceKey, viewSql, type DiscriminatorPath } from '../schema/slices';
+import { quoteIdent, type HiveColumn } from '../schema/hive';
+import { structFieldsAlong } from '../schema/fields';
 
 /** The key of the remainder slice among slice keys (`sliceKey` of real values is a JSON array). */
 export const REMAINDER_KEY = 'null';
@@ -55,10 +55,10 @@ export function sliceView(input: {
   const paths: string[][] = [];
   const types: string[] = [];
   for (const d of input.discriminators) {
-    const found = hivePath(stream.schema, typeof d === 'string' ? [d] : [...d]);
-    if (!found) return undefined;
-    paths.push(found.path);
-    types.push(renderHiveType(found.type));
+    const along = structFieldsAlong(stream.schema, typeof d === 'string' ? [d] : d);
+    if (!along?.length) return undefined;
+    paths.push(along.map((f) => f.hiveName));
+    types.push(renderHiveType(along.at(-1)!.type));
   }
   const own = flattenColumns(slice, input.flatten, stream.schema);
   if (own.length === 0) return undefined;
@@ -67,10 +67,4 @@ export function sliceView(input: {
   const columns = [...own, ...partitions];
   const sql = viewSql({ database: stream.database, table: stream.table }, paths, input.values, columns, { types });
   return { columns: columns.map((c) => ({ name: c.name, type: c.type })), sql };
-}
-
-/** Hive names along a path of keys (or Hive names) into a schema's structs, and the type at its end. */
-function hivePath(schema: Schema, names: string[]): { path: string[]; type: LakeType } | undefined {
-  const along = fieldsAlong(schema, names, fieldOfKey);
-  return along?.length ? { path: along.map((f) => f.hiveName), type: along.at(-1)!.type } : undefined;
 }

@@ -1,6 +1,7 @@
 // Partitions, in one place: how an object's path maps to partition keys and values (Hive `k=v` directories
 // or date paths such as yyyy/MM/dd/HH), how partitions are ordered, which days a partition covers (what a
 // backfill's date range selects and `lake volumes --days` counts), and how the metastore names them. Pure.
+import { HIVE_NAME } from '../schema/names';
 
 export type PartitionLayout = { kind: 'hive' } | { kind: 'date-path'; pattern: string /* e.g. 'yyyy/MM/dd/HH' */ } | { kind: 'none' };
 
@@ -55,7 +56,6 @@ function datePartitionColumns(parts: string[]): { keys: string[]; values: string
   }
 }
 
-const HIVE_KEY = /^[a-z_][a-z0-9_]*$/;
 
 function hiveDirectories(dirs: string[]): { keys: string[]; values: string[] } | PartitionProblem {
   const keys: string[] = [];
@@ -65,7 +65,7 @@ function hiveDirectories(dirs: string[]): { keys: string[]; values: string[] } |
     if (eq < 0) return { reason: `directory "${dir}" is not a Hive partition (key=value)` };
     const key = dir.slice(0, eq).toLowerCase();
     const value = dir.slice(eq + 1);
-    if (!HIVE_KEY.test(key)) return { reason: `partition key "${dir.slice(0, eq)}" is not a Hive column name (a-z 0-9 _)` };
+    if (!HIVE_NAME.test(key)) return { reason: `partition key "${dir.slice(0, eq)}" is not a Hive column name (a-z 0-9 _)` };
     if (value === '') return { reason: `partition "${dir}" has an empty value (Hive writes __HIVE_DEFAULT_PARTITION__ for null)` };
     if (keys.includes(key)) return { reason: `partition key "${key}" appears twice in one path` };
     keys.push(key);

@@ -168,50 +168,6 @@ export function compileGlobs(
   };
 }
 
-// ---- formats ---------------------------------------------------------------------------------------
-
-export type ConfiguredFormat = 'auto' | 'jsonl' | 'jsonl.gz' | 'csv' | 'parquet';
-export type DataFormat = 'jsonl' | 'csv' | 'parquet';
-
-const FORMAT_OF_EXTENSION: Record<string, DataFormat> = {
-  json: 'jsonl',
-  jsonl: 'jsonl',
-  ndjson: 'jsonl',
-  csv: 'csv',
-  tsv: 'csv',
-  parquet: 'parquet',
-};
-
-/** Format by extension, case-insensitive; a trailing .gz means gzip. */
-function formatOfExtension(key: string): { format: DataFormat | undefined; gzip: boolean } {
-  const name = key.slice(key.lastIndexOf('/') + 1).toLowerCase();
-  const gzip = name.endsWith('.gz');
-  const base = gzip ? name.slice(0, -3) : name;
-  const dot = base.lastIndexOf('.');
-  return { format: dot < 0 ? undefined : FORMAT_OF_EXTENSION[base.slice(dot + 1)], gzip };
-}
-
-/** True for .tsv / .tsv.gz: CSV with a tab delimiter. */
-export function isTabSeparated(key: string): boolean {
-  return /\.tsv(\.gz)?$/i.test(key);
-}
-
-/**
- * How to read a key, or undefined when it is not a data file of the source. 'auto': by extension
- * (.json .jsonl .ndjson / .csv .tsv / .parquet, each optionally .gz; anything else is not data).
- * A configured format reads every key in it (Spark's `part-00000` has no extension) except keys whose
- * extension names another format; gzip is 'jsonl.gz' or a .gz extension. The reader also trusts gzip
- * magic bytes over the name.
- */
-export function formatOfKey(key: string, configured: ConfiguredFormat): { format: DataFormat; gzip: boolean } | undefined {
-  const byExtension = formatOfExtension(key);
-  if (configured === 'auto') return byExtension.format ? { format: byExtension.format, gzip: byExtension.gzip } : undefined;
-  const format: DataFormat = configured === 'jsonl.gz' ? 'jsonl' : configured;
-  if (byExtension.format && byExtension.format !== format) return undefined;
-  if (format === 'parquet') return { format, gzip: false }; // Parquet compresses inside the file
-  return { format, gzip: configured === 'jsonl.gz' || byExtension.gzip };
-}
-
 // ---- bookkeeping -----------------------------------------------------------------------------------
 
 export interface ObjectInfo {

@@ -1,6 +1,7 @@
 // Sample choice and masking over records read for profiling, and column statistics over such records
 // for sources whose scan collects none (schema/stats.ts computes them over every record). Pure.
-import { childColumn, type ColumnAt } from '../schema/fields';
+import { childColumn } from '../schema/fields';
+import type { FieldAt } from '../schema/visit';
 import { MASK } from '../schema/identifying';
 import { columnStatsOf, StatsAccumulator, type ColumnStats } from '../schema/stats';
 import type { Schema } from '../schema/types';
@@ -49,14 +50,14 @@ export function pickSamples(rows: readonly SampleRow[], max = 20): SampleRow[] {
  */
 export function maskRecord(record: Record<string, unknown>, schema: Schema, masked: ReadonlySet<string>): Record<string, unknown> {
   if (masked.size === 0) return record;
-  const maskValue = (v: unknown, at: ColumnAt): unknown => {
+  const maskValue = (v: unknown, at: FieldAt): unknown => {
     if (v === null || v === undefined) return v;
     if (masked.has(at.path)) return MASK;
     if (Array.isArray(v)) return v.map((e) => maskValue(e, at));
     if (typeof v === 'object') return maskObject(v as Record<string, unknown>, at);
     return v;
   };
-  const maskObject = (o: Record<string, unknown>, parent: ColumnAt | null): Record<string, unknown> => {
+  const maskObject = (o: Record<string, unknown>, parent: FieldAt | null): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(o)) {
       const at = childColumn(schema, parent, k);

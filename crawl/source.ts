@@ -2,9 +2,11 @@
 // queries and the activities all go through `validateSourceDefinition`.
 import { datePatternProblem, type PartitionLayout } from './partitions';
 import { slicePatternProblem } from '../schema/slices';
+import { defaultTableName, isHiveName } from '../schema/names';
+import { CONFIGURED_FORMATS as SOURCE_FORMATS, type ConfiguredFormat as SourceFormat } from '../schema/formats';
 
-export type SourceFormat = 'auto' | 'jsonl' | 'jsonl.gz' | 'csv' | 'parquet';
-export const SOURCE_FORMATS: readonly SourceFormat[] = ['auto', 'jsonl', 'jsonl.gz', 'csv', 'parquet'];
+export { defaultTableName, SOURCE_FORMATS, type SourceFormat };
+
 
 export interface S3Location {
   bucket: string;
@@ -84,7 +86,6 @@ export interface SourceProblem {
 }
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,99}$/;
-const HIVE_NAME = /^[a-z_][a-z0-9_]{0,127}$/;
 const SQL_IDENT = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 /** A top-level field, or a dotted path into nested objects; each part non-empty. */
 const DISCRIMINATOR = /^[^.\s]{1,128}(\.[^.\s]{1,128}){0,7}$/;
@@ -98,12 +99,6 @@ export function scheduleProblem(schedule: string): string | undefined {
   const field = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
   const bad = fields.find((f) => !field.test(f) && !/^[A-Za-z]{3}(-[A-Za-z]{3})?$/.test(f));
   return bad ? `cron field "${bad}" of "${schedule}" is not valid` : undefined;
-}
-
-/** Hive names are lower case; a source name becomes a table name by turning `-` into `_`. */
-export function defaultTableName(sourceName: string): string {
-  const t = sourceName.replace(/-/g, '_');
-  return /^[a-z_]/.test(t) ? t : `t_${t}`;
 }
 
 /** The discriminators of a stream as paths the scanner takes (`device.os` -> ['device', 'os']). */
@@ -134,8 +129,8 @@ export function validateSourceDefinition(def: SourceDefinition): SourceProblem[]
   if (!NAME.test(def.name)) bad('name', `"${def.name}" must be 1-100 of a-z 0-9 _ - and start with a letter or digit`);
   const s = scheduleProblem(def.schedule);
   if (s) bad('schedule', s);
-  if (!HIVE_NAME.test(def.targetDatabase)) bad('targetDatabase', `"${def.targetDatabase}" is not a Hive database name (a-z 0-9 _)`);
-  if (!HIVE_NAME.test(def.targetTable)) bad('targetTable', `"${def.targetTable}" is not a Hive table name (a-z 0-9 _)`);
+  if (!isHiveName(def.targetDatabase)) bad('targetDatabase', `"${def.targetDatabase}" is not a Hive database name (a-z 0-9 _)`);
+  if (!isHiveName(def.targetTable)) bad('targetTable', `"${def.targetTable}" is not a Hive table name (a-z 0-9 _)`);
   const lookback = def.options.lookbackPartitions;
   if (lookback !== undefined && (!Number.isInteger(lookback) || lookback < 0)) bad('options.lookbackPartitions', 'must be a non-negative integer');
   const maxColumns = def.options.maxColumns;

@@ -72,7 +72,7 @@ export function suggestionsFor(m: Masking, stats: readonly ColumnStats[]): TagSu
   return suggestTags(
     columnsOf(m.schema)
       .filter((c) => !isMaskedColumn(m.columns, c.path))
-      .map((c) => ({ path: c.path, name: c.name, values: byPath.get(c.path)?.values, found: byPath.get(c.path)?.found })),
+      .map((c) => ({ path: c.path, name: c.field.name, values: byPath.get(c.path)?.values, found: byPath.get(c.path)?.found })),
   );
 }
 

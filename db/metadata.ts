@@ -6,7 +6,7 @@ import { diffVersion, provenanceByPath, renderHiveType, type Schema } from '../s
 import { getSource } from './sources';
 import { latestSchema } from './schema-versions';
 import { partitionDays } from '../crawl/partitions';
-import { columnPath, columnsOf, type ColumnEntry } from '../schema/fields';
+import { columnPath, columnsOf } from '../schema/fields';
 import { isIdentifying, isMaskedColumn, MASK } from '../schema/identifying';
 import { remaskSource, storedRows, suggestionsOf } from './identifying';
 
@@ -61,11 +61,6 @@ export interface VolumeRow {
   corruptRecords: number;
 }
 
-/** Every column path of a schema, nested ones included, in schema order. */
-export function columnPaths(schema: Schema): ColumnEntry[] {
-  return columnsOf(schema);
-}
-
 export { latestSchema };
 
 /** What people wrote about columns, by column path (the metastore's column comments). */
@@ -84,7 +79,7 @@ export async function describeSource(db: Knex, name: string): Promise<SourceDesc
   // masked again as read: what was stored before a column became identifying, or before masking at rest
   const identifying = new Set([...meta.values()].filter((m) => isIdentifying((m as { tags?: string[] }).tags)).map((m) => m.path));
   const columns: ColumnView[] = latest
-    ? columnPaths(latest.schema).map((c) => {
+    ? columnsOf(latest.schema).map((c) => {
         const m = meta.get(c.path) as { description?: string; tags?: string[]; role?: string } | undefined;
         const s = stats.get(c.path) as { null_fraction: number; distinct_estimate: string; min?: string; max?: string; basis_records: string } | undefined;
         if (s && s.min != null && isMaskedColumn(identifying, c.path)) s.min = s.max = MASK;
@@ -92,8 +87,8 @@ export async function describeSource(db: Knex, name: string): Promise<SourceDesc
         return {
           path: c.path,
           depth: c.depth,
-          name: c.name,
-          type: renderHiveType(c.type),
+          name: c.field.name,
+          type: renderHiveType(c.field.type),
           ...(m?.description ? { description: m.description } : {}),
           tags: m?.tags ?? [],
           ...(m?.role ? { role: m.role } : {}),
@@ -346,7 +341,7 @@ export async function setColumnMetadata(
  * found in the data (`props.E-Mail`). Throws naming the columns when it is neither.
  */
 function columnOf(source: string, schema: Schema | undefined, named: string): string {
-  const known = schema ? columnPaths(schema).map((c) => c.path) : [];
+  const known = schema ? columnsOf(schema).map((c) => c.path) : [];
   const column = named.toLowerCase();
   if (known.includes(column)) return column;
   const byKeys = schema ? columnPath(schema, named.split('.')) : undefined;

@@ -9,6 +9,9 @@
 //   principal is granted (and no bucket policy opens), so engines that run views with their definer's
 //   rights (Trino's default for Hive views) read it for the holder and the holder cannot.
 import { parseHiveType, renderHiveType, type HiveType } from '../schema/hive-types';
+import { fitHiveName, MAX_HIVE_NAME_LENGTH } from '../schema/names';
+import { pathOf } from '../schema/visit';
+import { quoteIdent as quote, quoteString as sqlString, type HiveColumn, type TableRef } from '../schema/hive';
 import { ACCESS_LEVELS, type AccessLevelId } from './levels';
 
 /** A level that reads a view of the table (its `view` in ACCESS_LEVELS). */
@@ -29,29 +32,16 @@ export function tableOfLevel(level: AccessLevelId, table: string): string {
   return isViewLevel(level) ? levelViewName(table, level) : table;
 }
 
-/** Hive names are at most 128 characters: a long table name keeps its start and a hash of the rest. */
+/** `<table>__<view>`; a long table name keeps its start and a hash of the whole. */
 export function levelViewName(table: string, level: ViewLevel): string {
   const suffix = `__${viewOf(level)}`;
   const name = `${table}${suffix}`;
-  if (name.length <= 128) return name;
+  if (name.length <= MAX_HIVE_NAME_LENGTH) return name;
   let h = 0;
   for (const c of table) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
-  const tail = `_${h.toString(16).padStart(8, '0')}${suffix}`;
-  return `${table.slice(0, 128 - tail.length)}${tail}`;
+  return fitHiveName(table, `_${h.toString(16).padStart(8, '0')}${suffix}`);
 }
 
-export interface ViewColumn {
-  name: string;
-  type: string; // a Hive type, as the metastore has it
-}
-
-export interface TableName {
-  database: string;
-  table: string;
-}
-
-const quote = (name: string) => `\`${name.replace(/`/g, '``')}\``;
-const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** The column the key is read from in the catalog's key table. */
 export const HASH_KEY_COLUMN = 'hash_key';
@@ -59,7 +49,7 @@ export const HASH_KEY_COLUMN = 'hash_key';
 export interface LevelView {
   table: string;
   sql: string;
-  columns: ViewColumn[];
+  columns: HiveColumn[];
   /** Identifying paths that are not in the view at all (A-3: inside arrays, which the view cannot rebuild). */
   dropped: string[];
 }
@@ -68,7 +58,7 @@ export interface LevelView {
  * The view of `source` for `level`. `identifying` holds column paths as the catalog names them (Hive names,
  * lowercased, `.` between struct fields, `[]` after an array: `props.e_mail`, `items[].email`).
  */
-export function levelView(level: ViewLevel, o: { source: TableName; columns: readonly ViewColumn[]; identifying: ReadonlySet<string>; keyTable: TableName }): LevelView {
+export function levelView(level: ViewLevel, o: { source: TableRef; columns: readonly HiveColumn[]; identifying: ReadonlySet<string>; keyTable: TableRef }): LevelView {
   const dropped: string[] = [];
   const leaveOut = viewOf(level) === 'no_identifying';
   const under = (path: string) => [...o.identifying].some((p) => p.startsWith(`${path}.`) || p.startsWith(`${path}[]`));
@@ -84,7 +74,7 @@ export function levelView(level: ViewLevel, o: { source: TableName; columns: rea
     if (type.kind === 'struct') {
       const fields: { name: string; expr: string; type: HiveType }[] = [];
       for (const f of type.fields) {
-        const p = project(`${expr}.${quote(f.name)}`, `${path}.${f.name.toLowerCase()}`, f.type);
+        const p = project(`${expr}.${quote(f.name)}`, pathOf(path, '', f.name.toLowerCase()), f.type);
         if (p) fields.push({ name: f.name, ...p });
       }
       if (fields.length === 0) return undefined;
@@ -98,9 +88,9 @@ export function levelView(level: ViewLevel, o: { source: TableName; columns: rea
   };
 
   const select: string[] = [];
-  const columns: ViewColumn[] = [];
+  const columns: HiveColumn[] = [];
   for (const c of o.columns) {
-    const p = project(`t.${quote(c.name)}`, c.name.toLowerCase(), parseHiveType(c.type));
+    const p = project(`t.${quote(c.name)}`, pathOf(null, '', c.name.toLowerCase()), parseHiveType(c.type));
     if (!p) continue;
     select.push(`${p.expr} as ${quote(c.name)}`);
     columns.push({ name: c.name, type: renderHiveType(p.type) });

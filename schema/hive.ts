@@ -1,11 +1,19 @@
 // Rendering to Hive: type strings as Hive writes them (`bigint`, `decimal(20,0)`,
-// `array<struct<p:bigint,q:string>>`) and lowercase column names.
+// `array<struct<p:bigint,q:string>>`), lowercase column names, and names and strings quoted for Hive SQL.
 import { fieldKey, suffixedHiveName } from './names';
 import type { Field, LakeType, Schema } from './types';
 
+/** A table or view in the metastore. */
+export interface TableRef {
+  database: string;
+  table: string;
+}
+
+/** A column as the metastore holds it. */
 export interface HiveColumn {
   name: string;
-  type: string;
+  type: string; // a Hive type string: bigint, array<struct<p:bigint>>, …
+  comment?: string;
 }
 
 export function renderHiveType(t: LakeType): string {
@@ -25,6 +33,27 @@ export function renderHiveType(t: LakeType): string {
     default:
       return t.kind;
   }
+}
+
+/** A Hive identifier in backticks (a backtick inside is doubled, as Hive reads it). */
+export function quoteIdent(name: string): string {
+  return '`' + name.replace(/`/g, '``') + '`';
+}
+
+/** A Hive/Spark SQL string literal: single quotes, backslash escapes for `\`, `'` and control characters. */
+export function quoteString(value: string): string {
+  let out = "'";
+  for (const ch of value) {
+    const c = ch.charCodeAt(0);
+    if (ch === '\\') out += '\\\\';
+    else if (ch === "'") out += "\\'";
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || c === 0x7f) out += '\\u' + c.toString(16).padStart(4, '0');
+    else out += ch;
+  }
+  return out + "'";
 }
 
 export function toHiveColumns(schema: Schema): HiveColumn[] {

@@ -3,20 +3,22 @@ export * from './types';
 export { joinTypes, widensTo, sameType } from './lattice';
 export { mergeSchemas, mergeResults, EMPTY_SCHEMA, EMPTY_RESULT, MAX_CORRUPT_SAMPLES } from './merge';
 export type { InferenceResult, CorruptRecord } from './merge';
-export { renderHiveType, toHiveColumns, publishedSchema, withNamesOf } from './hive';
-export type { HiveColumn, PublishedSchema } from './hive';
+export { renderHiveType, toHiveColumns, publishedSchema, withNamesOf, quoteIdent, quoteString } from './hive';
+export type { HiveColumn, PublishedSchema, TableRef } from './hive';
 export { diffSchemas, diffVersion } from './diff';
 export type { SchemaChange, SchemaDiff, ChangeClass } from './diff';
-export { fieldKey, safeHiveName, isHiveSafe } from './names';
+export { fieldKey, safeHiveName, isHiveSafe, isHiveName, defaultTableName, MAX_HIVE_NAME_LENGTH } from './names';
 export { withoutProvenance, provenanceByPath, shiftProvenanceLines } from './provenance';
+export { visitSchema, forEachField, mapFields, pathOf } from './visit';
+export type { FieldAt, SchemaVisitor } from './visit';
 export { JsonLinesScanner, inferJsonLines, inferJsonLinesText } from './infer/jsonl';
 export type { JsonLinesOptions } from './infer/jsonl';
 export {
   EMPTY_GROUPED, sliceKey, ungrouped, mergeGroupedResults, mapGrouped,
   remainderSliceName, slicePatternProblem, sliceNamePart, plainSliceName, sliceNames, sliceName,
-  flattenColumns, viewSql, quoteIdent, quoteString,
+  flattenColumns, viewSql,
 } from './slices';
-export type { DiscriminatorPath, SliceResult, GroupedInferenceResult, ViewColumn, TableRef } from './slices';
+export type { DiscriminatorPath, SliceResult, GroupedInferenceResult, ViewColumn } from './slices';
 export { CsvScanner, detectDelimiter, detectHeader } from './infer/csv';
 export type { CsvOptions, CsvDelimiter } from './infer/csv';
 export { parquetFooterLength, decodeParquetFooter, inferParquetFooter, ParquetFooterError } from './infer/parquet';

@@ -11,6 +11,7 @@
 // and tested on schemas with provenance stripped (`withoutProvenance`). Splitting one file into
 // consecutive chunks and merging gives the same provenance as scanning it whole.
 import type { LakeType, Provenance, Schema, Field } from './types';
+import { forEachField, mapFields } from './visit';
 
 export function compareProvenance(a: Provenance, b: Provenance): number {
   if (a.file !== b.file) return a.file < b.file ? -1 : 1;
@@ -57,62 +58,24 @@ export function mergeProvenance(
 
 /** The schema without provenance anywhere: what the merge laws are stated on. */
 export function withoutProvenance(schema: Schema): Schema {
-  return { columns: schema.columns.map(stripField) };
+  return mapFields(schema, (f, type) => ({ name: f.name, hiveName: f.hiveName, type, position: f.position }));
 }
 
-function stripField(f: Field): Field {
-  return { name: f.name, hiveName: f.hiveName, type: stripType(f.type), position: f.position };
-}
-
-function stripType(t: LakeType): LakeType {
-  switch (t.kind) {
-    case 'struct':
-      return { kind: 'struct', fields: t.fields.map(stripField) };
-    case 'array':
-      return { kind: 'array', element: stripType(t.element) };
-    case 'map':
-      return { kind: 'map', key: stripType(t.key), value: stripType(t.value) };
-    default:
-      return t;
-  }
-}
-
-/** Flattened provenance by dotted path (array elements as `[]`, map values as `{}`), for reports. */
+/** Flattened provenance by field path (schema/visit.ts), for reports. */
 export function provenanceByPath(schema: Schema): Record<string, Provenance> {
   const out: Record<string, Provenance> = {};
-  const visitType = (t: LakeType, path: string): void => {
-    if (t.kind === 'struct') for (const f of t.fields) visitField(f, path + '.');
-    else if (t.kind === 'array') visitType(t.element, path + '[]');
-    else if (t.kind === 'map') visitType(t.value, path + '{}');
-  };
-  const visitField = (f: Field, prefix: string): void => {
-    const path = prefix + f.hiveName;
-    if (f.provenance) out[path] = f.provenance;
-    visitType(f.type, path);
-  };
-  for (const c of schema.columns) visitField(c, '');
+  forEachField(schema, (at) => {
+    if (at.field.provenance) out[at.path] = at.field.provenance;
+  });
   return out;
 }
 
 /** Shift line numbers of `file` by `offset`: for results of a slice of a file scanned with firstLine 1. */
 export function shiftProvenanceLines(schema: Schema, file: string, offset: number): Schema {
-  const shiftField = (f: Field): Field => {
-    const out: Field = { ...f, type: shiftType(f.type) };
+  return mapFields(schema, (f, type) => {
+    const out: Field = { ...f, type };
     if (f.provenance && f.provenance.file === file && f.provenance.line !== undefined)
       out.provenance = { ...f.provenance, line: f.provenance.line + offset };
     return out;
-  };
-  const shiftType = (t: LakeType): LakeType => {
-    switch (t.kind) {
-      case 'struct':
-        return { kind: 'struct', fields: t.fields.map(shiftField) };
-      case 'array':
-        return { kind: 'array', element: shiftType(t.element) };
-      case 'map':
-        return { kind: 'map', key: shiftType(t.key), value: shiftType(t.value) };
-      default:
-        return t;
-    }
-  };
-  return { columns: schema.columns.map(shiftField) };
+  });
 }

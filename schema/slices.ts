@@ -3,10 +3,10 @@
 // the grouped result and how results of many files merge, slice names, and the Hive view of a slice
 // (its columns, with named structs flattened into `<struct>_<field>`, and its SQL text).
 // The scanner that produces grouped results is infer/jsonl.ts (option `discriminators`).
-import { fieldOfKey, fieldsAlong } from './fields';
-import { renderHiveType } from './hive';
+import { fieldOfKey, structFieldsAlong } from './fields';
+import { quoteIdent, quoteString, renderHiveType, type HiveColumn, type TableRef } from './hive';
 import { EMPTY_RESULT, mergeResults, type InferenceResult } from './merge';
-import { byCodeUnits } from './names';
+import { byCodeUnits, defaultTableName, MAX_HIVE_NAME_LENGTH, suffixedHiveName } from './names';
 import type { Field, LakeType, Schema } from './types';
 
 // ---- grouped results -------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ export function plainSliceName(stream: string, values: readonly string[], patter
 
 /** Names and table names are one namespace: `a-b` and `a_b` would be the same table. */
 function clashKey(name: string): string {
-  return name.replace(/-/g, '_');
+  return defaultTableName(name);
 }
 
 function withSuffix(name: string, suffix: string): string {
@@ -179,38 +179,11 @@ function hash8(s: string): string {
 // ---- views -----------------------------------------------------------------------------------------
 
 /** One column of a slice's view. */
-export interface ViewColumn {
-  /** The view's column name (a Hive name). */
-  name: string;
-  /** Its Hive type string. */
-  type: string;
+export interface ViewColumn extends HiveColumn {
   /** The expression over the stream table that gives it, e.g. `` `props`.`name` ``. */
   expr: string;
   /** Hive names from the stream table's column down to the value (one or two). */
   path: string[];
-}
-
-const MAX_HIVE_NAME_LENGTH = 128;
-
-/** A Hive identifier in backticks (a backtick inside is doubled, as Hive reads it). */
-export function quoteIdent(name: string): string {
-  return '`' + name.replace(/`/g, '``') + '`';
-}
-
-/** A Hive/Spark SQL string literal: single quotes, backslash escapes for `\`, `'` and control characters. */
-export function quoteString(value: string): string {
-  let out = "'";
-  for (const ch of value) {
-    const c = ch.charCodeAt(0);
-    if (ch === '\\') out += '\\\\';
-    else if (ch === "'") out += "\\'";
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += ch;
-  }
-  return out + "'";
 }
 
 /**
@@ -228,7 +201,7 @@ export function flattenColumns(schema: Schema, flatten: readonly string[], strea
   // named by key or Hive name, as every column is (fieldOfKey)
   const wanted = new Set(flatten.map((name) => fieldOfKey(schema.columns, name)));
   const topNames = new Set(schema.columns.map((c) => c.hiveName));
-  const typeAt = (path: string[], own: LakeType): string => renderHiveType((stream && typeAtPath(stream, path)) ?? own);
+  const typeAt = (path: string[], own: LakeType): string => renderHiveType((stream && structFieldsAlong(stream, path)?.at(-1)?.type) ?? own);
   const used = new Set<string>(topNames);
   const out: ViewColumn[] = [];
   for (const col of schema.columns) {
@@ -242,7 +215,7 @@ export function flattenColumns(schema: Schema, flatten: readonly string[], strea
       const plain = `${col.hiveName}_${sub.hiveName}`;
       let name = plain;
       for (let salt = 0; used.has(name) || name.length > MAX_HIVE_NAME_LENGTH; salt++) {
-        name = plain.slice(0, MAX_HIVE_NAME_LENGTH - 9) + '_' + hash8(path.join('.') + (salt > 0 ? `#${salt}` : ''));
+        name = suffixedHiveName(plain, path.join('.') + (salt > 0 ? `#${salt}` : ''));
       }
       used.add(name);
       out.push({ name, type: typeAt(path, sub.type), expr: path.map(quoteIdent).join('.'), path });
@@ -251,13 +224,6 @@ export function flattenColumns(schema: Schema, flatten: readonly string[], strea
   return out;
 }
 
-function typeAtPath(schema: Schema, path: string[]): LakeType | undefined {
-  return fieldsAlong(schema, path)?.at(-1)?.type;
-}
-
-/** `db.table` or its parts. */
-export type TableRef = string | { database: string; table: string };
-
 /**
  * The SELECT of a slice's view over the stream table: `values` filter on the discriminator columns
  * (`null` gives the remainder: any discriminator null). `discriminators` are Hive column paths of the
@@ -265,7 +231,7 @@ export type TableRef = string | { database: string; table: string };
  * another type pass its Hive type in `types` and it is compared as `CAST(col AS STRING)`.
  */
 export function viewSql(
-  streamTable: TableRef,
+  streamTable: TableRef | string, // `db.table` or its parts
   discriminators: readonly DiscriminatorPath[],
   values: readonly string[] | null,
   columns: readonly ViewColumn[],
@@ -289,7 +255,7 @@ export function viewSql(
   return `SELECT ${select} FROM ${from}${where === '' ? '' : ` WHERE ${where}`}`;
 }
 
-function splitTableRef(ref: string): { database: string; table: string } {
+function splitTableRef(ref: string): TableRef {
   const dot = ref.indexOf('.');
   if (dot <= 0 || dot === ref.length - 1) throw new Error(`"${ref}" is not database.table`);
   return { database: ref.slice(0, dot), table: ref.slice(dot + 1) };

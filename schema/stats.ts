@@ -6,7 +6,7 @@
 // Pure. The scanners feed it: infer/jsonl.ts from the bytes while typing, infer/csv.ts by cell, PostgreSQL
 // rows through `observe`; one StatsLog holds how every kind of value counts.
 
-import { columnPath } from './fields';
+import { forEachField, type FieldAt } from './visit';
 import { PATTERNS, valuePatterns, type PatternName } from './identifying';
 import type { Schema } from './types';
 
@@ -253,16 +253,13 @@ export function statsPathOf(keys: readonly string[]): string {
  */
 export function columnPathsOfStats(schema: Schema): Map<string, string> {
   const out = new Map<string, string>();
-  const visit = (fields: Schema['columns'], keys: string[], statsPath: string): void => {
-    for (const f of fields) {
-      const at = [...keys, f.name];
-      const path = childStatsPath(statsPath, f.name);
-      const column = columnPath(schema, at);
-      if (column !== undefined && !out.has(path)) out.set(path, column);
-      if (f.type.kind === 'struct') visit(f.type.fields, at, path);
-    }
-  };
-  visit(schema.columns, [], '');
+  const statsPaths = new Map<FieldAt, string>();
+  forEachField(schema, (at) => {
+    if (at.via !== '' || (at.parent !== null && !statsPaths.has(at.parent))) return;
+    const path = childStatsPath(at.parent === null ? '' : statsPaths.get(at.parent)!, at.field.name);
+    statsPaths.set(at, path);
+    if (!out.has(path)) out.set(path, at.path);
+  });
   return out;
 }
 

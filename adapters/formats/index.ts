@@ -2,7 +2,8 @@
 // A new format is one new branch here plus its scanner in schema/infer/.
 import { CsvScanner, type CsvOptions } from '../../schema/infer/csv';
 import { JsonLinesScanner } from '../../schema/infer/jsonl';
-import { inferParquetFooter, MAX_PARQUET_FOOTER_BYTES, parquetFooterLength, ParquetFooterError } from '../../schema/infer/parquet';
+import { inferParquetFooter, ParquetFooterError, readParquetFooter } from '../../schema/infer/parquet';
+import { formatOfName, isTabSeparated, type Format } from '../../schema/formats';
 import { EMPTY_RESULT, mergeResults, type InferenceResult } from '../../schema/merge';
 import { UnreadableInputError } from './errors';
 import type { GzipBreak } from './gzip';
@@ -10,8 +11,6 @@ import { fileSize, localChunks, readRange } from './local';
 
 export { UnreadableInputError } from './errors';
 
-export const FORMATS = ['jsonl', 'csv', 'parquet'] as const;
-export type Format = (typeof FORMATS)[number];
 
 export interface InferFileOptions {
   format?: Format;
@@ -19,19 +18,8 @@ export interface InferFileOptions {
   csv?: Omit<CsvOptions, 'detectTemporal'>;
 }
 
-/** Format and compression from the file name: .json/.jsonl/.ndjson, .csv/.tsv, .parquet, optional .gz. */
-export function formatOf(path: string): { format: Format | undefined; gzip: boolean } {
-  const lower = path.toLowerCase();
-  const gzip = lower.endsWith('.gz');
-  const base = gzip ? lower.slice(0, -3) : lower;
-  const ext = base.slice(base.lastIndexOf('.') + 1);
-  const format: Format | undefined =
-    ext === 'json' || ext === 'jsonl' || ext === 'ndjson' ? 'jsonl' : ext === 'csv' || ext === 'tsv' ? 'csv' : ext === 'parquet' ? 'parquet' : undefined;
-  return { format, gzip };
-}
-
 export async function inferLocalFile(path: string, options: InferFileOptions = {}): Promise<InferenceResult> {
-  const detected = formatOf(path);
+  const detected = formatOfName(path);
   const format = options.format ?? detected.format;
   if (!format) throw new UnreadableInputError(path, 'unknown format (use --format jsonl|csv|parquet)');
   switch (format) {
@@ -42,8 +30,7 @@ export async function inferLocalFile(path: string, options: InferFileOptions = {
       return withBreak(scanner.end(), path, broken);
     }
     case 'csv': {
-      const tsv = path.toLowerCase().replace(/\.gz$/, '').endsWith('.tsv');
-      const csv: CsvOptions = { ...(tsv ? { delimiter: '\t' as const } : {}), ...options.csv, detectTemporal: options.detectTemporal ?? false };
+      const csv: CsvOptions = { ...(isTabSeparated(path) ? { delimiter: '\t' as const } : {}), ...options.csv, detectTemporal: options.detectTemporal ?? false };
       const scanner = new CsvScanner(path, csv);
       const broken: GzipBreak = {};
       for await (const chunk of localChunks(path, { gzip: detected.gzip, broken })) scanner.push(chunk);
@@ -63,12 +50,9 @@ export function withBreak(result: InferenceResult, file: string, broken: GzipBre
 /** Parquet: the last 8 bytes, then the footer; never a data page. */
 async function inferParquetFile(path: string): Promise<InferenceResult> {
   const size = await fileSize(path);
-  if (size < 12) throw new UnreadableInputError(path, 'too small to be a Parquet file');
   try {
-    const length = parquetFooterLength(await readRange(path, size - 8, 8));
-    if (length + 12 > size) throw new ParquetFooterError('footer length is larger than the file');
-    if (length > MAX_PARQUET_FOOTER_BYTES) throw new ParquetFooterError(`footer of ${length} bytes is larger than the ${MAX_PARQUET_FOOTER_BYTES} this reader accepts`);
-    return inferParquetFooter(await readRange(path, size - 8 - length, length), { file: path });
+    const footer = await readParquetFooter(size, (position, length) => readRange(path, position, length));
+    return inferParquetFooter(footer, { file: path });
   } catch (e) {
     if (e instanceof ParquetFooterError) throw new UnreadableInputError(path, e.message);
     throw e;

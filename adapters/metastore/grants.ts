@@ -1,17 +1,13 @@
 // Table privileges in the metastore: grant, revoke and list through grant_revoke_privileges /
 // list_privileges. Both changes are idempotent: granting what is held, or revoking what is not, is a no-op.
 import { hive, type MetastoreClient } from './client';
+import type { TableRef } from '../../schema/hive';
 
 export type PrincipalKind = 'user' | 'group' | 'role';
 
 export interface Principal {
   name: string;
   kind: PrincipalKind;
-}
-
-export interface TableRef {
-  database: string;
-  table: string;
 }
 
 export interface TableGrant {

@@ -7,9 +7,9 @@ import {
   planPartitions,
   planTable,
   sameStorage,
+  schemaVersionOf,
   storageFor,
   tableStorage,
-  type HiveColumn,
   type PartitionSpec,
   type PublishedTable,
   type Storage,
@@ -17,6 +17,7 @@ import {
   type TableSpec,
   type ViewSpec,
 } from './table-spec';
+import type { HiveColumn } from '../../schema/hive';
 
 /** A refusal that no retry can fix: a table lake catalog does not own, or a partitioning that changed. */
 export class PublishRefusedError extends Error {
@@ -58,6 +59,8 @@ export async function readPublishedTable(ms: MetastoreClient, database: string, 
     if (e instanceof MetastoreError && e.kind === 'NoSuchObject') return undefined;
     throw e;
   }
+  const parameters = { ...(t.parameters ?? {}) };
+  const schemaVersion = schemaVersionOf(parameters);
   return {
     columns: (t.sd?.cols ?? []).map(fromFieldSchema),
     partitionKeys: (t.partitionKeys ?? []).map(fromFieldSchema),
@@ -68,7 +71,8 @@ export async function readPublishedTable(ms: MetastoreClient, database: string, 
       serializationLib: t.sd?.serdeInfo?.serializationLib ?? '',
       serdeParameters: { ...(t.sd?.serdeInfo?.parameters ?? {}) },
     },
-    parameters: { ...(t.parameters ?? {}) },
+    parameters,
+    ...(schemaVersion !== undefined ? { schemaVersion } : {}),
     ...(t.tableType === 'VIRTUAL_VIEW' ? { viewText: t.viewExpandedText ?? t.viewOriginalText ?? '' } : {}),
   };
 }

@@ -2,13 +2,8 @@
 // Pure: no Thrift, no I/O. `publisher.ts` turns these decisions into metastore calls.
 import { partitionName, partitionValuesFromName } from '../../crawl/partitions';
 
-export type TableFormat = 'jsonl' | 'parquet' | 'csv';
-
-export interface HiveColumn {
-  name: string;
-  type: string; // a Hive type string: bigint, array<struct<p:bigint>>, …
-  comment?: string;
-}
+import type { Format } from '../../schema/formats';
+import type { HiveColumn, TableRef } from '../../schema/hive';
 
 export interface CsvOptions {
   separator: string;
@@ -25,11 +20,9 @@ export interface TableStatistics {
   compression: 'gzip' | 'none';
 }
 
-export interface TableSpec {
-  database: string;
-  table: string;
+export interface TableSpec extends TableRef {
   location: string; // s3a://bucket/prefix/
-  format: TableFormat;
+  format: Format;
   csv?: CsvOptions;
   columns: HiveColumn[];
   partitionKeys: HiveColumn[];
@@ -40,9 +33,7 @@ export interface TableSpec {
 }
 
 /** A view lake catalog owns (a logical source over its stream's table). */
-export interface ViewSpec {
-  database: string;
-  table: string;
+export interface ViewSpec extends TableRef {
   columns: HiveColumn[];
   sql: string; // the SELECT, with every name qualified
   parameters: Record<string, string>; // must include MANAGED_PARAMETER and 'lake.source'
@@ -65,6 +56,19 @@ export const MAX_COMMENT_LENGTH = 256;
 
 export const MANAGED_PARAMETER = 'lake.managed';
 
+/** The schema version a table or view was published from. */
+export const SCHEMA_VERSION_PARAMETER = 'lake.schemaVersion';
+
+/** Where views published before held their schema version: read, never written. */
+const OLD_VIEW_SCHEMA_VERSION_PARAMETER = 'lake.schema.version';
+
+/** The schema version a published table's or view's parameters name, or undefined. */
+export function schemaVersionOf(parameters: Readonly<Record<string, string>>): number | undefined {
+  const text = parameters[SCHEMA_VERSION_PARAMETER] ?? parameters[OLD_VIEW_SCHEMA_VERSION_PARAMETER];
+  const version = text === undefined ? NaN : Number(text);
+  return Number.isInteger(version) ? version : undefined;
+}
+
 export const OPENX_JSON_SERDE = 'org.openx.data.jsonserde.JsonSerDe';
 
 /**
@@ -78,7 +82,7 @@ export const OPENX_JSON_SERDE = 'org.openx.data.jsonserde.JsonSerDe';
  * line as a row of NULLs (`ignore.malformed.json`), matches keys case-insensitively, and reads a renamed
  * column's key through `mapping.<column>`.
  */
-export function storageFor(format: TableFormat, options: { csv?: CsvOptions; keyMapping?: Record<string, string> } = {}): Storage {
+export function storageFor(format: Format, options: { csv?: CsvOptions; keyMapping?: Record<string, string> } = {}): Storage {
   const text = {
     inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
     outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
@@ -181,7 +185,7 @@ function sparkType(hive: string): string {
  * (declaring bigint makes Spark fail casting), so a CSV table's columns are published as string and the
  * inferred type, which the catalog keeps, is named in the comment.
  */
-export function storedColumns(format: TableFormat, columns: HiveColumn[]): HiveColumn[] {
+export function storedColumns(format: Format, columns: HiveColumn[]): HiveColumn[] {
   if (format !== 'csv') return columns;
   return columns.map((c) =>
     c.type === 'string' ? c : { name: c.name, type: 'string', comment: [c.comment, `inferred type: ${c.type}`].filter(Boolean).join('; ') },
@@ -189,7 +193,7 @@ export function storedColumns(format: TableFormat, columns: HiveColumn[]): HiveC
 }
 
 export function tableParameters(input: {
-  format: TableFormat;
+  format: Format;
   csv?: CsvOptions;
   source: string;
   schemaVersion: number;
@@ -206,12 +210,17 @@ export function tableParameters(input: {
     sizeKey: String(stats.sizeBytes),
     averageRecordSize: String(stats.recordCount > 0 ? Math.round(stats.sizeBytes / stats.recordCount) : 0),
     'lake.source': input.source,
-    'lake.schemaVersion': String(input.schemaVersion),
+    [SCHEMA_VERSION_PARAMETER]: String(input.schemaVersion),
     'lake.lastCrawl': input.lastCrawl,
     [MANAGED_PARAMETER]: 'true',
   };
   if (input.format === 'csv' && (input.csv?.header ?? true)) params['skip.header.line.count'] = '1';
   return params;
+}
+
+/** The parameters of a view lake catalog owns: its source (and stream, for a logical source's view), and the schema version it shows. */
+export function viewParameters(input: { source: string; stream: string; schemaVersion: number }): Record<string, string> {
+  return { [MANAGED_PARAMETER]: 'true', 'lake.source': input.source, 'lake.stream': input.stream, [SCHEMA_VERSION_PARAMETER]: String(input.schemaVersion) };
 }
 
 export function trimComment(comment: string | undefined): string | undefined {
@@ -238,6 +247,8 @@ export interface PublishedTable {
   location: string;
   storage: Storage;
   parameters: Record<string, string>;
+  /** The schema version it was published from (schemaVersionOf its parameters), when it names one. */
+  schemaVersion?: number;
   /** A view's SELECT (Hive's expanded text); absent for a table. */
   viewText?: string;
 }

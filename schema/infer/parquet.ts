@@ -1,8 +1,8 @@
 // Parquet schema from the footer alone. A Parquet file ends with
 //   <FileMetaData, Thrift compact protocol> <4-byte little-endian length> "PAR1"
-// so a reader needs the last 8 bytes, then the footer bytes: never a data page. This file decodes the
-// footer's schema elements (physical type, converted type, logical type, repetition, nesting) and maps
-// them to lake types.
+// so a reader needs the last 8 bytes, then the footer bytes: never a data page (`readParquetFooter`,
+// given a way to read a range of the file). This file decodes the footer's schema elements (physical
+// type, converted type, logical type, repetition, nesting) and maps them to lake types.
 import { canonicalFields, field } from '../fields';
 import { joinFields } from '../lattice';
 import type { InferenceResult } from '../merge';
@@ -23,6 +23,27 @@ export function parquetFooterLength(last8: Uint8Array): number {
   if (magic === 'PARE') throw new ParquetFooterError('encrypted Parquet footers are not supported');
   if (magic !== PARQUET_MAGIC) throw new ParquetFooterError('not a Parquet file (no PAR1 magic at the end)');
   return (last8[0]! | (last8[1]! << 8) | (last8[2]! << 16) | (last8[3]! << 24)) >>> 0;
+}
+
+/**
+ * The footer bytes of a Parquet file of `size` bytes, in two reads through `read` (the last 8 bytes,
+ * then the footer). `read` returns exactly the bytes asked for or throws; `onRead` hears each read's
+ * length. A file that is no readable Parquet file throws ParquetFooterError before its footer is fetched.
+ */
+export async function readParquetFooter(
+  size: number,
+  read: (position: number, length: number) => Promise<Uint8Array>,
+  onRead: (bytes: number) => void = () => {},
+): Promise<Uint8Array> {
+  if (size < 12) throw new ParquetFooterError(`too small to be a Parquet file (${size} bytes)`);
+  const tail = await read(size - 8, 8);
+  onRead(8);
+  const length = parquetFooterLength(tail);
+  if (length + 12 > size) throw new ParquetFooterError(`Parquet footer length ${length} is larger than the file (${size} bytes)`);
+  if (length > MAX_PARQUET_FOOTER_BYTES) throw new ParquetFooterError(`Parquet footer of ${length} bytes is larger than the ${MAX_PARQUET_FOOTER_BYTES} this reader accepts`);
+  const footer = await read(size - 8 - length, length);
+  onRead(length);
+  return footer;
 }
 
 // ---- Thrift compact protocol (just what FileMetaData needs) --------------------------------------------

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inferLocalFiles } from '../../adapters/formats';
 import { MetastoreClient } from '../../adapters/metastore/client';
 import { publishTable } from '../../adapters/metastore/publisher';
-import { tableParameters, type TableFormat, type TableSpec } from '../../adapters/metastore/table-spec';
+import { tableParameters, type TableSpec } from '../../adapters/metastore/table-spec';
+import type { Format } from '../../schema/formats';
 import { createS3Client } from '../../adapters/s3';
 import { toHiveColumns } from '../../schema';
 import { ensureSpark, runSparkQueries, type SparkResults } from '../support/spark';
@@ -41,7 +42,7 @@ describe('published tables read by PySpark', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lake-e2e-'));
   let results: SparkResults;
 
-  async function publishFormat(table: string, format: TableFormat, files: { day: string; name: string; body: Buffer | Uint8Array }[]) {
+  async function publishFormat(table: string, format: Format, files: { day: string; name: string; body: Buffer | Uint8Array }[]) {
     const local: string[] = [];
     for (const f of files) {
       const p = path.join(dir, `${table}-${f.day}-${f.name}`);

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hive, MetastoreClient, MetastoreError } from '../../adapters/metastore/client';
 import { grantTable, listGrants, revokeTable } from '../../adapters/metastore/grants';
-import { publishTable, PublishRefusedError, readPublishedTable } from '../../adapters/metastore/publisher';
-import { tableParameters, type HiveColumn, type PartitionSpec, type TableSpec } from '../../adapters/metastore/table-spec';
+import { publishTable, publishView, PublishRefusedError, readPublishedTable } from '../../adapters/metastore/publisher';
+import { MANAGED_PARAMETER, tableParameters, viewParameters, type PartitionSpec, type TableSpec } from '../../adapters/metastore/table-spec';
+import type { HiveColumn } from '../../schema/hive';
 import { main } from '../../cli/main';
 import { testConfig, uniqueName } from './setup';
 
@@ -215,6 +216,26 @@ describe('publishing to the real Hive Metastore', () => {
     let human = '';
     await main(['table', `${database}.events`], { stdout: (t) => (human += t), stderr: (t) => (human += t) });
     expect(human).toMatch(/^\s+props\s+struct<name:string,count:double,extra:array<string>>$/m);
+  });
+
+  it('names the schema version of tables and views with one parameter, and still reads the one views were published with before', async () => {
+    expect((await readPublishedTable(ms, database, 'events'))!.schemaVersion).toBe(2);
+    const view = { database, columns: [{ name: 'k1', type: 'string' }], sql: `SELECT \`k1\` FROM \`${database}\`.\`events\`` };
+    await publishView(ms, { ...view, table: 'events_new_view', parameters: viewParameters({ source: 'events-new-view', stream: 'events', schemaVersion: 4 }) });
+    const fresh = await readPublishedTable(ms, database, 'events_new_view');
+    expect(fresh!.parameters['lake.schemaVersion']).toBe('4');
+    expect(fresh!.parameters).not.toHaveProperty(['lake.schema.version']);
+    expect(fresh!.schemaVersion).toBe(4);
+
+    // a view as published before the parameter had one name
+    const before = { [MANAGED_PARAMETER]: 'true', 'lake.source': 'events-old-view', 'lake.stream': 'events', 'lake.schema.version': '3' };
+    await publishView(ms, { ...view, table: 'events_old_view', parameters: before });
+    const old = await readPublishedTable(ms, database, 'events_old_view');
+    expect(old!.viewText).toContain('events');
+    expect(old!.schemaVersion).toBe(3);
+    // and it is still this source's view: publishing it again replaces it rather than refusing
+    expect(await publishView(ms, { ...view, table: 'events_old_view', parameters: viewParameters({ source: 'events-old-view', stream: 'events', schemaVersion: 5 }) })).toBe('alter');
+    expect((await readPublishedTable(ms, database, 'events_old_view'))!.schemaVersion).toBe(5);
   });
 
   it('finishes a publish interrupted by a metastore restart when it is retried', async () => {

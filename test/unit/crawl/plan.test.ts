@@ -7,13 +7,13 @@ import {
   compileGlobs,
   DEFAULT_EXCLUDES,
   deletionGuard,
-  formatOfKey,
   planListing,
   selectPartitions,
   type GlobMatcher,
   type ManifestEntry,
   type ObjectInfo,
 } from '../../../crawl/plan';
+import { formatOfKey } from '../../../schema/formats';
 
 const P = 'lake/events/';
 

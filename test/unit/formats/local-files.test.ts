@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatOf, inferLocalFile, inferLocalFiles, UnreadableInputError } from '../../../adapters/formats';
+import { inferLocalFile, inferLocalFiles, UnreadableInputError } from '../../../adapters/formats';
+import { formatOfName } from '../../../schema/formats';
 import { toHiveColumns } from '../../../schema/hive';
 import { withoutProvenance } from '../../../schema/provenance';
 import { writeSampleFiles } from '../support/tmp-files';
@@ -12,12 +13,12 @@ const cols = async (path: string) => Object.fromEntries(toHiveColumns((await inf
 
 describe('local file adapters', () => {
   it('picks the format and compression from the file name', () => {
-    expect(formatOf('a/b.JSONL')).toEqual({ format: 'jsonl', gzip: false });
-    expect(formatOf('x.ndjson.gz')).toEqual({ format: 'jsonl', gzip: true });
-    expect(formatOf('x.json')).toEqual({ format: 'jsonl', gzip: false });
-    expect(formatOf('x.tsv')).toEqual({ format: 'csv', gzip: false });
-    expect(formatOf('x.parquet')).toEqual({ format: 'parquet', gzip: false });
-    expect(formatOf('x.txt').format).toBeUndefined();
+    expect(formatOfName('a/b.JSONL')).toEqual({ format: 'jsonl', gzip: false });
+    expect(formatOfName('x.ndjson.gz')).toEqual({ format: 'jsonl', gzip: true });
+    expect(formatOfName('x.json')).toEqual({ format: 'jsonl', gzip: false });
+    expect(formatOfName('x.tsv')).toEqual({ format: 'csv', gzip: false });
+    expect(formatOfName('x.parquet')).toEqual({ format: 'parquet', gzip: false });
+    expect(formatOfName('x.txt').format).toBeUndefined();
   });
   it('reads gzipped JSON lines through a zlib stream', async () => {
     expect(await cols(sample.files.gz)).toEqual({ id: 'double', tags: 'array<string>' });

@@ -4,9 +4,11 @@ import {
   orderColumns,
   planPartitions,
   planTable,
+  schemaVersionOf,
   storageFor,
   tableParameters,
   trimComment,
+  viewParameters,
   type PublishedTable,
   type TableSpec,
 } from '../../../adapters/metastore/table-spec';
@@ -58,6 +60,17 @@ describe('table parameters', () => {
       'lake.lastCrawl': '2019-10-15T21:00:00Z',
       'lake.managed': 'true',
     });
+  });
+
+  it('names the schema version of a view as a table does, and reads the name views had before', () => {
+    expect(viewParameters({ source: 'events-a', stream: 'events', schemaVersion: 7 })).toEqual({
+      'lake.managed': 'true', 'lake.source': 'events-a', 'lake.stream': 'events', 'lake.schemaVersion': '7',
+    });
+    expect(schemaVersionOf(params)).toBe(3);
+    expect(schemaVersionOf({ 'lake.schema.version': '5' })).toBe(5);
+    expect(schemaVersionOf({ 'lake.schemaVersion': '6', 'lake.schema.version': '5' })).toBe(6);
+    expect(schemaVersionOf({ 'lake.schemaVersion': 'x' })).toBeUndefined();
+    expect(schemaVersionOf({})).toBeUndefined();
   });
 
   it('skips the CSV header line when the files have one', () => {

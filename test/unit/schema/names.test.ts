@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assignHiveNames, fieldKey, isHiveSafe, safeHiveName } from '../../../schema/names';
+import { assignHiveNames, defaultTableName, fieldKey, fitHiveName, isHiveName, isHiveSafe, safeHiveName, suffixedHiveName } from '../../../schema/names';
 import { renderHiveType, toHiveColumns } from '../../../schema/hive';
 import { inferJsonLinesText } from '../../../schema/infer/jsonl';
 import { T } from '../../../schema/types';
@@ -25,6 +25,21 @@ describe('column names', () => {
     expect(safeHiveName('1st')).toBe('c_1st');
     expect(safeHiveName('')).toBe('c_');
     expect(safeHiveName('x'.repeat(200))).toHaveLength(128);
+  });
+  it('holds a column name to a letter first and a table name to a letter or _ first, each prefix as published', () => {
+    expect(isHiveSafe('_id')).toBe(false);
+    expect(safeHiveName('_id')).toBe('c__id');
+    expect(isHiveName('_staging')).toBe(true);
+    expect(isHiveName('1st')).toBe(false);
+    expect(defaultTableName('2019-events')).toBe('t_2019_events');
+    expect(defaultTableName('activity-log')).toBe('activity_log');
+  });
+  it('keeps every Hive name within 128 characters, a long one keeping its start', () => {
+    expect(isHiveName('x'.repeat(128))).toBe(true);
+    expect(isHiveName('x'.repeat(129))).toBe(false);
+    expect(isHiveSafe('x'.repeat(129))).toBe(false);
+    expect(fitHiveName('x'.repeat(200), '__tail')).toBe('x'.repeat(122) + '__tail');
+    expect(suffixedHiveName('x'.repeat(200), 'k')).toMatch(/^x{119}_[0-9a-f]{8}$/);
   });
   it('settles collisions between safe names from the set of names alone', () => {
     const a = assignHiveNames(['user id', 'user_id', 'user.id']);

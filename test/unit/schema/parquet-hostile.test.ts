@@ -10,6 +10,7 @@ import {
   MAX_THRIFT_DEPTH,
   parquetFooterLength,
   ParquetFooterError,
+  readParquetFooter,
 } from '../../../schema/infer/parquet';
 import { mergeResults, type InferenceResult } from '../../../schema/merge';
 import { withoutProvenance } from '../../../schema/provenance';
@@ -233,5 +234,34 @@ describe('Parquet footer reader on hostile footers', () => {
       }
     }
     expect(performance.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe('the one footer reader', () => {
+  /** A file in memory, read by range, with the reads it served. */
+  const file = (bytes: Uint8Array) => {
+    const reads: [number, number][] = [];
+    return { reads, read: async (position: number, length: number) => (reads.push([position, length]), bytes.slice(position, position + length)) };
+  };
+
+  it('reads the last 8 bytes, then the footer, and nothing else', async () => {
+    const bytes = parquetBytes(allTypesTable());
+    const f = file(bytes);
+    const heard: number[] = [];
+    const footer = await readParquetFooter(bytes.length, f.read, (n) => heard.push(n));
+    expect(footer).toEqual(footerOf(bytes));
+    expect(f.reads).toEqual([[bytes.length - 8, 8], [bytes.length - 8 - footer.length, footer.length]]);
+    expect(heard).toEqual([8, footer.length]);
+  });
+
+  it('refuses a file too small, without magic, or whose footer would not fit, before fetching the footer', async () => {
+    await expect(readParquetFooter(4, file(new Uint8Array(4)).read)).rejects.toThrow(new ParquetFooterError('too small to be a Parquet file (4 bytes)'));
+    const text = new TextEncoder().encode('this is not a parquet file at all, just text');
+    await expect(readParquetFooter(text.length, file(text).read)).rejects.toThrow(/no PAR1 magic/);
+    const long = parquetBytes(allTypesTable());
+    new DataView(long.buffer, long.byteOffset).setUint32(long.length - 8, 1 << 30, true);
+    const f = file(long);
+    await expect(readParquetFooter(long.length, f.read)).rejects.toThrow(`Parquet footer length ${1 << 30} is larger than the file (${long.length} bytes)`);
+    expect(f.reads).toHaveLength(1);
   });
 });

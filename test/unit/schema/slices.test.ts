@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { toHiveColumns } from '../../../schema/hive';
+import { quoteString, toHiveColumns } from '../../../schema/hive';
 import { JsonLinesScanner, inferJsonLinesText } from '../../../schema/infer/jsonl';
 import { EMPTY_RESULT, mergeResults, type InferenceResult } from '../../../schema/merge';
 import { shiftProvenanceLines, withoutProvenance } from '../../../schema/provenance';
@@ -9,7 +9,6 @@ import {
   mapGrouped,
   mergeGroupedResults,
   plainSliceName,
-  quoteString,
   remainderSliceName,
   sliceKey,
   sliceName,
@@ -327,6 +326,10 @@ describe('slice names', () => {
     expect(names.get(sliceKey(['a', 'b_c']))).toBe('s-a-b_c');
     expect(names.get(sliceKey(['a_b', 'c']))).toMatch(/^s-a_b-c_[0-9a-f]{8}$/);
     expect(sliceName('s', ['x'], { taken: ['s_x'] })).toMatch(/^s-x_[0-9a-f]{8}$/);
+  });
+
+  it('counts a name whose table name takes the t_ prefix as a clash with the name spelled so', () => {
+    expect(sliceName('9s', ['x'], { taken: ['t_9s_x'] })).toMatch(/^9s-x_[0-9a-f]{8}$/);
   });
 
   it('keeps names within the 100 characters of a source name', () => {
