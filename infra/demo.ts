@@ -5,9 +5,8 @@ import type { LakeConfig } from '../config';
 import { createS3Client } from '../adapters/s3';
 import { createDb } from '../db/knex';
 import { listSourceStates, saveSource, setLogicalSourcesActive } from '../db/sources';
-import { crawlSource } from '../workflows';
-import { LAKE_SOURCE } from '../workflows/search-attributes';
-import { crawlWorkflowIdOf, syncSchedules } from '../workers/schedules';
+import { crawlResult, startCrawl } from '../client/crawl';
+import { syncSchedules } from '../client/schedules';
 import { formatSummary } from '../cli/commands/crawl';
 import { main as lake } from '../cli/main';
 import { demoSources, writeDemoLake, writeDemoTable } from './demo-lake';
@@ -29,13 +28,7 @@ export async function runDemo(config: LakeConfig): Promise<void> {
     const client = new Client({ connection, namespace: config.temporal.namespace });
     await syncSchedules(client, db, config);
     const crawl = async (name: string) => {
-      const summary = await client.workflow.execute(crawlSource, {
-        workflowId: crawlWorkflowIdOf(name),
-        taskQueue: config.temporal.taskQueue,
-        args: [{ sourceId: name, inferenceTaskQueue: config.temporal.inferenceTaskQueue }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: [{ key: LAKE_SOURCE, value: name }],
-      });
+      const summary = await crawlResult(await startCrawl(client, config, name));
       console.log(formatSummary(summary));
     };
     for (const def of sources) await crawl(def.name);

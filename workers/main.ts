@@ -12,9 +12,9 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { ConfigError, loadConfig, type LakeConfig } from '../config';
 import { bundleWorkflows, closeDeps, createDeps, createWorker } from './worker';
-import { syncSchedules } from './schedules';
-import { describeError } from './temporal-retry';
-import { ensureReconcileSchedule } from './grants';
+import { syncSchedules } from '../client/schedules';
+import { describeError } from '../client/temporal-retry';
+import { ensureReconcileSchedule } from '../client/grants';
 import { runDemo } from '../infra/demo';
 import { DEMO_SECRET } from '../infra/demo-lake';
 import { secretEnvName } from '../adapters/secrets';
@@ -50,7 +50,7 @@ async function syncAtStart(config: LakeConfig, deps: ReturnType<typeof createDep
   const client = new Client({ connection: await Connection.connect({ address: config.temporal.address }), namespace: config.temporal.namespace });
   try {
     const synced = await syncSchedules(client, deps.db, config);
-    await ensureReconcileSchedule(client, { taskQueue: config.temporal.taskQueue });
+    await ensureReconcileSchedule(client, { catalog: config.catalog, taskQueue: config.temporal.taskQueue });
     console.log(`schedules: ${synced.created.length} created, ${synced.updated.length} updated, ${synced.deleted.length} deleted, ${synced.unchanged.length} unchanged`);
   } finally {
     await client.connection.close();

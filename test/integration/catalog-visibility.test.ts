@@ -37,7 +37,7 @@ describe('catalog visibility: ENABLE CATALOG decides what a holder finds as thei
   /** request → approve (→ active, as the expiry workflow does once it applied the grant). */
   async function grant(p: PrincipalRef, source: string, level: string, o: { enableCatalog?: boolean; activate?: boolean } = {}): Promise<Grant> {
     const r = await requestAccess(db, { principal: p, source, level, days: 10, reason: 'catalog visibility test', requestedBy: 'tester' });
-    const g = await approveRequest(db, { requestId: r.id, by: 'approver', enableCatalog: o.enableCatalog ?? true });
+    const g = await approveRequest(db, { requestId: r.id, catalog: config.catalog, by: 'approver', enableCatalog: o.enableCatalog ?? true });
     if (o.activate ?? true) await markGrantActive(db, g.id);
     return getGrant(db, g.id);
   }

@@ -52,7 +52,7 @@ describe('logical sources of a mixed event stream', () => {
   const tableOf = (name: string) => name.replace(/-/g, '_');
 
   async function crawl(): Promise<CrawlSummary> {
-    const s = await env.client.workflow.execute(crawlSource, { taskQueue, workflowId: `crawl/${stream}/${uniqueName('t')}`, args: [{ sourceId: stream, inferenceTaskQueue }] });
+    const s = await env.client.workflow.execute(crawlSource, { taskQueue, workflowId: `crawl/${stream}/${uniqueName('t')}`, args: [{ source: stream, inferenceTaskQueue }] });
     summaries.push(s);
     return s;
   }
@@ -263,7 +263,7 @@ describe('logical sources of a mixed event stream', () => {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${bigPrefix}date_id=${DAY}/part-${part}.json`, Body: lines.join('\n') + '\n' }));
     }
     const workflowId = `crawl/${big}/${uniqueName('t')}`;
-    const s = await env.client.workflow.execute(crawlSource, { taskQueue, workflowId, args: [{ sourceId: big, inferenceTaskQueue }] });
+    const s = await env.client.workflow.execute(crawlSource, { taskQueue, workflowId, args: [{ source: big, inferenceTaskQueue }] });
     expect(s.merged.records).toBe(20_000);
     expect(s.merged.slices).toMatchObject({ total: 1000, seen: 1000, new: 1000, remainderRecords: 0 });
     expect(s.merged.slices!.newNames).toHaveLength(20);
