@@ -3,7 +3,10 @@
 // referenced by run id and batch number. Long crawls continue as new, carrying where they stand.
 import {
   ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
   continueAsNew,
+  isCancellation,
   log,
   patched,
   setHandler,
@@ -29,6 +32,9 @@ const io = proxyActivities<CrawlActivities>({
 const PARALLEL_BATCHES = 4;
 /** Patch: batches run in a sliding window (a new one starts as soon as one ends), not in waves of four. */
 const SLIDING_BATCHES = 'crawl-sliding-batches';
+/** Patch: a batch that fails fails the run in the catalog (status failed, the failing-source notice), as a
+ *  failed merge or publish does. */
+const FAILED_BATCH_RECORDED = 'crawl-failed-batch-recorded';
 
 export type { BackfillInput, CrawlInput };
 
@@ -130,7 +136,17 @@ async function runCrawl(input: CrawlInput | BackfillInput, kind: 'crawl' | 'back
     }
   };
 
-  await inferAll();
+  const inferring = new CancellationScope();
+  try {
+    await inferring.run(inferAll);
+  } catch (err) {
+    if (err instanceof ContinueAsNew || isCancellation(err)) throw err;
+    // histories from before the patch failed here without a word to the catalog
+    if (!patched(FAILED_BATCH_RECORDED)) throw err;
+    inferring.cancel(); // the batches still in flight belong to a run that is over
+    await io.failCrawl({ runId: plan.runId, error: failureMessage(err) });
+    throw err;
+  }
 
   try {
     progress.step = 'merging';
@@ -144,4 +160,10 @@ async function runCrawl(input: CrawlInput | BackfillInput, kind: 'crawl' | 'back
     await io.failCrawl({ runId: plan.runId, error: err instanceof Error ? err.message : String(err) });
     throw err;
   }
+}
+
+/** What went wrong, from the activity's own error rather than the SDK's "Activity task failed". */
+function failureMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
 }

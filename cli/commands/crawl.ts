@@ -98,7 +98,7 @@ export const command: Command = {
       } catch (e) {
         if (e instanceof WorkflowFailedError) {
           io.stderr(`lake crawl: crawl of ${name} failed: ${e.cause?.message ?? e.message}\n`);
-          return 3;
+          return EXIT.failed;
         }
         throw e;
       } finally {
