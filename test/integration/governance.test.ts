@@ -30,7 +30,7 @@ import { GovernanceError } from '../../governance/levels';
 import { ensureReconcileSchedule, grantWorkflowRunning, startGrantExpiry } from '../../client/grants';
 import { bundleWorkflows, closeDeps, createDeps, createWorker } from '../../workers/worker';
 import { grantExpiry } from '../../workflows/grant-expiry';
-import { extendUpdate, reconcileScheduleId, revokeUpdate, stateQuery } from '../../workflows/shared';
+import { extendUpdate, grantWorkflowId, reconcileScheduleId, revokeUpdate, stateQuery } from '../../workflows/shared';
 import { reconcileGrants } from '../../workflows/reconcile-grants';
 import { historyToJsonText } from '../support/histories';
 import { testConfig, uniqueName, waitFor } from './setup';
@@ -62,7 +62,7 @@ describe('governance: access requests, grants and their expiry on the real stack
   let worker: Worker;
   let running: Promise<unknown>;
 
-  /** request → approve (a day lasts `dayMs`) → start grant/<id> on `queue`. */
+  /** request → approve (a day lasts `dayMs`) → start <catalog>/grant/<id> on `queue`. */
   async function grant(p: Principal, level: string, days: number, opts: { queue?: string; dayMs?: number; warnBeforeDays?: number } = {}): Promise<Grant> {
     const r = await requestAccess(deps.db, { principal: p as never, source: sourceName, level, days, reason: 'integration test', requestedBy: 'tester' });
     const g = await approveRequest(deps.db, { requestId: r.id, catalog: config.catalog, by: 'approver', dayMs: opts.dayMs ?? 1000, warnBeforeDays: opts.warnBeforeDays ?? 2 });
@@ -83,7 +83,7 @@ describe('governance: access requests, grants and their expiry on the real stack
     bundle = await bundleWorkflows();
     worker = await createWorker({ config, deps, connection: env.nativeConnection, bundle, taskQueue });
     running = worker.run();
-    // workflow ids are grant/<id> in a namespace other catalogs share: start this run's ids somewhere unused
+    // every run's test catalog has the same name, so the same <catalog>/grant/<id>: start this run's ids somewhere unused
     await deps.db.raw(`ALTER SEQUENCE grants_id_seq RESTART WITH ${1_000_000 + Math.floor(Math.random() * 1_000_000_000)}`);
     await ensureBucket(deps.s3, bucket);
     await publishTable(
@@ -288,8 +288,8 @@ describe('governance: access requests, grants and their expiry on the real stack
     const approved = await run('access', 'approve', requestId, '--by', 'dave');
     expect(approved.code).toBe(0);
     const grantId = Number(/grant (\d+) \(A-3/.exec(approved.stdout)![1]);
-    started.push(`grant/${grantId}`);
-    expect(approved.stdout).toMatch(/workflow grant\/\d+ started/);
+    started.push(grantWorkflowId(config.catalog, grantId));
+    expect(approved.stdout).toContain(`workflow ${grantWorkflowId(config.catalog, grantId)} started`);
     await waitFor('the grant to be active', async () => (await statusOf(grantId)) === 'active');
     expect(await held(analysts, a3View)).toEqual(['SELECT']);
     expect((await getGrant(deps.db, grantId)).expiresAt.getTime() - Date.now()).toBeGreaterThan(6 * 86_400_000);
