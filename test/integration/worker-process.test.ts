@@ -3,15 +3,21 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MetastoreClient } from '../../adapters/metastore/client';
+import { secretEnvName } from '../../adapters/secrets';
+import { DEMO_SECRET } from '../../infra/demo-lake';
 import { ensureSpark, runSparkQueries } from '../support/spark';
 import { testConfig, uniqueName } from './setup';
 
 const root = path.join(__dirname, '..', '..');
 
 function runWorkerProcess(args: string[], env: Record<string, string>, onOutput?: (text: string, kill: (s: NodeJS.Signals) => void) => void) {
+  return runProcess('workers/main.ts', ['--no-schedules', ...args], env, onOutput);
+}
+
+function runProcess(script: string, args: string[], env: Record<string, string>, onOutput?: (text: string, kill: (s: NodeJS.Signals) => void) => void) {
   return new Promise<{ code: number | null; output: string }>((resolve) => {
     // node itself (not the tsx wrapper, which relays signals through a second process), as infra/start.sh runs it
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'workers/main.ts', '--no-schedules', ...args], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', script, ...args], { cwd: root, env: { ...process.env, ...env } });
     let output = '';
     const collect = (chunk: Buffer) => {
       output += chunk.toString();
@@ -28,8 +34,14 @@ describe('the worker process', () => {
   // the test catalog database and a task queue of its own, so no other worker takes the tasks
   const env = { LAKE_DATABASE_URL: config.postgres.url, LAKE_TASK_QUEUE: uniqueName('test-worker-process') };
 
-  it('runs the demo workflow end to end and exits with --once (what `npm start -- --once` does)', async () => {
-    const { code, output } = await runWorkerProcess(['--demo', '--once'], env);
+  it('runs the demo end to end as a step of its own beside the workers (what `npm start -- --once` does)', async () => {
+    let stop: ((s: NodeJS.Signals) => void) | undefined;
+    const worker = runWorkerProcess([], { ...env, [secretEnvName(DEMO_SECRET)]: config.postgres.url }, (_text, kill) => void (stop ??= kill));
+    const { code, output } = await runProcess('infra/demo.ts', [], env);
+    stop?.('SIGTERM');
+    const stopped = await worker;
+    expect(stopped.output).toMatch(/^worker stopped$/m);
+    expect(stopped.code).toBe(0);
     expect(output).toMatch(/crawl of activity-log \(run \d+\)/);
     expect(output).toMatch(/published demo\.activity_log/);
     expect(output).toMatch(/^activity-log$/m); // lake describe of the demo's stream
