@@ -2,6 +2,8 @@
 // default that points at the local stack (`npm run stack -- up`); `loadConfig` validates all of them at
 // start-up and reports every bad value at once, each with the variable's name and the reason.
 
+import { CATALOG_NAME, DEFAULT_TASK_QUEUES } from './workflows/shared';
+
 export interface TemporalConfig {
   address: string; // host:port of the frontend gRPC service
   uiPort: number;
@@ -36,6 +38,9 @@ export interface GovernanceConfig {
 }
 
 export interface LakeConfig {
+  /** The catalog's name where several catalogs share servers: it is part of every workflow and schedule
+   *  id, of the metastore grantor and of the bucket policy statements this catalog writes. */
+  catalog: string;
   temporal: TemporalConfig;
   postgres: PostgresConfig;
   s3: S3Config;
@@ -52,8 +57,6 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-/** Defaults also known to workflows (a crawl started from the UI names no queue). */
-export const DEFAULT_TASK_QUEUES = { io: 'lake-catalog', inference: 'lake-inference' } as const;
 
 /** Reads settings from `env`, collecting one message per bad value instead of stopping at the first. */
 class Reader {
@@ -142,7 +145,9 @@ export function redactUrl(url: string): string {
 
 export function loadConfig(env: Env = process.env): LakeConfig {
   const r = new Reader(env);
+  const databaseUrl = r.url('LAKE_DATABASE_URL', 'postgres://lake:lake@127.0.0.1:55432/lake_catalog', ['postgres:', 'postgresql:']);
   const config: LakeConfig = {
+    catalog: catalogName(r, env, databaseUrl),
     temporal: {
       address: r.hostPort('TEMPORAL_ADDRESS', '127.0.0.1:7233'),
       uiPort: r.port('TEMPORAL_UI_PORT', 8233),
@@ -151,7 +156,7 @@ export function loadConfig(env: Env = process.env): LakeConfig {
       inferenceTaskQueue: r.identifier('LAKE_INFERENCE_TASK_QUEUE', DEFAULT_TASK_QUEUES.inference),
     },
     postgres: {
-      url: r.url('LAKE_DATABASE_URL', 'postgres://lake:lake@127.0.0.1:55432/lake_catalog', ['postgres:', 'postgresql:']),
+      url: databaseUrl,
       metastoreDatabase: r.identifier('LAKE_METASTORE_DATABASE', 'hive_metastore'),
     },
     s3: {
@@ -179,12 +184,32 @@ export function loadConfig(env: Env = process.env): LakeConfig {
   return config;
 }
 
+/** LAKE_CATALOG, or the name of the catalog's database. */
+function catalogName(r: Reader, env: Env, databaseUrl: string): string {
+  if (env.LAKE_CATALOG !== undefined) {
+    const name = r.string('LAKE_CATALOG', '');
+    if (!CATALOG_NAME.test(name)) r.problems.push(`LAKE_CATALOG=${JSON.stringify(name)} must be 1-63 letters, digits, _ or -, starting with a letter or digit`);
+    return name;
+  }
+  let database: string;
+  try {
+    database = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, ''));
+  } catch {
+    return ''; // the URL's own problem is reported
+  }
+  if (!CATALOG_NAME.test(database)) {
+    r.problems.push(`the catalog is named after its database, and ${JSON.stringify(database)} (LAKE_DATABASE_URL) cannot name it: set LAKE_CATALOG (1-63 letters, digits, _ or -)`);
+  }
+  return database;
+}
+
 /** The same settings with the catalog in another database of the same server (`lake_catalog_test`,
- *  `lake_catalog_bench`): tests and benchmarks never touch the real catalog. */
+ *  `lake_catalog_bench`) and named after it: tests and benchmarks never touch the real catalog, nor its
+ *  schedules, workflows, privileges or bucket policy statements. */
 export function catalogBeside(config: LakeConfig, suffix: string): LakeConfig {
   const url = new URL(config.postgres.url);
   url.pathname = `/${url.pathname.replace(/^\//, '')}_${suffix}`;
-  return { ...config, postgres: { ...config.postgres, url: url.toString() } };
+  return { ...config, catalog: `${config.catalog}_${suffix}`, postgres: { ...config.postgres, url: url.toString() } };
 }
 
 /** The port of a postgres URL, host:port pair or http URL, for the stack scripts. */

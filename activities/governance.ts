@@ -5,7 +5,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { MetastoreError, type MetastoreClient } from '../adapters/metastore/client';
-import { grantTable, GRANTOR, listGrants, revokeTable, type Principal as MetastorePrincipal } from '../adapters/metastore/grants';
+import { grantorOf, grantTable, LEGACY_GRANTOR, listGrants, revokeTable, type Principal as MetastorePrincipal } from '../adapters/metastore/grants';
 import type { TableRef } from '../schema/hive';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Accounts } from '../adapters/s3-accounts';
@@ -21,6 +21,7 @@ import {
   markNotificationDelivered,
   markNotificationFailed,
   privilegesOnlyGrantedBy,
+  recordGrantWorkflow,
   recordNotification,
   recordWarning,
   undeliveredNotifications,
@@ -32,11 +33,14 @@ import { grantedBuckets, markRevocationProblem, unverifiedRevocations, markRevoc
 import type { GrantStatus } from '../governance/levels';
 import { readsRawStorage } from '../governance/storage-policy';
 import { isViewLevel } from '../governance/level-views';
-import { grantWorkflowRunning, startGrantExpiry } from '../workers/grants';
+import { grantWorkflowRunning, startGrantExpiry } from '../client/grants';
+import { grantWorkflowId, type GrantDrift } from '../workflows/shared';
 import { ensureLevelView, levelViewStale, type PrivateStore } from './level-views';
 import { bucketPolicyDrifted, probeRevocation, syncBucketPolicy, type PolicySync } from './storage-access';
 
 export interface GovernanceDeps {
+  /** The catalog's name: its grant workflows' ids and its metastore grantor carry it. */
+  catalog: string;
   db: Knex;
   metastore: MetastoreClient;
   s3: S3Client;
@@ -70,14 +74,7 @@ export interface RevokeResult extends GrantTimes {
   revokedPrivileges: string[];
 }
 
-export type GrantDrift =
-  | { kind: 'missing-workflow'; grantId: number }
-  | { kind: 'expired-unrevoked'; grantId: number }
-  | { kind: 'missing-privilege'; grantId: number; privilege: string }
-  | { kind: 'stray-privilege'; database: string; table: string; principal: MetastorePrincipal; privilege: string }
-  | { kind: 'bucket-policy'; bucket: string }
-  | { kind: 'stale-level-view'; grantId: number }
-  | { kind: 'unverified-revocation'; grantId: number };
+export type { GrantDrift };
 
 function timesOf(g: Grant): GrantTimes {
   return {
@@ -100,10 +97,16 @@ async function loadGrant(db: Knex, grantId: number): Promise<Grant> {
 
 const isLive = (s: GrantStatus) => s === 'pending' || s === 'active';
 
-async function revokeInMetastore(ms: MetastoreClient, principal: MetastorePrincipal, table: TableRef, privileges: string[]): Promise<string[]> {
+/** The grantors whose privileges an ending grant of this catalog takes back: its own, and those given
+ *  before grantors named their catalog. */
+function endingGrantors(catalog: string): string[] {
+  return [grantorOf(catalog), LEGACY_GRANTOR];
+}
+
+async function revokeInMetastore(ms: MetastoreClient, grantors: string[], principal: MetastorePrincipal, table: TableRef, privileges: string[]): Promise<string[]> {
   if (privileges.length === 0) return [];
   try {
-    return await revokeTable(ms, principal, table, privileges);
+    return await revokeTable(ms, grantors, principal, table, privileges);
   } catch (e) {
     // the table is gone: nobody holds anything on it any more
     if (e instanceof MetastoreError && e.kind === 'NoSuchObject') return [];
@@ -118,12 +121,13 @@ async function postJson(url: string, body: unknown): Promise<void> {
 
 export function createGovernanceActivities(deps: GovernanceDeps) {
   const { db, metastore } = deps;
+  const grantor = grantorOf(deps.catalog);
 
   async function revokeGrant(input: { grantId: number; kind: 'expired' | 'revoked'; by?: string; reason?: string }): Promise<RevokeResult> {
     const g = await loadGrant(db, input.grantId);
     // an expiry that is not due (the deadline moved since the caller looked) changes nothing
     if (input.kind === 'expired' && isLive(g.status) && g.expiresAt.getTime() > Date.now() + 1000) return { ...timesOf(g), revokedPrivileges: [] };
-    const revokedPrivileges = await revokeInMetastore(metastore, g.principal, g.table, await privilegesOnlyGrantedBy(db, g));
+    const revokedPrivileges = await revokeInMetastore(metastore, endingGrantors(deps.catalog), g.principal, g.table, await privilegesOnlyGrantedBy(db, g));
     await markGrantEnded(db, { grantId: g.id, kind: input.kind, by: input.by ?? CATALOG_ACTOR, reason: input.reason, revokedPrivileges });
     // after the catalog says ended, so the rewrite leaves this grant out (a retry rewrites again)
     await syncStorageOf(g);
@@ -150,7 +154,7 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
         if (isViewLevel(g.level) && g.table.table !== (await sourceTableOf(g))) await ensureLevelView(deps, g.sourceId, g.level);
         // the metastore accepts a grant on a table it does not have, and keeps nothing: look first
         await metastore.getTable(g.table.database, g.table.table);
-        await grantTable(metastore, g.principal, g.table, g.privileges);
+        await grantTable(metastore, grantor, g.principal, g.table, g.privileges);
       } catch (e) {
         if (e instanceof MetastoreError && e.kind === 'NoSuchObject') {
           const reads = isViewLevel(g.level) ? await sourceTableOf(g) : g.table.table;
@@ -165,7 +169,7 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
     await markGrantActive(db, g.id);
     const after = await loadGrant(db, g.id);
     // ended while we were granting (a revoke raced us): take back what we just gave
-    if (!isLive(after.status)) await revokeInMetastore(metastore, after.principal, after.table, await privilegesOnlyGrantedBy(db, after));
+    if (!isLive(after.status)) await revokeInMetastore(metastore, endingGrantors(deps.catalog), after.principal, after.table, await privilegesOnlyGrantedBy(db, after));
     // from the catalog's live grants, so a grant ended meanwhile is not in it
     await syncStorageOf(after);
     return timesOf(after);
@@ -255,14 +259,15 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
     },
 
     /** Compares the catalog's live grants with the metastore's privileges and with the running expiry
-     *  workflows. Only privileges granted by lake catalog (grantor lake-catalog) are its business. */
+     *  workflows. Only privileges this catalog granted (its grantor) are its business; those from before
+     *  grantors named their catalog count as held but are never stray. */
     async findGrantDrift(input: { now?: number } = {}): Promise<GrantDrift[]> {
       const now = input.now ?? Date.now();
-      const client = Context.current().client;
+      const { client, info } = Context.current();
       const drift: GrantDrift[] = [];
       const live = await listGrantsOf(db, { status: ['pending', 'active'] });
       for (const g of live) {
-        if (await grantWorkflowRunning(client, g.id)) continue;
+        if (await grantWorkflowRunning(client, g, info.taskQueue)) continue;
         drift.push(g.expiresAt.getTime() <= now ? { kind: 'expired-unrevoked', grantId: g.id } : { kind: 'missing-workflow', grantId: g.id });
       }
 
@@ -282,10 +287,10 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
         }
         const grants = await listGrants(metastore, t);
         for (const mg of grants) {
-          if (mg.grantor !== GRANTOR) continue;
+          if (mg.grantor !== grantor && mg.grantor !== LEGACY_GRANTOR) continue;
           const k = key(t, mg.principal, mg.privilege);
           held.add(k);
-          if (!wanted.has(k)) drift.push({ kind: 'stray-privilege', database: t.database, table: t.table, principal: mg.principal, privilege: mg.privilege });
+          if (!wanted.has(k) && mg.grantor === grantor) drift.push({ kind: 'stray-privilege', database: t.database, table: t.table, principal: mg.principal, privilege: mg.privilege });
         }
       }
       for (const [k, g] of wanted) {
@@ -305,22 +310,26 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
       return drift;
     },
 
-    /** Revokes a lake-catalog privilege no live grant accounts for (looked at again, under no assumption). */
+    /** Revokes a privilege this catalog granted that no live grant accounts for (looked at again, under no
+     *  assumption); another catalog's grant of the same privilege stays. */
     async revokeStrayPrivilege(input: { database: string; table: string; principal: MetastorePrincipal; privilege: string }): Promise<string[]> {
       if (input.principal.kind !== 'role') {
         const live = await listGrantsOf(db, { principal: { name: input.principal.name, kind: input.principal.kind }, status: ['pending', 'active'] });
         const needed = live.some((g) => g.table.database === input.database && g.table.table === input.table && g.privileges.some((p) => p.toUpperCase() === input.privilege.toUpperCase()));
         if (needed) return [];
       }
-      return revokeInMetastore(metastore, input.principal, { database: input.database, table: input.table }, [input.privilege]);
+      return revokeInMetastore(metastore, [grantor], input.principal, { database: input.database, table: input.table }, [input.privilege]);
     },
 
-    /** (Re)starts `grant/<id>` on this worker's task queue; false when it runs already or the grant ended. */
+    /** (Re)starts `<catalog>/grant/<id>` on this worker's task queue, and the grant's row names it; false
+     *  when it runs already or the grant ended. */
     async startGrantWorkflow(input: { grantId: number }): Promise<boolean> {
       const g = await loadGrant(db, input.grantId);
       if (!isLive(g.status)) return false;
       const ctx = Context.current();
-      return startGrantExpiry(ctx.client, { id: g.id, source: g.source }, ctx.info.taskQueue);
+      const started = await startGrantExpiry(ctx.client, deps.catalog, { id: g.id, source: g.source }, ctx.info.taskQueue);
+      await recordGrantWorkflow(db, g.id, grantWorkflowId(deps.catalog, g.id));
+      return started;
     },
   };
 }

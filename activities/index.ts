@@ -11,6 +11,9 @@ import type { PrivateStore } from './level-views';
 import type { GovernanceConfig, S3Config } from '../config';
 
 export interface ActivityDeps {
+  /** The catalog's name (LakeConfig.catalog): its grant workflows, metastore grantor and bucket policy
+   *  statements carry it. */
+  catalog: string;
   db: Knex;
   s3: S3Client;
   metastore: MetastoreClient;

@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import type { MetastoreClient } from '../adapters/metastore/client';
 import { MetastoreError } from '../adapters/metastore/client';
-import { GRANTOR, listGrants, revokeTable } from '../adapters/metastore/grants';
+import { grantorOf, LEGACY_GRANTOR, listGrants, revokeTable } from '../adapters/metastore/grants';
 import { newSecret, readAs, type S3Accounts } from '../adapters/s3-accounts';
 import type { S3Config } from '../config';
 import { privilegesOnlyGrantedBy, type Grant } from '../db/governance';
@@ -12,6 +12,8 @@ import { activeStorageAccesses, recordPrincipalKey, storageTargetOfGrant, withBu
 import { accountsIn, bucketPolicyFor, normalizePrefix, samePolicy, storageAccountOf } from '../governance/storage-policy';
 
 export interface StorageDeps {
+  /** The catalog's name: its bucket policy statements and metastore grantor carry it. */
+  catalog: string;
   db: Knex;
   metastore: MetastoreClient;
   storage: { accounts: S3Accounts; config: S3Config };
@@ -32,7 +34,7 @@ const queued = new Map<string, { running: Promise<unknown>; next?: Promise<Polic
  *  created first (the server refuses a policy naming an unknown account), with a secret nobody has seen:
  *  the principal gets one from `lake access credentials`. */
 export function syncBucketPolicy(deps: StorageDeps, bucket: string): Promise<PolicySync> {
-  const key = `${deps.storage.config.endpoint}|${bucket}`;
+  const key = `${deps.storage.config.endpoint}|${bucket}|${deps.catalog}`;
   const q = queued.get(key);
   if (q?.next) return q.next;
   const after = q?.running ?? Promise.resolve();
@@ -56,8 +58,10 @@ async function rewriteBucketPolicy(deps: StorageDeps, bucket: string): Promise<P
   const { accounts } = deps.storage;
   return withBucketLock(deps.db, bucket, async (trx) => {
     const accesses = await activeStorageAccesses(trx, bucket);
-    const policy = bucketPolicyFor(bucket, accesses);
-    const named = accountsIn(policy);
+    const current = await accounts.getBucketPolicy(bucket);
+    // other catalogs' statements stay as they are
+    const policy = bucketPolicyFor(bucket, accesses, deps.catalog, current);
+    const named = accountsIn(policy, deps.catalog);
     if (named.length > 0) {
       const existing = new Set((await accounts.listAccounts()).map((a) => a.access));
       for (const a of accesses) {
@@ -71,7 +75,6 @@ async function rewriteBucketPolicy(deps: StorageDeps, bucket: string): Promise<P
         if (named.includes(account)) await recordPrincipalKey(trx, p.id, account);
       }
     }
-    const current = await accounts.getBucketPolicy(bucket);
     const changed = !samePolicy(current, policy);
     if (changed) await accounts.putBucketPolicy(bucket, policy);
     return { bucket, changed, principals: named.length };
@@ -80,8 +83,8 @@ async function rewriteBucketPolicy(deps: StorageDeps, bucket: string): Promise<P
 
 /** Whether `bucket`'s policy is what the live grants give (the reconciliation's question). */
 export async function bucketPolicyDrifted(deps: StorageDeps, bucket: string): Promise<boolean> {
-  const policy = bucketPolicyFor(bucket, await activeStorageAccesses(deps.db, bucket));
-  return !samePolicy(await deps.storage.accounts.getBucketPolicy(bucket), policy);
+  const current = await deps.storage.accounts.getBucketPolicy(bucket);
+  return !samePolicy(current, bucketPolicyFor(bucket, await activeStorageAccesses(deps.db, bucket), deps.catalog, current));
 }
 
 export type ProbeResult = { ok: true; proof: RevocationProof } | { ok: false; problems: string[] };
@@ -122,11 +125,13 @@ export async function probeRevocation(deps: StorageDeps, g: Grant): Promise<Prob
     metastore = g.privileges.length === 0 ? 'the level gives no metastore privilege' : `still held through a live grant of ${g.principal.name}`;
   } else {
     try {
-      const held = (await listGrants(deps.metastore, g.table, g.principal)).filter((h) => h.grantor === GRANTOR && mustBeGone.includes(h.privilege.toUpperCase()));
+      // this catalog's, and those from before grantors named their catalog; another catalog's grant is its own
+      const grantors = [grantorOf(deps.catalog), LEGACY_GRANTOR];
+      const held = (await listGrants(deps.metastore, g.table, g.principal)).filter((h) => grantors.includes(h.grantor) && mustBeGone.includes(h.privilege.toUpperCase()));
       metastore = `no ${mustBeGone.join(', ')} on ${g.table.database}.${g.table.table}`;
       if (held.length > 0) {
         problems.push(`${g.principal.kind} ${g.principal.name} still holds ${held.map((h) => h.privilege).join(', ')} on ${g.table.database}.${g.table.table}`);
-        await revokeTable(deps.metastore, g.principal, g.table, held.map((h) => h.privilege));
+        await revokeTable(deps.metastore, grantors, g.principal, g.table, held.map((h) => h.privilege));
       }
     } catch (e) {
       if (!(e instanceof MetastoreError && e.kind === 'NoSuchObject')) throw e;

@@ -269,7 +269,7 @@ function crawler(client: Client, ioQueue: string): Crawler {
         return await client.workflow.execute(crawlSource, {
           taskQueue: ioQueue,
           workflowId,
-          args: [{ sourceId: source, full, inferenceTaskQueue: inferenceQueue }],
+          args: [{ source, full, inferenceTaskQueue: inferenceQueue }],
           // an activity failing on every retry would otherwise keep the bench waiting for its 20 attempts
           workflowExecutionTimeout: '30 minutes',
         });

@@ -28,9 +28,10 @@ import { MetastoreClient } from '../adapters/metastore/client';
 import { listGrants } from '../adapters/metastore/grants';
 import { publishTable } from '../adapters/metastore/publisher';
 import { tableParameters } from '../adapters/metastore/table-spec';
-import { addPrincipal, approveRequest, grantWorkflowIdOf, requestAccess, type Principal } from '../db/governance';
+import { addPrincipal, approveRequest, requestAccess, type Principal } from '../db/governance';
+import { grantWorkflowId } from '../workflows/shared';
 import { removeSource, saveSource } from '../db/sources';
-import { startGrantExpiry } from '../workers/grants';
+import { startGrantExpiry } from '../client/grants';
 import { benchConfig, hostCpu, prepareDatabase, processCpu, type Ratio } from './crawl';
 import { LOG_DIR, pool, ROOT, waitForPollers, Workers } from './processes';
 import type { ThreadProbe } from './worker-probe';
@@ -149,30 +150,31 @@ class BenchGrants {
   constructor(
     private readonly db: Knex,
     private readonly client: Client,
+    private readonly catalog: string,
   ) {}
 
   /** principal → request → approval, as `lake access request` and `approve` do. */
   async create(principal: Principal, level: 'A-2' | 'A-4', days: number, approval: { now?: number; dayMs?: number; warnBeforeDays?: number }): Promise<number> {
     const r = await requestAccess(this.db, { principal, source: SOURCE, level, days, reason: 'bench', requestedBy: 'bench' });
-    const g = await approveRequest(this.db, { requestId: r.id, by: 'bench', ...approval });
+    const g = await approveRequest(this.db, { requestId: r.id, catalog: this.catalog, by: 'bench', ...approval });
     return g.id;
   }
 
-  /** Starts `grant/<id>` once fewer than WINDOW started ones wait to be applied. */
+  /** Starts `<catalog>/grant/<id>` once fewer than WINDOW started ones wait to be applied. */
   async start(grantId: number, taskQueue: string, watch: LiveWatch): Promise<void> {
     while (this.started.size - watch.notPending >= WINDOW) await sleep(50);
     this.started.add(grantId);
-    if (!(await startGrantExpiry(this.client, { id: grantId, source: SOURCE }, taskQueue))) {
-      throw new Error(`${grantWorkflowIdOf(grantId)} runs already: another run uses the same grant ids`);
+    if (!(await startGrantExpiry(this.client, this.catalog, { id: grantId, source: SOURCE }, taskQueue))) {
+      throw new Error(`${grantWorkflowId(this.catalog, grantId)} runs already: another run uses the same grant ids`);
     }
   }
 
-  /** Terminates every started `grant/<id>` still running; returns how many were. */
+  /** Terminates every started grant workflow still running; returns how many were. */
   async terminateAll(reason: string): Promise<number> {
     let terminated = 0;
     await pool([...this.started], TERMINATE_IN_FLIGHT, async (id) => {
       try {
-        await this.client.workflow.getHandle(grantWorkflowIdOf(id)).terminate(reason);
+        await this.client.workflow.getHandle(grantWorkflowId(this.catalog, id)).terminate(reason);
         terminated++;
       } catch (e) {
         // ended already (expired, or a previous terminate): nothing to do
@@ -187,8 +189,8 @@ class BenchGrants {
 /** Deletes the bench's governance rows (grants and requests go with their principals and source). A run
  *  interrupted hard leaves its live grants' workflows running: they are terminated here first. */
 async function removeBenchRows(db: Knex, client: Client): Promise<void> {
-  const live: number[] = await db('grants as g').join('sources as s', 's.id', 'g.source_id').where('s.name', SOURCE).whereIn('g.status', ['pending', 'active']).pluck('g.id');
-  await pool(live, TERMINATE_IN_FLIGHT, (id) => client.workflow.getHandle(grantWorkflowIdOf(id)).terminate('left over by an interrupted bench run').catch(() => undefined));
+  const live: string[] = await db('grants as g').join('sources as s', 's.id', 'g.source_id').where('s.name', SOURCE).whereIn('g.status', ['pending', 'active']).pluck('g.workflow_id');
+  await pool(live, TERMINATE_IN_FLIGHT, (id) => client.workflow.getHandle(id).terminate('left over by an interrupted bench run').catch(() => undefined));
   await db('notifications').whereIn('source_id', db('sources').where({ name: SOURCE }).select('id')).delete();
   await db('principals').where('name', 'like', `${PRINCIPAL_PREFIX}%`).delete();
   await removeSource(db, SOURCE);
@@ -327,7 +329,7 @@ export async function grantsBench(base: LakeConfig): Promise<Ratio[]> {
   const ms = new MetastoreClient(config.metastore);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const grants = new BenchGrants(db, client);
+  const grants = new BenchGrants(db, client, config.catalog);
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
   const probeDir = join(LOG_DIR, `probe-${tag}`);
   const workers = new Workers(config);

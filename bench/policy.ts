@@ -30,7 +30,7 @@ async function main() {
       }
       // five tables per principal over 50 tables: 5 grants each
       const grants = made.slice(0, n).flatMap((account, i) => [0, 1, 2, 3, 4].map((k) => ({ account, bucket, prefix: `t${(i * 5 + k) % 50}/` })));
-      const policy = bucketPolicyFor(bucket, grants)!;
+      const policy = bucketPolicyFor(bucket, grants, 'bench')!;
       const bytes = JSON.stringify(policy).length;
       let t = performance.now();
       await accounts.putBucketPolicy(bucket, policy);

@@ -14,5 +14,6 @@ export interface Command {
   run(args: string[], io: CommandIO): Promise<number>;
 }
 
-/** Exit codes shared by commands. */
-export const EXIT = { ok: 0, usage: 1, unreadableInput: 2 } as const;
+/** Exit codes shared by commands (the README lists them): 3 is work a command started that failed, e.g.
+ *  the crawl `lake crawl` waited for. */
+export const EXIT = { ok: 0, usage: 1, unreadableInput: 2, failed: 3 } as const;

@@ -1,4 +1,5 @@
 // What a crawl reports at each step. Small, history-safe summaries: counts and ids, never keys or values.
+import type { CrawlProgress } from '../workflows/shared';
 
 export interface CrawlCounts {
   added: number;
@@ -81,16 +82,7 @@ export interface InferProgress {
   rows?: number; // a table source: rows read so far
 }
 
-/** Where a crawl stands, as its workflow answers the `progress` query (counts only). */
-export interface CrawlProgress {
-  step: 'planning' | 'inferring' | 'merging' | 'publishing' | 'done';
-  batches: number;
-  batchesDone: number;
-  filesTotal: number;
-  bytesTotal: number;
-  filesDone: number; // in finished batches
-  bytesDone: number; // in finished batches
-}
+export type { CrawlProgress };
 
 /** The whole crawl's progress: finished batches from the query plus the running batches' heartbeats. */
 export function overallProgress(q: CrawlProgress, running: InferProgress[]): { step: CrawlProgress['step']; filesDone: number; filesTotal: number; bytesDone: number; bytesTotal: number } {

@@ -17,6 +17,7 @@ import {
   type PrincipalRef,
 } from '../governance/levels';
 import { tableOfLevel } from '../governance/level-views';
+import { grantWorkflowId } from '../workflows/shared';
 
 export interface Principal extends PrincipalRef {
   id: number;
@@ -74,10 +75,6 @@ export interface Grant {
 export type NotificationKind = 'warning' | 'expired' | 'revoked' | 'breaking-change' | 'source-failing' | 'revocation-unverified';
 
 export const CATALOG_ACTOR = 'lake-catalog';
-
-export function grantWorkflowIdOf(grantId: number): string {
-  return `grant/${grantId}`;
-}
 
 // --- rows -----------------------------------------------------------------------------------------
 
@@ -260,6 +257,8 @@ export async function listRequests(db: Knex, filter: { source?: string; status?:
 
 export interface ApproveOptions {
   requestId: number;
+  /** The catalog's name (LakeConfig.catalog): part of the id of the grant's workflow. */
+  catalog: string;
   by: string;
   note?: string;
   enableCatalog?: boolean;
@@ -304,7 +303,7 @@ export async function approveRequest(db: Knex, o: ApproveOptions): Promise<Grant
       expires_at: new Date(d.expiresAt),
       max_expires_at: new Date(d.maxExpiresAt),
       warn_before_ms: d.warnBeforeMs,
-      workflow_id: grantWorkflowIdOf(id),
+      workflow_id: grantWorkflowId(o.catalog, id),
     });
     await audit(trx, {
       actor: o.by, entity: 'grant', entityId: id, action: 'created', toStatus: 'pending',
@@ -366,6 +365,12 @@ export async function activeHolders(db: Knex, sourceId: number): Promise<Grant[]
 
 export async function markGrantActive(db: Knex, id: number, actor = CATALOG_ACTOR): Promise<boolean> {
   return db.transaction((trx) => transition(trx, 'grants', id, ['pending'], 'active', { applied_at: trx.fn.now() }, { actor, action: 'activated' }));
+}
+
+/** Records that grant `id`'s workflow now runs under `workflowId` (restarted under an id that names the
+ *  catalog after its workflow from before such ids was lost). */
+export async function recordGrantWorkflow(db: Knex, id: number, workflowId: string): Promise<void> {
+  await db('grants').where({ id }).whereNot({ workflow_id: workflowId }).update({ workflow_id: workflowId });
 }
 
 /** Ends a grant as expired or revoked and records the holder's notification, in one transaction. */

@@ -5,6 +5,9 @@
 // One bucket policy holds every principal's access to that bucket. It stays small and cheap to evaluate by
 // consolidating: per principal, one statement reading objects under all of its prefixes, and one listing
 // the bucket. Statements are ordered, so the same grants always give the same document, byte for byte.
+//
+// Catalogs sharing a bucket share its policy: each statement's id names the catalog that wrote it, and a
+// catalog rewrites only its own statements, keeping the others' as they are.
 import { ACCESS_LEVELS, LEVEL_IDS, type AccessLevelId, type PrincipalRef } from './levels';
 
 /** The levels whose grant reads the table's files with the holder's own key (`readsFiles`). */
@@ -28,6 +31,7 @@ export interface StorageAccess {
 }
 
 export interface PolicyStatement {
+  Sid: string;
   Effect: 'Allow';
   Principal: { AWS: string[] };
   Action: string[];
@@ -46,9 +50,39 @@ export function normalizePrefix(prefix: string): string {
   return p === '' || p.endsWith('/') ? p : `${p}/`;
 }
 
-/** The policy `bucket` must have for `accesses` (those on other buckets are ignored); undefined when no
- *  one holds anything on it (the policy is then deleted: an empty statement list is not a policy). */
-export function bucketPolicyFor(bucket: string, accesses: readonly StorageAccess[]): BucketPolicy | undefined {
+const SID_PREFIX = 'lake-catalog/';
+
+/** The start of the ids of the statements catalog `catalog` writes. */
+export function statementIdPrefix(catalog: string): string {
+  return `${SID_PREFIX}${catalog}/`;
+}
+
+/** The policy `bucket` must have for `catalog`'s `accesses` (those on other buckets are ignored), beside
+ *  the statements of other catalogs in the `current` policy; undefined when nobody holds anything on it
+ *  (the policy is then deleted: an empty statement list is not a policy). A statement with no id is from
+ *  before ids named their catalog, and goes: its catalog writes it again under its own name. */
+export function bucketPolicyFor(bucket: string, accesses: readonly StorageAccess[], catalog: string, current?: unknown): BucketPolicy | undefined {
+  const ours = catalogStatements(bucket, accesses, catalog);
+  const others = statementsOf(current).filter((st) => typeof st.Sid === 'string' && st.Sid !== '' && !st.Sid.startsWith(statementIdPrefix(catalog)));
+  if (ours.length + others.length === 0) return undefined;
+  // grouped by catalog in name order, each in its own order: every catalog writes the same document
+  const statements = [...others, ...ours].map((st, i) => ({ st, i, by: catalogOfStatement(st.Sid) }));
+  statements.sort((x, y) => (x.by < y.by ? -1 : x.by > y.by ? 1 : x.i - y.i));
+  return { Version: '2012-10-17', Statement: statements.map((x) => x.st) };
+}
+
+/** The catalog a statement id names, or the id itself when it is not a catalog's. */
+function catalogOfStatement(sid: string): string {
+  return sid.startsWith(SID_PREFIX) ? sid.slice(SID_PREFIX.length).split('/')[0] : sid;
+}
+
+function statementsOf(policy: unknown): PolicyStatement[] {
+  const list = (policy as { Statement?: unknown } | undefined)?.Statement;
+  return Array.isArray(list) ? (list as PolicyStatement[]) : [];
+}
+
+/** `catalog`'s statements for its accesses to `bucket`: a read and a list statement per account. */
+function catalogStatements(bucket: string, accesses: readonly StorageAccess[], catalog: string): PolicyStatement[] {
   const byAccount = new Map<string, Set<string>>();
   for (const a of accesses) {
     if (a.bucket !== bucket) continue;
@@ -56,11 +90,12 @@ export function bucketPolicyFor(bucket: string, accesses: readonly StorageAccess
     if (!prefixes) byAccount.set(a.account, (prefixes = new Set()));
     prefixes.add(normalizePrefix(a.prefix));
   }
-  if (byAccount.size === 0) return undefined;
+  const sid = statementIdPrefix(catalog);
   const statements: PolicyStatement[] = [];
   for (const account of [...byAccount.keys()].sort()) {
     const prefixes = withoutCovered([...byAccount.get(account)!]);
     statements.push({
+      Sid: `${sid}${account}/read`,
       Effect: 'Allow',
       Principal: { AWS: [account] },
       Action: ['s3:GetObject'],
@@ -72,6 +107,7 @@ export function bucketPolicyFor(bucket: string, accesses: readonly StorageAccess
     // S3 itself; versitygw 1.7 does not evaluate conditions and lets the holder list the whole bucket
     // (key names, never contents): the README says so.
     statements.push({
+      Sid: `${sid}${account}/list`,
       Effect: 'Allow',
       Principal: { AWS: [account] },
       Action: ['s3:ListBucket'],
@@ -79,7 +115,7 @@ export function bucketPolicyFor(bucket: string, accesses: readonly StorageAccess
       Condition: { StringLike: { 's3:prefix': prefixes.flatMap((p) => (p === '' ? ['*'] : [p, `${p}*`])) } },
     });
   }
-  return { Version: '2012-10-17', Statement: statements };
+  return statements;
 }
 
 /** Sorted prefixes with those inside another dropped: `a/` covers `a/b/`. */
@@ -105,7 +141,9 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** The accounts a policy document names: the ones that must exist before the server accepts it. */
-export function accountsIn(policy: BucketPolicy | undefined): string[] {
-  return [...new Set((policy?.Statement ?? []).flatMap((s) => s.Principal.AWS))].sort();
+/** The accounts `catalog`'s statements in a policy document name: the ones that must exist before the
+ *  server accepts it. */
+export function accountsIn(policy: BucketPolicy | undefined, catalog: string): string[] {
+  const ours = (policy?.Statement ?? []).filter((s) => s.Sid.startsWith(statementIdPrefix(catalog)));
+  return [...new Set(ours.flatMap((s) => s.Principal.AWS))].sort();
 }

@@ -1,24 +1,31 @@
 // What `npm start` shows once the stack is up and the workers poll: the demo lake registered and
-// crawled end to end through the real Temporal server, and where to look next.
-import { Client, Connection } from '@temporalio/client';
-import type { LakeConfig } from '../config';
+// crawled end to end through the real Temporal server, and where to look next. A step of its own after
+// the workers started (infra/start.sh):
+//   tsx infra/demo.ts              waits for a worker on the I/O queue, then registers and crawls the demo
+//   tsx infra/demo.ts --secret-env prints the shell assignment of the secret the demo's database source
+//                                  names, for the worker's environment
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { ConfigError, loadConfig, type LakeConfig } from '../config';
+import { secretEnvName } from '../adapters/secrets';
+import { connectClient } from '../client/connect';
 import { createS3Client } from '../adapters/s3';
 import { createDb } from '../db/knex';
 import { listSourceStates, saveSource, setLogicalSourcesActive } from '../db/sources';
-import { crawlSource } from '../workflows';
-import { LAKE_SOURCE } from '../workflows/search-attributes';
-import { crawlWorkflowIdOf, syncSchedules } from '../workers/schedules';
+import { crawlResult, startCrawl } from '../client/crawl';
+import { syncSchedules } from '../client/schedules';
 import { formatSummary } from '../cli/commands/crawl';
 import { main as lake } from '../cli/main';
-import { demoSources, writeDemoLake, writeDemoTable } from './demo-lake';
+import { DEMO_SECRET, demoSources, writeDemoLake, writeDemoTable } from './demo-lake';
 import { ensureBucket } from './bootstrap-s3';
 import { temporalUiUrl } from './health';
 
 export async function runDemo(config: LakeConfig): Promise<void> {
   const s3 = createS3Client(config.s3);
   const db = createDb(config.postgres);
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = await connectClient(config);
   try {
+    await waitForWorker(client, config);
     await ensureBucket(s3, config.s3.demoBucket);
     const objects = await writeDemoLake(s3, config.s3.demoBucket);
     await writeDemoTable(db);
@@ -26,16 +33,9 @@ export async function runDemo(config: LakeConfig): Promise<void> {
     for (const def of sources) await saveSource(db, def);
     console.log(`demo lake: ${objects} objects in s3://${config.s3.demoBucket}/demo/, table demo.signups; ${sources.length} sources registered`);
 
-    const client = new Client({ connection, namespace: config.temporal.namespace });
     await syncSchedules(client, db, config);
     const crawl = async (name: string) => {
-      const summary = await client.workflow.execute(crawlSource, {
-        workflowId: crawlWorkflowIdOf(name),
-        taskQueue: config.temporal.taskQueue,
-        args: [{ sourceId: name, inferenceTaskQueue: config.temporal.inferenceTaskQueue }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: [{ key: LAKE_SOURCE, value: name }],
-      });
+      const summary = await crawlResult(await startCrawl(client, config, name));
       console.log(formatSummary(summary));
     };
     for (const def of sources) await crawl(def.name);
@@ -66,6 +66,45 @@ lake catalog is up.
   } finally {
     s3.destroy();
     await db.destroy();
-    await connection.close();
+    await client.connection.close();
+  }
+}
+
+/** Until a worker polls the catalog's I/O queue: the demo's crawls would wait for one silently. */
+async function waitForWorker(client: Client, config: LakeConfig, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const queue = await client.workflowService.describeTaskQueue({
+      namespace: config.temporal.namespace,
+      taskQueue: { name: config.temporal.taskQueue },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    if ((queue.pollers ?? []).length > 0) return;
+    if (Date.now() > deadline) throw new Error(`no worker polls task queue "${config.temporal.taskQueue}" after ${timeoutMs / 1000} s: is the worker running (npm run worker)?`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** The demo's database source reads the catalog's own PostgreSQL through this secret reference. */
+function secretAssignment(config: LakeConfig): string {
+  const name = secretEnvName(DEMO_SECRET);
+  const value = process.env[name] ?? config.postgres.url;
+  return `export ${name}='${value.replace(/'/g, `'\\''`)}'`;
+}
+
+if (require.main === module) {
+  let config: LakeConfig;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    console.error(e instanceof ConfigError ? e.message : e);
+    process.exit(2);
+  }
+  if (process.argv.includes('--secret-env')) console.log(secretAssignment(config));
+  else {
+    runDemo(config).catch((e) => {
+      console.error(e);
+      process.exit(1);
+    });
   }
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `npm start`: install, bring the stack up, migrate, start the worker and run the demo.
-#   npm start             keeps the worker in the foreground until Ctrl-C (the stack stays up)
-#   npm start -- --once   exits after the demo
+# `npm start`: install, bring the stack up, migrate, start the workers, then register and crawl the demo
+# lake (infra/demo.ts) once they poll.
+#   npm start             keeps the workers in the foreground until Ctrl-C (the stack stays up)
+#   npm start -- --once   stops them after the demo
+# Other arguments go to the workers (workers/main.ts), e.g. --no-inference.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -11,5 +13,40 @@ if [ ! -x node_modules/.bin/tsx ] || [ package-lock.json -nt node_modules/.packa
 fi
 bash infra/stack.sh up
 node_modules/.bin/tsx db/migrate.ts
-# node itself runs the worker (tsx as a require hook), so Ctrl-C and SIGTERM reach it directly
-exec node --require tsx/cjs workers/main.ts --demo "$@"
+
+once=false
+worker_args=()
+for arg in "$@"; do
+  if [ "$arg" = --once ]; then once=true; else worker_args+=("$arg"); fi
+done
+
+# the worker resolves the secret the demo's database source names
+eval "$(node_modules/.bin/tsx infra/demo.ts --secret-env)"
+# node itself runs the worker (tsx as a require hook), so signals reach it directly; Ctrl-C reaches it as
+# part of the terminal's process group, a SIGTERM to this script is passed on
+node --require tsx/cjs workers/main.ts ${worker_args[@]+"${worker_args[@]}"} &
+worker=$!
+trap 'true' INT
+trap 'kill -TERM "$worker" 2>/dev/null || true' TERM
+stop_worker() {
+  kill -TERM "$worker" 2>/dev/null || true
+  wait_worker
+}
+wait_worker() {
+  local code=0
+  # a trapped signal interrupts `wait`: wait again until the worker has finished shutting down
+  while kill -0 "$worker" 2>/dev/null; do wait "$worker" && code=0 || code=$?; done
+  return "$code"
+}
+
+if ! node_modules/.bin/tsx infra/demo.ts; then
+  stop_worker || true
+  exit 1
+fi
+if $once; then
+  stop_worker
+  exit $?
+fi
+echo
+echo 'workers keep running so schedules fire; Ctrl-C stops them (the stack stays up: npm run stack -- down)'
+wait_worker

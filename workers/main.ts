@@ -1,26 +1,21 @@
 // The worker processes of lake catalog.
 //   node -r tsx/cjs workers/main.ts               I/O worker + an inference worker child process, until SIGINT/SIGTERM
-//   node -r tsx/cjs workers/main.ts --demo        also register and crawl the demo lake once the workers poll (npm start)
-//   node -r tsx/cjs workers/main.ts --demo --once run the demo, then stop (for scripts)
 //   --no-inference                                do not start the inference child (another host runs it)
 //   --no-schedules                                do not sync the crawl schedules at start (tests)
+// `npm start` (infra/start.sh) runs this, then the demo (infra/demo.ts) as a step of its own.
 // At start the crawl schedules are synced with the catalog. Shutdown is graceful: the SDK's runtime catches
 // SIGINT/SIGTERM, the worker finishes in-flight tasks, the child gets the same signal.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig, type LakeConfig } from '../config';
 import { bundleWorkflows, closeDeps, createDeps, createWorker } from './worker';
-import { syncSchedules } from './schedules';
-import { describeError } from './temporal-retry';
-import { ensureReconcileSchedule } from './grants';
-import { runDemo } from '../infra/demo';
-import { DEMO_SECRET } from '../infra/demo-lake';
-import { secretEnvName } from '../adapters/secrets';
+import { syncSchedules } from '../client/schedules';
+import { describeError } from '../client/temporal-retry';
+import { ensureReconcileSchedule } from '../client/grants';
+import { connectClient } from '../client/connect';
 
-export async function runWorker(config: LakeConfig, opts: { syncSchedules: boolean; afterStart?: (worker: Worker) => Promise<void> }): Promise<void> {
-  const { afterStart } = opts;
+export async function runWorker(config: LakeConfig, opts: { syncSchedules: boolean }): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const deps = createDeps(config);
   try {
@@ -29,15 +24,6 @@ export async function runWorker(config: LakeConfig, opts: { syncSchedules: boole
     const worker = await createWorker({ config, deps, connection, bundle });
     const running = worker.run();
     console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
-    if (afterStart) {
-      try {
-        await afterStart(worker);
-      } catch (e) {
-        worker.shutdown();
-        await running;
-        throw e;
-      }
-    }
     await running;
     console.log('worker stopped');
   } finally {
@@ -47,10 +33,10 @@ export async function runWorker(config: LakeConfig, opts: { syncSchedules: boole
 }
 
 async function syncAtStart(config: LakeConfig, deps: ReturnType<typeof createDeps>): Promise<void> {
-  const client = new Client({ connection: await Connection.connect({ address: config.temporal.address }), namespace: config.temporal.namespace });
+  const client = await connectClient(config);
   try {
     const synced = await syncSchedules(client, deps.db, config);
-    await ensureReconcileSchedule(client, { taskQueue: config.temporal.taskQueue });
+    await ensureReconcileSchedule(client, { catalog: config.catalog, taskQueue: config.temporal.taskQueue });
     console.log(`schedules: ${synced.created.length} created, ${synced.updated.length} updated, ${synced.deleted.length} deleted, ${synced.unchanged.length} unchanged`);
   } finally {
     await client.connection.close();
@@ -76,21 +62,10 @@ if (require.main === module) {
     console.error(e instanceof ConfigError ? e.message : e);
     process.exit(2);
   }
-  // the demo's database source reads the catalog's own PostgreSQL through this secret reference
-  if (args.includes('--demo')) process.env[secretEnvName(DEMO_SECRET)] ??= config.postgres.url;
   // the SDK logs every worker state change at INFO; a person at the terminal wants warnings
   Runtime.install({ logger: new DefaultLogger((process.env.LAKE_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
   const inference = args.includes('--no-inference') ? undefined : startInferenceWorker();
-  const afterStart = args.includes('--demo')
-    ? async (worker: Worker) => {
-        await runDemo(config);
-        if (args.includes('--once')) {
-          worker.shutdown();
-          inference?.kill('SIGTERM');
-        } else console.log('\nworkers keep running so schedules fire; Ctrl-C stops them (the stack stays up: npm run stack -- down)');
-      }
-    : undefined;
-  runWorker(config, { syncSchedules: !args.includes('--no-schedules'), afterStart }).then(
+  runWorker(config, { syncSchedules: !args.includes('--no-schedules') }).then(
     () => inference?.kill('SIGTERM'),
     (e) => {
       console.error(describeError(e));

@@ -25,6 +25,7 @@ export function privateStoreOf(config: LakeConfig): PrivateStore {
 
 export function createDeps(config: LakeConfig): ActivityDeps {
   return {
+    catalog: config.catalog,
     db: createDb(config.postgres),
     s3: createS3Client(config.s3),
     metastore: new MetastoreClient(config.metastore),

@@ -3,8 +3,10 @@
 // referenced by run id and batch number. Long crawls continue as new, carrying where they stand.
 import {
   ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
   continueAsNew,
-  defineQuery,
+  isCancellation,
   log,
   patched,
   setHandler,
@@ -14,10 +16,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CrawlActivities, InferenceActivities } from '../activities/crawl';
-import type { CrawlPlan, CrawlProgress, CrawlSummary } from '../crawl/run';
-import { DEFAULT_TASK_QUEUES } from '../config';
+import type { CrawlPlan, CrawlSummary } from '../crawl/run';
 import { NON_RETRYABLE_ERROR_TYPES } from './errors';
-import { LAKE_SOURCE } from './search-attributes';
+import { DEFAULT_TASK_QUEUES, LAKE_SOURCE, progressQuery, type BackfillInput, type CrawlInput, type CrawlProgress } from './shared';
 
 const io = proxyActivities<CrawlActivities>({
   startToCloseTimeout: '10 minutes',
@@ -28,43 +29,39 @@ const io = proxyActivities<CrawlActivities>({
 });
 
 
-/** Where the crawl stands (`lake crawl` draws its progress bar from it and the inference heartbeats). */
-export const progressQuery = defineQuery<CrawlProgress>('progress');
-
 /** How many batches are inferred at once per crawl. */
 const PARALLEL_BATCHES = 4;
 /** Patch: batches run in a sliding window (a new one starts as soon as one ends), not in waves of four. */
 const SLIDING_BATCHES = 'crawl-sliding-batches';
+/** Patch: a batch that fails fails the run in the catalog (status failed, the failing-source notice), as a
+ *  failed merge or publish does. */
+const FAILED_BATCH_RECORDED = 'crawl-failed-batch-recorded';
 
-export interface CrawlInput {
-  sourceId: string; // the source's name
-  full?: boolean; // list every partition, not only the newest ones
-  inferenceTaskQueue?: string;
-  /** Set by continue-as-new: the run already planned and how far inference got. */
-  resume?: { runId: number; nextBatch: number };
+export type { BackfillInput, CrawlInput };
+
+/** The source's name: `source`, or `sourceId` as schedules and histories from before the rename send it. */
+function sourceOf(input: { source?: unknown; sourceId?: unknown } | undefined): string | undefined {
+  const name = input?.source ?? input?.sourceId;
+  return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
+/** Crawls a source now. Takes ONE JSON object so a person can start it from the Temporal UI. */
 export async function crawlSource(input: CrawlInput): Promise<CrawlSummary> {
-  return runCrawl(input, 'crawl');
-}
-
-export interface BackfillInput {
-  sourceId: string;
-  from: string; // first partition date, yyyy-MM-dd
-  to: string; // last partition date, inclusive
-  inferenceTaskQueue?: string;
-  resume?: { runId: number; nextBatch: number };
+  const source = sourceOf(input);
+  if (!source) throw ApplicationFailure.nonRetryable('crawlSource takes one object: { "source": "<name>" }', 'InvalidSourceError');
+  return runCrawl({ ...input, source }, 'crawl');
 }
 
 /** Re-reads the partitions in a date range without moving the incremental bookkeeping. Takes ONE JSON
  *  object so a person can start it from the Temporal UI. */
 export async function backfillSource(input: BackfillInput): Promise<CrawlSummary> {
-  if (!input || typeof input !== 'object' || typeof input.sourceId !== 'string') {
-    throw ApplicationFailure.nonRetryable('backfillSource takes one object: { "sourceId": "...", "from": "yyyy-MM-dd", "to": "yyyy-MM-dd" }', 'BackfillRangeError');
+  const source = input && typeof input === 'object' ? sourceOf(input) : undefined;
+  if (!source) {
+    throw ApplicationFailure.nonRetryable('backfillSource takes one object: { "source": "...", "from": "yyyy-MM-dd", "to": "yyyy-MM-dd" }', 'BackfillRangeError');
   }
   const problem = backfillRangeProblem(input.from, input.to);
   if (problem) throw ApplicationFailure.nonRetryable(problem, 'BackfillRangeError');
-  return runCrawl(input, 'backfill');
+  return runCrawl({ ...input, source }, 'backfill');
 }
 
 export function backfillRangeProblem(from: unknown, to: unknown): string | undefined {
@@ -76,7 +73,7 @@ export function backfillRangeProblem(from: unknown, to: unknown): string | undef
 }
 
 async function runCrawl(input: CrawlInput | BackfillInput, kind: 'crawl' | 'backfill'): Promise<CrawlSummary> {
-  upsertSearchAttributes([{ key: LAKE_SOURCE, value: input.sourceId }]);
+  upsertSearchAttributes([{ key: LAKE_SOURCE, value: input.source }]);
   const info = workflowInfo();
   const inference = proxyActivities<InferenceActivities>({
     // whoever starts the crawl passes the deployment's queue; a crawl started from the UI gets the default
@@ -94,14 +91,14 @@ async function runCrawl(input: CrawlInput | BackfillInput, kind: 'crawl' | 'back
     plan = await io.describeRun({ runId: input.resume.runId });
   } else {
     plan = await io.planCrawl({
-      sourceId: input.sourceId,
+      sourceId: input.source,
       workflowId: info.workflowId,
       workflowRunId: info.runId,
       kind,
       full: 'full' in input ? input.full ?? false : false,
       range: kind === 'backfill' ? { from: (input as BackfillInput).from, to: (input as BackfillInput).to } : undefined,
     });
-    upsertMemo({ source: input.sourceId, kind: plan.sourceKind, format: plan.format, runId: plan.runId });
+    upsertMemo({ source: input.source, kind: plan.sourceKind, format: plan.format, runId: plan.runId });
   }
   log.info('crawl planned', { runId: plan.runId, batches: plan.batches, counts: plan.counts });
 
@@ -114,28 +111,42 @@ async function runCrawl(input: CrawlInput | BackfillInput, kind: 'crawl' | 'back
     progress.bytesDone += done.bytesRead;
     return batchNo;
   };
-  if (patched(SLIDING_BATCHES)) {
-    // PARALLEL_BATCHES in flight: a slow batch holds up its own slot only
-    const inFlight = new Map<number, Promise<number>>();
-    while (next < plan.batches || inFlight.size > 0) {
-      while (inFlight.size < PARALLEL_BATCHES && next < plan.batches) inFlight.set(next, infer(next++));
-      inFlight.delete(await Promise.race(inFlight.values()));
-      if (next < plan.batches && workflowInfo().continueAsNewSuggested) {
-        await Promise.all(inFlight.values()); // every batch before `next` is done
-        await continueAsNew<typeof crawlSource>({ ...input, resume: { runId: plan.runId, nextBatch: next } });
+  const inferAll = async (): Promise<void> => {
+    if (patched(SLIDING_BATCHES)) {
+      // PARALLEL_BATCHES in flight: a slow batch holds up its own slot only
+      const inFlight = new Map<number, Promise<number>>();
+      while (next < plan.batches || inFlight.size > 0) {
+        while (inFlight.size < PARALLEL_BATCHES && next < plan.batches) inFlight.set(next, infer(next++));
+        inFlight.delete(await Promise.race(inFlight.values()));
+        if (next < plan.batches && workflowInfo().continueAsNewSuggested) {
+          await Promise.all(inFlight.values()); // every batch before `next` is done
+          await continueAsNew<typeof crawlSource>({ ...input, resume: { runId: plan.runId, nextBatch: next } });
+        }
+      }
+    } else {
+      // histories from before the patch: waves of PARALLEL_BATCHES
+      while (next < plan.batches) {
+        const window = [];
+        for (let b = next; b < Math.min(plan.batches, next + PARALLEL_BATCHES); b++) window.push(b);
+        await Promise.all(window.map(infer));
+        next += window.length;
+        if (next < plan.batches && workflowInfo().continueAsNewSuggested) {
+          await continueAsNew<typeof crawlSource>({ ...input, resume: { runId: plan.runId, nextBatch: next } });
+        }
       }
     }
-  } else {
-    // histories from before the patch: waves of PARALLEL_BATCHES
-    while (next < plan.batches) {
-      const window = [];
-      for (let b = next; b < Math.min(plan.batches, next + PARALLEL_BATCHES); b++) window.push(b);
-      await Promise.all(window.map(infer));
-      next += window.length;
-      if (next < plan.batches && workflowInfo().continueAsNewSuggested) {
-        await continueAsNew<typeof crawlSource>({ ...input, resume: { runId: plan.runId, nextBatch: next } });
-      }
-    }
+  };
+
+  const inferring = new CancellationScope();
+  try {
+    await inferring.run(inferAll);
+  } catch (err) {
+    if (err instanceof ContinueAsNew || isCancellation(err)) throw err;
+    // histories from before the patch failed here without a word to the catalog
+    if (!patched(FAILED_BATCH_RECORDED)) throw err;
+    inferring.cancel(); // the batches still in flight belong to a run that is over
+    await io.failCrawl({ runId: plan.runId, error: failureMessage(err) });
+    throw err;
   }
 
   try {
@@ -150,4 +161,10 @@ async function runCrawl(input: CrawlInput | BackfillInput, kind: 'crawl' | 'back
     await io.failCrawl({ runId: plan.runId, error: err instanceof Error ? err.message : String(err) });
     throw err;
   }
+}
+
+/** What went wrong, from the activity's own error rather than the SDK's "Activity task failed". */
+function failureMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
 }

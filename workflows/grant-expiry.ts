@@ -1,4 +1,4 @@
-// grant/<grantId>: one workflow per grant, from approval to the end of access. It applies the grant
+// <catalog>/grant/<grantId>: one workflow per grant, from approval to the end of access. It applies the grant
 // (metastore and catalog), then sleeps on a durable timer until the warning time and the expiry, a
 // deadline the `extend` update moves; `revoke` (update or signal) ends it early. When the timer fires —
 // on time, or as soon as a worker is back if none was up — it revokes. The history holds ids and times
@@ -12,9 +12,6 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   isCancellation,
   log,
   patched,
@@ -26,7 +23,18 @@ import {
 import type { GovernanceActivities, GrantTimes } from '../activities/governance';
 import { extendProblem, warningTime } from '../governance/levels';
 import { NON_RETRYABLE_ERROR_TYPES } from './errors';
-import { LAKE_SOURCE } from './search-attributes';
+import {
+  extendUpdate,
+  LAKE_SOURCE,
+  revokeSignal,
+  revokeUpdate,
+  stateQuery,
+  type GrantExpiryInput,
+  type GrantExpiryState,
+  type GrantPhase,
+  type RevocationVerification,
+  type RevokeInput,
+} from './shared';
 
 // Revocation must happen eventually: retried without a limit, at most a minute apart.
 const acts = proxyActivities<GovernanceActivities>({
@@ -46,41 +54,6 @@ const delivery = proxyActivities<GovernanceActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
 });
-
-export interface GrantExpiryInput {
-  grantId: number;
-}
-
-export type GrantPhase = 'applying' | 'active' | 'expiring' | 'revoking' | 'expired' | 'revoked';
-
-/** After the end: whether it was proven that the grant gives nothing any more. */
-export type RevocationVerification = 'not-ended' | 'verifying' | 'verified' | 'unverified';
-
-export interface GrantExpiryState {
-  grantId: number;
-  phase: GrantPhase;
-  expiresAt: string; // ISO
-  warnAt: string; // ISO
-  warned: boolean;
-  extensions: number;
-  verification?: RevocationVerification;
-}
-
-export interface ExtendInput {
-  until: string; // ISO date-time (or epoch ms)
-  by?: string;
-}
-
-export interface RevokeInput {
-  by: string;
-  reason?: string;
-}
-
-export const stateQuery = defineQuery<GrantExpiryState>('state');
-export const extendUpdate = defineUpdate<GrantExpiryState, [ExtendInput]>('extend');
-export const revokeUpdate = defineUpdate<GrantExpiryState, [RevokeInput]>('revoke');
-/** The same as the `revoke` update, for senders that cannot wait (e.g. the Temporal UI). */
-export const revokeSignal = defineSignal<[RevokeInput]>('revoke');
 
 function toMs(until: unknown): number {
   if (typeof until === 'number') return until;

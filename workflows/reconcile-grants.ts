@@ -1,9 +1,10 @@
-// reconcile-grants (on a schedule, workers/grants.ts): the catalog's live grants, the metastore's
-// privileges and the running grant/<id> workflows must agree. Each difference is repaired by the same
+// <catalog>/reconcile-grants (on a schedule, client/grants.ts): the catalog's live grants, the metastore's
+// privileges and the running grant workflows must agree. Each difference is repaired by the same
 // idempotent activities the expiry workflow uses; the result says what was repaired.
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { GovernanceActivities, GrantDrift } from '../activities/governance';
+import type { GovernanceActivities } from '../activities/governance';
 import { NON_RETRYABLE_ERROR_TYPES } from './errors';
+import type { ReconcileInput, ReconcileReport } from './shared';
 
 const acts = proxyActivities<GovernanceActivities>({
   startToCloseTimeout: '5 minutes',
@@ -16,22 +17,7 @@ const proving = proxyActivities<GovernanceActivities>({
   retry: { maximumAttempts: 1 },
 });
 
-export interface ReconcileInput {
-  dryRun?: boolean; // report only
-}
-
-export interface ReconcileReport {
-  found: number;
-  expiredRevoked: number[]; // grant ids revoked because their time was up and no workflow ran
-  workflowsRestarted: number[]; // grant ids whose expiry workflow was missing
-  privilegesRestored: number[]; // grant ids whose metastore privilege was missing
-  strayPrivilegesRevoked: { table: string; principal: string; privilege: string }[];
-  bucketPoliciesRewritten?: string[]; // buckets whose policy did not say what the live grants give
-  revocationsVerified?: number[]; // ended grants whose end was proven now
-  levelViewsRefreshed?: number[]; // grants whose view no longer matched the table and its tags
-  failed: { drift: GrantDrift; error: string }[];
-  notificationsDelivered: number;
-}
+export type { ReconcileInput, ReconcileReport };
 
 export async function reconcileGrants(input: ReconcileInput = {}): Promise<ReconcileReport> {
   const drift = await acts.findGrantDrift({});

@@ -1,5 +1,7 @@
 // Table privileges in the metastore: grant, revoke and list through grant_revoke_privileges /
 // list_privileges. Both changes are idempotent: granting what is held, or revoking what is not, is a no-op.
+// Every privilege records its grantor, and lake catalog's names the catalog, so catalogs sharing a
+// metastore each grant, revoke and reconcile only their own.
 import { hive, type MetastoreClient } from './client';
 import type { TableRef } from '../../schema/hive';
 
@@ -14,10 +16,19 @@ export interface TableGrant {
   principal: Principal;
   privilege: string; // SELECT, INSERT, …
   grantor: string;
+  grantorKind: PrincipalKind;
+  grantOption: boolean;
   createTime: number;
 }
 
-export const GRANTOR = 'lake-catalog';
+/** The grantor of the privileges catalog `catalog` gives. */
+export function grantorOf(catalog: string): string {
+  return `lake-catalog/${catalog}`;
+}
+
+/** The grantor of privileges given before grantors named their catalog: revoked when their grant ends,
+ *  never revoked as stray (another catalog sharing the metastore may have given them). */
+export const LEGACY_GRANTOR = 'lake-catalog';
 
 const PRINCIPAL_TYPE: Record<PrincipalKind, hive.PrincipalType> = {
   user: hive.PrincipalType.USER,
@@ -39,17 +50,17 @@ function tableObject(t: TableRef): hive.HiveObjectRef {
   });
 }
 
-function objectPrivilege(t: TableRef, p: Principal, privilege: string): hive.HiveObjectPrivilege {
+function objectPrivilege(t: TableRef, p: Principal, privilege: string, grantor: Pick<TableGrant, 'grantor'> & Partial<TableGrant>): hive.HiveObjectPrivilege {
   return new hive.HiveObjectPrivilege({
     hiveObject: tableObject(t),
     principalName: p.name,
     principalType: PRINCIPAL_TYPE[p.kind],
     grantInfo: new hive.PrivilegeGrantInfo({
       privilege,
-      createTime: Math.floor(Date.now() / 1000),
-      grantor: GRANTOR,
-      grantorType: hive.PrincipalType.USER,
-      grantOption: false,
+      createTime: grantor.createTime ?? Math.floor(Date.now() / 1000),
+      grantor: grantor.grantor,
+      grantorType: PRINCIPAL_TYPE[grantor.grantorKind ?? 'user'],
+      grantOption: grantor.grantOption ?? false,
     }),
     authorizer: undefined as unknown as string,
   });
@@ -63,26 +74,37 @@ export async function listGrants(ms: MetastoreClient, table: TableRef, principal
       principal: { name: r.principalName, kind: kindOf(r.principalType) },
       privilege: r.grantInfo.privilege.toUpperCase(),
       grantor: r.grantInfo.grantor,
+      grantorKind: kindOf(r.grantInfo.grantorType),
+      grantOption: Boolean(r.grantInfo.grantOption),
       createTime: r.grantInfo.createTime,
     }));
 }
 
-/** Grants what `principal` does not hold yet of `privileges` on the table. */
-export async function grantTable(ms: MetastoreClient, principal: Principal, table: TableRef, privileges: string[]): Promise<string[]> {
-  const held = new Set((await listGrants(ms, table, principal)).map((g) => g.privilege));
+/** Grants, as `grantor`, what `principal` does not hold yet from it of `privileges` on the table. */
+export async function grantTable(ms: MetastoreClient, grantor: string, principal: Principal, table: TableRef, privileges: string[]): Promise<string[]> {
+  const held = new Set((await listGrants(ms, table, principal)).filter((g) => g.grantor === grantor).map((g) => g.privilege));
   const missing = [...new Set(privileges.map((p) => p.toUpperCase()))].filter((p) => !held.has(p));
   if (missing.length > 0) {
-    await ms.grantRevokePrivileges(hive.GrantRevokeType.GRANT, missing.map((p) => objectPrivilege(table, principal, p)));
+    await ms.grantRevokePrivileges(hive.GrantRevokeType.GRANT, missing.map((p) => objectPrivilege(table, principal, p, { grantor })));
   }
   return missing;
 }
 
-/** Revokes those of `privileges` that `principal` holds on the table; returns what it revoked. */
-export async function revokeTable(ms: MetastoreClient, principal: Principal, table: TableRef, privileges: string[]): Promise<string[]> {
-  const held = new Set((await listGrants(ms, table, principal)).map((g) => g.privilege));
-  const present = [...new Set(privileges.map((p) => p.toUpperCase()))].filter((p) => held.has(p));
-  if (present.length > 0) {
-    await ms.grantRevokePrivileges(hive.GrantRevokeType.REVOKE, present.map((p) => objectPrivilege(table, principal, p)));
+/** Revokes those of `privileges` that `principal` holds on the table from one of `grantors`; returns what
+ *  it revoked. The metastore revokes a privilege from whichever grantor's row it meets first, so every row
+ *  of it goes and the other grantors' rows are given back as they were. */
+export async function revokeTable(ms: MetastoreClient, grantors: readonly string[], principal: Principal, table: TableRef, privileges: string[]): Promise<string[]> {
+  const wanted = new Set(privileges.map((p) => p.toUpperCase()));
+  const rows = (await listGrants(ms, table, principal)).filter((g) => wanted.has(g.privilege));
+  const present = [...new Set(rows.filter((g) => grantors.includes(g.grantor)).map((g) => g.privilege))];
+  if (present.length === 0) return [];
+  const touched = rows.filter((g) => present.includes(g.privilege));
+  for (const row of touched) {
+    await ms.grantRevokePrivileges(hive.GrantRevokeType.REVOKE, [objectPrivilege(table, principal, row.privilege, row)]);
+  }
+  const others = touched.filter((g) => !grantors.includes(g.grantor));
+  if (others.length > 0) {
+    await ms.grantRevokePrivileges(hive.GrantRevokeType.GRANT, others.map((g) => objectPrivilege(table, principal, g.privilege, g)));
   }
   return present;
 }

@@ -9,7 +9,6 @@ import {
   decideRequest,
   getGrant,
   getRequest,
-  grantWorkflowIdOf,
   listGrantsOf,
   listPrincipals,
   listRequests,
@@ -21,9 +20,7 @@ import { activeStorageAccesses, principalKeyOf, recordKeyIssued, unverifiedRevoc
 import { ACCESS_LEVELS, DAY_MS, GovernanceError, levelOf, type GrantStatus, type PrincipalKind } from '../../governance/levels';
 import { storageAccountOf } from '../../governance/storage-policy';
 import { sparkKeyLines } from '../../infra/spark-conf';
-import { startGrantExpiry } from '../../workers/grants';
-import { extendUpdate, revokeUpdate, type GrantExpiryState } from '../../workflows/grant-expiry';
-import type { ReconcileReport } from '../../workflows/reconcile-grants';
+import { extendGrant, reconcileNow, revokeGrant, startGrantExpiry } from '../../client/grants';
 import { EXIT, type Command, type CommandIO } from '../command';
 import { parseOptions, table, UsageError, withContext, type CliContext } from '../context';
 
@@ -189,8 +186,8 @@ async function run(ctx: CliContext, sub: string | undefined, args: string[], io:
         io.stderr(`lake access: request ${requestId} cannot be approved yet: its level reads table ${unpublished}, which is not published (crawl the source first)\n`);
         return EXIT.unreadableInput;
       }
-      const grant = await approveRequest(db, { requestId, by: actor(options), note: one(options, 'note'), enableCatalog: one(options, 'no-catalog') !== 'true', warnBeforeDays: ctx.config.governance.warnBeforeDays });
-      const started = await startGrantExpiry(await ctx.temporal(), { id: grant.id, source: grant.source }, ctx.config.temporal.taskQueue);
+      const grant = await approveRequest(db, { requestId, catalog: ctx.config.catalog, by: actor(options), note: one(options, 'note'), enableCatalog: one(options, 'no-catalog') !== 'true', warnBeforeDays: ctx.config.governance.warnBeforeDays });
+      const started = await startGrantExpiry(await ctx.temporal(), ctx.config.catalog, { id: grant.id, source: grant.source }, ctx.config.temporal.taskQueue);
       io.stdout(
         json
           ? JSON.stringify({ grant, workflowStarted: started }, null, 2) + '\n'
@@ -214,7 +211,7 @@ async function run(ctx: CliContext, sub: string | undefined, args: string[], io:
       const until = untilText ? new Date(untilText) : new Date(g.expiresAt.getTime() + Number(daysText) * DAY_MS);
       if (Number.isNaN(until.getTime())) throw new UsageError(`--until ${JSON.stringify(untilText)} is not a date; --days must be a number`);
       try {
-        const s: GrantExpiryState = await (await ctx.temporal()).workflow.getHandle(grantWorkflowIdOf(grantId)).executeUpdate(extendUpdate, { args: [{ until: until.toISOString(), by: actor(options) }] });
+        const s = await extendGrant(await ctx.temporal(), g, { until: until.toISOString(), by: actor(options) });
         io.stdout(`grant ${grantId} now expires at ${s.expiresAt}\n`);
         return EXIT.ok;
       } catch (e) {
@@ -231,9 +228,9 @@ async function run(ctx: CliContext, sub: string | undefined, args: string[], io:
       const grantId = idArg(positional, 'grant');
       const reason = one(options, 'reason');
       if (!reason) throw new UsageError('--reason TEXT is required');
-      await getGrant(db, grantId);
+      const g = await getGrant(db, grantId);
       try {
-        const s: GrantExpiryState = await (await ctx.temporal()).workflow.getHandle(grantWorkflowIdOf(grantId)).executeUpdate(revokeUpdate, { args: [{ by: actor(options), reason }] });
+        const s = await revokeGrant(await ctx.temporal(), g, { by: actor(options), reason });
         io.stdout(`grant ${grantId} ${s.phase}\n`);
         return EXIT.ok;
       } catch (e) {
@@ -278,12 +275,7 @@ async function run(ctx: CliContext, sub: string | undefined, args: string[], io:
     case 'credentials':
       return credentials(ctx, positional, options, io, json);
     case 'reconcile': {
-      const client = await ctx.temporal();
-      const report: ReconcileReport = await client.workflow.execute('reconcileGrants', {
-        taskQueue: ctx.config.temporal.taskQueue,
-        workflowId: `reconcile-grants/manual/${Date.now()}`,
-        args: [{ dryRun: one(options, 'dry-run') === 'true' }],
-      });
+      const report = await reconcileNow(await ctx.temporal(), ctx.config.catalog, ctx.config.temporal.taskQueue, { dryRun: one(options, 'dry-run') === 'true' });
       io.stdout(JSON.stringify(report, null, 2) + '\n');
       return EXIT.ok;
     }

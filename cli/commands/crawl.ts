@@ -3,10 +3,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { overallProgress, progressBar, type CrawlSummary, type InferProgress } from '../../crawl/run';
 import { getSource, UnknownSourceError } from '../../db/sources';
-import { crawlSource } from '../../workflows';
-import { progressQuery } from '../../workflows/crawl';
-import { LAKE_SOURCE } from '../../workflows/search-attributes';
-import { crawlWorkflowIdOf } from '../../workers/schedules';
+import { crawlProgress, crawlResult, startCrawl } from '../../client/crawl';
 import { EXIT, type Command, type CommandIO } from '../command';
 import { parseOptions, table, withContext, type CliContext } from '../context';
 import { createS3Client } from '../../adapters/s3';
@@ -19,7 +16,7 @@ import { renderHiveType, toHiveColumns } from '../../schema';
 /** Draws the crawl's progress: the workflow's own account plus the running batches' heartbeat details. */
 async function showProgress(handle: WorkflowHandle, draw: (line: string) => void): Promise<void> {
   try {
-    const [q, d] = await Promise.all([handle.query(progressQuery), handle.describe()]);
+    const [q, d] = await Promise.all([crawlProgress(handle), handle.describe()]);
     const running = (d.raw.pendingActivities ?? [])
       .map((a) => a.heartbeatDetails?.payloads?.[0]?.data)
       .filter((b): b is Uint8Array => Boolean(b))
@@ -82,15 +79,7 @@ export const command: Command = {
         throw e;
       }
       if (options.has('dry-run')) return dryRun(ctx, name, options.has('full'), options.has('json'), io);
-      const client = await ctx.temporal();
-      const handle = await client.workflow.start(crawlSource, {
-        workflowId: crawlWorkflowIdOf(name),
-        taskQueue: ctx.config.temporal.taskQueue,
-        args: [{ sourceId: name, full: options.has('full'), inferenceTaskQueue: ctx.config.temporal.inferenceTaskQueue }],
-        workflowIdConflictPolicy: 'USE_EXISTING', // a crawl already running is followed, not doubled
-        typedSearchAttributes: [{ key: LAKE_SOURCE, value: name }],
-        memo: { source: name },
-      });
+      const handle = await startCrawl(await ctx.temporal(), ctx.config, name, { full: options.has('full') });
       const draw = options.has('json') ? undefined : io.progress;
       // one drawing at a time, and none left running when the connection closes
       let drawing: Promise<void> | undefined;
@@ -100,7 +89,7 @@ export const command: Command = {
           }, 500)
         : undefined;
       try {
-        const summary = await handle.result();
+        const summary = await crawlResult(handle);
         if (draw) {
           clearInterval(timer);
           await drawing;
@@ -111,7 +100,7 @@ export const command: Command = {
       } catch (e) {
         if (e instanceof WorkflowFailedError) {
           io.stderr(`lake crawl: crawl of ${name} failed: ${e.cause?.message ?? e.message}\n`);
-          return 3;
+          return EXIT.failed;
         }
         throw e;
       } finally {

@@ -1,5 +1,5 @@
-// `lake schedules sync`: one Temporal Schedule per enabled source (see workers/schedules.ts).
-import { syncSchedules } from '../../workers/schedules';
+// `lake schedules sync`: one Temporal Schedule per enabled source (see client/schedules.ts).
+import { syncSchedules } from '../../client/schedules';
 import { EXIT, type Command } from '../command';
 import { withContext } from '../context';
 

@@ -37,7 +37,7 @@ describe('catalog visibility: ENABLE CATALOG decides what a holder finds as thei
   /** request → approve (→ active, as the expiry workflow does once it applied the grant). */
   async function grant(p: PrincipalRef, source: string, level: string, o: { enableCatalog?: boolean; activate?: boolean } = {}): Promise<Grant> {
     const r = await requestAccess(db, { principal: p, source, level, days: 10, reason: 'catalog visibility test', requestedBy: 'tester' });
-    const g = await approveRequest(db, { requestId: r.id, by: 'approver', enableCatalog: o.enableCatalog ?? true });
+    const g = await approveRequest(db, { requestId: r.id, catalog: config.catalog, by: 'approver', enableCatalog: o.enableCatalog ?? true });
     if (o.activate ?? true) await markGrantActive(db, g.id);
     return getGrant(db, g.id);
   }
@@ -56,7 +56,7 @@ describe('catalog visibility: ENABLE CATALOG decides what a holder finds as thei
 
   beforeAll(async () => {
     db = createDb(config.postgres);
-    // workflow ids are grant/<id> in a namespace other catalogs share: start this run's ids somewhere unused
+    // every run's test catalog has the same name, so the same <catalog>/grant/<id>: start this run's ids somewhere unused
     await db.raw(`ALTER SEQUENCE grants_id_seq RESTART WITH ${1_000_000 + Math.floor(Math.random() * 1_000_000_000)}`);
     for (const name of [orders, payments, clicks, sessions, shared, ...fillers]) {
       await saveSource(db, {
@@ -75,7 +75,7 @@ describe('catalog visibility: ENABLE CATALOG decides what a holder finds as thei
     grants.clicks = await grant(alice, clicks, 'A-3');
     grants.sessions = await grant(alice, sessions, 'A-2');
     grants.shared = await grant(analysts, shared, 'A-3');
-    // the CLI approves with --no-catalog and starts grant/<id> on a queue nobody polls: the grant stays pending
+    // the CLI approves with --no-catalog and starts <catalog>/grant/<id> on a queue nobody polls: the grant stays pending
     process.env.LAKE_DATABASE_URL = config.postgres.url;
     process.env.LAKE_TASK_QUEUE = taskQueue;
     const requested = JSON.parse(await lake('access', 'request', payments, '--principal', alice.name, '--level', 'A-2', '--days', '10', '--reason', 'no catalog please', '--by', 'tester', '--json'));

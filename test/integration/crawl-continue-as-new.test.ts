@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../activities';
 import { saveSource } from '../../db/sources';
 import { crawlSource } from '../../workflows';
-import { LAKE_SOURCE } from '../../workflows/search-attributes';
+import { LAKE_SOURCE } from '../../workflows/shared';
 import { bundleWorkflows, closeDeps, createDeps, createInferenceWorker, createWorker } from '../../workers/worker';
 import { stackTemporalBinary, testConfig, uniqueName } from './setup';
 
@@ -58,7 +58,7 @@ describe('a long crawl continues as new', () => {
   });
 
   it('continues as new with its run and progress, planning once and inferring each batch once', async () => {
-    const handle = await env.client.workflow.start(crawlSource, { taskQueue, workflowId: `crawl/${name}`, args: [{ sourceId: name, inferenceTaskQueue }] });
+    const handle = await env.client.workflow.start(crawlSource, { taskQueue, workflowId: `crawl/${name}`, args: [{ source: name, inferenceTaskQueue }] });
     const summary = await handle.result();
     expect(summary.counts.files).toBe(objects);
     expect(summary.merged.records).toBe(objects);

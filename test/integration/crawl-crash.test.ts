@@ -63,7 +63,7 @@ describe('a crawl whose worker is killed', () => {
     return client.workflow.execute(crawlSource, {
       taskQueue: env.LAKE_TASK_QUEUE,
       workflowId: `crawl/${name}`,
-      args: [{ sourceId: name, inferenceTaskQueue: env.LAKE_INFERENCE_TASK_QUEUE }],
+      args: [{ source: name, inferenceTaskQueue: env.LAKE_INFERENCE_TASK_QUEUE }],
     });
   }
 

@@ -13,6 +13,7 @@ import { addPrincipal, approveRequest, listNotifications, markGrantActive, reque
 import { createCrawlActivities } from '../../activities/crawl';
 import { activityLogHour } from '../../infra/demo-lake';
 import { backfillSource, crawlSource } from '../../workflows';
+import type { CrawlInput } from '../../workflows/shared';
 import { startCrawlWorkers, type CrawlWorkers } from './crawl-workers';
 import { testConfig, uniqueName } from './setup';
 
@@ -54,7 +55,7 @@ describe('crawling sources on the real stack', () => {
 
   async function crawl(name = sourceName): Promise<CrawlSummary> {
     counter.gets.length = 0;
-    return env.client.workflow.execute(crawlSource, { taskQueue, workflowId: `crawl/${name}/${uniqueName('t')}`, args: [{ sourceId: name, inferenceTaskQueue }] });
+    return env.client.workflow.execute(crawlSource, { taskQueue, workflowId: `crawl/${name}/${uniqueName('t')}`, args: [{ source: name, inferenceTaskQueue }] });
   }
 
   beforeAll(async () => {
@@ -160,7 +161,7 @@ describe('crawling sources on the real stack', () => {
     const s = await env.client.workflow.execute(backfillSource, {
       taskQueue,
       workflowId: `backfill/${sourceName}/${uniqueName('t')}`,
-      args: [{ sourceId: sourceName, from: '2019-10-15', to: '2019-10-15', inferenceTaskQueue }],
+      args: [{ source: sourceName, from: '2019-10-15', to: '2019-10-15', inferenceTaskQueue }],
     });
     expect(s.kind).toBe('backfill');
     expect(objectsRead()).toHaveLength(2);
@@ -182,7 +183,7 @@ describe('crawling sources on the real stack', () => {
     const s = await env.client.workflow.execute(backfillSource, {
       taskQueue,
       workflowId: `backfill/${name}/${uniqueName('t')}`,
-      args: [{ sourceId: name, from: '2019-10-15', to: '2019-10-15', inferenceTaskQueue }],
+      args: [{ source: name, from: '2019-10-15', to: '2019-10-15', inferenceTaskQueue }],
     });
     expect(s.counts.files).toBe(2);
     expect(s.merged.records).toBeGreaterThan(0);
@@ -196,7 +197,7 @@ describe('crawling sources on the real stack', () => {
 
   it('refuses a malformed backfill range without retrying', async () => {
     const err = await env.client.workflow
-      .execute(backfillSource, { taskQueue, workflowId: uniqueName('backfill/bad'), args: [{ sourceId: sourceName, from: '2019-10-16', to: '2019-10-01' }] })
+      .execute(backfillSource, { taskQueue, workflowId: uniqueName('backfill/bad'), args: [{ source: sourceName, from: '2019-10-16', to: '2019-10-01' }] })
       .catch((e: unknown) => e);
     expect(String(((err as Error).cause as Error | undefined)?.message ?? err)).toMatch(/"from" \(2019-10-16\) is after "to" \(2019-10-01\)/);
   });
@@ -251,7 +252,7 @@ describe('crawling sources on the real stack', () => {
     const holder = uniqueName('holder');
     await addPrincipal(deps.db, { name: holder, kind: 'user' }, 'test');
     const r = await requestAccess(deps.db, { principal: { name: holder, kind: 'user' }, source: sourceName, level: 'A-1', days: 1, reason: 'test', requestedBy: holder });
-    await markGrantActive(deps.db, (await approveRequest(deps.db, { requestId: r.id, by: 'admin' })).id);
+    await markGrantActive(deps.db, (await approveRequest(deps.db, { requestId: r.id, catalog: config.catalog, by: 'admin' })).id);
     const activities = createCrawlActivities(deps);
     const failing = async () => {
       const [run] = await deps.db('crawl_runs').insert({ source_id: src.id, workflow_id: 'crawl/x', workflow_run_id: uniqueName('run') }).returning('id');
@@ -269,7 +270,9 @@ describe('crawling sources on the real stack', () => {
 
   it('keeps credentials, object keys and record values out of the workflow history', async () => {
     const wfId = `crawl/${sourceName}/${uniqueName('t')}`;
-    await env.client.workflow.execute(crawlSource, { taskQueue, workflowId: wfId, args: [{ sourceId: sourceName, full: true, inferenceTaskQueue }] });
+    // the input under its former key, as schedules created before the rename still send it
+    const legacyInput = { sourceId: sourceName, full: true, inferenceTaskQueue } as unknown as CrawlInput;
+    await env.client.workflow.execute(crawlSource, { taskQueue, workflowId: wfId, args: [legacyInput] });
     // the whole history, every payload's bytes decoded to text
     const history = await env.client.workflow.getHandle(wfId).fetchHistory();
     const decoded: string[] = [];
@@ -301,7 +304,7 @@ describe('crawling sources on the real stack', () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${windowPrefix}date_id=2019-10-15/part-0.json`, Body: big }));
     for (let i = 1; i <= 8; i++) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${windowPrefix}date_id=2019-10-15/part-${i}.json`, Body: line(i) + '\n' }));
     const wfId = `crawl/${name}/${uniqueName('t')}`;
-    const summary = await env.client.workflow.execute(crawlSource, { taskQueue, workflowId: wfId, args: [{ sourceId: name, inferenceTaskQueue }] });
+    const summary = await env.client.workflow.execute(crawlSource, { taskQueue, workflowId: wfId, args: [{ source: name, inferenceTaskQueue }] });
     expect(summary.merged.records).toBe(200_008);
     const events = (await env.client.workflow.getHandle(wfId).fetchHistory()).events!;
     // Whenever the workflow acts on finished batches, it starts as many as have ended (up to four in

@@ -74,7 +74,7 @@ describe('crawls that meet faults finish after recovery, equal to undisturbed on
   /** Starts a crawl; `result` waits for it through outages of the server (the wait itself is retried). */
   async function crawl(name: string): Promise<{ result: () => Promise<CrawlSummary> }> {
     const workflowId = `crawl/${name}/${uniqueName('t')}`;
-    await client.workflow.start(crawlSource, { taskQueue: queues.LAKE_TASK_QUEUE, workflowId, args: [{ sourceId: name, inferenceTaskQueue: queues.LAKE_INFERENCE_TASK_QUEUE }] });
+    await client.workflow.start(crawlSource, { taskQueue: queues.LAKE_TASK_QUEUE, workflowId, args: [{ source: name, inferenceTaskQueue: queues.LAKE_INFERENCE_TASK_QUEUE }] });
     return {
       async result() {
         for (const deadline = Date.now() + 8 * 60_000; ; ) {

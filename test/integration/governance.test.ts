@@ -10,7 +10,7 @@ import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../activities';
 import { createGovernanceActivities } from '../../activities/governance';
-import { grantTable, listGrants, type Principal } from '../../adapters/metastore/grants';
+import { grantorOf, grantTable, listGrants, type Principal } from '../../adapters/metastore/grants';
 import { publishTable } from '../../adapters/metastore/publisher';
 import { tableParameters } from '../../adapters/metastore/table-spec';
 import { main } from '../../cli/main';
@@ -27,9 +27,10 @@ import {
 import { saveSource } from '../../db/sources';
 import { ensureBucket } from '../../infra/bootstrap-s3';
 import { GovernanceError } from '../../governance/levels';
-import { ensureReconcileSchedule, grantWorkflowRunning, startGrantExpiry } from '../../workers/grants';
+import { ensureReconcileSchedule, grantWorkflowRunning, startGrantExpiry } from '../../client/grants';
 import { bundleWorkflows, closeDeps, createDeps, createWorker } from '../../workers/worker';
-import { extendUpdate, grantExpiry, revokeUpdate, stateQuery } from '../../workflows/grant-expiry';
+import { grantExpiry } from '../../workflows/grant-expiry';
+import { extendUpdate, grantWorkflowId, reconcileScheduleId, revokeUpdate, stateQuery } from '../../workflows/shared';
 import { reconcileGrants } from '../../workflows/reconcile-grants';
 import { historyToJsonText } from '../support/histories';
 import { testConfig, uniqueName, waitFor } from './setup';
@@ -61,12 +62,12 @@ describe('governance: access requests, grants and their expiry on the real stack
   let worker: Worker;
   let running: Promise<unknown>;
 
-  /** request → approve (a day lasts `dayMs`) → start grant/<id> on `queue`. */
+  /** request → approve (a day lasts `dayMs`) → start <catalog>/grant/<id> on `queue`. */
   async function grant(p: Principal, level: string, days: number, opts: { queue?: string; dayMs?: number; warnBeforeDays?: number } = {}): Promise<Grant> {
     const r = await requestAccess(deps.db, { principal: p as never, source: sourceName, level, days, reason: 'integration test', requestedBy: 'tester' });
-    const g = await approveRequest(deps.db, { requestId: r.id, by: 'approver', dayMs: opts.dayMs ?? 1000, warnBeforeDays: opts.warnBeforeDays ?? 2 });
+    const g = await approveRequest(deps.db, { requestId: r.id, catalog: config.catalog, by: 'approver', dayMs: opts.dayMs ?? 1000, warnBeforeDays: opts.warnBeforeDays ?? 2 });
     started.push(g.workflowId);
-    await startGrantExpiry(env.client, { id: g.id, source: g.source }, opts.queue ?? taskQueue);
+    await startGrantExpiry(env.client, config.catalog, { id: g.id, source: g.source }, opts.queue ?? taskQueue);
     return g;
   }
 
@@ -82,7 +83,7 @@ describe('governance: access requests, grants and their expiry on the real stack
     bundle = await bundleWorkflows();
     worker = await createWorker({ config, deps, connection: env.nativeConnection, bundle, taskQueue });
     running = worker.run();
-    // workflow ids are grant/<id> in a namespace other catalogs share: start this run's ids somewhere unused
+    // every run's test catalog has the same name, so the same <catalog>/grant/<id>: start this run's ids somewhere unused
     await deps.db.raw(`ALTER SEQUENCE grants_id_seq RESTART WITH ${1_000_000 + Math.floor(Math.random() * 1_000_000_000)}`);
     await ensureBucket(deps.s3, bucket);
     await publishTable(
@@ -226,11 +227,11 @@ describe('governance: access requests, grants and their expiry on the real stack
 
   it('reconciliation revokes a privilege granted behind the catalog and restarts a terminated expiry workflow', async () => {
     const mallory: Principal = { name: uniqueName('mallory'), kind: 'user' };
-    await grantTable(deps.metastore, mallory, table, ['SELECT']);
+    await grantTable(deps.metastore, grantorOf(config.catalog), mallory, table, ['SELECT']);
     const g = await grant(bob, 'A-4', 50);
     await waitFor('the grant to be active', async () => (await statusOf(g.id)) === 'active');
     await env.client.workflow.getHandle(g.workflowId).terminate('terminated by hand');
-    expect(await grantWorkflowRunning(env.client, g.id)).toBe(false);
+    expect(await grantWorkflowRunning(env.client, g, taskQueue)).toBe(false);
 
     const report = await env.client.workflow.execute(reconcileGrants, { taskQueue, workflowId: uniqueName('reconcile-grants/test'), args: [{}] });
     expect(report.workflowsRestarted).toEqual([g.id]);
@@ -238,7 +239,7 @@ describe('governance: access requests, grants and their expiry on the real stack
     expect(report.failed).toEqual([]);
     expect(await held(mallory)).toEqual([]);
     expect(await held(bob, a4View)).toEqual(['SELECT']); // the live grant keeps its privilege
-    expect(await grantWorkflowRunning(env.client, g.id)).toBe(true);
+    expect(await grantWorkflowRunning(env.client, g, taskQueue)).toBe(true);
 
     // nothing left to repair
     const again = await env.client.workflow.execute(reconcileGrants, { taskQueue, workflowId: uniqueName('reconcile-grants/test'), args: [{}] });
@@ -287,8 +288,8 @@ describe('governance: access requests, grants and their expiry on the real stack
     const approved = await run('access', 'approve', requestId, '--by', 'dave');
     expect(approved.code).toBe(0);
     const grantId = Number(/grant (\d+) \(A-3/.exec(approved.stdout)![1]);
-    started.push(`grant/${grantId}`);
-    expect(approved.stdout).toMatch(/workflow grant\/\d+ started/);
+    started.push(grantWorkflowId(config.catalog, grantId));
+    expect(approved.stdout).toContain(`workflow ${grantWorkflowId(config.catalog, grantId)} started`);
     await waitFor('the grant to be active', async () => (await statusOf(grantId)) === 'active');
     expect(await held(analysts, a3View)).toEqual(['SELECT']);
     expect((await getGrant(deps.db, grantId)).expiresAt.getTime() - Date.now()).toBeGreaterThan(6 * 86_400_000);
@@ -318,10 +319,11 @@ describe('governance: access requests, grants and their expiry on the real stack
   });
 
   it('creates the reconciliation schedule once and leaves an existing one alone', async () => {
-    const scheduleId = uniqueName('reconcile-grants/test');
+    const catalog = uniqueName('test');
+    const scheduleId = reconcileScheduleId(catalog);
     try {
-      expect(await ensureReconcileSchedule(env.client, { taskQueue, scheduleId, every: '1 hour' })).toBe('created');
-      expect(await ensureReconcileSchedule(env.client, { taskQueue, scheduleId })).toBe('exists');
+      expect(await ensureReconcileSchedule(env.client, { catalog, taskQueue, every: '1 hour' })).toBe('created');
+      expect(await ensureReconcileSchedule(env.client, { catalog, taskQueue })).toBe('exists');
       const d = await env.client.schedule.getHandle(scheduleId).describe();
       expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconcileGrants', taskQueue });
     } finally {
@@ -379,15 +381,15 @@ describe('governance: access requests, grants and their expiry on the real stack
     expect((await deps.db('access_requests').where({ id: read.id }).first('status')).status).toBe('pending');
 
     // approved anyway (e.g. the table was dropped since): the workflow ends the grant with the reason
-    const g = await approveRequest(deps.db, { requestId: read.id, by: 'approver', dayMs: 1000 });
+    const g = await approveRequest(deps.db, { requestId: read.id, catalog: config.catalog, by: 'approver', dayMs: 1000 });
     started.push(g.workflowId);
-    await startGrantExpiry(env.client, { id: g.id, source: name }, taskQueue);
+    await startGrantExpiry(env.client, config.catalog, { id: g.id, source: name }, taskQueue);
     expect((await env.client.workflow.getHandle<typeof grantExpiry>(g.workflowId).result()).phase).toBe('revoked');
     expect((await getGrant(deps.db, g.id)).revokeReason).toMatch(/could not be applied: .*never_published is not published/);
 
-    const meta = await approveRequest(deps.db, { requestId: (await ask('A-1')).id, by: 'approver', dayMs: 1000 });
+    const meta = await approveRequest(deps.db, { requestId: (await ask('A-1')).id, catalog: config.catalog, by: 'approver', dayMs: 1000 });
     started.push(meta.workflowId);
-    await startGrantExpiry(env.client, { id: meta.id, source: name }, taskQueue);
+    await startGrantExpiry(env.client, config.catalog, { id: meta.id, source: name }, taskQueue);
     await waitFor('the metadata grant to be active', async () => (await statusOf(meta.id)) === 'active');
     await env.client.workflow.getHandle(meta.workflowId).executeUpdate(revokeUpdate, { args: [{ by: 'tester', reason: 'cleanup' }] });
   });

@@ -16,6 +16,7 @@ import { crawlSource } from '../../workflows';
 import { ensureSpark, runSparkQueries, type SparkResults } from '../support/spark';
 import { startCrawlWorkers, type CrawlWorkers } from './crawl-workers';
 import { runLake, testConfig, uniqueName } from './setup';
+import { grantWorkflowId } from '../../workflows/shared';
 
 const DAY = '2019-10-15';
 
@@ -52,7 +53,7 @@ describe('logical sources of a mixed event stream', () => {
   const tableOf = (name: string) => name.replace(/-/g, '_');
 
   async function crawl(): Promise<CrawlSummary> {
-    const s = await env.client.workflow.execute(crawlSource, { taskQueue, workflowId: `crawl/${stream}/${uniqueName('t')}`, args: [{ sourceId: stream, inferenceTaskQueue }] });
+    const s = await env.client.workflow.execute(crawlSource, { taskQueue, workflowId: `crawl/${stream}/${uniqueName('t')}`, args: [{ source: stream, inferenceTaskQueue }] });
     summaries.push(s);
     return s;
   }
@@ -68,7 +69,7 @@ describe('logical sources of a mixed event stream', () => {
   beforeAll(async () => {
     workers = await startCrawlWorkers(config, 'logical');
     ({ env, deps, taskQueue, inferenceTaskQueue } = workers);
-    // workflow ids are grant/<id> in a namespace other catalogs share: start this run's ids somewhere unused
+    // every run's test catalog has the same name, so the same <catalog>/grant/<id>: start this run's ids somewhere unused
     await deps.db.raw(`ALTER SEQUENCE grants_id_seq RESTART WITH ${1_000_000 + Math.floor(Math.random() * 1_000_000_000)}`);
     await saveSource(deps.db, {
       name: stream,
@@ -239,7 +240,7 @@ describe('logical sources of a mixed event stream', () => {
       expect(described.out).toContain(`as ${user}: A-3`);
       expect((await runLake(config, 'access', 'revoke', grantId, '--reason', 'done', '--by', 'dave')).code).toBe(0);
       expect(await listGrants(deps.metastore, view, { name: user, kind: 'user' })).toEqual([]);
-      await env.client.workflow.getHandle(`grant/${grantId}`).terminate('test over').catch(() => undefined);
+      await env.client.workflow.getHandle(grantWorkflowId(config.catalog, Number(grantId))).terminate('test over').catch(() => undefined);
     } finally {
       process.env.LAKE_TASK_QUEUE = saved;
     }
@@ -263,7 +264,7 @@ describe('logical sources of a mixed event stream', () => {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${bigPrefix}date_id=${DAY}/part-${part}.json`, Body: lines.join('\n') + '\n' }));
     }
     const workflowId = `crawl/${big}/${uniqueName('t')}`;
-    const s = await env.client.workflow.execute(crawlSource, { taskQueue, workflowId, args: [{ sourceId: big, inferenceTaskQueue }] });
+    const s = await env.client.workflow.execute(crawlSource, { taskQueue, workflowId, args: [{ source: big, inferenceTaskQueue }] });
     expect(s.merged.records).toBe(20_000);
     expect(s.merged.slices).toMatchObject({ total: 1000, seen: 1000, new: 1000, remainderRecords: 0 });
     expect(s.merged.slices!.newNames).toHaveLength(20);

@@ -43,7 +43,7 @@ describe('identifying columns are never stored or shown in clear', () => {
     const hour = async (h: number) => {
       const body = records(h).map((r) => JSON.stringify(r)).join('\n') + '\n';
       await deps.s3.send(new PutObjectCommand({ Bucket: config.s3.demoBucket, Key: `${prefix}date_id=2019-10-15/hour=${h}/part-0.json`, Body: body }));
-      await env.client.workflow.execute(crawlSource, { taskQueue: workers.taskQueue, workflowId: `crawl/${name}/${uniqueName('t')}`, args: [{ sourceId: name, inferenceTaskQueue: workers.inferenceTaskQueue }] });
+      await env.client.workflow.execute(crawlSource, { taskQueue: workers.taskQueue, workflowId: `crawl/${name}/${uniqueName('t')}`, args: [{ source: name, inferenceTaskQueue: workers.inferenceTaskQueue }] });
     };
     return { name, hour };
   }

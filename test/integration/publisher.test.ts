@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hive, MetastoreClient, MetastoreError } from '../../adapters/metastore/client';
-import { grantTable, listGrants, revokeTable } from '../../adapters/metastore/grants';
+import { grantorOf, grantTable, listGrants, revokeTable } from '../../adapters/metastore/grants';
 import { publishTable, publishView, PublishRefusedError, readPublishedTable } from '../../adapters/metastore/publisher';
 import { MANAGED_PARAMETER, tableParameters, viewParameters, type PartitionSpec, type TableSpec } from '../../adapters/metastore/table-spec';
 import type { HiveColumn } from '../../schema/hive';
@@ -187,22 +187,41 @@ describe('publishing to the real Hive Metastore', () => {
     const table = { database, table: 'events' };
     const alice = { name: uniqueName('alice'), kind: 'user' as const };
     const analysts = { name: uniqueName('analysts'), kind: 'group' as const };
-    expect(await grantTable(ms, alice, table, ['SELECT'])).toEqual(['SELECT']);
-    expect(await grantTable(ms, alice, table, ['select'])).toEqual([]); // held already
-    await grantTable(ms, analysts, table, ['SELECT']);
+    const grantor = grantorOf('test');
+    expect(await grantTable(ms, grantor, alice, table, ['SELECT'])).toEqual(['SELECT']);
+    expect(await grantTable(ms, grantor, alice, table, ['select'])).toEqual([]); // held already
+    await grantTable(ms, grantor, analysts, table, ['SELECT']);
 
     const all = await listGrants(ms, table);
     expect(all).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ principal: alice, privilege: 'SELECT', grantor: 'lake-catalog' }),
+        expect.objectContaining({ principal: alice, privilege: 'SELECT', grantor: 'lake-catalog/test' }),
         expect.objectContaining({ principal: analysts, privilege: 'SELECT' }),
       ]),
     );
-    expect(await revokeTable(ms, alice, table, ['SELECT'])).toEqual(['SELECT']);
-    expect(await revokeTable(ms, alice, table, ['SELECT'])).toEqual([]);
+    expect(await revokeTable(ms, [grantor], alice, table, ['SELECT'])).toEqual(['SELECT']);
+    expect(await revokeTable(ms, [grantor], alice, table, ['SELECT'])).toEqual([]);
     const after = await listGrants(ms, table);
     expect(after.some((g) => g.principal.name === alice.name)).toBe(false);
     expect(after.some((g) => g.principal.name === analysts.name)).toBe(true);
+  });
+
+  it("revokes only its own grantor's privilege, whichever row the metastore meets first", async () => {
+    const table = { database, table: 'events' };
+    const bob = { name: uniqueName('bob'), kind: 'user' as const };
+    // the metastore revokes the first row it lists; list order is by grantor here, so try both orders
+    for (const [mine, theirs] of [[grantorOf('cat-a'), grantorOf('cat-b')], [grantorOf('cat-b'), grantorOf('cat-a')]]) {
+      await grantTable(ms, theirs, bob, table, ['SELECT']);
+      await grantTable(ms, mine, bob, table, ['SELECT']);
+      const before = (await listGrants(ms, table, bob)).find((g) => g.grantor === theirs)!;
+      expect(await revokeTable(ms, [mine], bob, table, ['SELECT'])).toEqual(['SELECT']);
+      const left = await listGrants(ms, table, bob);
+      expect(left.map((g) => g.grantor)).toEqual([theirs]);
+      expect(left[0].createTime).toBe(before.createTime); // given back as it was
+      expect(await revokeTable(ms, [mine], bob, table, ['SELECT'])).toEqual([]); // nothing of mine: theirs stays
+      expect((await listGrants(ms, table, bob)).map((g) => g.grantor)).toEqual([theirs]);
+      await revokeTable(ms, [theirs], bob, table, ['SELECT']);
+    }
   });
 
   it('`lake table` shows what the metastore holds for a published table', async () => {

@@ -46,7 +46,7 @@ describe('published tables read right in Spark, on messy data', () => {
     crawls[table] = await env.client.workflow.execute(crawlSource, {
       taskQueue: workers.taskQueue,
       workflowId: `crawl/${names[table]}/${uniqueName('t')}`,
-      args: [{ sourceId: names[table], inferenceTaskQueue: workers.inferenceTaskQueue }],
+      args: [{ source: names[table], inferenceTaskQueue: workers.inferenceTaskQueue }],
     });
   }
 

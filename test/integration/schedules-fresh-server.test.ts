@@ -12,8 +12,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/knex';
 import { removeSource, saveSource } from '../../db/sources';
-import { catalogOf, scheduleIdOf, syncSchedules } from '../../workers/schedules';
-import { LAKE_SOURCE } from '../../workflows/search-attributes';
+import { syncSchedules } from '../../client/schedules';
+import { crawlScheduleId, LAKE_SOURCE } from '../../workflows/shared';
 import { freePort } from '../support/own-stack';
 import { stackTemporalBinary, testConfig, uniqueName } from './setup';
 
@@ -63,8 +63,8 @@ describe('schedules synced right after a dev server starts', () => {
         const synced = await syncSchedules(again.client, db, config);
         expect(synced.unchanged).toEqual(expect.arrayContaining(names));
         expect(synced.created.filter((n) => names.includes(n))).toEqual([]);
-        const d = await again.client.schedule.getHandle(scheduleIdOf(names[0]!)).describe();
-        expect(d.memo?.catalog).toBe(catalogOf(config));
+        const d = await again.client.schedule.getHandle(crawlScheduleId(config.catalog, names[0]!)).describe();
+        expect(d.memo?.catalog).toBe(config.catalog);
         outcomes.push(`round ${round}: ok`);
       } finally {
         await again.teardown();

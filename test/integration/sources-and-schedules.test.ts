@@ -4,7 +4,8 @@ import type { SourceDefinition } from '../../crawl/source';
 import { main } from '../../cli/main';
 import { createDb } from '../../db/knex';
 import { findSource, removeSource, saveSource } from '../../db/sources';
-import { catalogOf, scheduleIdOf, syncSchedules } from '../../workers/schedules';
+import { syncSchedules } from '../../client/schedules';
+import { crawlScheduleId, crawlWorkflowId } from '../../workflows/shared';
 import { testConfig, uniqueName } from './setup';
 
 async function lake(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
@@ -77,24 +78,26 @@ describe('sources and their schedules', () => {
     await saveSource(db, def);
     const first = await syncSchedules(client, db, config);
     expect(first.created).toContain(name);
-    const d = await client.schedule.getHandle(scheduleIdOf(name)).describe();
+    const scheduleId = crawlScheduleId(config.catalog, name);
+    const d = await client.schedule.getHandle(scheduleId).describe();
     expect(d.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
     expect(d.policies.catchupWindow).toBe(24 * 3600 * 1000);
-    expect(d.action.type === 'startWorkflow' && d.action.workflowId).toBe(`crawl/${name}`);
-    expect(d.memo).toMatchObject({ source: name, catalog: catalogOf(config) });
+    expect(d.action.type === 'startWorkflow' && d.action.workflowId).toBe(crawlWorkflowId(config.catalog, name));
+    expect(d.action.type === 'startWorkflow' && d.action.args).toEqual([{ source: name, inferenceTaskQueue: config.temporal.inferenceTaskQueue }]);
+    expect(d.memo).toMatchObject({ source: name, catalog: config.catalog });
 
     expect((await syncSchedules(client, db, config)).unchanged).toContain(name);
     await saveSource(db, { ...def, schedule: '15 3 * * *' });
     expect((await syncSchedules(client, db, config)).updated).toContain(name);
-    expect((await client.schedule.getHandle(scheduleIdOf(name)).describe()).memo?.schedule).toBe('15 3 * * *');
+    expect((await client.schedule.getHandle(scheduleId).describe()).memo?.schedule).toBe('15 3 * * *');
 
     // what a person does from the UI: trigger now, and backfill a past range
-    const handle = client.schedule.getHandle(scheduleIdOf(name));
+    const handle = client.schedule.getHandle(scheduleId);
     await handle.trigger();
     await handle.backfill({ start: new Date(Date.now() - 3 * 86_400_000), end: new Date(Date.now() - 2 * 86_400_000), overlap: ScheduleOverlapPolicy.ALLOW_ALL });
     const started = async () => {
       const ids: string[] = [];
-      for await (const w of client.workflow.list({ query: `WorkflowType = 'crawlSource' AND WorkflowId STARTS_WITH 'crawl/${name}'` })) ids.push(w.runId);
+      for await (const w of client.workflow.list({ query: `WorkflowType = 'crawlSource' AND WorkflowId STARTS_WITH '${crawlWorkflowId(config.catalog, name)}'` })) ids.push(w.runId);
       return ids;
     };
     let runs: string[] = [];
@@ -103,7 +106,7 @@ describe('sources and their schedules', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(runs.length).toBeGreaterThanOrEqual(2); // the trigger and the backfilled day (15 3 * * *)
-    for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH 'crawl/${name}' AND ExecutionStatus = 'Running'` })) {
+    for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH '${crawlWorkflowId(config.catalog, name)}' AND ExecutionStatus = 'Running'` })) {
       await client.workflow.getHandle(w.workflowId, w.runId).terminate('test: no worker polls this queue');
     }
 

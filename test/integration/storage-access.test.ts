@@ -19,9 +19,10 @@ import { saveSource } from '../../db/sources';
 import type { PrincipalRef } from '../../governance/levels';
 import { bucketPolicyFor, samePolicy, storageAccountOf } from '../../governance/storage-policy';
 import { ensureBucket } from '../../infra/bootstrap-s3';
-import { startGrantExpiry } from '../../workers/grants';
+import { startGrantExpiry } from '../../client/grants';
 import { bundleWorkflows, closeDeps, createDeps, createWorker } from '../../workers/worker';
-import { stateQuery, type grantExpiry } from '../../workflows/grant-expiry';
+import type { grantExpiry } from '../../workflows/grant-expiry';
+import { stateQuery } from '../../workflows/shared';
 import { runSparkQueries } from '../support/spark';
 import { runLake, testConfig, uniqueName, waitFor as waitUntil } from './setup';
 
@@ -52,9 +53,9 @@ describe('storage access: a principal reads with its own key exactly what its li
 
   async function grant(p: PrincipalRef, source: string, level: string, days: number, dayMs: number): Promise<Grant> {
     const r = await requestAccess(deps.db, { principal: p as never, source, level, days, reason: 'storage access test', requestedBy: 'tester' });
-    const g = await approveRequest(deps.db, { requestId: r.id, by: 'approver', dayMs, warnBeforeDays: 0 });
+    const g = await approveRequest(deps.db, { requestId: r.id, catalog: config.catalog, by: 'approver', dayMs, warnBeforeDays: 0 });
     started.push(g.workflowId);
-    await startGrantExpiry(env.client, { id: g.id, source: g.source }, taskQueue);
+    await startGrantExpiry(env.client, config.catalog, { id: g.id, source: g.source }, taskQueue);
     return g;
   }
 
@@ -259,8 +260,8 @@ describe('storage access: a principal reads with its own key exactly what its li
     // while they are live: each bucket's policy is exactly the catalog's (read under the same lock order)
     const policiesMatch = async () => {
       for (const b of [bucket, otherBucket]) {
-        const wanted = bucketPolicyFor(b, await activeStorageAccesses(deps.db, b));
-        if (!samePolicy(await deps.storage.accounts.getBucketPolicy(b), wanted)) return false;
+        const current = await deps.storage.accounts.getBucketPolicy(b);
+        if (!samePolicy(current, bucketPolicyFor(b, await activeStorageAccesses(deps.db, b), config.catalog, current))) return false;
       }
       return true;
     };

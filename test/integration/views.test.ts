@@ -27,7 +27,7 @@ describe('lake describe, history, diff, volumes, search and column', () => {
     await deps.s3.send(
       new PutObjectCommand({ Bucket: config.s3.demoBucket, Key: `${prefix}date_id=2019-10-15/hour=${h}/part-0.json`, Body: lines.map((l) => JSON.stringify(l)).join('\n') + '\n' }),
     );
-    await env.client.workflow.execute(crawlSource, { taskQueue, workflowId: `crawl/${name}/${uniqueName('t')}`, args: [{ sourceId: name, inferenceTaskQueue }] });
+    await env.client.workflow.execute(crawlSource, { taskQueue, workflowId: `crawl/${name}/${uniqueName('t')}`, args: [{ source: name, inferenceTaskQueue }] });
   }
 
   beforeAll(async () => {
@@ -105,7 +105,7 @@ describe('lake describe, history, diff, volumes, search and column', () => {
     const grantAs = async (principal: string, level: string) => {
       await addPrincipal(deps.db, { name: principal, kind: 'user' }, 'test');
       const r = await requestAccess(deps.db, { principal: { name: principal, kind: 'user' }, source: name, level, days: 1, reason: 'test', requestedBy: principal });
-      const g = await approveRequest(deps.db, { requestId: r.id, by: 'admin' });
+      const g = await approveRequest(deps.db, { requestId: r.id, catalog: config.catalog, by: 'admin' });
       await markGrantActive(deps.db, g.id);
     };
     const [reader, owner, stranger] = [uniqueName('reader'), uniqueName('owner'), uniqueName('stranger')];

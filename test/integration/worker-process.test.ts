@@ -5,17 +5,22 @@ import { Client, Connection, ScheduleNotFoundError, type ScheduleDescription } f
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetastoreClient } from '../../adapters/metastore/client';
-import { catalogOf, scheduleIdOf } from '../../workers/schedules';
-import { LAKE_SOURCE } from '../../workflows/search-attributes';
+import { secretEnvName } from '../../adapters/secrets';
+import { DEMO_SECRET } from '../../infra/demo-lake';
+import { crawlScheduleId, LAKE_SOURCE, LEGACY_IDS } from '../../workflows/shared';
 import { ensureSpark, runSparkQueries } from '../support/spark';
 import { stackTemporalBinary, testConfig, uniqueName } from './setup';
 
 const root = path.join(__dirname, '..', '..');
 
 function runWorkerProcess(args: string[], env: Record<string, string>, onOutput?: (text: string, kill: (s: NodeJS.Signals) => void) => void) {
+  return runProcess('workers/main.ts', ['--no-schedules', ...args], env, onOutput);
+}
+
+function runProcess(script: string, args: string[], env: Record<string, string>, onOutput?: (text: string, kill: (s: NodeJS.Signals) => void) => void) {
   return new Promise<{ code: number | null; output: string }>((resolve) => {
     // node itself (not the tsx wrapper, which relays signals through a second process), as infra/start.sh runs it
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'workers/main.ts', '--no-schedules', ...args], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', script, ...args], { cwd: root, env: { ...process.env, ...env } });
     let output = '';
     const collect = (chunk: Buffer) => {
       output += chunk.toString();
@@ -35,14 +40,14 @@ function scheduleTarget(d: ScheduleDescription) {
 
 describe('the worker process', () => {
   const config = testConfig();
-  // The demo registers the developer's demo sources under their own names, and syncing their schedules
-  // would take over the developer's `crawl-schedule/activity-log` (a schedule id is per namespace, not
-  // per catalog) and point it at this test's short-lived queue. So the process gets a Temporal dev server
-  // of its own, and queues of its own so no other worker takes its tasks.
+  // The demo registers the developer's demo sources under their own names. Its schedules carry the test
+  // catalog's name, and the process still gets a Temporal dev server of its own, and queues of its own so
+  // no other worker takes its tasks: nothing it does can reach the developer's running demo. The
+  // developer's schedule checked below is the one an older demo created, before ids named their catalog.
   let own: TestWorkflowEnvironment;
   let env: Record<string, string>;
   // on the stack's shared server: the developer's demo schedule, or a stand-in of another catalog
-  const shared = { scheduleId: scheduleIdOf('activity-log'), before: undefined as ReturnType<typeof scheduleTarget> | undefined, standIn: false };
+  const shared = { scheduleId: `${LEGACY_IDS.crawlSchedulePrefix}activity-log`, before: undefined as ReturnType<typeof scheduleTarget> | undefined, standIn: false };
   const withSharedServer = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
     const connection = await Connection.connect({ address: config.temporal.address });
     try {
@@ -86,8 +91,14 @@ describe('the worker process', () => {
     await own?.teardown();
   });
 
-  it('runs the demo workflow end to end and exits with --once (what `npm start -- --once` does)', async () => {
-    const { code, output } = await runWorkerProcess(['--demo', '--once'], env);
+  it('runs the demo end to end as a step of its own beside the workers (what `npm start -- --once` does)', async () => {
+    let stop: ((s: NodeJS.Signals) => void) | undefined;
+    const worker = runWorkerProcess([], { ...env, [secretEnvName(DEMO_SECRET)]: config.postgres.url }, (_text, kill) => void (stop ??= kill));
+    const { code, output } = await runProcess('infra/demo.ts', [], env);
+    stop?.('SIGTERM');
+    const stopped = await worker;
+    expect(stopped.output).toMatch(/^worker stopped$/m);
+    expect(stopped.code).toBe(0);
     expect(output).toMatch(/crawl of activity-log \(run \d+\)/);
     expect(output).toMatch(/published demo\.activity_log/);
     expect(output).toMatch(/^activity-log$/m); // lake describe of the demo's stream
@@ -97,11 +108,11 @@ describe('the worker process', () => {
   }, 120_000);
 
   it("syncs the demo's schedules on its own server and leaves another catalog's schedule of the same source as it was", async () => {
-    const mine = scheduleTarget(await own.client.schedule.getHandle(shared.scheduleId).describe());
-    expect(mine).toMatchObject({ catalog: catalogOf(config), taskQueue: env.LAKE_TASK_QUEUE });
+    const mine = scheduleTarget(await own.client.schedule.getHandle(crawlScheduleId(config.catalog, 'activity-log')).describe());
+    expect(mine).toMatchObject({ catalog: config.catalog, taskQueue: env.LAKE_TASK_QUEUE });
     const after = await withSharedServer(async (client) => scheduleTarget(await client.schedule.getHandle(shared.scheduleId).describe()));
     expect(after).toEqual(shared.before);
-    expect(after.catalog).not.toBe(catalogOf(config));
+    expect(after.catalog).not.toBe(config.catalog);
   });
 
   it('every table and view the demo publishes answers select * in Spark', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, portOf, redactUrl } from '../../config';
+import { catalogBeside, ConfigError, loadConfig, portOf, redactUrl } from '../../config';
 
 describe('configuration', () => {
   it('defaults every setting to the local stack', () => {
@@ -39,6 +39,15 @@ describe('configuration', () => {
     expect(problems.join('\n')).toMatch(/LAKE_DATABASE_URL must use postgres: or postgresql:/);
     expect(problems.join('\n')).toMatch(/LAKE_S3_FORCE_PATH_STYLE="maybe" is not a boolean/);
     expect(problems.join('\n')).toMatch(/LAKE_DEMO_BUCKET="Bad_Bucket" is not a valid S3 bucket name/);
+  });
+
+  it("names the catalog after its database unless LAKE_CATALOG says, and a catalog beside it after that", () => {
+    expect(loadConfig({}).catalog).toBe('lake_catalog');
+    expect(loadConfig({ LAKE_CATALOG: 'sales-eu' }).catalog).toBe('sales-eu');
+    expect(catalogBeside(loadConfig({}), 'test').catalog).toBe('lake_catalog_test');
+    expect(catalogBeside(loadConfig({ LAKE_CATALOG: 'sales-eu' }), 'test').catalog).toBe('sales-eu_test');
+    expect(() => loadConfig({ LAKE_CATALOG: 'a/b' })).toThrow(/LAKE_CATALOG="a\/b" must be 1-63 letters, digits, _ or -/);
+    expect(() => loadConfig({ LAKE_DATABASE_URL: 'postgres://x@db/lake%20catalog' })).toThrow(/"lake catalog" \(LAKE_DATABASE_URL\) cannot name it: set LAKE_CATALOG/);
   });
 
   it('refuses one task queue for both I/O and inference', () => {

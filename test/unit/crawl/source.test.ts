@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultTableName, discriminatorPaths, normalisePrefix, scheduleProblem, validateSourceDefinition, whereIs, type SourceDefinition } from '../../../crawl/source';
-import { scheduleSpecOf } from '../../../workers/schedules';
+import { scheduleSpecOf } from '../../../client/schedules';
 import { backfillRangeProblem } from '../../../workflows/crawl';
 
 const s3: SourceDefinition = {

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { LAKE_SOURCE } from '../../../workflows/search-attributes';
+import { LAKE_SOURCE } from '../../../workflows/shared';
 import { stackTemporalBinary } from '../../integration/setup';
 
 // what the worker registers (workers/worker.ts bundles the same module)

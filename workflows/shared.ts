@@ -1,0 +1,162 @@
+// What the outside and the workflows agree on: workflow type names, ids, the inputs a person may type in
+// the Temporal UI, queries, updates and signals, default task queues and the search attribute. Imported by
+// workflow code (bundled for the sandbox) and by the client layer, so it imports nothing of the project.
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+export const WORKFLOW_TYPES = {
+  crawl: 'crawlSource',
+  backfill: 'backfillSource',
+  grantExpiry: 'grantExpiry',
+  reconcileGrants: 'reconcileGrants',
+} as const;
+
+/** Defaults also known to workflows (a crawl started from the UI names no queue). */
+export const DEFAULT_TASK_QUEUES = { io: 'lake-catalog', inference: 'lake-inference' } as const;
+
+/** Which source a crawl, backfill or grant concerns: the Temporal UI filters on it. The stack registers it
+ *  with the server (infra/stack.sh: --search-attribute LakeSource=Keyword). */
+export const LAKE_SOURCE = defineSearchAttributeKey('LakeSource', 'KEYWORD');
+
+// --- ids -------------------------------------------------------------------------------------------
+// Several catalogs may share a Temporal namespace: every id starts with the catalog's name (LAKE_CATALOG),
+// so none takes over another's workflows or schedules, and the UI reads `lake_catalog/crawl/activity-log`.
+
+/** What a catalog's name may be: it goes into ids, the metastore grantor and bucket policy statement ids. */
+export const CATALOG_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+
+export function crawlWorkflowId(catalog: string, source: string): string {
+  return `${catalog}/crawl/${source}`;
+}
+
+export function backfillWorkflowId(catalog: string, source: string, range: { from: string; to: string }): string {
+  return `${catalog}/backfill/${source}/${range.from}..${range.to}`;
+}
+
+export function crawlScheduleId(catalog: string, source: string): string {
+  return `${crawlSchedulePrefix(catalog)}${source}`;
+}
+
+export function crawlSchedulePrefix(catalog: string): string {
+  return `${catalog}/crawl-schedule/`;
+}
+
+export function grantWorkflowId(catalog: string, grantId: number): string {
+  return `${catalog}/grant/${grantId}`;
+}
+
+export function reconcileScheduleId(catalog: string): string {
+  return `${catalog}/reconcile-grants`;
+}
+
+/** The scheduled reconciliation's workflow (the schedule appends the time), and one asked for by hand. */
+export function reconcileWorkflowId(catalog: string, manualAt?: number): string {
+  return manualAt === undefined ? `${catalog}/reconcile-grants` : `${catalog}/reconcile-grants/manual/${manualAt}`;
+}
+
+/** Ids from before they named their catalog: an upgrade finds (and replaces) what it left running. */
+export const LEGACY_IDS = {
+  crawlSchedulePrefix: 'crawl-schedule/',
+  grantWorkflow: (grantId: number) => `grant/${grantId}`,
+  reconcileSchedule: 'reconcile-grants',
+} as const;
+
+// --- crawl -----------------------------------------------------------------------------------------
+
+export interface CrawlInput {
+  source: string; // the source's name
+  /** The name under `source`'s former key, as schedules created before the rename still send it. */
+  sourceId?: string;
+  full?: boolean; // list every partition, not only the newest ones
+  inferenceTaskQueue?: string;
+  /** Set by continue-as-new: the run already planned and how far inference got. */
+  resume?: { runId: number; nextBatch: number };
+}
+
+export interface BackfillInput {
+  source: string;
+  sourceId?: string; // as CrawlInput.sourceId
+  from: string; // first partition date, yyyy-MM-dd
+  to: string; // last partition date, inclusive
+  inferenceTaskQueue?: string;
+  resume?: { runId: number; nextBatch: number };
+}
+
+/** Where a crawl stands, as its workflow answers the `progress` query (counts only). */
+export interface CrawlProgress {
+  step: 'planning' | 'inferring' | 'merging' | 'publishing' | 'done';
+  batches: number;
+  batchesDone: number;
+  filesTotal: number;
+  bytesTotal: number;
+  filesDone: number; // in finished batches
+  bytesDone: number; // in finished batches
+}
+
+/** Where the crawl stands (`lake crawl` draws its progress bar from it and the inference heartbeats). */
+export const progressQuery = defineQuery<CrawlProgress>('progress');
+
+// --- grants ----------------------------------------------------------------------------------------
+
+export interface GrantExpiryInput {
+  grantId: number;
+}
+
+export type GrantPhase = 'applying' | 'active' | 'expiring' | 'revoking' | 'expired' | 'revoked';
+
+/** After the end: whether it was proven that the grant gives nothing any more. */
+export type RevocationVerification = 'not-ended' | 'verifying' | 'verified' | 'unverified';
+
+export interface GrantExpiryState {
+  grantId: number;
+  phase: GrantPhase;
+  expiresAt: string; // ISO
+  warnAt: string; // ISO
+  warned: boolean;
+  extensions: number;
+  verification?: RevocationVerification;
+}
+
+export interface ExtendInput {
+  until: string; // ISO date-time (or epoch ms)
+  by?: string;
+}
+
+export interface RevokeInput {
+  by: string;
+  reason?: string;
+}
+
+export const stateQuery = defineQuery<GrantExpiryState>('state');
+export const extendUpdate = defineUpdate<GrantExpiryState, [ExtendInput]>('extend');
+export const revokeUpdate = defineUpdate<GrantExpiryState, [RevokeInput]>('revoke');
+/** The same as the `revoke` update, for senders that cannot wait (e.g. the Temporal UI). */
+export const revokeSignal = defineSignal<[RevokeInput]>('revoke');
+
+// --- reconciliation --------------------------------------------------------------------------------
+
+export interface ReconcileInput {
+  dryRun?: boolean; // report only
+}
+
+export type GrantDrift =
+  | { kind: 'missing-workflow'; grantId: number }
+  | { kind: 'expired-unrevoked'; grantId: number }
+  | { kind: 'missing-privilege'; grantId: number; privilege: string }
+  | { kind: 'stray-privilege'; database: string; table: string; principal: { name: string; kind: 'user' | 'group' | 'role' }; privilege: string }
+  | { kind: 'bucket-policy'; bucket: string }
+  | { kind: 'stale-level-view'; grantId: number }
+  | { kind: 'unverified-revocation'; grantId: number };
+
+export interface ReconcileReport {
+  found: number;
+  expiredRevoked: number[]; // grant ids revoked because their time was up and no workflow ran
+  workflowsRestarted: number[]; // grant ids whose expiry workflow was missing
+  privilegesRestored: number[]; // grant ids whose metastore privilege was missing
+  strayPrivilegesRevoked: { table: string; principal: string; privilege: string }[];
+  bucketPoliciesRewritten?: string[]; // buckets whose policy did not say what the live grants give
+  revocationsVerified?: number[]; // ended grants whose end was proven now
+  levelViewsRefreshed?: number[]; // grants whose A-3/A-4 view no longer matched the table and its tags
+  failed: { drift: GrantDrift; error: string }[];
+  notificationsDelivered: number;
+}
