@@ -230,8 +230,10 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
       return timesOf(await loadGrant(db, input.grantId));
     },
 
-    async warnGrant(input: { grantId: number }): Promise<boolean> {
-      return recordWarning(db, input.grantId);
+    /** Records the warning for the expiry `expiresAt` (ms), and nothing when the grant no longer expires
+     *  then: an extension committed meanwhile gets a warning of its own, near its own date. */
+    async warnGrant(input: { grantId: number; expiresAt?: number }): Promise<boolean> {
+      return recordWarning(db, input.grantId, input.expiresAt);
     },
 
     async recordNotification(input: NotificationInput): Promise<number | null> {

@@ -413,11 +413,12 @@ export async function extendGrantDeadline(db: Knex, o: { grantId: number; until:
 }
 
 /** Records the expiry warning once per expiry date (an extension warns again before the new date). */
-export async function recordWarning(db: Knex, grantId: number): Promise<boolean> {
+export async function recordWarning(db: Knex, grantId: number, forExpiresAt?: number): Promise<boolean> {
   return db.transaction(async (trx) => {
     const row = await grantQuery(trx).where('g.id', grantId).forUpdate('g').first();
     if (!row || row.status !== 'active') return false;
     const g = grantFromRow(row);
+    if (forExpiresAt !== undefined && g.expiresAt.getTime() !== forExpiresAt) return false; // extended meanwhile
     if (g.warnedFor && g.warnedFor.getTime() === g.expiresAt.getTime()) return false;
     await trx('grants').where({ id: grantId }).update({ warned_for: g.expiresAt });
     await audit(trx, { actor: CATALOG_ACTOR, entity: 'grant', entityId: grantId, action: 'warned', fromStatus: 'active', toStatus: 'active', details: { expiresAt: g.expiresAt.toISOString() } });

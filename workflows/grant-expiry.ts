@@ -186,8 +186,11 @@ export async function grantExpiry(input: GrantExpiryInput): Promise<GrantExpiryS
     }
     const warnAt = warningTime(times.expiresAt, times.warnBeforeMs, times.createdAt);
     if (!warned && now >= warnAt) {
-      await acts.warnGrant({ grantId });
-      warned = true;
+      const warnedFor = times.expiresAt;
+      await acts.warnGrant({ grantId, expiresAt: warnedFor });
+      // An extension that landed while the warning was recorded moved the expiry: the warning sent (if
+      // any) was for the old date, and the new date gets its own. Histories from before replay as they ran.
+      if (times.expiresAt === warnedFor || !patched('warning-for-its-expiry')) warned = true;
       await deliver();
       continue;
     }
