@@ -24,5 +24,6 @@ export { parquetFooterLength, decodeParquetFooter, inferParquetFooter, ParquetFo
 export { lakeTypeOfPostgresColumn, postgresColumns } from './infer/postgres';
 export type { PostgresColumn } from './infer/postgres';
 export { typeOfValue } from './infer/values';
-export { StatsAccumulator, NUMERIC_KINDS, DistinctSketch, mergeStats, columnStatsOf, EMPTY_STATS, hashString, hashBytes } from './stats';
+export { StatsAccumulator, NUMERIC_KINDS, DistinctSketch, mergeStats, columnStatsOf, EMPTY_STATS } from './stats';
+export { hashString, hashBytes } from './hash';
 export type { StatsJSON, ColumnStatsJSON, ColumnStats } from './stats';

@@ -6,6 +6,7 @@
 import { fieldOfKey, fieldsAlong } from './fields';
 import { renderHiveType } from './hive';
 import { EMPTY_RESULT, mergeResults, type InferenceResult } from './merge';
+import { shortHash } from './hash';
 import { byCodeUnits } from './names';
 import type { Field, LakeType, Schema } from './types';
 
@@ -118,7 +119,7 @@ export function plainSliceName(stream: string, values: readonly string[], patter
   let name = pattern.replace(PLACEHOLDER, (_, p: string) => (p === 'stream' ? stream : p === 'values' ? parts.join('-') : parts[Number(p) - 1]!));
   name = name.toLowerCase().replace(/[^a-z0-9_-]/g, '_').replace(/-+$/, '');
   if (!/^[a-z0-9]/.test(name)) name = 's' + name;
-  if (name.length > MAX_NAME_LENGTH) name = withSuffix(name, hash8(sliceKey([stream, ...values])));
+  if (name.length > MAX_NAME_LENGTH) name = withSuffix(name, shortHash(sliceKey([stream, ...values])));
   return name;
 }
 
@@ -156,7 +157,7 @@ export function sliceNames(
   for (const [key, values] of order) {
     let name = plainSliceName(stream, values, options.pattern);
     for (let salt = 0; taken.has(clashKey(name)); salt++) {
-      name = withSuffix(plainSliceName(stream, values, options.pattern), hash8(sliceKey([stream, ...values]) + (salt > 0 ? `#${salt}` : '')));
+      name = withSuffix(plainSliceName(stream, values, options.pattern), shortHash(sliceKey([stream, ...values]) + (salt > 0 ? `#${salt}` : '')));
     }
     taken.add(clashKey(name));
     names.set(key, name);
@@ -167,13 +168,6 @@ export function sliceNames(
 /** The name of one new slice (see `sliceNames`). */
 export function sliceName(stream: string, values: readonly string[], options: { pattern?: string; taken?: Iterable<string> } = {}): string {
   return sliceNames(stream, [values], options).get(sliceKey(values))!;
-}
-
-/** 8 hex digits of FNV-1a over the UTF-16 code units. */
-function hash8(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 // ---- views -----------------------------------------------------------------------------------------
@@ -242,7 +236,7 @@ export function flattenColumns(schema: Schema, flatten: readonly string[], strea
       const plain = `${col.hiveName}_${sub.hiveName}`;
       let name = plain;
       for (let salt = 0; used.has(name) || name.length > MAX_HIVE_NAME_LENGTH; salt++) {
-        name = plain.slice(0, MAX_HIVE_NAME_LENGTH - 9) + '_' + hash8(path.join('.') + (salt > 0 ? `#${salt}` : ''));
+        name = plain.slice(0, MAX_HIVE_NAME_LENGTH - 9) + '_' + shortHash(path.join('.') + (salt > 0 ? `#${salt}` : ''));
       }
       used.add(name);
       out.push({ name, type: typeAt(path, sub.type), expr: path.map(quoteIdent).join('.'), path });

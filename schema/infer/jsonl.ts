@@ -46,6 +46,7 @@ import { sliceKey, type DiscriminatorPath, type GroupedInferenceResult, type Sli
 import { MAX_DECIMAL_PRECISION, T, type Field, type LakeType, type Provenance, type Schema } from '../types';
 import { integerLiteralType, nineteenDigitsFitInt64, temporalTextType } from './literals';
 import { ENCODING_SNIFF_BYTES, foreignEncoding } from './text';
+import * as hash from '../hash';
 import * as stats from '../stats';
 import * as identifying from '../identifying';
 import { EMPTY_STATS, StatsLog, type StatsJSON } from '../stats';
@@ -105,9 +106,11 @@ const NULL = T.null;
 const BOOLEAN = T.boolean;
 const DOUBLE = T.double;
 const STRING = T.string;
-const hashBytes = stats.hashBytes;
-const finaliseHash = stats.finalise;
-const hashString = stats.hashString;
+const hashBytes = hash.hashBytes;
+const finaliseHash = hash.finalise;
+const hashString = hash.hashString;
+const FNV_OFFSET = hash.FNV_OFFSET;
+const FNV_PRIME = hash.FNV_PRIME;
 const mayBeDate = stats.mayBeDate;
 const TRUE_HASH = stats.TRUE_HASH;
 const FALSE_HASH = stats.FALSE_HASH;
@@ -1828,7 +1831,7 @@ export class JsonLinesScanner {
     if (c === QUOTE) {
       // ASCII without escapes: its bytes are its UTF-16 code units (hashed as they are read, and their
       // character classes OR-ed: the identifying patterns are looked for only in a value that may match)
-      let h = 0x811c9dc5;
+      let h = FNV_OFFSET;
       let classes = 0;
       let plain = true;
       for (let i = start + 1; i < end - 1; i++) {
@@ -1837,7 +1840,7 @@ export class JsonLinesScanner {
           plain = false;
           break;
         }
-        h = Math.imul(h ^ b, 0x01000193);
+        h = Math.imul(h ^ b, FNV_PRIME);
         classes |= CHAR_CLASS[b]!;
       }
       if (plain) {
