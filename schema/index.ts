@@ -13,7 +13,7 @@ export { SchemaAccumulator } from './accumulator';
 export { JsonLinesScanner, inferJsonLines, inferJsonLinesText } from './infer/jsonl';
 export type { JsonLinesOptions } from './infer/jsonl';
 export {
-  EMPTY_GROUPED, sliceKey, ungrouped, mergeGroupedResults, mapGrouped,
+  EMPTY_GROUPED, sliceKey, ungrouped,
   remainderSliceName, slicePatternProblem, sliceNamePart, plainSliceName, sliceNames, sliceName,
   flattenColumns, viewSql, quoteIdent, quoteString,
 } from './slices';

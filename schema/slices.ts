@@ -5,7 +5,7 @@
 // The scanner that produces grouped results is infer/jsonl.ts (option `discriminators`).
 import { fieldOfKey, fieldsAlong } from './fields';
 import { renderHiveType } from './hive';
-import { EMPTY_RESULT, mergeResults, type InferenceResult } from './merge';
+import { EMPTY_RESULT, type InferenceResult } from './merge';
 import { shortHash } from './hash';
 import { byCodeUnits } from './names';
 import type { Field, LakeType, Schema } from './types';
@@ -50,25 +50,6 @@ export function sliceKey(values: readonly string[]): string {
 /** A grouped result for input that could not be grouped (an unreadable object): the stream only. */
 export function ungrouped(stream: InferenceResult): GroupedInferenceResult {
   return { stream, slices: {}, remainder: EMPTY_RESULT };
-}
-
-/** Merges grouped results of several files (or chunks) of one stream, slice by slice. */
-export function mergeGroupedResults(a: GroupedInferenceResult, b: GroupedInferenceResult): GroupedInferenceResult {
-  const slices: Record<string, SliceResult> = {};
-  const keys = [...new Set([...Object.keys(a.slices), ...Object.keys(b.slices)])].sort(byCodeUnits);
-  for (const key of keys) {
-    const x = a.slices[key];
-    const y = b.slices[key];
-    slices[key] = x && y ? { values: x.values, result: mergeResults(x.result, y.result) } : (x ?? y)!;
-  }
-  return { stream: mergeResults(a.stream, b.stream), slices, remainder: mergeResults(a.remainder, b.remainder) };
-}
-
-/** Applies `f` to every result inside (e.g. `shiftProvenanceLines` for a chunk scanned from line 1). */
-export function mapGrouped(g: GroupedInferenceResult, f: (r: InferenceResult) => InferenceResult): GroupedInferenceResult {
-  const slices: Record<string, SliceResult> = {};
-  for (const [key, s] of Object.entries(g.slices)) slices[key] = { values: s.values, result: f(s.result) };
-  return { stream: f(g.stream), slices, remainder: f(g.remainder) };
 }
 
 // ---- names -----------------------------------------------------------------------------------------
