@@ -38,71 +38,29 @@
 // Statistics (option `stats`): while the stream's tree types a record, each key's value is logged for
 // its column path as `JSON.parse` would give it (see logValue), into a StatsLog (schema/stats.ts) that
 // learns the record's slice when it ends; differential property test in jsonl-stats.test.ts.
-import { canonicalFields, field } from '../fields';
-import { joinTypes } from '../lattice';
-import { keepFirstSamples, type CorruptRecord, type InferenceResult, MAX_CORRUPT_SAMPLES } from '../merge';
-import { byCodeUnits, fieldKey } from '../names';
-import { sliceKey, type DiscriminatorPath, type GroupedInferenceResult, type SliceResult } from '../slices';
-import { MAX_DECIMAL_PRECISION, T, type Field, type LakeType, type Provenance, type Schema } from '../types';
-import { integerLiteralType, nineteenDigitsFitInt64, temporalTextType } from './literals';
-import { ENCODING_SNIFF_BYTES, foreignEncoding } from './text';
-import * as hash from '../hash';
-import * as stats from '../stats';
-import * as identifying from '../identifying';
-import { EMPTY_STATS, StatsLog, type StatsJSON } from '../stats';
-
-export interface JsonLinesOptions {
-  /** Type ISO dates/timestamps found in strings as date/timestamp (off by default). */
-  detectTemporal?: boolean;
-  /** Line number of the first line fed (when scanning a slice of a file). Default 1. */
-  firstLine?: number;
-  /**
-   * Split records into slices by the values at these field paths (a string is a top-level key, an array
-   * a path into nested objects; keys are matched exactly, as `record[key]` would). See `GroupedInferenceResult`.
-   */
-  discriminators?: readonly DiscriminatorPath[];
-  /**
-   * Column statistics over every record (schema/stats.ts), in the result's `stats` (grouped: each slice's
-   * too), exactly as StatsAccumulator gives them for the records JSON.parse reads from the lines.
-   */
-  stats?: boolean;
-  /** Longest line taken, in bytes before its "\n"; a longer line is a corrupt record, skipped without being buffered. */
-  maxRecordBytes?: number;
-  /** Deepest nesting of objects and arrays in a record, the record itself being level 1; a deeper record is corrupt. */
-  maxDepth?: number;
-  /** Most distinct fields (keys up to case) in one object of the schema; a record that would add one more is corrupt. */
-  maxFieldsPerObject?: number;
-  /** Most fields in the whole schema, nested ones included; a record that would add one more is corrupt. */
-  maxColumns?: number;
-}
-
-/** Defaults of the JsonLinesOptions limits. */
-export const JSONL_LIMITS = Object.freeze({
-  maxRecordBytes: 16 * 1024 * 1024,
-  maxDepth: 100,
-  maxFieldsPerObject: 10_000,
-  maxColumns: 100_000,
-});
-
-type Limit = keyof typeof JSONL_LIMITS;
-
-/** A limit from the options: a positive integer or Infinity, else a clear error at construction. */
-function limitOption(options: JsonLinesOptions, name: Limit): number {
-  const value = options[name] ?? JSONL_LIMITS[name];
-  if (typeof value !== 'number' || !(value === Infinity || (Number.isInteger(value) && value > 0)))
-    throw new Error(`JsonLinesOptions.${name} must be a positive integer or Infinity, got ${String(value)}`);
-  return value;
-}
-
-/**
- * The stream's tree remembers at most maxColumns × this many key spellings (bySpelling entries and
- * slots); past that a new spelling is matched by its decoded text each time, so that the case variants
- * of one key, all one column, cannot grow memory without bound.
- */
-const SPELLINGS_PER_COLUMN = 4;
+import { keepFirstSamples, type CorruptRecord, type InferenceResult, MAX_CORRUPT_SAMPLES } from '../../merge';
+import { byCodeUnits } from '../../names';
+import { sliceKey, type DiscriminatorPath, type GroupedInferenceResult, type SliceResult } from '../../slices';
+import { MAX_DECIMAL_PRECISION, T, type LakeType, type Schema } from '../../types';
+import { integerLiteralType, nineteenDigitsFitInt64, temporalTextType } from '../literals';
+import { ENCODING_SNIFF_BYTES, foreignEncoding } from '../text';
+import * as hash from '../../hash';
+import * as stats from '../../stats';
+import * as identifying from '../../identifying';
+import { EMPTY_STATS, StatsLog, type StatsJSON } from '../../stats';
+import * as bytes from './bytes';
+import { Err, errorMessage, longLineMessage, topLevelMessage } from './bytes';
+import { limitOption, type JsonLinesOptions } from './options';
+import { ARRAY_SHAPE, STRUCT_SHAPE, TreeEdits, fieldsOf, type FieldNode, StructNode, type Slot, type TypeNode } from './tree';
 
 // Module-local copies: a property read through the CommonJS export getter on every value is measurable.
-const NULL = T.null;
+const NL = bytes.NL;
+const QUOTE = bytes.QUOTE;
+const BACKSLASH = bytes.BACKSLASH;
+const isWs = bytes.isWs;
+const isDigit = bytes.isDigit;
+const isHex = bytes.isHex;
+const utf8 = bytes.utf8;
 const BOOLEAN = T.boolean;
 const DOUBLE = T.double;
 const STRING = T.string;
@@ -125,93 +83,15 @@ const SMALL_INTEGER = integerLiteralType(1, true);
 /** Structs with more distinct key spellings than this are searched by decoded key instead of by bytes. */
 const MAX_LINEAR_SPELLINGS = 32;
 
-// Shapes the tree compares by identity; children live in TypeNode.element / TypeNode.struct.
-const ARRAY_SHAPE: LakeType = T.array(T.null);
-const STRUCT_SHAPE: LakeType = { kind: 'struct', fields: [] };
-
 /** Nesting deeper than this is not typed (a maxDepth above it allows it): the value is validated and the field becomes string. */
 const MAX_TYPED_DEPTH = 200;
 /** Positions below this have their facts in Slot.factAt. */
 const DENSE_FACT_POSITIONS = 256;
 
-const NL = 0x0a;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-class TypeNode {
-  element: TypeNode | null = null;
-  struct: StructNode | null = null;
-  /** Facts this node showed as an array element (see Facts.idOf), and the last one. */
-  facts: number[] | null = null;
-  factCode = -1;
-  factId = -1;
-  /** Its column path for statistics (`props.name`), and that path's number in the scan's StatsLog (-1: not asked yet). */
-  path = '';
-  statsPath = -1;
-  constructor(
-    public type: LakeType,
-    /** Line where this node's shape last changed. */
-    public line: number,
-  ) {}
-}
-
-class FieldNode {
-  constructor(
-    public name: string,
-    public position: number,
-    public readonly node: TypeNode,
-  ) {}
-}
-
-/** A key spelling last seen at a position, with its bytes for matching. */
-class Slot {
-  /** Which key of `level` this spelling is (-1: none), for the PathLevel last asked about. */
-  private level: PathLevel | null = null;
-  private entry = -1;
-  /**
-   * Facts shown with this key (see Facts.idOf), and by position the last one there (number × 64 + code),
-   * for positions below DENSE_FACT_POSITIONS; past them by (position × 64 + code) in a map, so that a
-   * record of many keys does not give each key an array as long as its position. Grouped scans only.
-   */
-  facts: number[] | null = null;
-  factAt: number[] | null = null;
-  factFar: Map<number, number> | null = null;
-  /** The record (JsonLinesScanner.stamp) whose statistics last took this key: a key seen twice in a record is a repeated key. */
-  stamp = 0;
-  constructor(
-    public readonly bytes: Uint8Array,
-    public readonly field: FieldNode,
-    public readonly spelling: string,
-    /** The record (JsonLinesScanner.typing) that made it: while that record is typed, where it is placed must be undone with it. */
-    public readonly born: number,
-  ) {}
-
-  entryIn(level: PathLevel): number {
-    if (this.level !== level) {
-      this.level = level;
-      this.entry = level.keys.indexOf(this.spelling);
-    }
-    return this.entry;
-  }
-}
-
-class StructNode {
-  /** The column path of its fields' parent ('' at the top). */
-  constructor(readonly path = '') {}
-  readonly byKey = new Map<string, FieldNode>();
-  readonly bySpelling = new Map<string, FieldNode>();
-  /** Every key spelling seen, with its bytes (keys without escapes only). */
-  readonly spellings: Slot[] = [];
-  /** The same by slotKey, for keys that neither the slot guess nor a short linear search matches. */
-  readonly slotsByKey = new Map<string, Slot>();
-  /** The spelling last seen at each position: the first guess for the next record. */
-  readonly slots: (Slot | undefined)[] = [];
-}
-
 // ---- grouping --------------------------------------------------------------------------------------
 
 /** One object level of the discriminator paths. */
-class PathLevel {
+export class PathLevel {
   readonly keys: string[] = [];
   readonly keyBytes: Uint8Array[] = [];
   /** Discriminators whose path ends at keys[i]. */
@@ -610,54 +490,6 @@ class Grouping {
   }
 }
 
-// ignoreBOM: a key may start with U+FEFF, which JSON.parse keeps.
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
-
-/** A Slot's key in StructNode.slotsByKey: its spelling, or its bytes when decoding replaced some (U+FFFD), as different bytes may then decode alike. */
-function slotKey(spelling: string, raw: Uint8Array): string {
-  if (!spelling.includes('\ufffd')) return spelling;
-  let key = '\ufffd';
-  for (let i = 0; i < raw.length; i++) key += String.fromCharCode(raw[i]!);
-  return key;
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function isWs(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0d;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
-
-function isHex(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
-}
-
-const enum Err {
-  None,
-  Token,
-  End,
-  ControlChar,
-  BadEscape,
-  BadUnicodeEscape,
-  Depth,
-  /** A field limit; the reason is in JsonLinesScanner.errReason. */
-  Fields,
-}
-
-/** At most this many characters of a key or path go into a reason. */
-const MAX_REASON_TEXT = 64;
-
-function shortText(text: string): string {
-  return JSON.stringify(text.length > MAX_REASON_TEXT ? text.slice(0, MAX_REASON_TEXT) + '…' : text);
-}
-
 export class JsonLinesScanner {
   private readonly root = new StructNode();
   private readonly detectTemporal: boolean;
@@ -673,35 +505,22 @@ export class JsonLinesScanner {
   /** The text is not UTF-8: reported once, the rest ignored. */
   private foreign = false;
   private readonly samples: CorruptRecord[] = [];
-  private readonly undo: (() => void)[] = [];
+  /** Changes to the trees, undone for a corrupt record. */
+  private readonly edits: TreeEdits;
   private carry: Uint8Array = new Uint8Array(0);
   private carryLength = 0;
   /** Inside a line longer than maxRecordBytes: its bytes are dropped up to the next "\n". */
   private skippingLongLine = false;
   private readonly maxRecordBytes: number;
   private readonly maxDepth: number;
-  private readonly maxFieldsPerObject: number;
-  private readonly maxColumns: number;
-  /** Fields in the stream's tree, and key spellings it remembers (bySpelling entries and slots), up to maxColumns × SPELLINGS_PER_COLUMN. */
-  private columns = 0;
-  private spellingsKept = 0;
-  /** Their values before the record being typed (rollback restores them). */
-  private columnsAtRecord = 0;
-  private spellingsAtRecord = 0;
-  /** Whether the tree being typed is the stream's: slice trees take only records the stream accepted, limits included. */
-  private typingStream = true;
-  /** Records typed so far, into any tree: which record made a Slot (Slot.born). */
-  private typing = 0;
   private err = Err.None;
   private errPos = 0;
-  private errReason = '';
   private sawEscape = false;
   // Outputs of numberEnd().
   private numDigitsStart = 0;
   private numDigits = 0;
   private numIsInteger = true;
   private readonly grouping: Grouping | null;
-  private readonly keptKeyBytes = new Map<string, Uint8Array>();
   // Statistics (option `stats`): logged while the stream's tree types a record (statsOn; off inside an
   // array, which is one value); a record whose values the typed pass cannot give as JSON.parse does (a
   // repeated key, a key with escapes, an object the tree does not descend into) is parsed and observed instead.
@@ -727,8 +546,7 @@ export class JsonLinesScanner {
     this.statsLog = options.stats ? new StatsLog() : null;
     this.maxRecordBytes = limitOption(options, 'maxRecordBytes');
     this.maxDepth = limitOption(options, 'maxDepth');
-    this.maxFieldsPerObject = limitOption(options, 'maxFieldsPerObject');
-    this.maxColumns = limitOption(options, 'maxColumns');
+    this.edits = new TreeEdits(limitOption(options, 'maxFieldsPerObject'), limitOption(options, 'maxColumns'));
   }
 
   /** Feed the next chunk of the file. Chunks may split lines (and UTF-8 sequences) anywhere. */
@@ -804,7 +622,7 @@ export class JsonLinesScanner {
   }
 
   private longLineReason(): string {
-    return `line longer than ${this.maxRecordBytes} bytes (maxRecordBytes)`;
+    return longLineMessage(this.maxRecordBytes);
   }
 
   /** Finish (scans a last line without a trailing newline) and return the result (the stream's, when grouped). */
@@ -838,7 +656,7 @@ export class JsonLinesScanner {
   result(): InferenceResult {
     const stats = this.statsOfScan();
     return {
-      schema: { columns: this.fieldsOf(this.root) } satisfies Schema,
+      schema: { columns: fieldsOf(this.root, this.file) } satisfies Schema,
       records: this.records,
       corruptRecords: this.corrupt,
       corruptSamples: keepFirstSamples([...this.samples]),
@@ -853,7 +671,7 @@ export class JsonLinesScanner {
     this.typePending(g);
     const stats = this.statsOfScan();
     const sliceResult = (number: number): InferenceResult => ({
-      schema: { columns: this.fieldsOf(g.slices[number]!.root) },
+      schema: { columns: fieldsOf(g.slices[number]!.root, this.file) },
       records: g.counts.records(number),
       corruptRecords: g.corrupt[number]!,
       corruptSamples: keepFirstSamples([...g.corruptSamples[number]!]),
@@ -914,7 +732,7 @@ export class JsonLinesScanner {
         this.statsOn = false;
         if (p - lineStart > this.maxRecordBytes) {
           if (log !== null) log.truncate(this.statsMark);
-          this.rollback();
+          this.edits.rollback();
           this.recordCorrupt(this.longLineReason(), g === null ? -1 : 0);
           pos = p + 1;
           this.line++;
@@ -922,7 +740,7 @@ export class JsonLinesScanner {
         }
         if (p >= 0) {
           this.records++;
-          if (this.undo.length > 0) this.undo.length = 0;
+          this.edits.commit();
           const slice = g !== null ? this.addToSlice(g, pos, p + 1) : 0;
           if (log !== null) this.endRecordStats(log, slice, pos, p);
           pos = p + 1;
@@ -930,7 +748,7 @@ export class JsonLinesScanner {
           continue;
         }
         if (log !== null) log.truncate(this.statsMark);
-        this.rollback();
+        this.edits.rollback();
         const end = buf.indexOf(NL, pos);
         if (end - lineStart > this.maxRecordBytes) this.recordCorrupt(this.longLineReason(), g === null ? -1 : 0);
         else this.recordCorrupt(this.describeError(lineStart), g === null ? -1 : this.sliceOfCorruptLine(g, pos));
@@ -950,9 +768,7 @@ export class JsonLinesScanner {
   private parseRecord(root: StructNode, pos: number, level: PathLevel | null): number {
     const buf = this.buf;
     this.err = Err.None;
-    this.typing++;
-    this.columnsAtRecord = this.columns;
-    this.spellingsAtRecord = this.spellingsKept;
+    this.edits.startRecord();
     let p = this.parseObject(root, pos, 1, level);
     if (p < 0) return -1;
     let c = buf[p]!;
@@ -973,13 +789,6 @@ export class JsonLinesScanner {
     }
   }
 
-  private rollback(): void {
-    for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
-    this.undo.length = 0;
-    this.columns = this.columnsAtRecord;
-    this.spellingsKept = this.spellingsAtRecord;
-  }
-
   private describeTopLevel(pos: number, lineStart: number): string {
     const buf = this.buf;
     this.err = Err.None;
@@ -987,36 +796,14 @@ export class JsonLinesScanner {
     if (p >= 0) {
       let c = buf[p]!;
       while (isWs(c)) c = buf[++p]!;
-      if (c === NL) {
-        const first = buf[pos];
-        const what =
-          first === 0x5b ? 'an array' : first === QUOTE ? 'a string' : first === 0x74 || first === 0x66 ? 'a boolean' : first === 0x6e ? 'null' : 'a number';
-        return `top-level value is ${what}, not an object`;
-      }
+      if (c === NL) return topLevelMessage(buf[pos]!);
       this.fail(p);
     }
     return this.describeError(lineStart);
   }
 
   private describeError(lineStart: number): string {
-    const buf = this.buf;
-    const at = this.errPos - lineStart;
-    const c = buf[this.errPos]!;
-    switch (this.err) {
-      case Err.ControlChar:
-        return c === NL ? 'Unterminated string in JSON at end of line' : `Bad control character in string literal at position ${at}`;
-      case Err.BadEscape:
-        return `Bad escaped character in JSON at position ${at}`;
-      case Err.BadUnicodeEscape:
-        return `Bad Unicode escape in JSON at position ${at}`;
-      case Err.Depth:
-        return `nesting deeper than ${this.maxDepth} levels (maxDepth) at position ${at}`;
-      case Err.Fields:
-        return `${this.errReason} at position ${at}`;
-      default:
-        if (c === NL) return 'Unexpected end of JSON input';
-        return `Unexpected token '${c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '\\x' + c.toString(16)}' in JSON at position ${at}`;
-    }
+    return errorMessage(this.err, this.buf[this.errPos]!, this.errPos - lineStart, this.maxDepth, this.edits.fieldLimit);
   }
 
   private fail(pos: number, err: Err = Err.Token): number {
@@ -1053,7 +840,7 @@ export class JsonLinesScanner {
           f = slot.field;
           pos = keyStart + n + 1;
           // Slots are a cache that rollback does not restore, so the position may still need lowering.
-          if (index < f.position) this.moveField(f, index);
+          if (index < f.position) this.edits.moveField(f, index);
         }
       }
       if (f === undefined && s.spellings.length <= MAX_LINEAR_SPELLINGS) {
@@ -1067,9 +854,9 @@ export class JsonLinesScanner {
           while (i < n && buf[keyStart + i] === kb[i]) i++;
           if (i === n) {
             f = candidate.field;
-            this.placeSlot(s, index, candidate);
+            this.edits.placeSlot(s, index, candidate);
             pos = keyStart + n + 1;
-            if (index < f.position) this.moveField(f, index);
+            if (index < f.position) this.edits.moveField(f, index);
             break;
           }
         }
@@ -1078,7 +865,7 @@ export class JsonLinesScanner {
         this.sawEscape = false;
         pos = this.scanString(keyStart);
         if (pos < 0) return -1;
-        f = this.lookupField(s, index, this.keyText(keyStart, pos - 1, this.sawEscape), this.sawEscape ? null : buf.subarray(keyStart, pos - 1));
+        f = this.edits.lookupField(s, index, this.keyText(keyStart, pos - 1, this.sawEscape), this.sawEscape ? null : buf.subarray(keyStart, pos - 1), this.line);
         if (f === undefined) return this.fail(keyStart - 1, Err.Fields);
       }
       const keyEnd = pos - 1;
@@ -1138,18 +925,18 @@ export class JsonLinesScanner {
     if (c === QUOTE) {
       if (node.type === STRING || !this.detectTemporal) {
         const end = this.scanString(pos + 1);
-        if (end >= 0 && node.type !== STRING) this.observe(node, STRING);
+        if (end >= 0 && node.type !== STRING) this.edits.observe(node, STRING, this.line);
         return end;
       }
       this.sawEscape = false;
       const end = this.scanString(pos + 1);
-      if (end >= 0) this.observe(node, this.stringType(pos + 1, end - 1, this.sawEscape));
+      if (end >= 0) this.edits.observe(node, this.stringType(pos + 1, end - 1, this.sawEscape), this.line);
       return end;
     }
     if (c === 0x7b) {
       if (depth >= this.maxDepth) return this.fail(pos, Err.Depth);
       if (node.struct === null) {
-        if (node.type !== STRING) this.observe(node, depth < MAX_TYPED_DEPTH ? STRUCT_SHAPE : STRING);
+        if (node.type !== STRING) this.edits.observe(node, depth < MAX_TYPED_DEPTH ? STRUCT_SHAPE : STRING, this.line);
         if (node.struct === null) return this.skipUntyped(pos, depth, level);
       }
       return this.parseObject(node.struct!, pos, depth + 1, level);
@@ -1157,7 +944,7 @@ export class JsonLinesScanner {
     if (c === 0x5b) {
       if (depth >= this.maxDepth) return this.fail(pos, Err.Depth);
       if (node.element === null) {
-        if (node.type !== STRING) this.observe(node, depth < MAX_TYPED_DEPTH ? ARRAY_SHAPE : STRING);
+        if (node.type !== STRING) this.edits.observe(node, depth < MAX_TYPED_DEPTH ? ARRAY_SHAPE : STRING, this.line);
         if (node.element === null) return this.skipUntyped(pos, depth, null);
       }
       const statsOn = this.statsOn;
@@ -1168,13 +955,13 @@ export class JsonLinesScanner {
     }
     if (c === 0x74) {
       if (buf[pos + 1] !== 0x72 || buf[pos + 2] !== 0x75 || buf[pos + 3] !== 0x65) return this.failLiteral(pos, 'true');
-      if (node.type !== BOOLEAN) this.observe(node, BOOLEAN);
+      if (node.type !== BOOLEAN) this.edits.observe(node, BOOLEAN, this.line);
       return pos + 4;
     }
     if (c === 0x66) {
       if (buf[pos + 1] !== 0x61 || buf[pos + 2] !== 0x6c || buf[pos + 3] !== 0x73 || buf[pos + 4] !== 0x65)
         return this.failLiteral(pos, 'false');
-      if (node.type !== BOOLEAN) this.observe(node, BOOLEAN);
+      if (node.type !== BOOLEAN) this.edits.observe(node, BOOLEAN, this.line);
       return pos + 5;
     }
     if (c === 0x6e) {
@@ -1185,7 +972,7 @@ export class JsonLinesScanner {
     if (end < 0) return -1;
     if (node.type !== STRING) {
       const t = this.numIsInteger ? (this.numDigits < 19 ? SMALL_INTEGER : this.integerType()) : DOUBLE;
-      if (node.type !== t) this.observe(node, t);
+      if (node.type !== t) this.edits.observe(node, t, this.line);
     }
     return end;
   }
@@ -1316,134 +1103,10 @@ export class JsonLinesScanner {
     return temporalTextType(text) ?? STRING;
   }
 
-  /** Widen `node` to hold a value of type `t` (the slow path: only when the type differs). */
-  private observe(node: TypeNode, t: LakeType): void {
-    const old = node.type;
-    const joined = joinTypes(old, t);
-    if (joined === old || (joined.kind === 'decimal' && old.kind === 'decimal' && joined.precision === old.precision && joined.scale === old.scale))
-      return;
-    const { element, struct, line } = node;
-    this.undo.push(() => {
-      node.type = old;
-      node.element = element;
-      node.struct = struct;
-      node.line = line;
-    });
-    node.type = joined;
-    node.line = this.line;
-    if (joined.kind === 'array') {
-      node.element ??= new TypeNode(NULL, this.line);
-    } else if (joined.kind === 'struct') {
-      node.struct ??= new StructNode(node.path);
-    } else {
-      node.element = null;
-      node.struct = null;
-    }
-  }
-
   /** A key as JSON.parse gives it: buf[start, end) between its quotes, `escaped` when it has escapes. */
   private keyText(start: number, end: number, escaped: boolean): string {
     const buf = this.buf;
     return escaped ? (JSON.parse(utf8.decode(buf.subarray(start - 1, end + 1))) as string) : utf8.decode(buf.subarray(start, end));
-  }
-
-  /**
-   * The field for a key not matched by its slot (`raw`: its bytes, null when escaped); creates it on first
-   * sight, unless that would pass maxFieldsPerObject or maxColumns in the stream's tree (then undefined,
-   * the reason in errReason).
-   */
-  private lookupField(s: StructNode, index: number, spelling: string, raw: Uint8Array | null): FieldNode | undefined {
-    let f = s.bySpelling.get(spelling);
-    if (f === undefined) {
-      const key = fieldKey(spelling);
-      f = s.byKey.get(key);
-      if (f === undefined) {
-        if (this.typingStream && !this.admitField(s, spelling)) return undefined;
-        const created = new FieldNode(spelling, index, new TypeNode(NULL, this.line));
-        created.node.path = s.path === '' ? key : `${s.path}.${key}`;
-        s.byKey.set(key, created);
-        this.undo.push(() => s.byKey.delete(key));
-        f = created;
-      } else if (spelling < f.name) {
-        const known = f;
-        const old = known.name;
-        known.name = spelling;
-        this.undo.push(() => (known.name = old));
-      }
-      if (this.keepSpelling()) {
-        s.bySpelling.set(spelling, f);
-        this.undo.push(() => s.bySpelling.delete(spelling));
-      }
-    }
-    if (index < f.position) this.moveField(f, index);
-    if (raw !== null) {
-      const k = slotKey(spelling, raw);
-      const slot = s.slotsByKey.get(k);
-      if (slot !== undefined) this.placeSlot(s, index, slot);
-      else if (!this.keepSpelling()) s.slots[index] = undefined; // as for a key with escapes: matched by its text each time
-      else {
-        const created = new Slot(this.keyBytes(spelling, raw), f, spelling, this.typing);
-        s.spellings.push(created);
-        s.slotsByKey.set(k, created);
-        s.slots[index] = created;
-        this.undo.push(() => {
-          // undone last-in first-out: it is the last spelling by now
-          s.spellings.splice(s.spellings.lastIndexOf(created), 1);
-          s.slotsByKey.delete(k);
-          if (s.slots[index] === created) s.slots[index] = undefined;
-        });
-      }
-    } else s.slots[index] = undefined; // a key with escapes has no slot: the position then holds none (parseValueOfKey reads it)
-    return f;
-  }
-
-  /**
-   * Remembers `slot` as the guess for position `index` of `s`. Slots are a cache that rollback does not
-   * restore, except that one made by the record being typed must not outlive it: its places are undone.
-   */
-  private placeSlot(s: StructNode, index: number, slot: Slot): void {
-    s.slots[index] = slot;
-    if (slot.born === this.typing) this.undo.push(() => {
-      if (s.slots[index] === slot) s.slots[index] = undefined;
-    });
-  }
-
-  /** Whether a new field fits in `s` and in the schema (counted in `columns`); else the reason in errReason. */
-  private admitField(s: StructNode, spelling: string): boolean {
-    if (s.byKey.size >= this.maxFieldsPerObject) {
-      this.errReason = `record adds field ${shortText(spelling)} past the limit of ${this.maxFieldsPerObject} fields in one object (maxFieldsPerObject)`;
-      return false;
-    }
-    if (this.columns >= this.maxColumns) {
-      this.errReason = `record adds field ${shortText(spelling)} past the limit of ${this.maxColumns} columns (maxColumns)`;
-      return false;
-    }
-    this.columns++;
-    return true;
-  }
-
-  /** Whether to remember one more key spelling (slice trees: always; the stream's tree: up to its share per column). */
-  private keepSpelling(): boolean {
-    if (!this.typingStream) return true;
-    if (this.spellingsKept >= this.maxColumns * SPELLINGS_PER_COLUMN) return false;
-    this.spellingsKept++;
-    return true;
-  }
-
-  /** A kept copy of a key's bytes, one per spelling (slice trees repeat the stream's keys). */
-  private keyBytes(spelling: string, raw: Uint8Array): Uint8Array {
-    const kept = this.keptKeyBytes.get(spelling);
-    if (kept !== undefined && bytesEqual(kept, raw)) return kept;
-    const copy = raw.slice();
-    this.keptKeyBytes.set(spelling, copy);
-    this.undo.push(kept === undefined ? () => this.keptKeyBytes.delete(spelling) : () => this.keptKeyBytes.set(spelling, kept));
-    return copy;
-  }
-
-  private moveField(f: FieldNode, index: number): void {
-    const old = f.position;
-    f.position = index;
-    this.undo.push(() => (f.position = old));
   }
 
   // ---- validation ------------------------------------------------------------------------------------
@@ -1622,19 +1285,19 @@ export class JsonLinesScanner {
     const pending = g.pending;
     this.buf = pending.bytes;
     this.facts = null;
-    this.typingStream = false;
+    this.edits.typingStream = false;
     const entries = pending.entries;
     const order = Array.from({ length: pending.count }, (_, i) => 4 * i).sort((a, b) => entries[a]! - entries[b]! || a - b);
     for (const e of order) {
       this.line = entries[e + 1]!;
       const p = this.parseRecord(g.slices[entries[e]!]!.root, entries[e + 2]!, null);
-      this.undo.length = 0;
+      this.edits.commit();
       if (p < 0) throw new Error(`${this.file}:${this.line}: a record the stream accepted failed in its slice`);
     }
     pending.clear();
     this.buf = buf;
     this.line = line;
-    this.typingStream = true;
+    this.edits.typingStream = true;
   }
 
   /** The number of the slice of the record just typed, from the discriminator values the stream pass found (0: the remainder). */
@@ -1955,27 +1618,6 @@ export class JsonLinesScanner {
   private statsOfScan(): { stream: StatsJSON; slices: StatsJSON[] } | null {
     if (this.statsLog === null) return null;
     return (this.statsEnd ??= this.statsLog.end());
-  }
-
-  // ---- output ----------------------------------------------------------------------------------------
-
-  private fieldsOf(s: StructNode): Field[] {
-    const fields: Field[] = [];
-    for (const f of s.byKey.values()) fields.push(field(f.name, this.typeOf(f.node), f.position, this.provenanceOf(f.node)));
-    return canonicalFields(fields);
-  }
-
-  private typeOf(node: TypeNode): LakeType {
-    if (node.struct !== null) return { kind: 'struct', fields: this.fieldsOf(node.struct) };
-    if (node.element !== null) return T.array(this.typeOf(node.element));
-    return node.type;
-  }
-
-  /** The line that last changed this field's shape, looking through array elements (struct fields carry their own). */
-  private provenanceOf(node: TypeNode): Provenance {
-    let line = node.line;
-    for (let n = node.element; n !== null; n = n.element) line = Math.max(line, n.line);
-    return { file: this.file, line };
   }
 }
 
