@@ -40,7 +40,7 @@
 // learns the record's slice when it ends; differential property test in jsonl-stats.test.ts.
 import { keepFirstSamples, type CorruptRecord, type InferenceResult, MAX_CORRUPT_SAMPLES } from '../../merge';
 import { byCodeUnits } from '../../names';
-import { sliceKey, type DiscriminatorPath, type GroupedInferenceResult, type SliceResult } from '../../slices';
+import type { DiscriminatorPath, GroupedInferenceResult, SliceResult } from '../../slices';
 import { MAX_DECIMAL_PRECISION, T, type LakeType, type Schema } from '../../types';
 import { integerLiteralType, nineteenDigitsFitInt64, temporalTextType } from '../literals';
 import { ENCODING_SNIFF_BYTES, foreignEncoding } from '../text';
@@ -51,6 +51,8 @@ import { EMPTY_STATS, StatsLog, type StatsJSON } from '../../stats';
 import * as bytes from './bytes';
 import { Err, errorMessage, longLineMessage, topLevelMessage } from './bytes';
 import { limitOption, type JsonLinesOptions } from './options';
+import { Grouping } from './grouped';
+import { MAX_PENDING_BYTES, type Facts, type PathLevel } from './grouping';
 import { ARRAY_SHAPE, STRUCT_SHAPE, TreeEdits, fieldsOf, type FieldNode, StructNode, type Slot, type TypeNode } from './tree';
 
 // Module-local copies: a property read through the CommonJS export getter on every value is measurable.
@@ -85,51 +87,6 @@ const MAX_LINEAR_SPELLINGS = 32;
 
 /** Nesting deeper than this is not typed (a maxDepth above it allows it): the value is validated and the field becomes string. */
 const MAX_TYPED_DEPTH = 200;
-/** Positions below this have their facts in Slot.factAt. */
-const DENSE_FACT_POSITIONS = 256;
-
-// ---- grouping --------------------------------------------------------------------------------------
-
-/** One object level of the discriminator paths. */
-export class PathLevel {
-  readonly keys: string[] = [];
-  readonly keyBytes: Uint8Array[] = [];
-  /** Discriminators whose path ends at keys[i]. */
-  readonly leaves: number[][] = [];
-  /** Discriminators whose path goes through keys[i] (reset when the key repeats: the last one counts). */
-  readonly under: number[][] = [];
-  readonly children: (PathLevel | null)[] = [];
-
-  entry(key: string): number {
-    let i = this.keys.indexOf(key);
-    if (i < 0) {
-      i = this.keys.push(key) - 1;
-      this.keyBytes.push(new TextEncoder().encode(key));
-      this.leaves.push([]);
-      this.under.push([]);
-      this.children.push(null);
-    }
-    return i;
-  }
-}
-
-/** What a record has at one discriminator path. */
-const enum Found {
-  Missing, // absent or null: the record goes to the remainder
-  String,
-  Literal, // number, true or false: keyed by its JSON text
-  NonScalar, // object or array: the record goes to the remainder
-}
-
-/** Past these, what a record shows is no longer tracked, and its record is typed again for its slice. */
-const MAX_FACTS = 1 << 16;
-/** Hashes are cut to 30 bits: small integers (no heap numbers). */
-const SMALL_HASH = 0x3fffffff;
-/** Bytes of records waiting for their slice trees (see PendingRecords). */
-const MAX_PENDING_BYTES = 1 << 25;
-const MAX_SLICE_TOKENS = 1 << 20;
-/** Record counts past this move from SliceCounts rows (Int32) to its overflow (doubles). */
-const COUNT_LIMIT = 1 << 30;
 
 // Codes of value types in facts: the common ones fixed (set on the hot path without a lookup), the
 // others (dates, integers past int64) numbered after them.
@@ -154,340 +111,6 @@ function codeOf(t: LakeType): number {
   const code = OTHER_CODES.get(t);
   if (code === undefined) throw new Error(`no code for ${t.kind}`);
   return code;
-}
-
-/**
- * What records show, numbered: a fact is a key (its Slot: spelling and path) at a position with the
- * type code of its value, or an array element (its node) with the type code of its value. This is all an
- * ungrouped scan takes from a record (types join, positions and names take the least), so a record
- * whose every fact a slice has already absorbed changes nothing in that slice.
- */
-class Facts {
-  private count = 0;
-  /** The facts of the record being typed: a bit set by fact number, and which of its words are not zero. */
-  bits = new Int32Array(4);
-  words = new Int32Array(16);
-  used = 0;
-
-  startRecord(): void {
-    for (let i = 0; i < this.used; i++) this.bits[this.words[i]!] = 0;
-    this.used = 0;
-  }
-
-  /** The number of fact (index, code) of a subject whose facts are `known` ([index, code, number] triples, added to here); -1 past MAX_FACTS. */
-  idOf(known: number[], index: number, code: number): number {
-    for (let i = 0; i < known.length; i += 3) if (known[i] === index && known[i + 1] === code) return known[i + 2]!;
-    const id = this.newId();
-    if (id >= 0) known.push(index, code, id);
-    return id;
-  }
-
-  /** A new fact number; -1 past MAX_FACTS. */
-  newId(): number {
-    if (this.count === MAX_FACTS) return -1;
-    const id = this.count++;
-    if (id >>> 5 === this.bits.length) this.bits = grow(this.bits, (id >>> 5) + 1);
-    return id;
-  }
-
-  /** The record shows fact `id`. */
-  show(id: number): void {
-    const word = id >>> 5;
-    const old = this.bits[word]!;
-    if (old === 0) {
-      if (this.used === this.words.length) this.words = grow(this.words, this.used + 1);
-      this.words[this.used++] = word;
-    }
-    this.bits[word] = old | (1 << (id & 31));
-  }
-}
-
-/** A copy of `a` with room for at least `size` entries (at least twice as many). */
-function grow(a: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> {
-  const grown = new Int32Array(Math.max(size, a.length * 2));
-  grown.set(a);
-  return grown;
-}
-
-/**
- * Slice numbers by the raw tokens of a record's discriminator values (equal bytes, same slice; other
- * bytes may still name the same slice, e.g. "a\u0062" and "ab"). One hash over all tokens, one probe, one
- * comparison, four bytes at a time. Entries: [slice number, offset in `bytes`, token lengths...].
- */
-class SliceTokens {
-  private table = new Int32Array(1024);
-  private entries: Int32Array<ArrayBuffer>;
-  private bytes = new Uint8Array(1 << 12);
-  private view = new DataView(this.bytes.buffer);
-  private used = 0;
-  private count = 0;
-  private readonly stride: number;
-
-  constructor(private readonly n: number) {
-    this.stride = n + 2;
-    this.entries = new Int32Array(64 * this.stride);
-  }
-
-  /** The slice number of the tokens buf[start[d], end[d]) (`view` over buf, `hash` from tokensHash), or -1. */
-  find(hash: number, buf: Uint8Array, view: DataView, start: Int32Array, end: Int32Array): number {
-    const table = this.table;
-    const mask = table.length - 1;
-    for (let i = hash & mask; table[i] !== 0; i = (i + 1) & mask) {
-      const e = (table[i]! - 1) * this.stride;
-      if (this.matches(e, buf, view, start, end)) return this.entries[e]!;
-    }
-    return -1;
-  }
-
-  private matches(e: number, buf: Uint8Array, view: DataView, start: Int32Array, end: Int32Array): boolean {
-    const entries = this.entries;
-    const n = this.n;
-    for (let d = 0; d < n; d++) if (entries[e + 2 + d] !== end[d]! - start[d]!) return false;
-    const kept = this.view;
-    let b = entries[e + 1]!;
-    for (let d = 0; d < n; d++) {
-      const stop = end[d]!;
-      let i = start[d]!;
-      for (; i + 4 <= stop; i += 4, b += 4) if (view.getInt32(i, true) !== kept.getInt32(b, true)) return false;
-      for (; i < stop; i++, b++) if (buf[i] !== this.bytes[b]) return false;
-    }
-    return true;
-  }
-
-  /** Remembers the tokens' slice (unless MAX_SLICE_TOKENS are kept). */
-  add(hash: number, slice: number, buf: Uint8Array, start: Int32Array, end: Int32Array): void {
-    if (this.count === MAX_SLICE_TOKENS) return;
-    const n = this.n;
-    let length = 0;
-    for (let d = 0; d < n; d++) length += end[d]! - start[d]!;
-    if (this.used + length > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.used + length, this.bytes.length * 2));
-      grown.set(this.bytes.subarray(0, this.used));
-      this.bytes = grown;
-      this.view = new DataView(grown.buffer);
-    }
-    const e = this.count * this.stride;
-    if (e + this.stride > this.entries.length) this.entries = grow(this.entries, e + this.stride);
-    this.entries[e] = slice;
-    this.entries[e + 1] = this.used;
-    for (let d = 0; d < n; d++) {
-      this.entries[e + 2 + d] = end[d]! - start[d]!;
-      this.bytes.set(buf.subarray(start[d]!, end[d]!), this.used);
-      this.used += end[d]! - start[d]!;
-    }
-    this.count++;
-    if (this.count * 2 <= this.table.length) this.insert(hash, this.count);
-    else this.rehash();
-  }
-
-  private rehash(): void {
-    this.table = new Int32Array(this.table.length * 2);
-    const start = new Int32Array(this.n);
-    const end = new Int32Array(this.n);
-    for (let k = 0; k < this.count; k++) {
-      const e = k * this.stride;
-      let at = this.entries[e + 1]!;
-      for (let d = 0; d < this.n; d++) {
-        start[d] = at;
-        end[d] = at += this.entries[e + 2 + d]!;
-      }
-      this.insert(tokensHash(this.bytes, this.view, start, end, this.n), k + 1);
-    }
-  }
-
-  private insert(hash: number, entry: number): void {
-    const table = this.table;
-    const mask = table.length - 1;
-    let i = hash & mask;
-    while (table[i] !== 0) i = (i + 1) & mask;
-    table[i] = entry;
-  }
-}
-
-/** A hash of n tokens bytes[start[d], end[d]) (`view` over bytes), four bytes at a time. */
-function tokensHash(bytes: Uint8Array, view: DataView, start: Int32Array, end: Int32Array, n: number): number {
-  let h = n;
-  for (let d = 0; d < n; d++) {
-    const stop = end[d]!;
-    let i = start[d]!;
-    h = Math.imul(h ^ (stop - i), 0x9e3779b1);
-    for (; i + 4 <= stop; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x9e3779b1);
-    if (i < stop) {
-      let tail = 0;
-      for (; i < stop; i++) tail = (tail << 8) | bytes[i]!;
-      h = Math.imul(h ^ tail, 0x9e3779b1);
-    }
-  }
-  return (h ^ (h >>> 15)) & SMALL_HASH;
-}
-
-/** One slice (or the remainder): the tree an ungrouped scan of its records builds. */
-class Slice {
-  readonly root = new StructNode();
-  constructor(readonly values: string[]) {}
-}
-
-/**
- * Per slice number a row of one flat array: how many records it has (up to COUNT_LIMIT, the rest in
- * `overflow`), then which facts it has absorbed (bits by fact number). So a record reads one short row
- * however many slices there are.
- */
-class SliceCounts {
-  private rows = new Int32Array(16 * 2);
-  private stride = 2;
-  private overflow = new Float64Array(16);
-
-  count(slice: number): void {
-    const at = slice * this.stride;
-    if (++this.rows[at] === COUNT_LIMIT) {
-      this.overflow[slice] += COUNT_LIMIT;
-      this.rows[at] = 0;
-    }
-  }
-
-  records(slice: number): number {
-    return this.overflow[slice]! + this.rows[slice * this.stride]!;
-  }
-
-  hasAbsorbed(slice: number, facts: Facts): boolean {
-    const rows = this.rows;
-    const width = this.stride - 1;
-    const row = slice * this.stride + 1;
-    const words = facts.words;
-    for (let i = 0; i < facts.used; i++) {
-      const word = words[i]!;
-      if (word >= width || (facts.bits[word]! & ~rows[row + word]!) !== 0) return false;
-    }
-    return true;
-  }
-
-  absorb(slice: number, facts: Facts): void {
-    const words = facts.words;
-    let widest = 0;
-    for (let i = 0; i < facts.used; i++) widest = Math.max(widest, words[i]! + 1);
-    if (widest + 1 > this.stride) this.relayout(this.overflow.length, Math.max(widest + 1, this.stride * 2));
-    const row = slice * this.stride + 1;
-    for (let i = 0; i < facts.used; i++) this.rows[row + words[i]!] |= facts.bits[words[i]!]!;
-  }
-
-  /** Makes room for slice number `slice`. */
-  add(slice: number): void {
-    if (slice < this.overflow.length) return;
-    const overflow = new Float64Array(this.overflow.length * 2);
-    overflow.set(this.overflow);
-    this.overflow = overflow;
-    this.relayout(overflow.length, this.stride);
-  }
-
-  private relayout(slices: number, stride: number): void {
-    const rows = new Int32Array(slices * stride);
-    const old = this.stride;
-    for (let s = 0; s * old < this.rows.length; s++) rows.set(this.rows.subarray(s * old, (s + 1) * old), s * stride);
-    this.rows = rows;
-    this.stride = stride;
-  }
-}
-
-/**
- * Records a slice still has to take, in order: their slice number, line and bytes ("{" to its "\n").
- * Typing them into slice trees later (at the end, or when MAX_PENDING_BYTES wait) keeps building a
- * thousand small trees out of the scanning loop.
- */
-class PendingRecords {
-  /** [slice, line, start, length] per record (doubles: lines may pass 2^31). */
-  entries = new Float64Array(256);
-  count = 0;
-  bytes = new Uint8Array(1 << 16);
-  used = 0;
-
-  add(slice: number, line: number, buf: Uint8Array, start: number, end: number): void {
-    const length = end - start;
-    if (this.used + length > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.used + length, this.bytes.length * 2));
-      grown.set(this.bytes.subarray(0, this.used));
-      this.bytes = grown;
-    }
-    this.bytes.set(buf.subarray(start, end), this.used);
-    const e = 4 * this.count++;
-    if (e + 4 > this.entries.length) {
-      const grown = new Float64Array(this.entries.length * 2);
-      grown.set(this.entries);
-      this.entries = grown;
-    }
-    this.entries[e] = slice;
-    this.entries[e + 1] = line;
-    this.entries[e + 2] = this.used;
-    this.entries[e + 3] = length;
-    this.used += length;
-  }
-
-  clear(): void {
-    this.count = 0;
-    this.used = 0;
-    if (this.bytes.length > MAX_PENDING_BYTES) this.bytes = new Uint8Array(1 << 16);
-  }
-}
-
-class Grouping {
-  readonly paths: string[][];
-  readonly top = new PathLevel();
-  /** What the record being typed has at each discriminator path, and where its value token is. */
-  readonly found: Uint8Array;
-  readonly start: Int32Array;
-  readonly end: Int32Array;
-  /** By number; the remainder is number 0. */
-  readonly slices: Slice[] = [new Slice([])];
-  readonly sliceNumbers = new Map<string, number>();
-  readonly counts = new SliceCounts();
-  readonly byTokens: SliceTokens;
-  readonly facts = new Facts();
-  readonly pending = new PendingRecords();
-  /** By slice number: corrupt lines counted in it (see JsonLinesScanner.sliceOfCorruptLine) and their first samples. */
-  readonly corrupt: number[] = [0];
-  readonly corruptSamples: CorruptRecord[][] = [[]];
-
-  constructor(discriminators: readonly DiscriminatorPath[]) {
-    this.paths = discriminators.map((d) => (typeof d === 'string' ? [d] : [...d]));
-    this.paths.forEach((path, d) => {
-      if (path.length === 0 || path.some((k) => typeof k !== 'string')) throw new Error(`discriminator ${d + 1} must be a key or a non-empty path of keys`);
-      let level = this.top;
-      path.forEach((key, depth) => {
-        const i = level.entry(key);
-        level.under[i]!.push(d);
-        if (depth === path.length - 1) level.leaves[i]!.push(d);
-        else level = level.children[i] ??= new PathLevel();
-      });
-    });
-    const n = this.paths.length;
-    this.found = new Uint8Array(n);
-    this.start = new Int32Array(n);
-    this.end = new Int32Array(n);
-    this.byTokens = new SliceTokens(n);
-  }
-
-  startRecord(): void {
-    for (let d = 0; d < this.found.length; d++) this.found[d] = Found.Missing;
-    this.facts.startRecord();
-  }
-
-  /** Key `entry` of `level` is seen again: JSON.parse keeps the last one, so forget what an earlier one said. */
-  forget(level: PathLevel, entry: number): void {
-    const under = level.under[entry]!;
-    for (let u = 0; u < under.length; u++) this.found[under[u]!] = Found.Missing;
-  }
-
-  /** The value token buf[start, end) (first byte `first`) of key `entry` of `level`. */
-  setValue(level: PathLevel, entry: number, first: number, start: number, end: number): void {
-    const leaves = level.leaves[entry]!;
-    if (leaves.length === 0) return;
-    const kind = first === QUOTE ? Found.String : first === 0x7b || first === 0x5b ? Found.NonScalar : first === 0x6e ? Found.Missing : Found.Literal;
-    for (let i = 0; i < leaves.length; i++) {
-      const d = leaves[i]!;
-      this.found[d] = kind;
-      this.start[d] = start;
-      this.end[d] = end;
-    }
-  }
 }
 
 export class JsonLinesScanner {
@@ -751,7 +374,10 @@ export class JsonLinesScanner {
         this.edits.rollback();
         const end = buf.indexOf(NL, pos);
         if (end - lineStart > this.maxRecordBytes) this.recordCorrupt(this.longLineReason(), g === null ? -1 : 0);
-        else this.recordCorrupt(this.describeError(lineStart), g === null ? -1 : this.sliceOfCorruptLine(g, pos));
+        else {
+          if (g !== null) this.facts = null;
+          this.recordCorrupt(this.describeError(lineStart), g === null ? -1 : g.sliceOfCorruptLine(buf, this.view, pos));
+        }
         pos = end + 1;
       } else {
         const end = buf.indexOf(NL, pos);
@@ -781,12 +407,7 @@ export class JsonLinesScanner {
     this.corrupt++;
     const sample = { file: this.file, line: this.line, reason };
     if (this.samples.length < MAX_CORRUPT_SAMPLES) this.samples.push(sample);
-    if (slice >= 0) {
-      const g = this.grouping!;
-      g.corrupt[slice]!++;
-      const samples = g.corruptSamples[slice]!;
-      if (samples.length < MAX_CORRUPT_SAMPLES) samples.push(sample);
-    }
+    if (slice >= 0) this.grouping!.countCorrupt(slice, sample);
   }
 
   private describeTopLevel(pos: number, lineStart: number): string {
@@ -985,7 +606,7 @@ export class JsonLinesScanner {
     this.facts = null;
     // statistics descend into every object: this one's values need the record parsed
     if (this.buf[pos] === 0x7b && this.statsOn) this.statsFallback = true;
-    if (level !== null) this.findValues(level, pos);
+    if (level !== null) this.grouping!.findValues(this.buf, level, pos);
     return this.skipValue(pos, this.maxDepth - depth);
   }
 
@@ -1026,64 +647,15 @@ export class JsonLinesScanner {
     const end = this.parseValue(f.node, pos, depth, inner);
     if (end < 0) return -1;
     if (entry >= 0) this.grouping!.setValue(level!, entry, this.buf[pos]!, pos, end);
-    if (this.facts !== null) this.showKey(slot, index, this.codeOfValue(pos, end));
+    if (this.facts !== null && !this.facts.showKey(slot, index, this.codeOfValue(pos, end))) this.facts = null;
     return end;
   }
 
   /** parseValue for an array element while the stream of a grouped scan is typed: also shows its fact. */
   private parseElementWithFacts(element: TypeNode, pos: number, depth: number): number {
     const end = this.parseValue(element, pos, depth, null);
-    if (end >= 0 && this.facts !== null) this.showElement(element, this.codeOfValue(pos, end));
+    if (end >= 0 && this.facts !== null && !this.facts.showElement(element, this.codeOfValue(pos, end))) this.facts = null;
     return end;
-  }
-
-  /** The record shows a key (undefined: one with escapes, which has no Slot). */
-  private showKey(slot: Slot | undefined, index: number, code: number): void {
-    if (slot === undefined) {
-      this.facts = null;
-      return;
-    }
-    if (index >= DENSE_FACT_POSITIONS) {
-      this.showFarKey(slot, index * 64 + code);
-      return;
-    }
-    const last = slot.factAt?.[index];
-    if (last !== undefined && (last & 63) === code) this.facts!.show(last >> 6);
-    else {
-      const id = this.facts!.idOf((slot.facts ??= []), index, code);
-      if (id < 0) this.facts = null;
-      else {
-        const factAt = (slot.factAt ??= []);
-        while (factAt.length < index) factAt.push(-1);
-        factAt[index] = id * 64 + code;
-        this.facts!.show(id);
-      }
-    }
-  }
-
-  /** showKey at a position past DENSE_FACT_POSITIONS; `key` is position × 64 + code. */
-  private showFarKey(slot: Slot, key: number): void {
-    const far = (slot.factFar ??= new Map());
-    let id = far.get(key);
-    if (id === undefined) {
-      id = this.facts!.newId();
-      if (id < 0) {
-        this.facts = null;
-        return;
-      }
-      far.set(key, id);
-    }
-    this.facts!.show(id);
-  }
-
-  /** The record shows an array element. */
-  private showElement(node: TypeNode, code: number): void {
-    if (node.factCode !== code) {
-      node.factCode = code;
-      node.factId = this.facts!.idOf((node.facts ??= []), -1, code);
-    }
-    if (node.factId < 0) this.facts = null;
-    else this.facts!.show(node.factId);
   }
 
   private integerType(): LakeType {
@@ -1263,16 +835,11 @@ export class JsonLinesScanner {
    * slice has absorbed all its facts. Returns the slice's number.
    */
   private addToSlice(g: Grouping, start: number, end: number): number {
-    const slice = this.sliceNumberOf(g);
-    const counts = g.counts;
-    counts.count(slice);
-    const facts = this.facts;
-    if (facts !== null) {
-      if (counts.hasAbsorbed(slice, facts)) return slice;
-      counts.absorb(slice, facts);
+    const slice = g.sliceOf(this.buf, this.view);
+    if (g.countRecord(slice, this.facts)) {
+      if (g.pending.used + end - start > MAX_PENDING_BYTES) this.typePending(g);
+      g.pending.add(slice, this.line, this.buf, start, end);
     }
-    if (g.pending.used + end - start > MAX_PENDING_BYTES) this.typePending(g);
-    g.pending.add(slice, this.line, this.buf, start, end);
     return slice;
   }
 
@@ -1298,178 +865,6 @@ export class JsonLinesScanner {
     this.buf = buf;
     this.line = line;
     this.edits.typingStream = true;
-  }
-
-  /** The number of the slice of the record just typed, from the discriminator values the stream pass found (0: the remainder). */
-  private sliceNumberOf(g: Grouping): number {
-    const n = g.paths.length;
-    for (let d = 0; d < n; d++) {
-      const kind = g.found[d]!;
-      if (kind === Found.Missing || kind === Found.NonScalar) return 0;
-    }
-    const hash = tokensHash(this.buf, this.view, g.start, g.end, n);
-    let slice = g.byTokens.find(hash, this.buf, this.view, g.start, g.end);
-    if (slice < 0) {
-      slice = this.sliceOfValues(g);
-      g.byTokens.add(hash, slice, this.buf, g.start, g.end);
-    }
-    return slice;
-  }
-
-  /**
-   * The slice of a corrupt line (pos at its "{"): the one its discriminator values name when a loose read
-   * finds them all before the line breaks off (the last of repeated keys it reaches), else the remainder.
-   */
-  private sliceOfCorruptLine(g: Grouping, pos: number): number {
-    g.startRecord();
-    this.facts = null;
-    this.findValues(g.top, pos);
-    return this.sliceNumberOf(g);
-  }
-
-  /**
-   * The slice of the record just typed (not the remainder), from the discriminator values found. On a
-   * corrupt line the loose read may find tokens JSON.parse rejects: the remainder then.
-   */
-  private sliceOfValues(g: Grouping): number {
-    let values: string[];
-    try {
-      values = g.paths.map((_, d) => this.valueText(g.found[d] as Found, g.start[d]!, g.end[d]!));
-    } catch {
-      return 0;
-    }
-    const key = sliceKey(values);
-    let number = g.sliceNumbers.get(key);
-    if (number === undefined) {
-      number = g.slices.push(new Slice(values)) - 1;
-      g.sliceNumbers.set(key, number);
-      g.counts.add(number);
-      g.corrupt.push(0);
-      g.corruptSamples.push([]);
-    }
-    return number;
-  }
-
-  /** A discriminator value as JSON.parse gives it: strings unescaped, numbers and literals as written; throws for a token it rejects. */
-  private valueText(kind: Found, start: number, end: number): string {
-    const text = utf8.decode(this.buf.subarray(start, end));
-    const value: unknown = JSON.parse(text);
-    return kind === Found.String ? (value as string) : text;
-  }
-
-  // The loose pass: reads the discriminators inside an object the typed pass does not descend into (the
-  // stream is string there). It does not validate (skipValue does, right after) and stops at the line's
-  // "\n"; on a line JSON.parse rejects it may find anything, which does not matter: the record is corrupt.
-
-  /** Reads the object at pos ("{") for the keys of `level`; the position after it, or -1. */
-  private findValues(level: PathLevel, pos: number): number {
-    const g = this.grouping!;
-    const buf = this.buf;
-    let c = buf[++pos]!;
-    while (isWs(c)) c = buf[++pos]!;
-    if (c === 0x7d) return pos + 1;
-    for (;;) {
-      if (c !== QUOTE) return -1;
-      const keyStart = pos + 1;
-      let escaped = false;
-      let p = keyStart;
-      for (;;) {
-        c = buf[p]!;
-        if (c === QUOTE) break;
-        if (c === NL) return -1;
-        if (c === BACKSLASH) {
-          escaped = true;
-          if (buf[p + 1] === NL) return -1;
-          p += 2;
-        } else p++;
-      }
-      const k = this.pathEntry(level, keyStart, p, escaped);
-      pos = p + 1;
-      c = buf[pos]!;
-      while (isWs(c)) c = buf[++pos]!;
-      if (c !== 0x3a) return -1;
-      c = buf[++pos]!;
-      while (isWs(c)) c = buf[++pos]!;
-      const start = pos;
-      if (k < 0) pos = this.skipLoose(pos);
-      else {
-        g.forget(level, k);
-        const child = level.children[k]!;
-        pos = c === 0x7b && child !== null ? this.findValues(child, pos) : this.skipLoose(pos);
-        if (pos >= 0) g.setValue(level, k, c, start, pos);
-      }
-      if (pos < 0) return -1;
-      c = buf[pos]!;
-      while (isWs(c)) c = buf[++pos]!;
-      if (c === 0x2c) {
-        c = buf[++pos]!;
-        while (isWs(c)) c = buf[++pos]!;
-        continue;
-      }
-      return c === 0x7d ? pos + 1 : -1;
-    }
-  }
-
-  /** Index of the key buf[start, end) among the level's keys, or -1. */
-  private pathEntry(level: PathLevel, start: number, end: number, escaped: boolean): number {
-    const buf = this.buf;
-    const n = end - start;
-    if (!escaped) {
-      const all = level.keyBytes;
-      for (let i = 0; i < all.length; i++) {
-        const kb = all[i]!;
-        if (kb.length !== n) continue;
-        let j = 0;
-        while (j < n && buf[start + j] === kb[j]) j++;
-        if (j === n) return i;
-      }
-      return -1;
-    }
-    let key: string;
-    try {
-      key = JSON.parse(utf8.decode(buf.subarray(start - 1, end + 1))) as string;
-    } catch {
-      return -1; // a bad escape: the line is corrupt anyway
-    }
-    return level.keys.indexOf(key);
-  }
-
-  /** pos just after an opening quote; the position after the closing quote, or -1. */
-  private skipLooseString(pos: number): number {
-    const buf = this.buf;
-    for (;;) {
-      let c = buf[pos]!;
-      while (c > BACKSLASH || (c !== QUOTE && c !== BACKSLASH && c !== NL)) c = buf[++pos]!;
-      if (c === QUOTE) return pos + 1;
-      if (c === NL || buf[pos + 1] === NL) return -1;
-      pos += 2; // an escape
-    }
-  }
-
-  /** Skips one value at pos without validating it; the position after it, or -1. */
-  private skipLoose(pos: number): number {
-    const buf = this.buf;
-    let c = buf[pos]!;
-    if (c === QUOTE) return this.skipLooseString(pos + 1);
-    if (c === 0x7b || c === 0x5b) {
-      let depth = 0;
-      for (;;) {
-        if (c === QUOTE) {
-          pos = this.skipLooseString(pos + 1);
-          if (pos < 0) return -1;
-        } else {
-          if (c === 0x7b || c === 0x5b) depth++;
-          else if (c === 0x7d || c === 0x5d) {
-            if (--depth === 0) return pos + 1;
-          } else if (c === NL) return -1;
-          pos++;
-        }
-        c = buf[pos]!;
-      }
-    }
-    // A number or literal: up to the next delimiter.
-    while (c !== 0x2c && c !== 0x7d && c !== 0x5d && c !== NL && !isWs(c)) c = buf[++pos]!;
-    return pos;
   }
 
   // ---- statistics ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { joinTypes } from '../../lattice';
 import { fieldKey } from '../../names';
 import { T, type Field, type LakeType, type Provenance } from '../../types';
 import { bytesEqual, fieldLimitReason } from './bytes';
-import type { PathLevel } from './scanner';
+import type { PathLevel } from './grouping';
 
 /**
  * The stream's tree remembers at most maxColumns × this many key spellings (bySpelling entries and
