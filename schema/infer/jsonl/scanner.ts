@@ -2,58 +2,36 @@
 //
 // Exactness: a line is accepted iff `JSON.parse` accepts it (differential fuzz tests in
 // test/unit/schema/jsonl-fuzz.test.ts and, across lines and chunk boundaries, jsonl-stream-fuzz.test.ts),
-// within the limits below. Lines are separated by "\n"; a line holding only whitespace is not a record. A
-// top-level value that is not an object, or a line that does not parse, is a corrupt record: counted,
-// sampled with file/line/reason, and kept out of the schema (changes made while scanning it are rolled back).
+// within the limits of options.ts. Lines are separated by "\n"; a line holding only whitespace is not a
+// record. A top-level value that is not an object, or a line that does not parse, is a corrupt record:
+// counted, sampled with file/line/reason, and kept out of the schema (changes made while scanning it are
+// rolled back). An over-long line is dropped as it arrives, never buffered, whatever the chunking.
 //
-// Limits (JsonLinesOptions, defaults in JSONL_LIMITS): hostile input must not take unbounded memory or
-// time, so a line longer than maxRecordBytes, a record nesting deeper than maxDepth, and a record that
-// would add a field past maxFieldsPerObject (in one object) or maxColumns (in the whole schema) are
-// corrupt records too, with a reason naming the limit, although JSON.parse accepts them. An over-long
-// line is dropped as it arrives, never buffered, whatever the chunking.
-//
-// Speed: the accumulated type tree is mutable and scanned values are compared against it by identity;
-// object keys are matched by comparing bytes with the key last seen at the same position, so a record
-// with the usual keys in the usual order allocates nothing. A field already widened to string is only
-// validated, not typed. Widening itself always goes through `joinTypes` (lattice.ts).
+// Speed: values are compared against the type tree (tree.ts) by identity and keys by their bytes, so a
+// record with the usual keys in the usual order allocates nothing. A field already widened to string is
+// only validated, not typed.
 //
 // Memory: only the type tree (at most maxColumns fields) and a partial last line (at most maxRecordBytes)
 // are kept between chunks (grouped: also a tree per slice, and records waiting for their slice, at most
 // MAX_PENDING_BYTES). Key lookups are hashed, and a corrupt record's changes are undone in time linear
 // in what it changed, so time stays linear in the input however many distinct keys it has.
 //
-// Grouping (option `discriminators`): records are split into slices by the values at a few field paths,
-// and each slice gets exactly what an ungrouped scan of its own records gives. The bytes are read once,
-// by the ungrouped scan of the stream, which also picks up the discriminator values (the last of
-// duplicate keys, as in JSON.parse) and the record's facts: each key with its position and its value's
-// type, each array element's type (class Facts). Facts are all an ungrouped scan takes from a record
-// (types join, positions and names take the least, a line is kept only when a type changes), so a
-// record whose facts its slice has all absorbed cannot change that slice and is only counted. The others
-// (a slice's first records, new shapes, records with facts that are not tracked) wait as bytes and are
-// typed into the slice's own tree by the same parse functions, in line order, at the end (or when too
-// many bytes wait). Per record that costs a few flat-array reads: fact bits, one hash over the value
-// tokens (then compared byte for byte), one row of counts. A corrupt line is counted in the slice whose
-// values a loose read of it finds (the remainder when it breaks off before them).
-//
-// Statistics (option `stats`): while the stream's tree types a record, each key's value is logged for
-// its column path as `JSON.parse` would give it (see logValue), into a StatsLog (schema/stats.ts) that
-// learns the record's slice when it ends; differential property test in jsonl-stats.test.ts.
+// The same reading serves grouped scans (grouped.ts: it also picks up discriminator values and shows the
+// record's facts) and statistics (stats.ts: it logs each key's value as it types it).
 import { keepFirstSamples, type CorruptRecord, type InferenceResult, MAX_CORRUPT_SAMPLES } from '../../merge';
 import { byCodeUnits } from '../../names';
 import type { DiscriminatorPath, GroupedInferenceResult, SliceResult } from '../../slices';
 import { MAX_DECIMAL_PRECISION, T, type LakeType, type Schema } from '../../types';
 import { integerLiteralType, nineteenDigitsFitInt64, temporalTextType } from '../literals';
 import { ENCODING_SNIFF_BYTES, foreignEncoding } from '../text';
-import * as hash from '../../hash';
-import * as stats from '../../stats';
-import * as identifying from '../../identifying';
-import { EMPTY_STATS, StatsLog, type StatsJSON } from '../../stats';
+import { EMPTY_STATS } from '../../stats';
 import * as bytes from './bytes';
 import { Err, errorMessage, longLineMessage, topLevelMessage } from './bytes';
 import { limitOption, type JsonLinesOptions } from './options';
+import { RecordStats } from './stats';
 import { Grouping } from './grouped';
 import { MAX_PENDING_BYTES, type Facts, type PathLevel } from './grouping';
-import { ARRAY_SHAPE, STRUCT_SHAPE, TreeEdits, fieldsOf, type FieldNode, StructNode, type Slot, type TypeNode } from './tree';
+import { ARRAY_SHAPE, STRUCT_SHAPE, TreeEdits, fieldsOf, type FieldNode, StructNode, type TypeNode } from './tree';
 
 // Module-local copies: a property read through the CommonJS export getter on every value is measurable.
 const NL = bytes.NL;
@@ -63,23 +41,11 @@ const isWs = bytes.isWs;
 const isDigit = bytes.isDigit;
 const isHex = bytes.isHex;
 const utf8 = bytes.utf8;
+const NO_ERROR = Err.None;
+const PENDING_LIMIT = MAX_PENDING_BYTES;
 const BOOLEAN = T.boolean;
 const DOUBLE = T.double;
 const STRING = T.string;
-const hashBytes = hash.hashBytes;
-const finaliseHash = hash.finalise;
-const hashString = hash.hashString;
-const FNV_OFFSET = hash.FNV_OFFSET;
-const FNV_PRIME = hash.FNV_PRIME;
-const mayBeDate = stats.mayBeDate;
-const TRUE_HASH = stats.TRUE_HASH;
-const FALSE_HASH = stats.FALSE_HASH;
-const CHAR_CLASS = identifying.CHAR_CLASS;
-const mayMatchPattern = identifying.mayMatchPattern;
-const valuePatterns = identifying.valuePatterns;
-const bytePatterns = identifying.bytePatterns;
-const MIN_PATTERN_LENGTH = identifying.MIN_PATTERN_LENGTH;
-const MAX_PATTERN_LENGTH = identifying.MAX_PATTERN_LENGTH;
 /** The type of an integer with fewer than 19 digits (always fits in 64 bits). */
 const SMALL_INTEGER = integerLiteralType(1, true);
 /** Structs with more distinct key spellings than this are searched by decoded key instead of by bytes. */
@@ -89,7 +55,8 @@ const MAX_LINEAR_SPELLINGS = 32;
 const MAX_TYPED_DEPTH = 200;
 
 // Codes of value types in facts: the common ones fixed (set on the hot path without a lookup), the
-// others (dates, integers past int64) numbered after them.
+// others (dates, integers past int64) numbered after them. Kept with codeOfValue, which reads numberEnd's
+// outputs: a const enum read from another module is a property lookup per value.
 const enum Code {
   Null,
   String,
@@ -136,7 +103,7 @@ export class JsonLinesScanner {
   private skippingLongLine = false;
   private readonly maxRecordBytes: number;
   private readonly maxDepth: number;
-  private err = Err.None;
+  private err: Err = NO_ERROR;
   private errPos = 0;
   private sawEscape = false;
   // Outputs of numberEnd().
@@ -144,15 +111,9 @@ export class JsonLinesScanner {
   private numDigits = 0;
   private numIsInteger = true;
   private readonly grouping: Grouping | null;
-  // Statistics (option `stats`): logged while the stream's tree types a record (statsOn; off inside an
-  // array, which is one value); a record whose values the typed pass cannot give as JSON.parse does (a
-  // repeated key, a key with escapes, an object the tree does not descend into) is parsed and observed instead.
-  private readonly statsLog: StatsLog | null;
-  private statsEnd: { stream: StatsJSON; slices: StatsJSON[] } | null = null;
+  /** Statistics (option `stats`), and whether the value being read is logged (not inside an array, which is one value). */
+  private readonly stats: RecordStats | null;
   private statsOn = false;
-  private statsMark = 0;
-  private statsFallback = false;
-  private stamp = 0;
   /**
    * Where the facts of the record go while typing the stream of a grouped scan; null otherwise, and once
    * the record shows something that is not tracked (it is then typed again for its slice).
@@ -166,7 +127,7 @@ export class JsonLinesScanner {
     this.detectTemporal = options.detectTemporal ?? false;
     this.line = options.firstLine ?? 1;
     this.grouping = options.discriminators ? new Grouping(options.discriminators) : null;
-    this.statsLog = options.stats ? new StatsLog() : null;
+    this.stats = options.stats ? new RecordStats() : null;
     this.maxRecordBytes = limitOption(options, 'maxRecordBytes');
     this.maxDepth = limitOption(options, 'maxDepth');
     this.edits = new TreeEdits(limitOption(options, 'maxFieldsPerObject'), limitOption(options, 'maxColumns'));
@@ -277,7 +238,7 @@ export class JsonLinesScanner {
   }
 
   result(): InferenceResult {
-    const stats = this.statsOfScan();
+    const stats = this.stats === null ? null : this.stats.result();
     return {
       schema: { columns: fieldsOf(this.root, this.file) } satisfies Schema,
       records: this.records,
@@ -292,7 +253,7 @@ export class JsonLinesScanner {
     const g = this.grouping;
     if (g === null) throw new Error('groupedResult() needs a scanner made with discriminators');
     this.typePending(g);
-    const stats = this.statsOfScan();
+    const stats = this.stats === null ? null : this.stats.result();
     const sliceResult = (number: number): InferenceResult => ({
       schema: { columns: fieldsOf(g.slices[number]!.root, this.file) },
       records: g.counts.records(number),
@@ -344,17 +305,15 @@ export class JsonLinesScanner {
           g.startRecord();
           this.facts = g.facts;
         }
-        const log = this.statsLog;
-        if (log !== null) {
-          this.stamp++;
-          this.statsMark = log.mark();
-          this.statsFallback = false;
+        const st = this.stats;
+        if (st !== null) {
+          st.startRecord();
           this.statsOn = true;
         }
         const p = this.parseRecord(this.root, pos, g === null ? null : g.top);
         this.statsOn = false;
         if (p - lineStart > this.maxRecordBytes) {
-          if (log !== null) log.truncate(this.statsMark);
+          if (st !== null) st.dropRecord();
           this.edits.rollback();
           this.recordCorrupt(this.longLineReason(), g === null ? -1 : 0);
           pos = p + 1;
@@ -365,12 +324,12 @@ export class JsonLinesScanner {
           this.records++;
           this.edits.commit();
           const slice = g !== null ? this.addToSlice(g, pos, p + 1) : 0;
-          if (log !== null) this.endRecordStats(log, slice, pos, p);
+          if (st !== null) st.endRecord(buf, slice, pos, p);
           pos = p + 1;
           this.line++;
           continue;
         }
-        if (log !== null) log.truncate(this.statsMark);
+        if (st !== null) st.dropRecord();
         this.edits.rollback();
         const end = buf.indexOf(NL, pos);
         if (end - lineStart > this.maxRecordBytes) this.recordCorrupt(this.longLineReason(), g === null ? -1 : 0);
@@ -393,7 +352,7 @@ export class JsonLinesScanner {
   /** Type one record (pos at "{") into the tree at `root`; returns the position of its line's "\n" or -1. */
   private parseRecord(root: StructNode, pos: number, level: PathLevel | null): number {
     const buf = this.buf;
-    this.err = Err.None;
+    this.err = NO_ERROR;
     this.edits.startRecord();
     let p = this.parseObject(root, pos, 1, level);
     if (p < 0) return -1;
@@ -412,7 +371,7 @@ export class JsonLinesScanner {
 
   private describeTopLevel(pos: number, lineStart: number): string {
     const buf = this.buf;
-    this.err = Err.None;
+    this.err = NO_ERROR;
     let p = this.skipValue(pos, Infinity); // not a record either way: no limit to report
     if (p >= 0) {
       let c = buf[p]!;
@@ -428,7 +387,7 @@ export class JsonLinesScanner {
   }
 
   private fail(pos: number, err: Err = Err.Token): number {
-    if (this.err === Err.None) {
+    if (this.err === NO_ERROR) {
       this.err = err;
       this.errPos = pos;
     }
@@ -501,7 +460,7 @@ export class JsonLinesScanner {
           ? this.parseValue(f.node, pos, depth, null)
           : this.parseValueOfKey(s, f, index, keyStart, keyEnd, pos, depth, level);
       if (pos < 0) return -1;
-      if (this.statsOn) this.logValue(s.slots[index], f.node, valueStart, pos);
+      if (this.statsOn) this.stats!.logValue(buf, s.slots[index], f.node, valueStart, pos);
       c = buf[pos]!;
       while (isWs(c)) c = buf[++pos]!;
       if (c === 0x2c) {
@@ -605,7 +564,7 @@ export class JsonLinesScanner {
   private skipUntyped(pos: number, depth: number, level: PathLevel | null): number {
     this.facts = null;
     // statistics descend into every object: this one's values need the record parsed
-    if (this.buf[pos] === 0x7b && this.statsOn) this.statsFallback = true;
+    if (this.buf[pos] === 0x7b && this.statsOn) this.stats!.fallback = true;
     if (level !== null) this.grouping!.findValues(this.buf, level, pos);
     return this.skipValue(pos, this.maxDepth - depth);
   }
@@ -670,9 +629,7 @@ export class JsonLinesScanner {
   private stringType(start: number, end: number, escaped: boolean | null): LakeType {
     if (end - start < 10 || end - start > 35) return STRING;
     if (escaped ?? this.buf.subarray(start, end).includes(BACKSLASH)) return STRING;
-    let text = '';
-    for (let i = start; i < end; i++) text += String.fromCharCode(this.buf[i]!);
-    return temporalTextType(text) ?? STRING;
+    return temporalTextType(bytes.asciiText(this.buf, start, end)) ?? STRING;
   }
 
   /** A key as JSON.parse gives it: buf[start, end) between its quotes, `escaped` when it has escapes. */
@@ -828,7 +785,9 @@ export class JsonLinesScanner {
     return pos;
   }
 
-  // ---- grouping -------------------------------------------------------------------------------------
+  // ---- grouped scanning ------------------------------------------------------------------------------
+  //
+  // The steps that drive the parse functions (typing a slice's records) stay here; grouped.ts has the rest.
 
   /**
    * After the stream took the record at pos ("{"): count it in its slice, and type it there unless the
@@ -837,7 +796,7 @@ export class JsonLinesScanner {
   private addToSlice(g: Grouping, start: number, end: number): number {
     const slice = g.sliceOf(this.buf, this.view);
     if (g.countRecord(slice, this.facts)) {
-      if (g.pending.used + end - start > MAX_PENDING_BYTES) this.typePending(g);
+      if (g.pending.used + end - start > PENDING_LIMIT) this.typePending(g);
       g.pending.add(slice, this.line, this.buf, start, end);
     }
     return slice;
@@ -865,154 +824,6 @@ export class JsonLinesScanner {
     this.buf = buf;
     this.line = line;
     this.edits.typingStream = true;
-  }
-
-  // ---- statistics ------------------------------------------------------------------------------------
-
-  /**
-   * Logs the value buf[start, end) of a key (its slot: undefined for a key with escapes) whose tree node
-   * is `node`, as StatsAccumulator would take it from JSON.parse's record: strings unescaped, numbers as
-   * String(number) spells them, booleans as text, arrays by their JSON.stringify text; objects descend.
-   */
-  private logValue(slot: Slot | undefined, node: TypeNode, start: number, end: number): void {
-    if (slot === undefined || slot.stamp === this.stamp) {
-      this.statsFallback = true; // JSON.parse keeps a repeated key's last value; escapes: no slot to tell
-      return;
-    }
-    slot.stamp = this.stamp;
-    const buf = this.buf;
-    const c = buf[start]!;
-    if (c === 0x7b) return;
-    const log = this.statsLog!;
-    let path = node.statsPath;
-    if (path < 0) path = node.statsPath = log.pathId(node.path);
-    if (c === QUOTE) {
-      // ASCII without escapes: its bytes are its UTF-16 code units (hashed as they are read, and their
-      // character classes OR-ed: the identifying patterns are looked for only in a value that may match)
-      let h = FNV_OFFSET;
-      let classes = 0;
-      let plain = true;
-      for (let i = start + 1; i < end - 1; i++) {
-        const b = buf[i]!;
-        if (b >= 0x80 || b === BACKSLASH) {
-          plain = false;
-          break;
-        }
-        h = Math.imul(h ^ b, FNV_PRIME);
-        classes |= CHAR_CLASS[b]!;
-      }
-      if (plain) {
-        const length = end - start - 2;
-        const text = length >= 10 && length <= 35 && buf[start + 5] === 0x2d ? this.asciiText(start + 1, end - 1) : undefined;
-        const date = text !== undefined && mayBeDate(text) ? text : undefined;
-        const patterns =
-          date === undefined && length >= MIN_PATTERN_LENGTH && length <= MAX_PATTERN_LENGTH && mayMatchPattern(classes) ? bytePatterns(buf, start + 1, end - 1, classes) : 0;
-        log.stringAt(path, finaliseHash(h), date, patterns);
-      } else {
-        const text = JSON.parse(utf8.decode(buf.subarray(start, end))) as string;
-        const date = mayBeDate(text) ? text : undefined;
-        log.stringAt(path, hashString(text), date, date === undefined ? valuePatterns(text) : 0);
-      }
-    } else if (c === 0x74) log.stringAt(path, TRUE_HASH, undefined);
-    else if (c === 0x66) log.stringAt(path, FALSE_HASH, undefined);
-    else if (c === 0x6e) log.nullAt(path);
-    else if (c === 0x5b) {
-      const json = this.isCanonicalArray(start, end) ? null : JSON.stringify(JSON.parse(utf8.decode(buf.subarray(start, end))));
-      log.otherAt(path, json === null ? hashBytes(buf, start, end) : hashString(json));
-    } else {
-      const value = this.canonicalNumber(start, end);
-      if (value !== null) log.numberAt(path, value, hashBytes(buf, start, end));
-      else {
-        const n = Number(this.asciiText(start, end));
-        log.numberAt(path, n, hashString(String(n)));
-      }
-    }
-  }
-
-  /**
-   * The value of the number buf[start, end) when String(value) spells it exactly as written, else null:
-   * up to 15 digits (distinct such decimals are distinct doubles, so the shortest spelling of the value
-   * is the written one), no exponent, no zero ending a fraction, not -0, not below 1e-6. Its digits are
-   * then an exact integer and its value digits / 10^fraction, one correctly rounded division, as
-   * Number() parses it.
-   */
-  private canonicalNumber(start: number, end: number): number | null {
-    const buf = this.buf;
-    let i = start;
-    const negative = buf[i] === 0x2d;
-    if (negative) i++;
-    let digits = 0;
-    let fraction = -1; // digits after the point, -1 without one
-    let mantissa = 0;
-    for (; i < end; i++) {
-      const b = buf[i]!;
-      if (b === 0x2e) {
-        fraction = 0;
-        continue;
-      }
-      if (b < 0x30 || b > 0x39) return null; // an exponent
-      digits++;
-      if (fraction >= 0) fraction++;
-      mantissa = mantissa * 10 + (b - 0x30);
-    }
-    if (digits > 15) return null;
-    if (fraction >= 0) {
-      if (buf[end - 1] === 0x30) return null; // 1.50 is spelled 1.5
-      if (mantissa < 10 ** (fraction - 6)) return null; // below 1e-6 is spelled with an exponent
-    }
-    if (negative && mantissa === 0) return null; // -0 is spelled 0
-    const value = fraction > 0 ? mantissa / 10 ** fraction : mantissa;
-    return negative ? -value : value;
-  }
-
-  /** buf[start, end) as a string, byte per character (ASCII). */
-  private asciiText(start: number, end: number): string {
-    let text = '';
-    for (let i = start; i < end; i++) text += String.fromCharCode(this.buf[i]!);
-    return text;
-  }
-
-  /**
-   * Whether the array buf[start, end) is written exactly as JSON.stringify writes it back (no whitespace;
-   * strings of printable ASCII without escapes; integers of up to 15 digits; no objects), so that its
-   * bytes are the text statistics count.
-   */
-  private isCanonicalArray(start: number, end: number): boolean {
-    const buf = this.buf;
-    for (let i = start; i < end; ) {
-      const b = buf[i]!;
-      if (b === 0x5b || b === 0x5d || b === 0x2c) i++;
-      else if (b === QUOTE) {
-        for (i++; buf[i] !== QUOTE; i++) if (buf[i]! < 0x20 || buf[i]! >= 0x80 || buf[i] === BACKSLASH) return false;
-        i++;
-      } else if (b === 0x74 || b === 0x6e) i += 4;
-      else if (b === 0x66) i += 5;
-      else if (b === 0x2d || isDigit(b)) {
-        const digits = b === 0x2d ? i + 1 : i;
-        let j = digits;
-        while (isDigit(buf[j]!)) j++;
-        const next = buf[j];
-        if (j - digits > 15 || next === 0x2e || next === 0x65 || next === 0x45 || (b === 0x2d && j - digits === 1 && buf[digits] === 0x30)) return false;
-        i = j;
-      } else return false;
-    }
-    return true;
-  }
-
-  /** The record buf[start, end) just typed is slice number `slice`'s: its values logged, or (fallback) its parse observed. */
-  private endRecordStats(log: StatsLog, slice: number, start: number, end: number): void {
-    if (!this.statsFallback) {
-      log.endRecord(this.statsMark, slice);
-      return;
-    }
-    log.truncate(this.statsMark);
-    log.observe(JSON.parse(utf8.decode(this.buf.subarray(start, end))) as Record<string, unknown>, slice);
-  }
-
-  /** The statistics of the whole scan, once it is finished. */
-  private statsOfScan(): { stream: StatsJSON; slices: StatsJSON[] } | null {
-    if (this.statsLog === null) return null;
-    return (this.statsEnd ??= this.statsLog.end());
   }
 }
 

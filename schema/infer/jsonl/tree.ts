@@ -7,7 +7,8 @@ import { canonicalFields, field } from '../../fields';
 import { joinTypes } from '../../lattice';
 import { fieldKey } from '../../names';
 import { T, type Field, type LakeType, type Provenance } from '../../types';
-import { bytesEqual, fieldLimitReason } from './bytes';
+import * as bytes from './bytes';
+import { fieldLimitReason } from './bytes';
 import type { PathLevel } from './grouping';
 
 /**
@@ -16,6 +17,10 @@ import type { PathLevel } from './grouping';
  * of one key, all one column, cannot grow memory without bound.
  */
 const SPELLINGS_PER_COLUMN = 4;
+
+// Module-local copies: a property read through the CommonJS export getter on every use is measurable.
+const NULL = T.null;
+const bytesEqual = bytes.bytesEqual;
 
 // Shapes the tree compares by identity; children live in TypeNode.element / TypeNode.struct.
 export const ARRAY_SHAPE: LakeType = T.array(T.null);
@@ -160,7 +165,7 @@ export class TreeEdits {
     node.type = joined;
     node.line = line;
     if (joined.kind === 'array') {
-      node.element ??= new TypeNode(T.null, line);
+      node.element ??= new TypeNode(NULL, line);
     } else if (joined.kind === 'struct') {
       node.struct ??= new StructNode(node.path);
     } else {
@@ -181,7 +186,7 @@ export class TreeEdits {
       f = s.byKey.get(key);
       if (f === undefined) {
         if (this.typingStream && !this.admitField(s, spelling)) return undefined;
-        const created = new FieldNode(spelling, index, new TypeNode(T.null, line));
+        const created = new FieldNode(spelling, index, new TypeNode(NULL, line));
         created.node.path = s.path === '' ? key : `${s.path}.${key}`;
         s.byKey.set(key, created);
         this.undo.push(() => s.byKey.delete(key));
