@@ -2,7 +2,7 @@
 // (e.g. source, service, label, elem). This file holds everything about slices that is not scanning:
 // the grouped result and how results of many files merge, slice names, and the Hive view of a slice
 // (its columns, with named structs flattened into `<struct>_<field>`, and its SQL text).
-// The scanner that produces grouped results is infer/jsonl.ts (option `discriminators`).
+// The scanner that produces grouped results is infer/jsonl/ (option `discriminators`, grouped.ts).
 import { fieldOfKey, fieldsAlong } from './fields';
 import { renderHiveType } from './hive';
 import { EMPTY_RESULT, type InferenceResult } from './merge';

@@ -3,7 +3,7 @@
 // so a batch's statistics travel in its result and many batches (and files) merge into a source's.
 // Each column also counts its string values that match an identifying pattern (schema/identifying.ts:
 // e-mail, phone, card number, IP address), the evidence of a tag suggestion.
-// Pure. The scanners feed it: infer/jsonl.ts from the bytes while typing, infer/csv.ts by cell, PostgreSQL
+// Pure. The scanners feed it: infer/jsonl/stats.ts from the bytes while typing, infer/csv.ts by cell, PostgreSQL
 // rows through `observe`; one StatsLog holds how every kind of value counts.
 
 import { columnPath } from './fields';
