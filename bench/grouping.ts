@@ -15,6 +15,7 @@ import { JsonLinesScanner } from '../schema/infer/jsonl';
 import type { DiscriminatorPath, GroupedInferenceResult } from '../schema/slices';
 import type { InferenceResult } from '../schema/merge';
 import { rng } from './corpus';
+import { seconds } from './timing';
 
 export const STREAM_DISCRIMINATORS: DiscriminatorPath[] = ['source', 'service', 'label', 'elem'];
 /** event_type (8) x device.os (5) x device.browser (4) x user.geo.country (10). */
@@ -78,10 +79,6 @@ function scan(bytes: Uint8Array, file: string, stats: boolean, discriminators?: 
   const scanner = new JsonLinesScanner(file, { stats, ...(discriminators ? { discriminators } : {}) });
   for (let i = 0; i < bytes.length; i += CHUNK) scanner.push(bytes.subarray(i, Math.min(i + CHUNK, bytes.length)));
   return scanner;
-}
-
-function seconds(since: bigint): number {
-  return Number(process.hrtime.bigint() - since) / 1e9;
 }
 
 export function readCorpus(file: string, limit = Infinity): Uint8Array {

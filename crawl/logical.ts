@@ -1,5 +1,5 @@
 // Logical sources as the crawl sees them: which slice a parsed record belongs to (for samples, which are
-// read apart from the scan), and what a slice's Hive view is. Pure; the scanner (schema/infer/jsonl.ts)
+// read apart from the scan), and what a slice's Hive view is. Pure; the scanner (schema/infer/jsonl/)
 // groups records while inferring, the slice names, flattening and view SQL live in schema/slices.ts.
 import { renderHiveType, type Schema } from '../schema';
 import { flattenColumns, sliceKey, viewSql, type DiscriminatorPath } from '../schema/slices';

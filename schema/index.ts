@@ -14,7 +14,7 @@ export type { FieldAt, SchemaVisitor } from './visit';
 export { JsonLinesScanner, inferJsonLines, inferJsonLinesText } from './infer/jsonl';
 export type { JsonLinesOptions } from './infer/jsonl';
 export {
-  EMPTY_GROUPED, sliceKey, ungrouped, mergeGroupedResults, mapGrouped,
+  EMPTY_GROUPED, sliceKey, ungrouped,
   remainderSliceName, slicePatternProblem, sliceNamePart, plainSliceName, sliceNames, sliceName,
   flattenColumns, viewSql,
 } from './slices';
@@ -24,5 +24,6 @@ export type { CsvOptions, CsvDelimiter } from './infer/csv';
 export { parquetFooterLength, decodeParquetFooter, inferParquetFooter, ParquetFooterError } from './infer/parquet';
 export { lakeTypeOfPostgresColumn, postgresColumns } from './infer/postgres';
 export type { PostgresColumn } from './infer/postgres';
-export { StatsAccumulator, NUMERIC_KINDS, DistinctSketch, mergeStats, columnStatsOf, EMPTY_STATS, hashString, hashBytes } from './stats';
+export { StatsAccumulator, NUMERIC_KINDS, DistinctSketch, mergeStats, columnStatsOf, EMPTY_STATS } from './stats';
+export { hashString, hashBytes } from './hash';
 export type { StatsJSON, ColumnStatsJSON, ColumnStats } from './stats';

@@ -3,6 +3,8 @@
 // that differ only by case are one column; names Hive cannot hold as-is get a deterministic safe name (the
 // original is kept in Field.name for the publisher).
 
+import { shortHash } from './hash';
+
 /** Identity of a field among its siblings: `userId` and `userid` are the same Hive column. */
 export function fieldKey(name: string): string {
   return name.toLowerCase();
@@ -93,14 +95,4 @@ export function suffixedHiveName(name: string, key: string): string {
 
 export function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** 8 hex digits of FNV-1a over the UTF-16 code units: stable across runs and platforms. */
-function shortHash(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }

@@ -2,10 +2,11 @@
 // (e.g. source, service, label, elem). This file holds everything about slices that is not scanning:
 // the grouped result and how results of many files merge, slice names, and the Hive view of a slice
 // (its columns, with named structs flattened into `<struct>_<field>`, and its SQL text).
-// The scanner that produces grouped results is infer/jsonl.ts (option `discriminators`).
+// The scanner that produces grouped results is infer/jsonl/ (option `discriminators`, grouped.ts).
 import { fieldOfKey, structFieldsAlong } from './fields';
 import { quoteIdent, quoteString, renderHiveType, type HiveColumn, type TableRef } from './hive';
-import { EMPTY_RESULT, mergeResults, type InferenceResult } from './merge';
+import { EMPTY_RESULT, type InferenceResult } from './merge';
+import { shortHash } from './hash';
 import { byCodeUnits, defaultTableName, MAX_HIVE_NAME_LENGTH, suffixedHiveName } from './names';
 import type { Field, LakeType, Schema } from './types';
 
@@ -49,25 +50,6 @@ export function sliceKey(values: readonly string[]): string {
 /** A grouped result for input that could not be grouped (an unreadable object): the stream only. */
 export function ungrouped(stream: InferenceResult): GroupedInferenceResult {
   return { stream, slices: {}, remainder: EMPTY_RESULT };
-}
-
-/** Merges grouped results of several files (or chunks) of one stream, slice by slice. */
-export function mergeGroupedResults(a: GroupedInferenceResult, b: GroupedInferenceResult): GroupedInferenceResult {
-  const slices: Record<string, SliceResult> = {};
-  const keys = [...new Set([...Object.keys(a.slices), ...Object.keys(b.slices)])].sort(byCodeUnits);
-  for (const key of keys) {
-    const x = a.slices[key];
-    const y = b.slices[key];
-    slices[key] = x && y ? { values: x.values, result: mergeResults(x.result, y.result) } : (x ?? y)!;
-  }
-  return { stream: mergeResults(a.stream, b.stream), slices, remainder: mergeResults(a.remainder, b.remainder) };
-}
-
-/** Applies `f` to every result inside (e.g. `shiftProvenanceLines` for a chunk scanned from line 1). */
-export function mapGrouped(g: GroupedInferenceResult, f: (r: InferenceResult) => InferenceResult): GroupedInferenceResult {
-  const slices: Record<string, SliceResult> = {};
-  for (const [key, s] of Object.entries(g.slices)) slices[key] = { values: s.values, result: f(s.result) };
-  return { stream: f(g.stream), slices, remainder: f(g.remainder) };
 }
 
 // ---- names -----------------------------------------------------------------------------------------
@@ -118,7 +100,7 @@ export function plainSliceName(stream: string, values: readonly string[], patter
   let name = pattern.replace(PLACEHOLDER, (_, p: string) => (p === 'stream' ? stream : p === 'values' ? parts.join('-') : parts[Number(p) - 1]!));
   name = name.toLowerCase().replace(/[^a-z0-9_-]/g, '_').replace(/-+$/, '');
   if (!/^[a-z0-9]/.test(name)) name = 's' + name;
-  if (name.length > MAX_NAME_LENGTH) name = withSuffix(name, hash8(sliceKey([stream, ...values])));
+  if (name.length > MAX_NAME_LENGTH) name = withSuffix(name, shortHash(sliceKey([stream, ...values])));
   return name;
 }
 
@@ -156,7 +138,7 @@ export function sliceNames(
   for (const [key, values] of order) {
     let name = plainSliceName(stream, values, options.pattern);
     for (let salt = 0; taken.has(clashKey(name)); salt++) {
-      name = withSuffix(plainSliceName(stream, values, options.pattern), hash8(sliceKey([stream, ...values]) + (salt > 0 ? `#${salt}` : '')));
+      name = withSuffix(plainSliceName(stream, values, options.pattern), shortHash(sliceKey([stream, ...values]) + (salt > 0 ? `#${salt}` : '')));
     }
     taken.add(clashKey(name));
     names.set(key, name);
@@ -167,13 +149,6 @@ export function sliceNames(
 /** The name of one new slice (see `sliceNames`). */
 export function sliceName(stream: string, values: readonly string[], options: { pattern?: string; taken?: Iterable<string> } = {}): string {
   return sliceNames(stream, [values], options).get(sliceKey(values))!;
-}
-
-/** 8 hex digits of FNV-1a over the UTF-16 code units. */
-function hash8(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 // ---- views -----------------------------------------------------------------------------------------

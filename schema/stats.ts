@@ -3,10 +3,11 @@
 // so a batch's statistics travel in its result and many batches (and files) merge into a source's.
 // Each column also counts its string values that match an identifying pattern (schema/identifying.ts:
 // e-mail, phone, card number, IP address), the evidence of a tag suggestion.
-// Pure. The scanners feed it: infer/jsonl.ts from the bytes while typing, infer/csv.ts by cell, PostgreSQL
+// Pure. The scanners feed it: infer/jsonl/stats.ts from the bytes while typing, infer/csv.ts by cell, PostgreSQL
 // rows through `observe`; one StatsLog holds how every kind of value counts.
 
 import { forEachField, type FieldAt } from './visit';
+import { hashString } from './hash';
 import { PATTERNS, valuePatterns, type PatternName } from './identifying';
 import type { Schema } from './types';
 
@@ -22,30 +23,6 @@ const FIRST_TABLE = 16;
 
 /** A sketch as JSON: sparse `[index << 6 | rank, …]` sorted by index, or dense base64 registers. */
 export type SketchJSON = { sparse: number[] } | { dense: string };
-
-/** 32-bit FNV-1a over UTF-16 code units, then a murmur3 finaliser so short strings spread. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return finalise(h);
-}
-
-/** The same over bytes (a value's bytes straight from a scan buffer). */
-export function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return finalise(h);
-}
-
-/** The last step of hashString/hashBytes over an FNV-1a state (for a caller that hashes bytes as it reads them). */
-export function finalise(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /**
  * HyperLogLog. Registers are kept sparse in memory (an open-addressing table of index and rank) while at

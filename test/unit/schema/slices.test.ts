@@ -6,8 +6,6 @@ import { EMPTY_RESULT, mergeResults, type InferenceResult } from '../../../schem
 import { shiftProvenanceLines, withoutProvenance } from '../../../schema/provenance';
 import {
   flattenColumns,
-  mapGrouped,
-  mergeGroupedResults,
   plainSliceName,
   remainderSliceName,
   sliceKey,
@@ -17,6 +15,7 @@ import {
   viewSql,
   type DiscriminatorPath,
   type GroupedInferenceResult,
+  type SliceResult,
 } from '../../../schema/slices';
 import { jsonText } from './arbitraries';
 
@@ -25,6 +24,24 @@ vi.setConfig({ testTimeout: 60_000 });
 const grouped = (text: string, discriminators: DiscriminatorPath[], extra = {}) => inferJsonLinesText(text, { file: 'f.jsonl', discriminators, ...extra });
 const columns = (r: InferenceResult) => Object.fromEntries(toHiveColumns(r.schema).map((c) => [c.name, c.type]));
 const slice = (g: GroupedInferenceResult, ...values: string[]) => g.slices[sliceKey(values)];
+
+/** Grouped results of consecutive pieces merged slice by slice, as the crawl merges its objects' slices (mergeResults per slice key). */
+function mergeGroupedResults(a: GroupedInferenceResult, b: GroupedInferenceResult): GroupedInferenceResult {
+  const slices: Record<string, SliceResult> = {};
+  for (const key of new Set([...Object.keys(a.slices), ...Object.keys(b.slices)])) {
+    const x = a.slices[key];
+    const y = b.slices[key];
+    slices[key] = x && y ? { values: x.values, result: mergeResults(x.result, y.result) } : (x ?? y)!;
+  }
+  return { stream: mergeResults(a.stream, b.stream), slices, remainder: mergeResults(a.remainder, b.remainder) };
+}
+
+/** `f` applied to every result inside. */
+function mapGrouped(g: GroupedInferenceResult, f: (r: InferenceResult) => InferenceResult): GroupedInferenceResult {
+  const slices: Record<string, SliceResult> = {};
+  for (const [key, s] of Object.entries(g.slices)) slices[key] = { values: s.values, result: f(s.result) };
+  return { stream: f(g.stream), slices, remainder: f(g.remainder) };
+}
 
 // ---- the reference: JSON.parse every line, filter, infer each part on its own --------------------------
 
