@@ -9,6 +9,7 @@
 //   principal is granted (and no bucket policy opens), so engines that run views with their definer's
 //   rights (Trino's default for Hive views) read it for the holder and the holder cannot.
 import { parseHiveType, renderHiveType, type HiveType } from '../schema/hive-types';
+import { levelViewSuffixHash } from '../schema/hash';
 import { fitHiveName, MAX_HIVE_NAME_LENGTH } from '../schema/names';
 import { pathOf } from '../schema/visit';
 import { quoteIdent as quote, quoteString as sqlString, type HiveColumn, type TableRef } from '../schema/hive';
@@ -37,9 +38,7 @@ export function levelViewName(table: string, level: ViewLevel): string {
   const suffix = `__${viewOf(level)}`;
   const name = `${table}${suffix}`;
   if (name.length <= MAX_HIVE_NAME_LENGTH) return name;
-  let h = 0;
-  for (const c of table) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
-  return fitHiveName(table, `_${h.toString(16).padStart(8, '0')}${suffix}`);
+  return fitHiveName(table, `_${levelViewSuffixHash(table)}${suffix}`);
 }
 
 

@@ -39,3 +39,11 @@ export function finalise(h: number): number {
   h ^= h >>> 16;
   return h >>> 0;
 }
+
+/** 8 hex digits of a 31-multiplier hash (Java's String.hashCode, unsigned) over the first code unit of
+ *  each code point: the suffix of long level-view names, which are published under it. */
+export function levelViewSuffixHash(s: string): string {
+  let h = 0;
+  for (const c of s) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FNV_OFFSET, FNV_PRIME, finalise, hashBytes, hashString, shortHash } from '../../../schema/hash';
+import { FNV_OFFSET, FNV_PRIME, finalise, hashBytes, hashString, levelViewSuffixHash, shortHash } from '../../../schema/hash';
 import { suffixedHiveName } from '../../../schema/names';
 import { sliceName } from '../../../schema/slices';
 
@@ -34,5 +34,10 @@ describe('stored hashes', () => {
     let h = FNV_OFFSET;
     for (let i = 3; i < 6; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
     expect(finalise(h)).toBe(hashBytes(bytes, 3, 6));
+  });
+
+  it('keeps the suffix of long level-view names, published as view names', () => {
+    expect(levelViewSuffixHash('events_of_a_very_long_table_name')).toBe('72dc85d6');
+    expect(levelViewSuffixHash('t\u{1F600}x')).toBe('001be34f'); // a code point beyond the BMP counts its first code unit
   });
 });
