@@ -1,7 +1,7 @@
 // Looks at a source through a worker (`lake source add`, `lake crawl --dry-run`): the worker holds the
 // secrets and reaches the sources, so the asking process resolves no secret and calls no source itself.
-// A person is waiting: with no worker on the queue the call fails at once, naming the queue, and a worker
-// that never answers is given up on after a bounded time.
+// A person is waiting: with no worker on the queue the call fails within seconds, naming the queue, and a
+// worker that never answers is given up on after a bounded time.
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { TimeoutFailure } from '@temporalio/common';
@@ -42,9 +42,22 @@ export async function workerPolls(client: Client, namespace: string, taskQueue: 
   return (queue.pollers ?? []).length > 0;
 }
 
+/** How long a queue may show no poller before we say there is no worker: one that just started has not
+ *  polled yet. */
+const NO_POLLER_GRACE_MS = 5_000;
+
+async function waitForPoller(client: Client, config: LakeConfig): Promise<void> {
+  const taskQueue = config.temporal.taskQueue;
+  const deadline = Date.now() + NO_POLLER_GRACE_MS;
+  while (!(await workerPolls(client, config.temporal.namespace, taskQueue))) {
+    if (Date.now() > deadline) throw new NoWorkerError(taskQueue, `no worker polls (waited ${NO_POLLER_GRACE_MS / 1000} s)`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function lookThroughWorker<I, R>(client: Client, config: LakeConfig, type: string, source: string, input: I, timeoutMs: number): Promise<R> {
   const taskQueue = config.temporal.taskQueue;
-  if (!(await workerPolls(client, config.temporal.namespace, taskQueue))) throw new NoWorkerError(taskQueue, 'no worker polls');
+  await waitForPoller(client, config);
   try {
     return (await client.workflow.execute(type, {
       workflowId: previewWorkflowId(config.catalog, source, randomUUID()),
