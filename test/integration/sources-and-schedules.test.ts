@@ -74,6 +74,15 @@ describe('sources and their schedules', () => {
     expect(await findSource(db, name)).toBeUndefined();
   });
 
+  it('`lake crawl --dry-run` of a database table source is refused, as its connector says, reading nothing', async () => {
+    const name = uniqueName('pg-dry').replace(/_/g, '-');
+    names.push(name);
+    await saveSource(db, { name, kind: 'postgres', location: { secretRef: 'nowhere', schema: 'public', table: 't', cursorColumn: 'id' }, schedule: 'nightly', targetDatabase: 'lake', targetTable: 't', options: {}, enabled: false });
+    const r = await lake(['crawl', name, '--dry-run'], env);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`--dry-run reads S3 sources; ${name} is a postgres table source`);
+  });
+
   it('`lake source add` with no worker on the queue says which queue and how to start one, within seconds', async () => {
     const name = uniqueName('no-worker').replace(/_/g, '-');
     const queue = uniqueName('nobody-polls');
