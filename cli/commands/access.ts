@@ -14,6 +14,7 @@ import {
   type Grant,
   type RequestStatus,
 } from '../../db/governance';
+import { getSourceById } from '../../db/sources';
 import { activeStorageAccesses, principalKeyOf, recordKeyIssued, unverifiedRevocations } from '../../db/storage-access';
 import { ACCESS_LEVELS, DAY_MS, GovernanceError, levelOf, type GrantStatus, type PrincipalKind } from '../../governance/levels';
 import { storageAccountOf } from '../../governance/storage-policy';
@@ -79,8 +80,8 @@ async function grantEnded(ctx: CliContext, grantId: number, io: CommandIO): Prom
 async function unpublishedTable(ctx: CliContext, requestId: number): Promise<string | undefined> {
   const r = await getRequest(ctx.db(), requestId);
   if ((levelOf(r.level)?.metastorePrivileges.length ?? 0) === 0 || r.status !== 'pending') return undefined;
-  const s = await ctx.db()('sources').where({ id: r.sourceId }).first('target_database', 'target_table');
-  return (await tableIsPublished(ctx.config.metastore, s.target_database, s.target_table)) ? undefined : `${s.target_database}.${s.target_table}`;
+  const s = await getSourceById(ctx.db(), r.sourceId);
+  return (await tableIsPublished(ctx.config.metastore, s.targetDatabase, s.targetTable)) ? undefined : `${s.targetDatabase}.${s.targetTable}`;
 }
 
 /** Gives a principal its own S3 key: shown once; `--rotate` replaces it (the old secret stops working). The
