@@ -74,7 +74,7 @@ export interface PlanInput {
 }
 
 /** Errors no retry can fix: the definition, the table or the secret is wrong. A person must act. */
-function nonRetryable(err: unknown): never {
+export function nonRetryable(err: unknown): never {
   if (
     (err instanceof Error && isNonRetryable(err.name)) ||
     (err instanceof MetastoreError && !err.retryable) // the metastore refused the change itself

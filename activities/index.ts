@@ -7,6 +7,7 @@ import type { S3Accounts } from '../adapters/s3-accounts';
 import { createCrawlActivities, createInferenceActivities } from './crawl';
 import { createGovernanceActivities } from './governance';
 import { heartbeating } from './heartbeat';
+import { createPreviewActivities } from './preview';
 import type { PrivateStore } from './level-views';
 import type { GovernanceConfig, S3Config } from '../config';
 
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
   return heartbeating({
     ...createCrawlActivities(deps),
     ...createGovernanceActivities(deps),
+    ...createPreviewActivities({ db: deps.db, s3: deps.s3, s3Endpoint: deps.storage.config.endpoint }),
   });
 }
 

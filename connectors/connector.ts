@@ -83,6 +83,9 @@ export interface Connector<S extends Source = Source> {
   advance(trx: Knex.Transaction, source: S, run: MergedRun, results: readonly BatchResult[]): Promise<string[]>;
   /** Where the rows are in the lake, or undefined when they are not (a database table is catalogued, not published). */
   lakeTable(source: S): LakeTable | undefined;
+  /** Why a dry run (`lake crawl --dry-run`) does not read this source, in words for people; absent when
+   *  it does. */
+  previewRefusal?(source: S): string;
   /** Problems found reaching the source (bucket, database, table), in words for people; [] when reachable. */
   check(deps: Pick<ConnectorDeps, 's3'> & { s3Endpoint: string }, definition: Extract<SourceDefinition, { kind: S['kind'] }>): Promise<string[]>;
 }

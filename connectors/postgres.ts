@@ -82,5 +82,7 @@ export const postgresConnector: Connector<PostgresSource> = {
   advance,
   // a database table's rows are not in the lake: it is catalogued, not published as an external table
   lakeTable: () => undefined,
+  // a dry run would read the table's rows from a database that serves others
+  previewRefusal: (source) => `--dry-run reads S3 sources; ${source.name} is a postgres table source`,
   check,
 };

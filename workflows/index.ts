@@ -3,3 +3,4 @@
 export { crawlSource, backfillSource } from './crawl';
 export { grantExpiry } from './grant-expiry';
 export { reconcileGrants } from './reconcile-grants';
+export { checkSource, previewCrawl } from './preview';

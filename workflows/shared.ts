@@ -9,6 +9,8 @@ export const WORKFLOW_TYPES = {
   backfill: 'backfillSource',
   grantExpiry: 'grantExpiry',
   reconcileGrants: 'reconcileGrants',
+  checkSource: 'checkSource',
+  previewCrawl: 'previewCrawl',
 } as const;
 
 /** Defaults also known to workflows (a crawl started from the UI names no queue). */
@@ -54,6 +56,11 @@ export function reconcileWorkflowId(catalog: string, manualAt?: number): string 
   return manualAt === undefined ? `${catalog}/reconcile-grants` : `${catalog}/reconcile-grants/manual/${manualAt}`;
 }
 
+/** A look at a source that changes nothing (a reachability check, a dry run): one workflow per asking. */
+export function previewWorkflowId(catalog: string, source: string, unique: string): string {
+  return `${catalog}/preview/${source}/${unique}`;
+}
+
 /** Ids from before they named their catalog: an upgrade finds (and replaces) what it left running. */
 export const LEGACY_IDS = {
   crawlSchedulePrefix: 'crawl-schedule/',
@@ -95,6 +102,57 @@ export interface CrawlProgress {
 
 /** Where the crawl stands (`lake crawl` draws its progress bar from it and the inference heartbeats). */
 export const progressQuery = defineQuery<CrawlProgress>('progress');
+
+// --- previews: what a source would give, asked from outside and answered by a worker ---------------
+// The worker holds the secrets and reaches the sources; the answers are small summaries (counts, the
+// schema diff, the would-be columns), never rows, credentials or connection strings.
+
+export interface CheckSourceInput {
+  /** A source definition not saved yet (crawl/source.ts SourceDefinition); a logical source needs no check. */
+  definition: { name: string; kind: string };
+}
+
+export interface CheckSourceResult {
+  problems: string[]; // in words for people; none when the source is reachable
+}
+
+export interface PreviewCrawlInput {
+  source: string; // the source's name
+  full?: boolean; // as CrawlInput.full
+}
+
+/** How many entries a preview's lists carry at most; the rest are counted in `truncated`. */
+export const PREVIEW_LIST_LIMIT = 1000;
+
+/** What a crawl would read and the schema that would result, written nowhere. */
+export interface CrawlPreview {
+  kind: 'preview';
+  source: string;
+  counts: { added: number; changed: number; deleted: number; unchanged: number; files: number; bytes: number };
+  read: { key: string; size: number; partition: string; format: string; gzip: boolean }[];
+  deleted: string[];
+  skipped: { file: string; reason: string }[];
+  table: string; // database.table
+  partitionKeys: string[];
+  partitions: string[]; // the partitions touched
+  /** How many entries of each list were left out (PREVIEW_LIST_LIMIT); absent when none was. */
+  truncated?: { read: number; deleted: number; skipped: number; partitions: number };
+  records: number;
+  corruptRecords: number;
+  columns: { name: string; type: string; comment?: string }[]; // as Hive would get them
+  schemaVersion: number;
+  /** The version's change against the latest stored schema ('initial' when there is none). */
+  change: string;
+  /** Whether the source had a schema version already. */
+  hadSchema: boolean;
+  changes: { op: string; path: string; change: string; type?: string }[];
+}
+
+/** A source whose kind is not read by a dry run, and why, in words for people. */
+export interface PreviewRefused {
+  kind: 'refused';
+  reason: string;
+}
 
 // --- grants ----------------------------------------------------------------------------------------
 

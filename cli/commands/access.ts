@@ -1,7 +1,5 @@
 // `lake access …`: principals, access requests at predefined levels, grants and their expiry workflows.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { MetastoreClient, MetastoreError } from '../../adapters/metastore/client';
-import { newSecret, S3Accounts } from '../../adapters/s3-accounts';
 import {
   addPrincipal,
   approveRequest,
@@ -16,11 +14,14 @@ import {
   type Grant,
   type RequestStatus,
 } from '../../db/governance';
+import { getSourceById } from '../../db/sources';
 import { activeStorageAccesses, principalKeyOf, recordKeyIssued, unverifiedRevocations } from '../../db/storage-access';
 import { ACCESS_LEVELS, DAY_MS, GovernanceError, levelOf, type GrantStatus, type PrincipalKind } from '../../governance/levels';
 import { storageAccountOf } from '../../governance/storage-policy';
 import { sparkKeyLines } from '../../infra/spark-conf';
 import { extendGrant, reconcileNow, revokeGrant, startGrantExpiry } from '../../client/grants';
+import { issueAccessKey } from '../../client/credentials';
+import { tableIsPublished } from '../../client/tables';
 import { EXIT, type Command, type CommandIO } from '../command';
 import { parseOptions, table, UsageError, withContext, type CliContext } from '../context';
 
@@ -79,17 +80,8 @@ async function grantEnded(ctx: CliContext, grantId: number, io: CommandIO): Prom
 async function unpublishedTable(ctx: CliContext, requestId: number): Promise<string | undefined> {
   const r = await getRequest(ctx.db(), requestId);
   if ((levelOf(r.level)?.metastorePrivileges.length ?? 0) === 0 || r.status !== 'pending') return undefined;
-  const s = await ctx.db()('sources').where({ id: r.sourceId }).first('target_database', 'target_table');
-  const ms = new MetastoreClient(ctx.config.metastore);
-  try {
-    await ms.getTable(s.target_database, s.target_table);
-    return undefined;
-  } catch (e) {
-    if (e instanceof MetastoreError && e.kind === 'NoSuchObject') return `${s.target_database}.${s.target_table}`;
-    throw e;
-  } finally {
-    ms.close();
-  }
+  const s = await getSourceById(ctx.db(), r.sourceId);
+  return (await tableIsPublished(ctx.config.metastore, s.targetDatabase, s.targetTable)) ? undefined : `${s.targetDatabase}.${s.targetTable}`;
 }
 
 /** Gives a principal its own S3 key: shown once; `--rotate` replaces it (the old secret stops working). The
@@ -107,28 +99,21 @@ async function credentials(ctx: CliContext, positional: string[], options: Map<s
     io.stderr(`lake access: ${kind} ${principal.name} was given key ${access} at ${day(known.issuedAt)}; a secret is shown only once: --rotate issues a new one (the old one stops working)\n`);
     return EXIT.unreadableInput;
   }
-  const accounts = new S3Accounts(ctx.config.s3);
-  try {
-    const secret = newSecret();
-    if (await accounts.findAccount(access)) await accounts.setSecret(access, secret);
-    else await accounts.createAccount(access, secret);
-    await recordKeyIssued(db, { principalId: principal.id, accessKey: access, by: actor(options) });
-    const readable = (await activeStorageAccesses(db)).filter((a) => a.account === access);
-    if (json) {
-      io.stdout(JSON.stringify({ principal: { name: principal.name, kind }, accessKeyId: access, secretAccessKey: secret, endpoint: ctx.config.s3.endpoint, reads: readable.map((a) => ({ grantId: a.grantId, location: `s3://${a.bucket}/${a.prefix}` })) }, null, 2) + '\n');
-      return EXIT.ok;
-    }
-    io.stdout(
-      `${kind} ${principal.name}: ${rotate && known ? 'new secret (the previous one no longer works)' : 'S3 key issued'}\n` +
-        `  access key  ${access}\n  secret key  ${secret}\n  endpoint    ${ctx.config.s3.endpoint}\n` +
-        `The secret is shown once: keep it now (lake access credentials ${principal.name}${kind === 'group' ? ' --group' : ''} --rotate replaces it).\n` +
-        `It reads what ${principal.name}'s live grants give: ${readable.length ? readable.map((a) => `s3://${a.bucket}/${a.prefix}`).join(', ') : 'nothing yet'}.\n\n` +
-        `For Spark, append to the settings of \`npm run -s spark-conf\`:\n${sparkKeyLines({ accessKeyId: access, secretAccessKey: secret })}`,
-    );
+  const secret = await issueAccessKey(ctx.config.s3, access);
+  await recordKeyIssued(db, { principalId: principal.id, accessKey: access, by: actor(options) });
+  const readable = (await activeStorageAccesses(db)).filter((a) => a.account === access);
+  if (json) {
+    io.stdout(JSON.stringify({ principal: { name: principal.name, kind }, accessKeyId: access, secretAccessKey: secret, endpoint: ctx.config.s3.endpoint, reads: readable.map((a) => ({ grantId: a.grantId, location: `s3://${a.bucket}/${a.prefix}` })) }, null, 2) + '\n');
     return EXIT.ok;
-  } finally {
-    accounts.close();
   }
+  io.stdout(
+    `${kind} ${principal.name}: ${rotate && known ? 'new secret (the previous one no longer works)' : 'S3 key issued'}\n` +
+      `  access key  ${access}\n  secret key  ${secret}\n  endpoint    ${ctx.config.s3.endpoint}\n` +
+      `The secret is shown once: keep it now (lake access credentials ${principal.name}${kind === 'group' ? ' --group' : ''} --rotate replaces it).\n` +
+      `It reads what ${principal.name}'s live grants give: ${readable.length ? readable.map((a) => `s3://${a.bucket}/${a.prefix}`).join(', ') : 'nothing yet'}.\n\n` +
+      `For Spark, append to the settings of \`npm run -s spark-conf\`:\n${sparkKeyLines({ accessKeyId: access, secretAccessKey: secret })}`,
+  );
+  return EXIT.ok;
 }
 
 async function run(ctx: CliContext, sub: string | undefined, args: string[], io: CommandIO): Promise<number> {

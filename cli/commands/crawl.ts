@@ -6,12 +6,7 @@ import { getSource, UnknownSourceError } from '../../db/sources';
 import { crawlProgress, crawlResult, startCrawl } from '../../client/crawl';
 import { EXIT, type Command, type CommandIO } from '../command';
 import { parseOptions, table, withContext, type CliContext } from '../context';
-import { createS3Client } from '../../adapters/s3';
-import { connectorOf } from '../../connectors';
-import type { PlannedObject } from '../../connectors/s3';
-import { latestSchema } from '../../db/metadata';
-import { nextSchemaVersion } from '../../crawl/schema-version';
-import { renderHiveType, toHiveColumns } from '../../schema';
+import { NoWorkerError, previewCrawl } from '../../client/preview';
 
 /** Draws the crawl's progress: the workflow's own account plus the running batches' heartbeat details. */
 async function showProgress(handle: WorkflowHandle, draw: (line: string) => void): Promise<void> {
@@ -111,59 +106,63 @@ export const command: Command = {
   },
 };
 
-/** What a crawl would read and what schema would result, against the catalog — writing nothing. */
+/** What a crawl would read and what schema would result, against the catalog — writing nothing. A worker
+ *  plans and reads (it reaches the source); this prints its summary. */
 async function dryRun(ctx: CliContext, name: string, full: boolean, json: boolean, io: CommandIO): Promise<number> {
-  const source = await getSource(ctx.db(), name);
-  if (source.kind !== 's3') {
-    io.stderr(`lake crawl: --dry-run reads S3 sources; ${name} is a ${source.kind} table source\n`);
+  let preview: Awaited<ReturnType<typeof previewCrawl>>;
+  try {
+    preview = await previewCrawl(await ctx.temporal(), ctx.config, name, { full });
+  } catch (e) {
+    if (e instanceof NoWorkerError) {
+      io.stderr(`lake crawl: ${e.message}\n`);
+      return EXIT.failed;
+    }
+    if (e instanceof WorkflowFailedError) {
+      io.stderr(`lake crawl: dry run of ${name} failed: ${(e.cause?.cause as Error | undefined)?.message ?? e.cause?.message ?? e.message}\n`);
+      return EXIT.failed;
+    }
+    throw e;
+  }
+  if (preview.kind === 'refused') {
+    io.stderr(`lake crawl: ${preview.reason}\n`);
     return EXIT.usage;
   }
-  const s3 = createS3Client(ctx.config.s3);
-  try {
-    const connector = connectorOf(source);
-    const plan = await connector.plan({ db: ctx.db(), s3 }, source, { kind: 'crawl', full });
-    const objects = plan.batches.flat() as PlannedObject[];
-    const inferred = await connector.read({ s3 }, source, objects, () => undefined);
-    const latest = await latestSchema(ctx.db(), source.id);
-    const next = nextSchemaVersion(latest, inferred.result.schema);
-    const diff = next.diff;
-    const partitions = [...new Set(objects.map((o) => o.partition))].sort();
-    const report = {
-      source: name,
-      counts: plan.counts,
-      read: objects.map((o) => ({ key: o.key, size: o.size, partition: o.partition, format: o.format, gzip: o.gzip })),
-      deleted: plan.scope.deleted as string[],
-      skipped: plan.scope.skipped as { file: string; reason: string }[],
-      table: `${source.targetDatabase}.${source.targetTable}`,
-      partitionKeys: objects[0]?.keys ?? (await ctx.db()('source_partitions').where({ source_id: source.id }).first('keys'))?.keys ?? [],
-      partitions,
-      records: inferred.result.records,
-      corruptRecords: inferred.result.corruptRecords,
-      columns: toHiveColumns(next.schema),
-      schemaVersion: next.version,
-      changes: diff.changes.map((c) => ({ op: c.op, path: c.path.join('.'), change: c.change, ...('type' in c ? { type: renderHiveType(c.type) } : {}) })),
-    };
-    if (json) {
-      io.stdout(JSON.stringify(report, null, 2) + '\n');
-      return EXIT.ok;
-    }
-    const c = plan.counts;
-    io.stdout(
-      [
-        `dry run of ${name}: nothing is written`,
-        `  objects   ${c.added} new, ${c.changed} changed, ${c.deleted} deleted, ${c.unchanged} unchanged; would read ${c.files} (${(c.bytes / 1e6).toFixed(1)} MB)`,
-        ...report.read.slice(0, 20).map((o) => `    read ${o.key} (${o.size} B${o.gzip ? ', gzip' : ''})`),
-        ...(report.read.length > 20 ? [`    … ${report.read.length - 20} more`] : []),
-        ...report.deleted.slice(0, 20).map((k: string) => `    gone ${k}`),
-        `  table     ${report.table}, partitioned by (${report.partitionKeys.join(', ') || 'nothing'}), ${partitions.length} partition(s) touched`,
-        `  records   ${report.records} read, ${report.corruptRecords} corrupt`,
-        `  schema    version ${report.schemaVersion}${diff.change === 'none' ? ' (unchanged)' : ` (${next.change})`}`,
-        table([['COLUMN', 'TYPE'], ...report.columns.map((col) => [`    ${col.name}`, col.type])]).trimEnd(),
-        ...(latest ? report.changes.map((ch) => `  ${ch.change.padEnd(8)} ${ch.op} ${ch.path}${ch.type ? ` ${ch.type}` : ''}`) : []),
-      ].join('\n') + '\n',
-    );
+  const report = {
+    source: preview.source,
+    counts: preview.counts,
+    read: preview.read,
+    deleted: preview.deleted,
+    skipped: preview.skipped,
+    table: preview.table,
+    partitionKeys: preview.partitionKeys,
+    partitions: preview.partitions,
+    ...(preview.truncated ? { truncated: preview.truncated } : {}),
+    records: preview.records,
+    corruptRecords: preview.corruptRecords,
+    columns: preview.columns,
+    schemaVersion: preview.schemaVersion,
+    changes: preview.changes,
+  };
+  if (json) {
+    io.stdout(JSON.stringify(report, null, 2) + '\n');
     return EXIT.ok;
-  } finally {
-    s3.destroy();
   }
+  const c = preview.counts;
+  const more = preview.truncated;
+  const readMore = report.read.length - 20 + (more?.read ?? 0);
+  io.stdout(
+    [
+      `dry run of ${name}: nothing is written`,
+      `  objects   ${c.added} new, ${c.changed} changed, ${c.deleted} deleted, ${c.unchanged} unchanged; would read ${c.files} (${(c.bytes / 1e6).toFixed(1)} MB)`,
+      ...report.read.slice(0, 20).map((o) => `    read ${o.key} (${o.size} B${o.gzip ? ', gzip' : ''})`),
+      ...(readMore > 0 ? [`    … ${readMore} more`] : []),
+      ...report.deleted.slice(0, 20).map((k) => `    gone ${k}`),
+      `  table     ${report.table}, partitioned by (${report.partitionKeys.join(', ') || 'nothing'}), ${report.partitions.length + (more?.partitions ?? 0)} partition(s) touched`,
+      `  records   ${report.records} read, ${report.corruptRecords} corrupt`,
+      `  schema    version ${report.schemaVersion}${preview.change === 'none' ? ' (unchanged)' : ` (${preview.change})`}`,
+      table([['COLUMN', 'TYPE'], ...report.columns.map((col) => [`    ${col.name}`, col.type])]).trimEnd(),
+      ...(preview.hadSchema ? report.changes.map((ch) => `  ${ch.change.padEnd(8)} ${ch.op} ${ch.path}${ch.type ? ` ${ch.type}` : ''}`) : []),
+    ].join('\n') + '\n',
+  );
+  return EXIT.ok;
 }

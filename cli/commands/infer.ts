@@ -1,7 +1,7 @@
 // `lake infer [--format jsonl|csv|parquet] [--json] [--detect-dates] FILE...`
 // One merged schema over all files. Exit 0 when inference succeeded (corrupt records included),
 // 2 when an input cannot be read, 1 for bad usage.
-import { inferLocalFiles, UnreadableInputError } from '../../adapters/formats';
+import { inferLocalFiles, UnreadableInputError } from '../../client/local-files';
 import { FORMATS, type Format } from '../../schema/formats';
 import { toHiveColumns } from '../../schema/hive';
 import type { InferenceResult } from '../../schema/merge';

@@ -1,6 +1,5 @@
 // `lake source add|list|show|remove`: the registered sources.
-import { createS3Client } from '../../adapters/s3';
-import { connectorOf } from '../../connectors';
+import { checkSource, NoWorkerError } from '../../client/preview';
 import type { PartitionLayout } from '../../crawl/partitions';
 import {
   defaultTableName,
@@ -95,15 +94,11 @@ export function definitionFromArgs(name: string, options: Map<string, string[]>)
   throw new UsageError('say where the data is: --s3 s3://bucket/prefix/ or --postgres <secret-ref>');
 }
 
-/** Checks that need the outside world: the bucket exists, the database answers, the globs compile. */
+/** Checks that need the outside world, made by a worker (it holds the secrets): the bucket exists, the
+ *  database answers, the globs compile. */
 async function checkReachable(ctx: CliContext, def: SourceDefinition): Promise<string[]> {
   if (def.kind === 'logical') return [];
-  const s3 = createS3Client(ctx.config.s3);
-  try {
-    return await connectorOf(def).check({ s3, s3Endpoint: ctx.config.s3.endpoint }, def);
-  } finally {
-    s3.destroy();
-  }
+  return checkSource(await ctx.temporal(), ctx.config, def);
 }
 
 async function add(ctx: CliContext, args: string[], io: CommandIO): Promise<number> {
@@ -241,6 +236,10 @@ export const command: Command = {
       if (e instanceof InvalidSourceError || e instanceof UnknownPrincipalError) {
         io.stderr(`lake source: ${e.message}\n`);
         return EXIT.unreadableInput;
+      }
+      if (e instanceof NoWorkerError) {
+        io.stderr(`lake source: ${e.message}\n`);
+        return EXIT.failed;
       }
       throw e;
     }

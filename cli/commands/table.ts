@@ -1,9 +1,7 @@
 // `lake table <database>.<table> [--json]`: what the Hive Metastore holds for a table — columns,
 // partition keys and partitions, location, storage, parameters and grants — as engines will see it.
 import { loadConfig } from '../../config';
-import { MetastoreClient, MetastoreError } from '../../adapters/metastore/client';
-import { listGrants } from '../../adapters/metastore/grants';
-import { readPublishedTable } from '../../adapters/metastore/publisher';
+import { MetastoreError, readTableWithGrants } from '../../client/tables';
 import { EXIT, type Command } from '../command';
 
 const USAGE = 'usage: lake table <database>.<table> [--json]\n';
@@ -21,17 +19,15 @@ export const command: Command = {
       return EXIT.usage;
     }
     const [, database, table] = m;
-    const ms = new MetastoreClient(loadConfig().metastore);
     try {
-      const t = await readPublishedTable(ms, database, table);
+      const t = await readTableWithGrants(loadConfig().metastore, database, table);
       if (!t) {
         io.stderr(`lake table: ${database}.${table} does not exist in the metastore\n`);
         return EXIT.unreadableInput;
       }
-      const partitions = t.partitionKeys.length ? await ms.getPartitionNames(database, table) : [];
-      const grants = await listGrants(ms, { database, table });
+      const { partitions, grants } = t;
       if (json) {
-        io.stdout(JSON.stringify({ database, table, ...t, partitions, grants }, null, 2) + '\n');
+        io.stdout(JSON.stringify({ database, table, ...t }, null, 2) + '\n');
         return EXIT.ok;
       }
       const width = Math.max(...t.columns.map((c) => c.name.length), ...t.partitionKeys.map((c) => c.name.length), 4);
@@ -67,8 +63,6 @@ export const command: Command = {
         return EXIT.unreadableInput;
       }
       throw e;
-    } finally {
-      ms.close();
     }
   },
 };

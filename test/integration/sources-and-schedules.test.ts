@@ -6,6 +6,7 @@ import { createDb } from '../../db/knex';
 import { findSource, removeSource, saveSource } from '../../db/sources';
 import { syncSchedules } from '../../client/schedules';
 import { crawlScheduleId, crawlWorkflowId } from '../../workflows/shared';
+import { startCrawlWorkers, type CrawlWorkers } from './crawl-workers';
 import { testConfig, uniqueName } from './setup';
 
 async function lake(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
@@ -23,12 +24,16 @@ async function lake(args: string[], env: Record<string, string>): Promise<{ code
 describe('sources and their schedules', () => {
   const config = testConfig();
   const db = createDb(config.postgres);
-  const env = { LAKE_DATABASE_URL: config.postgres.url };
+  // `lake source add` has a worker check the source: the one of this test's queue
+  const env: Record<string, string> = { LAKE_DATABASE_URL: config.postgres.url };
+  let workers: CrawlWorkers;
   let connection: Connection;
   let client: Client;
   const names: string[] = [];
 
   beforeAll(async () => {
+    workers = await startCrawlWorkers(config, 'sources');
+    env.LAKE_TASK_QUEUE = workers.taskQueue;
     connection = await Connection.connect({ address: config.temporal.address });
     client = new Client({ connection, namespace: config.temporal.namespace });
   });
@@ -38,6 +43,7 @@ describe('sources and their schedules', () => {
     await syncSchedules(client, db, config); // deletes the schedules of the removed sources
     await db.destroy();
     await connection.close();
+    await workers?.stop();
   });
 
   it('`lake source add` registers an S3 source after checking its bucket and globs', async () => {
@@ -65,6 +71,27 @@ describe('sources and their schedules', () => {
     expect(secret.out).toMatch(/LAKE_SECRET_UNSET_SECRET/);
     const usage = await lake(['source', 'add', name, '--schedule', 'soon'], env);
     expect(usage.code).toBe(1);
+    expect(await findSource(db, name)).toBeUndefined();
+  });
+
+  it('`lake crawl --dry-run` of a database table source is refused, as its connector says, reading nothing', async () => {
+    const name = uniqueName('pg-dry').replace(/_/g, '-');
+    names.push(name);
+    await saveSource(db, { name, kind: 'postgres', location: { secretRef: 'nowhere', schema: 'public', table: 't', cursorColumn: 'id' }, schedule: 'nightly', targetDatabase: 'lake', targetTable: 't', options: {}, enabled: false });
+    const r = await lake(['crawl', name, '--dry-run'], env);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`--dry-run reads S3 sources; ${name} is a postgres table source`);
+  });
+
+  it('`lake source add` with no worker on the queue says which queue and how to start one, within seconds', async () => {
+    const name = uniqueName('no-worker').replace(/_/g, '-');
+    const queue = uniqueName('nobody-polls');
+    const started = Date.now();
+    const r = await lake(['source', 'add', name, '--s3', `s3://${config.s3.demoBucket}/x/`], { ...env, LAKE_TASK_QUEUE: queue });
+    expect(r.code).toBe(3);
+    expect(r.out).toContain(`task queue "${queue}"`);
+    expect(r.out).toMatch(/start the worker \(npm start, or npm run worker\)/);
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(await findSource(db, name)).toBeUndefined();
   });
 

@@ -143,19 +143,27 @@ describe('lake describe, history, diff, volumes, search and column', () => {
       new PutObjectCommand({ Bucket: config.s3.demoBucket, Key: `${prefix}date_id=2019-10-16/hour=00/part-0.json`, Body: JSON.stringify({ k2: true, k4: [1, 2] }) + '\n' }),
     );
     const before = await deps.db('crawl_runs').count<{ n: string }[]>({ n: '*' });
-    const { code, out } = await lake('crawl', name, '--dry-run', '--json');
-    expect(code).toBe(0);
-    const report = JSON.parse(out);
-    expect(report.read.map((o: { key: string }) => o.key)).toEqual([`${prefix}date_id=2019-10-16/hour=00/part-0.json`]);
-    expect(report.partitionKeys).toEqual(['date_id', 'hour']);
-    expect(report.schemaVersion).toBe(4);
-    expect(report.changes).toEqual([{ op: 'add-column', path: 'k4', change: 'additive', type: 'array<bigint>' }]);
-    expect(report.columns.find((c: { name: string }) => c.name === 'k4')).toEqual({ name: 'k4', type: 'array<bigint>' });
-    expect(await deps.db('crawl_runs').count<{ n: string }[]>({ n: '*' })).toEqual(before);
-    expect(JSON.parse((await lake('history', name, '--json')).out)).toHaveLength(3);
-    const human = await lake('crawl', name, '--dry-run');
-    expect(human.out).toMatch(/would read 1 /);
-    expect(human.out).toMatch(/additive add-column k4 array<bigint>/);
+    // the dry run is planned and read by the worker of this test's queue
+    const savedQueue = process.env.LAKE_TASK_QUEUE;
+    process.env.LAKE_TASK_QUEUE = taskQueue;
+    try {
+      const { code, out } = await lake('crawl', name, '--dry-run', '--json');
+      expect(code).toBe(0);
+      const report = JSON.parse(out);
+      expect(report.read.map((o: { key: string }) => o.key)).toEqual([`${prefix}date_id=2019-10-16/hour=00/part-0.json`]);
+      expect(report.partitionKeys).toEqual(['date_id', 'hour']);
+      expect(report.schemaVersion).toBe(4);
+      expect(report.changes).toEqual([{ op: 'add-column', path: 'k4', change: 'additive', type: 'array<bigint>' }]);
+      expect(report.columns.find((c: { name: string }) => c.name === 'k4')).toEqual({ name: 'k4', type: 'array<bigint>' });
+      expect(await deps.db('crawl_runs').count<{ n: string }[]>({ n: '*' })).toEqual(before);
+      expect(JSON.parse((await lake('history', name, '--json')).out)).toHaveLength(3);
+      const human = await lake('crawl', name, '--dry-run');
+      expect(human.out).toMatch(/would read 1 /);
+      expect(human.out).toMatch(/additive add-column k4 array<bigint>/);
+    } finally {
+      if (savedQueue === undefined) delete process.env.LAKE_TASK_QUEUE;
+      else process.env.LAKE_TASK_QUEUE = savedQueue;
+    }
   });
 
   it('explains bad arguments and unknown things with non-zero exit codes', async () => {
