@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { MetastoreError, type MetastoreClient } from '../adapters/metastore/client';
 import { publishTable, publishView } from '../adapters/metastore/publisher';
 import { MANAGED_PARAMETER, tableParameters } from '../adapters/metastore/table-spec';
+import { getSourceById } from '../db/sources';
 import { catalogKey, identifyingPaths } from '../db/storage-access';
 import { HASH_KEY_COLUMN, levelView, type LevelView, type ViewLevel } from '../governance/level-views';
 import type { TableRef as TableName } from '../schema/hive';
@@ -62,18 +63,18 @@ export async function ensureKeyTable(deps: LevelViewDeps): Promise<TableName> {
 /** The level view `level` of source `sourceId` as the table's columns and tags give it now, with what the
  *  metastore has under its name (undefined: nothing, or the table itself is not published). */
 async function levelViewNow(deps: LevelViewDeps, sourceId: number, level: ViewLevel, keyTable: TableName) {
-  const src = await deps.db('sources').where({ id: sourceId }).first('name', 'target_database', 'target_table');
-  const t = await deps.metastore.getTable(src.target_database, src.target_table);
+  const src = await getSourceById(deps.db, sourceId);
+  const t = await deps.metastore.getTable(src.targetDatabase, src.targetTable);
   const columns = [...(t.sd?.cols ?? []), ...(t.partitionKeys ?? [])].map((f) => ({ name: f.name, type: f.type }));
   const identifying = await identifyingPaths(deps.db, sourceId, IDENTIFYING_TAGS);
-  const view = levelView(level, { source: { database: src.target_database, table: src.target_table }, columns, identifying, keyTable });
+  const view = levelView(level, { source: { database: src.targetDatabase, table: src.targetTable }, columns, identifying, keyTable });
   let publishedSql: string | undefined;
   try {
-    publishedSql = (await deps.metastore.getTable(src.target_database, view.table)).viewExpandedText;
+    publishedSql = (await deps.metastore.getTable(src.targetDatabase, view.table)).viewExpandedText;
   } catch (e) {
     if (!(e instanceof MetastoreError && e.kind === 'NoSuchObject')) throw e;
   }
-  return { source: src as { name: string; target_database: string; target_table: string }, view, publishedSql };
+  return { source: src, view, publishedSql };
 }
 
 const keyTableOf = (deps: LevelViewDeps): TableName => ({ database: deps.privateStore.database, table: KEY_TABLE });
@@ -82,12 +83,12 @@ const keyTableOf = (deps: LevelViewDeps): TableName => ({ database: deps.private
 export async function ensureLevelView(deps: LevelViewDeps, sourceId: number, level: ViewLevel): Promise<LevelView & { database: string; published: boolean }> {
   const keyTable = ACCESS_LEVELS[level].view === 'deidentified' ? await ensureKeyTable(deps) : keyTableOf(deps);
   const { source, view, publishedSql } = await levelViewNow(deps, sourceId, level, keyTable);
-  if (publishedSql === view.sql) return { ...view, database: source.target_database, published: false };
+  if (publishedSql === view.sql) return { ...view, database: source.targetDatabase, published: false };
   await publishView(deps.metastore, {
-    database: source.target_database, table: view.table, columns: view.columns, sql: view.sql,
+    database: source.targetDatabase, table: view.table, columns: view.columns, sql: view.sql,
     parameters: { [MANAGED_PARAMETER]: 'true', 'lake.source': source.name, 'lake.level': level },
   });
-  return { ...view, database: source.target_database, published: true };
+  return { ...view, database: source.targetDatabase, published: true };
 }
 
 /** Whether the published level view differs from what the source's table and tags give now. */

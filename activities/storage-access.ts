@@ -8,7 +8,7 @@ import { grantorOf, LEGACY_GRANTOR, listGrants, revokeTable } from '../adapters/
 import { newSecret, readAs, type S3Accounts } from '../adapters/s3-accounts';
 import type { S3Config } from '../config';
 import { privilegesOnlyGrantedBy, type Grant } from '../db/governance';
-import { activeStorageAccesses, recordPrincipalKey, storageTargetOfGrant, withBucketLock, type RevocationProof } from '../db/storage-access';
+import { activeStorageAccesses, principalsNamed, recordPrincipalKey, storageTargetOfGrant, withBucketLock, type RevocationProof } from '../db/storage-access';
 import { accountsIn, bucketPolicyFor, normalizePrefix, samePolicy, storageAccountOf } from '../governance/storage-policy';
 
 export interface StorageDeps {
@@ -69,8 +69,7 @@ async function rewriteBucketPolicy(deps: StorageDeps, bucket: string): Promise<P
         await accounts.createAccount(a.account, newSecret());
         existing.add(a.account);
       }
-      const principalIds = await trx('principals').whereIn('name', [...new Set(accesses.map((a) => a.principal.name))]).select('id', 'name', 'kind');
-      for (const p of principalIds) {
+      for (const p of await principalsNamed(trx, accesses.map((a) => a.principal.name))) {
         const account = storageAccountOf({ name: p.name, kind: p.kind });
         if (named.includes(account)) await recordPrincipalKey(trx, p.id, account);
       }

@@ -82,6 +82,11 @@ export async function principalKeyOf(db: Knex, principalId: number): Promise<Pri
 }
 
 /** Records that the principal's account exists on the S3 server (idempotent). */
+/** The principals of these names, with their ids (a policy names accounts; the catalog keeps which is whose). */
+export async function principalsNamed(db: Knex, names: readonly string[]): Promise<{ id: number; name: string; kind: PrincipalRef['kind'] }[]> {
+  return db('principals').whereIn('name', [...new Set(names)]).select('id', 'name', 'kind');
+}
+
 export async function recordPrincipalKey(db: Knex, principalId: number, accessKey: string): Promise<void> {
   await db('principal_keys').insert({ principal_id: principalId, access_key: accessKey }).onConflict('principal_id').ignore();
 }
