@@ -9,7 +9,7 @@ import type { Source, SourceDefinition } from '../crawl/source';
 import { knownPartitionKeys } from '../db/manifest';
 import { latestSchema } from '../db/schema-versions';
 import { getSource } from '../db/sources';
-import { renderHiveType, toHiveColumns } from '../schema';
+import { pathOfSteps, renderHiveType, toHiveColumns } from '../schema';
 import { PREVIEW_LIST_LIMIT, type CheckSourceInput, type CheckSourceResult, type CrawlPreview, type PreviewCrawlInput, type PreviewRefused } from '../workflows/shared';
 import { nonRetryable } from './crawl';
 
@@ -87,7 +87,7 @@ export function createPreviewActivities(deps: PreviewDeps) {
           schemaVersion: next.version,
           change: next.diff.change === 'none' ? 'none' : next.change,
           hadSchema: latest !== undefined,
-          changes: next.diff.changes.map((c) => ({ op: c.op, path: c.path.join('.'), change: c.change, ...('type' in c ? { type: renderHiveType(c.type) } : {}) })),
+          changes: next.diff.changes.map((c) => ({ op: c.op, path: pathOfSteps(c.path), change: c.change, ...('type' in c ? { type: renderHiveType(c.type) } : {}) })),
         };
       } catch (e) {
         return nonRetryable(e);

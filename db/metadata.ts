@@ -7,6 +7,7 @@ import { getSource } from './sources';
 import { latestSchema } from './schema-versions';
 import { partitionDays } from '../crawl/partitions';
 import { columnPath, columnsOf } from '../schema/fields';
+import { pathOfSteps } from '../schema/visit';
 import { isIdentifying, isMaskedColumn, MASK } from '../schema/identifying';
 import { remaskSource, storedRows, suggestionsOf } from './identifying';
 
@@ -196,7 +197,7 @@ export async function schemaDiff(db: Knex, name: string, from: number, to: numbe
   const [a, b] = [await load(from), await load(to)];
   const provenance = provenanceByPath(b);
   return diffVersion(a, b).changes.map((c) => {
-    const path = c.path.join('.');
+    const path = pathOfSteps(c.path);
     const p = provenance[path];
     const line: DiffLine = { op: c.op, path, change: c.change };
     if ('type' in c) line.to = renderHiveType(c.type);

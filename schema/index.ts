@@ -9,7 +9,7 @@ export { diffSchemas, diffVersion } from './diff';
 export type { SchemaChange, SchemaDiff, ChangeClass } from './diff';
 export { fieldKey, safeHiveName, isHiveSafe, isHiveName, defaultTableName, MAX_HIVE_NAME_LENGTH } from './names';
 export { withoutProvenance, provenanceByPath, shiftProvenanceLines } from './provenance';
-export { visitSchema, forEachField, mapFields, pathOf } from './visit';
+export { visitSchema, forEachField, mapFields, pathOf, pathOfSteps } from './visit';
 export type { FieldAt, SchemaVisitor } from './visit';
 export { JsonLinesScanner, inferJsonLines, inferJsonLinesText } from './infer/jsonl';
 export type { JsonLinesOptions } from './infer/jsonl';

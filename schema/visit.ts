@@ -25,6 +25,14 @@ export function pathOf(parentPath: string | null, via: string, hiveName: string)
   return parentPath === null ? hiveName : `${parentPath}${via}.${hiveName}`;
 }
 
+/** The path of a diff's steps (Hive names, and `[]`, `{}`, `{key}` for what arrays and maps hold) as
+ *  pathOf writes it: `items[].sku`, `m{}.x`. */
+export function pathOfSteps(steps: readonly string[]): string {
+  let out = '';
+  for (const s of steps) out += s === '[]' || s === '{}' || s === '{key}' || out === '' ? s : `.${s}`;
+  return out;
+}
+
 /** Where `field` sits under `parent`, reached `via` arrays and maps. */
 export function fieldAt(parent: FieldAt | null, via: string, field: Field): FieldAt {
   return { field, path: pathOf(parent === null ? null : parent.path, via, field.hiveName), parent, via, depth: parent === null ? 0 : parent.depth + 1 };

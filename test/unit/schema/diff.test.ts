@@ -3,6 +3,7 @@ import { diffSchemas, diffVersion } from '../../../schema/diff';
 import { inferJsonLinesText } from '../../../schema/infer/jsonl';
 import { mergeSchemas } from '../../../schema/merge';
 import { renderHiveType } from '../../../schema/hive';
+import { pathOfSteps } from '../../../schema/visit';
 
 const schemaOf = (...lines: string[]) => inferJsonLinesText(lines.join('\n'), { file: 'f' }).schema;
 const summary = (before: string, after: string) =>
@@ -20,6 +21,12 @@ describe('schema diff', () => {
       'add-nested-field o.q boolean additive',
       'add-nested-field l.[].y bigint additive',
     ]);
+  });
+  it('writes a change through arrays and maps with the same path describe, tags and provenance use', () => {
+    const changes = diffSchemas(schemaOf('{"l":[{"x":1}],"m":[[1]]}'), schemaOf('{"l":[{"x":1,"y":2}],"m":[[1.5]]}'));
+    expect(changes.map((c) => pathOfSteps(c.path))).toEqual(['l[].y', 'm[][]']);
+    expect(pathOfSteps(['m', '{}', 'x'])).toBe('m{}.x');
+    expect(pathOfSteps(['m', '{key}', 'k'])).toBe('m{key}.k');
   });
   it('classifies numeric widenings as additive', () => {
     expect(summary('{"a":1,"b":[1]}', '{"a":1.5,"b":[2.5]}')).toEqual(['widen-type a bigint->double additive', 'widen-type b.[] bigint->double additive']);
