@@ -18,12 +18,13 @@ export class SourceTableError extends Error {
   }
 }
 
-export interface TableRef {
+/** A table of a PostgreSQL source (not a metastore table: that is schema/hive.ts's TableRef). */
+export interface PostgresTableRef {
   schema: string;
   table: string;
 }
 
-export interface NewRowsQuery extends TableRef {
+export interface NewRowsQuery extends PostgresTableRef {
   cursorColumn: string;
   /** The high-water mark of the previous read (exclusive); null or absent reads from the start. */
   after?: string | number | null;
@@ -37,8 +38,8 @@ export interface RowBatch {
 }
 
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
-const tableName = (t: TableRef) => `${t.schema}.${t.table}`;
-const qualified = (t: TableRef) => `${quote(t.schema)}.${quote(t.table)}`;
+const tableName = (t: PostgresTableRef) => `${t.schema}.${t.table}`;
+const qualified = (t: PostgresTableRef) => `${quote(t.schema)}.${quote(t.table)}`;
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>, connectionTimeoutMillis = 15_000): Promise<T> {
   const client = new pg.Client({ connectionString: url, application_name: 'lake-catalog', connectionTimeoutMillis });
@@ -52,7 +53,7 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>,
 
 type ColumnRow = PostgresColumn & { numeric_precision: number | null; numeric_scale: number | null };
 
-async function columnsOf(client: pg.Client, ref: TableRef): Promise<ColumnRow[]> {
+async function columnsOf(client: pg.Client, ref: PostgresTableRef): Promise<ColumnRow[]> {
   const { rows } = await client.query<ColumnRow>(
     `SELECT c.column_name, c.ordinal_position::int AS ordinal_position, c.data_type, c.udt_name,
             c.numeric_precision::int AS numeric_precision, c.numeric_scale::int AS numeric_scale,
@@ -121,7 +122,7 @@ function newRowsWhere(query: NewRowsQuery): { sql: string; params: unknown[] } {
 }
 
 /** Whether the table exists; a quick check (5 s to connect), before a source is registered. */
-export async function tableExists(url: string, ref: TableRef): Promise<boolean> {
+export async function tableExists(url: string, ref: PostgresTableRef): Promise<boolean> {
   return withClient(
     url,
     async (client) => {
