@@ -17,7 +17,7 @@ import { activityLogHour } from '../../infra/demo-lake';
 import { crawlSource } from '../../workflows';
 import { catalogState, watchCrawlEvents } from '../support/catalog-state';
 import { startOwnStack, type OwnStack } from '../support/own-stack';
-import { uniqueName } from './setup';
+import { uniqueName, waitFor } from './setup';
 
 const root = path.join(__dirname, '..', '..');
 const HOURS = Array.from({ length: 8 }, (_, h) => h);
@@ -140,12 +140,10 @@ describe('crawls that meet faults finish after recovery, equal to undisturbed on
     await stack.down('metastore');
     const c = await crawl('metastore-down');
     // the crawl plans, infers and merges without the metastore, then its publish fails and is retried
-    for (;;) {
+    await waitFor('the crawl to reach its publish', async () => {
       const run = await db('crawl_runs').join('sources', 'sources.id', 'crawl_runs.source_id').where('sources.name', 'metastore-down').first('crawl_runs.status');
-      if (run?.status === 'merged') break;
-      if (Date.now() - downAt > 5 * 60_000) throw new Error('the crawl never reached its publish');
-      await new Promise((r) => setTimeout(r, 500));
-    }
+      return run?.status === 'merged';
+    }, 5 * 60_000);
     const stillDown = 60_000 - (Date.now() - downAt);
     if (stillDown > 0) await new Promise((r) => setTimeout(r, stillDown));
     const published = await db('crawl_runs').join('sources', 'sources.id', 'crawl_runs.source_id').where('sources.name', 'metastore-down').first('crawl_runs.status');

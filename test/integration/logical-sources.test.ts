@@ -15,7 +15,7 @@ import { eventStreamHour, STREAM_LABELS, STREAM_SERVICES } from '../../infra/dem
 import { crawlSource } from '../../workflows';
 import { ensureSpark, runSparkQueries, type SparkResults } from '../support/spark';
 import { startCrawlWorkers, type CrawlWorkers } from './crawl-workers';
-import { runLake, testConfig, uniqueName } from './setup';
+import { runLake, testConfig, uniqueName, waitFor } from './setup';
 import { grantWorkflowId } from '../../workflows/shared';
 
 const DAY = '2019-10-15';
@@ -232,9 +232,11 @@ describe('logical sources of a mixed event stream', () => {
       const approved = await runLake(config, 'access', 'approve', /request (\d+):/.exec(req.out)![1], '--by', 'dave');
       expect(approved).toMatchObject({ code: 0, err: '' });
       const grantId = /grant (\d+) \(A-3/.exec(approved.out)![1];
-      const deadline = Date.now() + 60_000;
-      while ((await listGrants(deps.metastore, view, { name: user, kind: 'user' })).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-      expect((await listGrants(deps.metastore, view, { name: user, kind: 'user' })).map((g) => g.privilege)).toEqual(['SELECT']);
+      const held = await waitFor('the view privilege to be granted', async () => {
+        const g = await listGrants(deps.metastore, view, { name: user, kind: 'user' });
+        return g.length > 0 && g;
+      }, 60_000);
+      expect(held.map((g) => g.privilege)).toEqual(['SELECT']);
       expect((await runLake(config, 'users', slice)).out).toMatch(new RegExp(`${grantId}\\s+user:${user}\\s+${slice}\\s+A-3\\s+active`));
       const described = await runLake(config, 'describe', slice, '--as', user);
       expect(described.out).toContain(`as ${user}: A-3`);
