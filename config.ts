@@ -184,6 +184,16 @@ export function loadConfig(env: Env = process.env): LakeConfig {
   return config;
 }
 
+/** For a process's start: the configuration, or every problem with it on stderr and exit code 2. */
+export function loadConfigOrExit(): LakeConfig {
+  try {
+    return loadConfig();
+  } catch (e) {
+    console.error(e instanceof ConfigError ? e.message : e);
+    process.exit(2);
+  }
+}
+
 /** LAKE_CATALOG, or the name of the catalog's database. */
 function catalogName(r: Reader, env: Env, databaseUrl: string): string {
   if (env.LAKE_CATALOG !== undefined) {

@@ -6,7 +6,7 @@
 //                                  names, for the worker's environment
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { ConfigError, loadConfig, type LakeConfig } from '../config';
+import { loadConfigOrExit, type LakeConfig } from '../config';
 import { secretEnvName } from '../adapters/secrets';
 import { connectClient } from '../client/connect';
 import { createS3Client } from '../adapters/s3';
@@ -93,13 +93,7 @@ function secretAssignment(config: LakeConfig): string {
 }
 
 if (require.main === module) {
-  let config: LakeConfig;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    console.error(e instanceof ConfigError ? e.message : e);
-    process.exit(2);
-  }
+  const config = loadConfigOrExit();
   if (process.argv.includes('--secret-env')) console.log(secretAssignment(config));
   else {
     runDemo(config).catch((e) => {

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig, type LakeConfig } from '../config';
+import { loadConfigOrExit, type LakeConfig } from '../config';
 import { bundleWorkflows, closeDeps, createDeps, createWorker } from './worker';
 import { syncSchedules } from '../client/schedules';
 import { describeError } from '../client/temporal-retry';
@@ -55,13 +55,7 @@ function startInferenceWorker(): ChildProcess {
 
 if (require.main === module) {
   const args = process.argv.slice(2);
-  let config: LakeConfig;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    console.error(e instanceof ConfigError ? e.message : e);
-    process.exit(2);
-  }
+  const config = loadConfigOrExit();
   // the SDK logs every worker state change at INFO; a person at the terminal wants warnings
   Runtime.install({ logger: new DefaultLogger((process.env.LAKE_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
   const inference = args.includes('--no-inference') ? undefined : startInferenceWorker();
