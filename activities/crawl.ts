@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { MetastoreError, type MetastoreClient } from '../adapters/metastore/client';
 import { publishTable } from '../adapters/metastore/publisher';
 import { tableParameters, type CsvOptions } from '../adapters/metastore/table-spec';
-import { formatOfKey, type Format as TableFormat } from '../schema/formats';
+import type { Format as TableFormat } from '../schema/formats';
 import { connectorOf, type BatchResult } from '../connectors';
 import type { BatchSummary, CrawlPlan, CrawlSummary, MergeSummary, PublishSummary } from '../crawl/run';
 import { nextSchemaVersion } from '../crawl/schema-version';

@@ -8,7 +8,7 @@ import { quoteIdent, quoteString, renderHiveType, type HiveColumn, type TableRef
 import { EMPTY_RESULT, type InferenceResult } from './merge';
 import { shortHash } from './hash';
 import { byCodeUnits, defaultTableName, MAX_HIVE_NAME_LENGTH, suffixedHiveName } from './names';
-import type { Field, LakeType, Schema } from './types';
+import type { LakeType, Schema } from './types';
 
 // ---- grouped results -------------------------------------------------------------------------------
 
