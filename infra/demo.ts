@@ -5,7 +5,6 @@
 //   tsx infra/demo.ts --secret-env prints the shell assignment of the secret the demo's database source
 //                                  names, for the worker's environment
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { loadConfigOrExit, type LakeConfig } from '../config';
 import { secretEnvName } from '../adapters/secrets';
 import { connectClient } from '../client/connect';
@@ -13,6 +12,7 @@ import { createS3Client } from '../adapters/s3';
 import { createDb } from '../db/knex';
 import { listSourceStates, saveSource, setLogicalSourcesActive } from '../db/sources';
 import { crawlResult, startCrawl } from '../client/crawl';
+import { workerPolls } from '../client/preview';
 import { syncSchedules } from '../client/schedules';
 import { formatSummary } from '../cli/commands/crawl';
 import { main as lake } from '../cli/main';
@@ -74,12 +74,7 @@ lake catalog is up.
 async function waitForWorker(client: Client, config: LakeConfig, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const queue = await client.workflowService.describeTaskQueue({
-      namespace: config.temporal.namespace,
-      taskQueue: { name: config.temporal.taskQueue },
-      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    });
-    if ((queue.pollers ?? []).length > 0) return;
+    if (await workerPolls(client, config.temporal.namespace, config.temporal.taskQueue)) return;
     if (Date.now() > deadline) throw new Error(`no worker polls task queue "${config.temporal.taskQueue}" after ${timeoutMs / 1000} s: is the worker running (npm run worker)?`);
     await new Promise((r) => setTimeout(r, 500));
   }
