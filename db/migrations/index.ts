@@ -13,6 +13,7 @@ import * as csvDialect from './20261205000009_csv_dialect';
 import * as tagSuggestions from './20261206000011_tag_suggestions';
 import * as storageAccess from './20261206000010_storage_access';
 import * as hashKey from './20261206000013_hash_key';
+import * as owners from './20261207000014_owners';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
@@ -27,6 +28,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261206000011_tag_suggestions': tagSuggestions,
   '20261206000010_storage_access': storageAccess,
   '20261206000013_hash_key': hashKey,
+  '20261207000014_owners': owners,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

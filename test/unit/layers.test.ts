@@ -9,7 +9,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 type Layer =
   | 'schema' | 'governance' | 'crawl' | 'workflows' | 'workflows/shared' | 'config'
-  | 'adapters' | 'connectors' | 'db' | 'activities' | 'client' | 'workers' | 'cli' | 'infra' | 'bench';
+  | 'adapters' | 'connectors' | 'db' | 'activities' | 'client' | 'workers' | 'web' | 'cli' | 'infra' | 'bench';
 
 /** What each layer may import, besides itself. Type-only imports count the same, except where a layer
  *  lists them separately (workflows see activities as types only: they are bundled without them). */
@@ -31,10 +31,12 @@ const MAY_IMPORT: Record<Layer, { layers: Layer[]; typesOf?: Layer[]; packages: 
   client: { layers: ['adapters', 'connectors', 'db', 'schema', 'governance', 'crawl', 'config', 'workflows/shared'], packages: 'any' },
   // processes: assembled from everything below them
   workers: { layers: ['activities', 'adapters', 'connectors', 'client', 'db', 'schema', 'governance', 'crawl', 'config', 'workflows/shared', 'workflows'], packages: 'any' },
+  // the web catalog reads through the same layer as the CLI: the client layer and named queries
+  web: { layers: ['client', 'db', 'schema', 'governance', 'crawl', 'config', 'workflows/shared'], packages: 'any' },
   // the `lake` command goes through the client layer and named queries: no adapters, no workflow modules
-  cli: { layers: ['client', 'db', 'schema', 'governance', 'crawl', 'config', 'workflows/shared', 'infra'], packages: 'any' },
-  infra: { layers: ['client', 'adapters', 'db', 'schema', 'governance', 'crawl', 'config', 'workflows/shared', 'cli'], packages: 'any' },
-  bench: { layers: ['activities', 'adapters', 'connectors', 'client', 'db', 'schema', 'governance', 'crawl', 'config', 'workflows/shared', 'workflows', 'workers', 'infra', 'cli'], packages: 'any' },
+  cli: { layers: ['client', 'db', 'schema', 'governance', 'crawl', 'config', 'workflows/shared', 'infra', 'web'], packages: 'any' },
+  infra: { layers: ['client', 'adapters', 'db', 'schema', 'governance', 'crawl', 'config', 'workflows/shared', 'cli', 'web'], packages: 'any' },
+  bench: { layers: ['activities', 'adapters', 'connectors', 'client', 'db', 'schema', 'governance', 'crawl', 'config', 'workflows/shared', 'workflows', 'workers', 'infra', 'cli', 'web'], packages: 'any' },
 };
 
 /** Packages a workflow may import: the workflow SDK's deterministic half. */
