@@ -37,6 +37,17 @@ export interface GovernanceConfig {
   notifyWebhook?: string; // notifications are POSTed here as JSON when set; otherwise they stay in the outbox
 }
 
+export interface WebConfig {
+  host: string;
+  port: number;
+  /** The header an SSO proxy in front sets to the signed-in principal's name; unset: no trusted header. */
+  identityHeader?: string;
+  /** A development sign-in that lets anyone pick any principal: only without a trusted header. */
+  devSignIn: boolean;
+  /** Where runs link to: the Temporal Web UI. */
+  temporalUiUrl: string;
+}
+
 export interface LakeConfig {
   /** The catalog's name where several catalogs share servers: it is part of every workflow and schedule
    *  id, of the metastore grantor and of the bucket policy statements this catalog writes. */
@@ -46,6 +57,7 @@ export interface LakeConfig {
   s3: S3Config;
   metastore: MetastoreConfig;
   governance: GovernanceConfig;
+  web: WebConfig;
 }
 
 export class ConfigError extends Error {
@@ -146,11 +158,12 @@ export function redactUrl(url: string): string {
 export function loadConfig(env: Env = process.env): LakeConfig {
   const r = new Reader(env);
   const databaseUrl = r.url('LAKE_DATABASE_URL', 'postgres://lake:lake@127.0.0.1:55432/lake_catalog', ['postgres:', 'postgresql:']);
+  const temporalUiPort = r.port('TEMPORAL_UI_PORT', 8233);
   const config: LakeConfig = {
     catalog: catalogName(r, env, databaseUrl),
     temporal: {
       address: r.hostPort('TEMPORAL_ADDRESS', '127.0.0.1:7233'),
-      uiPort: r.port('TEMPORAL_UI_PORT', 8233),
+      uiPort: temporalUiPort,
       namespace: r.identifier('TEMPORAL_NAMESPACE', 'default'),
       taskQueue: r.identifier('LAKE_TASK_QUEUE', DEFAULT_TASK_QUEUES.io),
       inferenceTaskQueue: r.identifier('LAKE_INFERENCE_TASK_QUEUE', DEFAULT_TASK_QUEUES.inference),
@@ -176,12 +189,28 @@ export function loadConfig(env: Env = process.env): LakeConfig {
       warnBeforeDays: r.positiveInt('LAKE_GRANT_WARN_BEFORE_DAYS', 3),
       notifyWebhook: env.LAKE_NOTIFY_WEBHOOK === undefined ? undefined : r.url('LAKE_NOTIFY_WEBHOOK', '', ['http:', 'https:']),
     },
+    web: webConfig(r, env, temporalUiPort),
   };
   if (config.temporal.taskQueue === config.temporal.inferenceTaskQueue) {
     r.problems.push('LAKE_TASK_QUEUE and LAKE_INFERENCE_TASK_QUEUE must differ: inference has its own queue');
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+function webConfig(r: Reader, env: Env, uiPort: number): WebConfig {
+  const identityHeader = env.LAKE_WEB_IDENTITY_HEADER === undefined ? undefined : r.string('LAKE_WEB_IDENTITY_HEADER', '').toLowerCase();
+  if (identityHeader !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(identityHeader)) r.problems.push(`LAKE_WEB_IDENTITY_HEADER=${JSON.stringify(identityHeader)} is not a header name`);
+  const devSignIn = r.bool('LAKE_WEB_DEV_SIGNIN', identityHeader === undefined);
+  // with a proxy vouching for identity, a sign-in that lets anyone be anyone would undo it
+  if (devSignIn && identityHeader !== undefined) r.problems.push('LAKE_WEB_DEV_SIGNIN cannot be on together with LAKE_WEB_IDENTITY_HEADER');
+  return {
+    host: r.string('LAKE_WEB_HOST', '127.0.0.1'),
+    port: r.port('LAKE_WEB_PORT', 8080),
+    ...(identityHeader !== undefined ? { identityHeader } : {}),
+    devSignIn,
+    temporalUiUrl: r.url('LAKE_TEMPORAL_UI_URL', `http://127.0.0.1:${uiPort}`, ['http:', 'https:']).replace(/\/+$/, ''),
+  };
 }
 
 /** For a process's start: the configuration, or every problem with it on stderr and exit code 2. */

@@ -1,12 +1,12 @@
 // Crawls started from outside a schedule (`lake crawl`, the demo, a backfill) and what they are doing now.
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { LakeConfig } from '../config';
 import type { CrawlSummary } from '../crawl/run';
 import { backfillWorkflowId, crawlWorkflowId, LAKE_SOURCE, progressQuery, WORKFLOW_TYPES, type BackfillInput, type CrawlInput, type CrawlProgress } from '../workflows/shared';
 
 /** Starts `<catalog>/crawl/<source>` now; a crawl of the source already running (a schedule's, or another
  *  person's) is followed instead of doubled. */
-export function startCrawl(client: Client, config: LakeConfig, source: string, opts: { full?: boolean } = {}): Promise<WorkflowHandle> {
+export function startCrawl(client: Client, config: LakeConfig, source: string, opts: { full?: boolean } = {}): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const args: [CrawlInput] = [{ source, full: opts.full ?? false, inferenceTaskQueue: config.temporal.inferenceTaskQueue }];
   return client.workflow.start(WORKFLOW_TYPES.crawl, {
     workflowId: crawlWorkflowId(config.catalog, source),
@@ -20,7 +20,7 @@ export function startCrawl(client: Client, config: LakeConfig, source: string, o
 
 /** Re-reads the partitions of `from`..`to` (yyyy-MM-dd, inclusive); the same range asked twice while the
  *  first runs is followed. */
-export function startBackfill(client: Client, config: LakeConfig, source: string, range: { from: string; to: string }): Promise<WorkflowHandle> {
+export function startBackfill(client: Client, config: LakeConfig, source: string, range: { from: string; to: string }): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const args: [BackfillInput] = [{ source, from: range.from, to: range.to, inferenceTaskQueue: config.temporal.inferenceTaskQueue }];
   return client.workflow.start(WORKFLOW_TYPES.backfill, {
     workflowId: backfillWorkflowId(config.catalog, source, range),

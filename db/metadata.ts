@@ -27,6 +27,9 @@ export interface ColumnView {
 
 export interface RunView {
   runId: number;
+  /** The crawl's workflow, for a link to it in the Temporal UI. */
+  workflowId: string;
+  workflowRunId: string;
   kind: string;
   status: string;
   startedAt: string;
@@ -131,6 +134,8 @@ export async function describeSource(db: Knex, name: string): Promise<SourceDesc
     partitions: { count: parts.length, ...(parts.length ? { oldest: parts[0].path, newest: parts[parts.length - 1].path } : {}) },
     runs: runs.map((r: Record<string, never>) => ({
       runId: r.id,
+      workflowId: r.workflow_id,
+      workflowRunId: r.workflow_run_id,
       kind: r.kind,
       status: r.status,
       startedAt: new Date(r.started_at).toISOString(),

@@ -13,5 +13,6 @@ import { command as source } from './source';
 import { command as table } from './table';
 import { command as access } from './access';
 import { command as users } from './users';
+import { command as serve } from './serve';
 
-export const commands: Command[] = [source, crawl, schedules, describe, history, diff, volumes, search, column, access, users, table, infer];
+export const commands: Command[] = [source, crawl, schedules, describe, history, diff, volumes, search, column, access, users, table, infer, serve];

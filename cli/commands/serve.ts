@@ -1,0 +1,43 @@
+// `lake serve [--port N] [--host H]`: the web catalog alone, until Ctrl-C.
+import { loadConfig } from '../../config';
+import { serveCatalog } from '../../web/main';
+import type { Command } from '../command';
+import { parseOptions, UsageError } from '../context';
+import { EXIT } from '../command';
+
+const USAGE = 'usage: lake serve [--port N] [--host ADDRESS]\n';
+
+export const command: Command = {
+  name: 'serve',
+  summary: 'serve the web catalog (http://127.0.0.1:8080 by default)',
+  usage: USAGE,
+  async run(args, io) {
+    let port: number | undefined;
+    let host: string | undefined;
+    try {
+      const { positional, options } = parseOptions(args);
+      if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
+      const p = options.get('port')?.at(-1);
+      if (p !== undefined) {
+        port = Number(p);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a TCP port, got "${p}"`);
+      }
+      host = options.get('host')?.at(-1);
+    } catch (e) {
+      if (e instanceof UsageError) {
+        io.stderr(`lake serve: ${e.message}\n${USAGE}`);
+        return EXIT.usage;
+      }
+      throw e;
+    }
+    const config = loadConfig();
+    const running = await serveCatalog(config, { port, host });
+    io.stdout(`web catalog: ${running.url}\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await running.close();
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,162 @@
+// A source's page: Info, Schema, History, Samples, Volumes, Access and, for a stream, its Logical sources.
+// Each tab is its own address (and its own JSON twin), so a tab can be linked, bookmarked and tested.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { describeSource, type RunView, type SourceDescription } from '../../db/metadata';
+import { activeHolders, listRequests } from '../../db/governance';
+import { getSource, listSourceStates } from '../../db/sources';
+import { whereIs } from '../../crawl/source';
+import { html, urlPart, type Html } from '../html';
+import type { PageContext } from '../layout';
+import { twin } from '../routes';
+import type { WebDeps } from '../server';
+import { sourceHeader, type SourceFrame, loadFrame, TABS, type TabId } from './source-frame';
+
+const NAME = { name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,99}$' } };
+
+function nameOf(req: FastifyRequest): string {
+  return (req.params as { name: string }).name;
+}
+
+export function temporalRunsLink(ctx: PageContext, source: string): string {
+  return `${ctx.temporalUiUrl}/namespaces/${urlPart(ctx.namespace)}/workflows?query=${urlPart(`LakeSource="${source}"`)}`;
+}
+
+function runLink(ctx: PageContext, r: RunView): string {
+  return `${ctx.temporalUiUrl}/namespaces/${urlPart(ctx.namespace)}/workflows/${urlPart(r.workflowId)}/${urlPart(r.workflowRunId)}/history`;
+}
+
+/** The Info tab: where and how the data is stored, its schedule, partitions, freshness and last runs. */
+function renderInfo(f: SourceFrame & { d: SourceDescription }, ctx: PageContext): Html {
+  const { d } = f;
+  const s = d.source;
+  const newest = d.runs.find((r) => r.status === 'completed' || r.status === 'published');
+  return html`
+<dl class="facts">
+  <dt>Where</dt><dd><code>${whereIs(s)}</code></dd>
+  <dt>Table</dt><dd><code>${s.targetDatabase}.${s.targetTable}</code></dd>
+  ${s.kind === 's3' ? html`<dt>Format</dt><dd>${s.format}</dd><dt>Layout</dt><dd>${s.layout.kind}${s.layout.kind === 'hive' ? '' : ''}</dd>` : ''}
+  ${d.logical
+    ? html`<dt>State</dt><dd>${d.logical.state === 'active' ? (d.logical.view ? 'active, published as a view' : 'active, view at the next crawl') : 'new: not yet activated'}; last seen ${d.logical.lastSeenAt ?? 'never'}</dd>`
+    : html`<dt>Schedule</dt><dd>${s.schedule}${s.enabled ? '' : ' (disabled)'}</dd>`}
+  <dt>Partitions</dt><dd>${d.partitions.count}${d.partitions.count ? html` <span class="muted">(${d.partitions.oldest} … ${d.partitions.newest})</span>` : ''}</dd>
+  <dt>Freshness</dt><dd>${newest?.finishedAt ? html`<time datetime="${newest.finishedAt}">${newest.finishedAt}</time>` : 'never crawled to the end'}</dd>
+  <dt>Schema</dt><dd>version ${d.schemaVersion ?? '–'}, ${d.columns.length} column(s); ${d.corruptRecords} corrupt record(s) quarantined</dd>
+  ${d.slices ? html`<dt>Logical sources</dt><dd><a href="/sources/${urlPart(s.name)}/logical">${d.slices.total}: ${d.slices.active} active, ${d.slices.new} new</a></dd>` : ''}
+  <dt>Owners</dt><dd>${f.owners.length ? f.owners.join(', ') : html`<span class="muted">nobody yet</span>`}</dd>
+</dl>
+${f.canOperate && s.kind !== 'logical' ? crawlControls(s.name, ctx) : ''}
+<h2>Last runs <a class="small" href="${temporalRunsLink(ctx, s.kind === 'logical' ? s.location.stream : s.name)}">all in Temporal</a></h2>
+${d.runs.length === 0
+  ? html`<p class="muted">No runs yet.</p>`
+  : html`<table class="grid runs"><thead><tr><th>Run</th><th>Kind</th><th>Status</th><th>Started</th><th>Files</th><th>Records</th><th>Schema</th><th>Workflow</th></tr></thead><tbody>${d.runs.map(
+      (r) => html`<tr class="status-${r.status}"><td>${r.runId}</td><td>${r.kind}</td><td>${r.status}${r.error ? html`<div class="error-text">${r.error}</div>` : ''}</td><td><time datetime="${r.startedAt}">${r.startedAt}</time></td><td>${r.files}</td><td>${r.records ?? ''}</td><td>${r.schemaVersion !== undefined ? `v${r.schemaVersion}` : ''}</td><td><a href="${runLink(ctx, r)}">${r.workflowId}</a></td></tr>`,
+    )}</tbody></table>`}`;
+}
+
+function crawlControls(source: string, ctx: PageContext): Html {
+  const base = `/sources/${urlPart(source)}`;
+  return html`<section class="controls">
+  <form method="post" action="${base}/crawl" hx-post="${base}/crawl" hx-target="#crawl-progress" hx-swap="innerHTML"><input type="hidden" name="_csrf" value="${ctx.csrf}"><button type="submit">Crawl now</button></form>
+  <form method="post" action="${base}/backfill" hx-post="${base}/backfill" hx-target="#crawl-progress" hx-swap="innerHTML" class="backfill"><input type="hidden" name="_csrf" value="${ctx.csrf}">
+    <label>Backfill from <input name="from" required placeholder="2026-11-01" size="12"></label> <label>to <input name="to" required placeholder="2026-11-07" size="12"></label> <button type="submit">Backfill range</button></form>
+  <div id="crawl-progress" aria-live="polite"></div>
+</section>`;
+}
+
+interface AccessTab {
+  holders: { principal: string; kind: string; level: string; expiresAt: string; grantId: number }[];
+  pending: { requestId: number; principal: string; level: string; days: number; reason: string; requestedAt: string }[];
+}
+
+function renderAccess(f: SourceFrame & AccessTab, ctx: PageContext): Html {
+  return html`
+<p><a class="button primary" href="/access/request?source=${urlPart(f.name)}">Request access</a></p>
+<h2>Who holds access</h2>
+${f.holders.length === 0
+  ? html`<p class="muted">Nobody holds access to ${f.name}.</p>`
+  : html`<table class="grid holders"><thead><tr><th>Principal</th><th>Level</th><th>Until</th><th>Left</th></tr></thead><tbody>${f.holders.map(
+      (h) => html`<tr><td>${h.kind} ${h.principal}</td><td>${h.level}</td><td><time datetime="${h.expiresAt}">${h.expiresAt}</time></td><td class="countdown" data-countdown="${h.expiresAt}"></td></tr>`,
+    )}</tbody></table>`}
+${f.pending.length
+  ? html`<h2>Waiting for approval</h2><table class="grid pending"><thead><tr><th>Request</th><th>Principal</th><th>Level</th><th>Days</th><th>Reason</th><th>Asked</th></tr></thead><tbody>${f.pending.map(
+      (r) => html`<tr><td>${r.requestId}</td><td>${r.principal}</td><td>${r.level}</td><td>${r.days}</td><td>${r.reason}</td><td><time datetime="${r.requestedAt}">${r.requestedAt}</time></td></tr>`,
+    )}</tbody></table>${f.canOperate ? html`<p><a href="/access/inbox">Decide in the approvals inbox</a></p>` : ''}`
+  : ''}`;
+}
+
+interface LogicalTab {
+  slices: { name: string; active: boolean; lastSeenAt: string | null; where: string }[];
+}
+
+function renderLogical(f: SourceFrame & LogicalTab, ctx: PageContext): Html {
+  return html`
+<p class="muted">${f.name} is split into ${f.slices.length} logical source(s). A new one is published as a view once an owner activates it, at the stream's next crawl.</p>
+<table class="grid slices"><thead><tr><th>Logical source</th><th>Records</th><th>State</th><th>Last seen</th>${f.canOperate ? html`<th></th>` : ''}</tr></thead><tbody>${f.slices.map(
+    (x) => html`<tr><td><a href="/sources/${urlPart(x.name)}">${x.name}</a></td><td>${x.where}</td><td>${x.active ? 'active' : html`<span class="badge new">new</span>`}</td><td>${x.lastSeenAt ?? 'never'}</td>${
+      f.canOperate
+        ? html`<td><form method="post" action="/sources/${urlPart(x.name)}/${x.active ? 'deactivate' : 'activate'}"><input type="hidden" name="_csrf" value="${ctx.csrf}"><button type="submit"${x.active ? '' : html` class="primary"`}>${x.active ? 'Deactivate' : 'Activate'}</button></form></td>`
+        : ''
+    }</tr>`,
+  )}</tbody></table>`;
+}
+
+export function registerSourcePages(app: FastifyInstance, deps: WebDeps): void {
+  twin(app, deps, {
+    path: '/sources/:name/access',
+    tag: 'sources',
+    summary: 'Who holds which level on a source until when, and the requests waiting for its owners',
+    params: NAME,
+    async load(req): Promise<SourceFrame & AccessTab> {
+      const frame = await loadFrame(deps, req, nameOf(req), 'access');
+      const s = await getSource(deps.db, frame.name);
+      const holders = (await activeHolders(deps.db, s.id)).map((g) => ({ principal: g.principal.name, kind: g.principal.kind, level: g.level, expiresAt: g.expiresAt.toISOString(), grantId: g.id }));
+      const pending = (await listRequests(deps.db, { source: s.name, status: ['pending'] })).map((r) => ({
+        requestId: r.id,
+        principal: `${r.principal.kind} ${r.principal.name}`,
+        level: r.level,
+        days: r.days,
+        reason: r.reason,
+        requestedAt: new Date(r.requestedAt).toISOString(),
+      }));
+      return { ...frame, holders, pending };
+    },
+    render: (data, ctx) => sourceHeader(data, ctx, renderAccess(data, ctx)),
+    title: (data) => `${data.name}: access`,
+  });
+
+  twin(app, deps, {
+    path: '/sources/:name/logical',
+    tag: 'sources',
+    summary: "A stream's logical sources: state, last seen, and activation",
+    params: NAME,
+    async load(req): Promise<SourceFrame & LogicalTab> {
+      const frame = await loadFrame(deps, req, nameOf(req), 'logical');
+      const slices = (await listSourceStates(deps.db, { stream: frame.name })).map((x) => ({
+        name: x.source.name,
+        active: x.source.enabled,
+        lastSeenAt: x.lastSeenAt ? x.lastSeenAt.toISOString() : null,
+        where: whereIs(x.source),
+      }));
+      return { ...frame, slices };
+    },
+    render: (data, ctx) => sourceHeader(data, ctx, renderLogical(data, ctx)),
+    title: (data) => `${data.name}: logical sources`,
+  });
+
+  twin(app, deps, {
+    path: '/sources/:name',
+    tag: 'sources',
+    summary: 'A source: where, format, layout, schedule, partitions, freshness, owners and last runs',
+    params: NAME,
+    async load(req) {
+      const frame = await loadFrame(deps, req, nameOf(req), 'info');
+      const d = await describeSource(deps.db, nameOf(req));
+      // samples have their own address, masked for the viewer
+      return { ...frame, d: { ...d, samples: [] } };
+    },
+    render: (data, ctx) => sourceHeader(data, ctx, renderInfo(data, ctx)),
+    title: (data) => data.name,
+  });
+}
+
+export { TABS, type TabId };
