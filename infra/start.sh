@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm start`: install, bring the stack up, migrate, start the workers, then register and crawl the demo
-# lake (infra/demo.ts) once they poll.
-#   npm start             keeps the workers in the foreground until Ctrl-C (the stack stays up)
-#   npm start -- --once   stops them after the demo
+# lake (infra/demo.ts) once they poll, and serve the web catalog (http://127.0.0.1:8080, LAKE_WEB_PORT).
+#   npm start             keeps the workers and the web catalog in the foreground until Ctrl-C (the stack stays up)
+#   npm start -- --once   stops the workers after the demo, serves nothing
 # Other arguments go to the workers (workers/main.ts), e.g. --no-inference.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -47,6 +47,13 @@ if $once; then
   stop_worker
   exit $?
 fi
+node --require tsx/cjs cli/main.ts serve &
+web=$!
+trap 'kill -TERM "$worker" "$web" 2>/dev/null || true' TERM
 echo
-echo 'workers keep running so schedules fire; Ctrl-C stops them (the stack stays up: npm run stack -- down)'
-wait_worker
+echo 'workers keep running so schedules fire, and the web catalog serves; Ctrl-C stops both (the stack stays up: npm run stack -- down)'
+code=0
+wait_worker || code=$?
+kill -TERM "$web" 2>/dev/null || true
+wait "$web" 2>/dev/null || true
+exit "$code"

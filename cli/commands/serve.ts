@@ -31,7 +31,14 @@ export const command: Command = {
       throw e;
     }
     const config = loadConfig();
-    const running = await serveCatalog(config, { port, host });
+    let running;
+    try {
+      running = await serveCatalog(config, { port, host });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+      io.stderr(`lake serve: ${host ?? config.web.host}:${port ?? config.web.port} is taken by another process (--port or LAKE_WEB_PORT chooses another)\n`);
+      return EXIT.failed;
+    }
     io.stdout(`web catalog: ${running.url}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
