@@ -76,5 +76,5 @@ function fmt(n: number): string {
 }
 
 function fmtRatio(r: number): string {
-  return r >= 10 ? Math.round(r).toLocaleString('en-US') : r.toFixed(1);
+  return r >= 10 ? Math.round(r).toLocaleString('en-US') : r.toFixed(1).replace(/\.0$/, '');
 }

@@ -174,8 +174,11 @@ function r1(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
+/** Long partition names keep their start and end, where dates and the last key usually are. */
 function shorten(s: string, max: number): string {
-  return s.length <= max ? s : `…${s.slice(s.length - max + 1)}`;
+  if (s.length <= max) return s;
+  const head = Math.floor((max - 1) / 2);
+  return `${s.slice(0, head)}…${s.slice(s.length - (max - 1 - head))}`;
 }
 
 function ordinal(n: number): string {
