@@ -2,7 +2,7 @@
 // and the column metadata people write. Plain data out; the CLI renders it.
 import type { Knex } from 'knex';
 import type { Source } from '../crawl/source';
-import { diffVersion, provenanceByPath, renderHiveType, type Schema } from '../schema';
+import { blameFields, diffVersion, provenanceByPath, renderHiveType, type FieldBlame, type Schema } from '../schema';
 import { getSource } from './sources';
 import { latestSchema } from './schema-versions';
 import { partitionDays } from '../crawl/partitions';
@@ -161,17 +161,44 @@ function toVolume(p: { path: string; records: string; bytes: string; objects: nu
   return { partition: p.path, records: Number(p.records), bytes: Number(p.bytes), objects: Number(p.objects), corruptRecords: Number(p.corrupt_records) };
 }
 
-export async function schemaHistory(db: Knex, name: string) {
-  const source = await getSource(db, name);
-  const rows = await db('schema_versions').where({ source_id: source.id }).orderBy('version');
-  return rows.map((r: { version: number; change_class: string; changes: unknown[]; created_at: Date; run_id: number | null; schema: Schema }) => ({
+export interface SchemaHistoryEntry {
+  version: number;
+  /** initial | additive | breaking */
+  change: string;
+  /** How many changes from the version before. */
+  changes: number;
+  columns: number;
+  createdAt: string;
+  runId: number | null;
+}
+
+interface VersionRow {
+  version: number;
+  change_class: string;
+  changes: unknown[];
+  created_at: Date;
+  run_id: number | null;
+  schema: Schema;
+}
+
+async function versionRows(db: Knex, sourceId: number): Promise<VersionRow[]> {
+  return db('schema_versions').where({ source_id: sourceId }).orderBy('version');
+}
+
+function historyEntry(r: VersionRow): SchemaHistoryEntry {
+  return {
     version: r.version,
     change: r.change_class,
     changes: r.changes.length,
     columns: r.schema.columns.length,
     createdAt: new Date(r.created_at).toISOString(),
     runId: r.run_id,
-  }));
+  };
+}
+
+export async function schemaHistory(db: Knex, name: string): Promise<SchemaHistoryEntry[]> {
+  const source = await getSource(db, name);
+  return (await versionRows(db, source.id)).map(historyEntry);
 }
 
 export interface DiffLine {
@@ -199,7 +226,11 @@ export async function schemaDiff(db: Knex, name: string, from: number, to: numbe
     if (!row) throw new UnknownVersionError(name, v);
     return row.schema;
   };
-  const [a, b] = [await load(from), await load(to)];
+  return diffLines(await load(from), await load(to));
+}
+
+/** The changes turning schema `a` into `b`, with the file (and line) in `b` that caused each. */
+function diffLines(a: Schema, b: Schema): DiffLine[] {
   const provenance = provenanceByPath(b);
   return diffVersion(a, b).changes.map((c) => {
     const path = pathOfSteps(c.path);
@@ -220,6 +251,35 @@ export async function schemaDiff(db: Knex, name: string, from: number, to: numbe
     }
     return line;
   });
+}
+
+export interface SourceHistory {
+  /** Oldest first, as schemaHistory gives them. */
+  versions: SchemaHistoryEntry[];
+  /** The diff between two versions (either order): the one asked for, else the last two when there are two. */
+  diff?: { from: number; to: number; lines: DiffLine[] };
+  /** For each field of the newest version, since which version it has been there and which file forced it. */
+  blame: FieldBlame[];
+}
+
+/** A source's history page: its versions, a diff between two of them, and per-field blame. Throws
+ *  UnknownVersionError when `pair` names a version the source does not have. */
+export async function sourceHistory(db: Knex, name: string, pair?: { from: number; to: number }): Promise<SourceHistory> {
+  const source = await getSource(db, name);
+  const rows = await versionRows(db, source.id);
+  const byVersion = new Map(rows.map((r) => [r.version, r]));
+  const schemaOf = (v: number): Schema => {
+    const r = byVersion.get(v);
+    if (!r) throw new UnknownVersionError(name, v);
+    return r.schema;
+  };
+  const chosen = pair ?? (rows.length >= 2 ? { from: rows[rows.length - 2].version, to: rows[rows.length - 1].version } : undefined);
+  const diff = chosen ? { from: chosen.from, to: chosen.to, lines: diffLines(schemaOf(chosen.from), schemaOf(chosen.to)) } : undefined;
+  return {
+    versions: rows.map(historyEntry),
+    ...(diff ? { diff } : {}),
+    blame: blameFields(rows.map((r) => ({ version: r.version, schema: r.schema, createdAt: new Date(r.created_at).toISOString() }))),
+  };
 }
 
 export async function volumes(db: Knex, name: string, days?: number): Promise<VolumeRow[]> {

@@ -27,3 +27,5 @@ export type { PostgresColumn } from './infer/postgres';
 export { StatsAccumulator, NUMERIC_KINDS, DistinctSketch, mergeStats, columnStatsOf, EMPTY_STATS } from './stats';
 export { hashString, hashBytes } from './hash';
 export type { StatsJSON, ColumnStatsJSON, ColumnStats } from './stats';
+export { blameFields } from './blame';
+export type { FieldBlame } from './blame';
