@@ -34,6 +34,7 @@ export function layout(title: string, content: Html, ctx: PageContext): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="htmx-config" content="${HTMX_CONFIG}">
 <title>${title} · lake catalog</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/app.css">
 <link rel="stylesheet" href="/assets/tabs.css">
 <script src="/assets/htmx.min.js" defer></script>

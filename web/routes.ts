@@ -8,6 +8,7 @@ import type { PageContext } from './layout';
 import { registerSignIn } from './pages/signin';
 import { registerSourcePages } from './pages/source';
 import { registerSourceActions } from './pages/source-actions';
+import { registerAccessRequest } from './pages/access-request';
 
 export interface Twin<D> {
   /** The page's address, e.g. `/sources/:name`; its twin is the same under `/api`. */
@@ -18,6 +19,8 @@ export interface Twin<D> {
   querystring?: Record<string, unknown>;
   load(req: FastifyRequest): Promise<D>;
   render(data: D, ctx: PageContext): Html;
+  /** What htmx swaps in place of the part it asked for; without it, htmx gets the whole page. */
+  fragment?(data: D, ctx: PageContext): Html;
   title(data: D): string;
 }
 
@@ -29,7 +32,9 @@ export function twin<D>(app: FastifyInstance, deps: WebDeps, t: Twin<D>): void {
   app.get(`/api${t.path}`, { schema: { ...schema, tags: [t.tag], summary: t.summary } }, async (req) => t.load(req));
   app.get(t.path, { schema: { ...schema, hide: true } }, async (req, reply) => {
     const data = await t.load(req);
-    return sendPage(reply, req, t.render(data, pageContext(req, deps)), t.title(data), deps);
+    const ctx = pageContext(req, deps);
+    if (t.fragment && req.headers['hx-request'] === 'true' && req.headers['hx-boosted'] !== 'true') return reply.type('text/html; charset=utf-8').send(t.fragment(data, ctx).text);
+    return sendPage(reply, req, t.render(data, ctx), t.title(data), deps, { full: true });
   });
 }
 
@@ -73,4 +78,5 @@ export async function registerRoutes(app: FastifyInstance, deps: WebDeps, signer
   registerSignIn(app, deps, signer);
   registerSourcePages(app, deps);
   registerSourceActions(app, deps);
+  registerAccessRequest(app, deps);
 }

@@ -136,12 +136,12 @@ export function pageContext(req: FastifyRequest, deps: Pick<WebDeps, 'config'>):
   return { viewer: req.viewer, csrf: req.csrf, devSignIn: deps.config.web.devSignIn, path: req.url, temporalUiUrl: deps.config.web.temporalUiUrl, namespace: deps.config.temporal.namespace };
 }
 
-export function sendPage(reply: FastifyReply, req: FastifyRequest, content: Html, title: string, deps?: Pick<WebDeps, 'config'>): FastifyReply {
+export function sendPage(reply: FastifyReply, req: FastifyRequest, content: Html, title: string, deps?: Pick<WebDeps, 'config'>, opts: { full?: boolean } = {}): FastifyReply {
   const ctx: PageContext = deps
     ? pageContext(req, deps)
     : { viewer: req.viewer ?? null, csrf: req.csrf ?? '', devSignIn: false, path: req.url, temporalUiUrl: '', namespace: 'default' };
   // htmx asks for fragments of the page it already shows; a full page otherwise
-  const fragment = req.headers['hx-request'] === 'true' && req.headers['hx-boosted'] !== 'true';
+  const fragment = !opts.full && req.headers['hx-request'] === 'true' && req.headers['hx-boosted'] !== 'true';
   const body = fragment ? content : layout(title, content, ctx);
   return reply.type('text/html; charset=utf-8').send(body.text);
 }

@@ -51,6 +51,6 @@ export function sourceHeader(f: SourceFrame, ctx: PageContext, content: Html): H
   <p class="held">${ctx.viewer ? (f.viewerLevel ? html`You hold <strong>${f.viewerLevel}</strong>.` : html`You hold no access. <a class="button" href="/access/request?source=${urlPart(f.name)}">Request access</a>`) : ''}${f.canOperate ? html` <span class="badge">you own this</span>` : ''}</p>
 </header>
 <nav class="tabs" hx-boost="true">${tabs.map((t) => html`<a href="${t === 'info' ? base : `${base}/${t}`}"${t === f.tab ? html` aria-current="page"` : ''}>${LABELS[t]}</a>`)}</nav>
-<section class="tab tab-${f.tab}" id="tab">${content}</section>
+<div class="tab-body">${content}</div>
 </article>`;
 }

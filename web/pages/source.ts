@@ -1,7 +1,16 @@
 // A source's page: Info, Schema, History, Samples, Volumes, Access and, for a stream, its Logical sources.
 // Each tab is its own address (and its own JSON twin), so a tab can be linked, bookmarked and tested.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { describeSource, type RunView, type SourceDescription } from '../../db/metadata';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { acceptSuggestions, describeSource, setColumnMetadata, sourceHistory, volumes, type RunView, type SourceDescription } from '../../db/metadata';
+import { flagVolumes } from '../../crawl/volumes';
+import { ACCESS_LEVELS, type AccessLevelId } from '../../governance/levels';
+import { renderSchemaTab, renderColumnRow } from '../views/schema-tab';
+import { renderHistoryTab } from '../views/history-tab';
+import { renderSamplesTab } from '../views/samples-tab';
+import { renderVolumesTab } from '../views/volumes-tab';
+import type { TabContext } from '../views/tab-context';
+import { HttpError, requireViewer } from '../viewer';
+import { pageContext } from '../server';
 import { activeHolders, listRequests } from '../../db/governance';
 import { getSource, listSourceStates } from '../../db/sources';
 import { whereIs } from '../../crawl/source';
@@ -12,6 +21,11 @@ import type { WebDeps } from '../server';
 import { sourceHeader, type SourceFrame, loadFrame, TABS, type TabId } from './source-frame';
 
 const NAME = { name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,99}$' } };
+
+/** Samples are shown from the first level that shows them; identifying values are masked for everyone. */
+function samplesShownAt(level: AccessLevelId | null): boolean {
+  return level !== null && ACCESS_LEVELS[level].samplesVisible;
+}
 
 function nameOf(req: FastifyRequest): string {
   return (req.params as { name: string }).name;
@@ -100,7 +114,108 @@ function renderLogical(f: SourceFrame & LogicalTab, ctx: PageContext): Html {
   )}</tbody></table>`;
 }
 
+function tabContext(f: SourceFrame, ctx: PageContext): TabContext {
+  return { source: f.name, canEdit: f.canOperate, csrf: ctx.csrf };
+}
+
+const COLUMN_BODY = {
+  path: { type: 'string', minLength: 1, maxLength: 2000 },
+  description: { type: 'string', maxLength: 2000 },
+  tags: { type: 'string', maxLength: 2000 },
+  role: { type: 'string', maxLength: 40 },
+};
+
 export function registerSourcePages(app: FastifyInstance, deps: WebDeps): void {
+  twin(app, deps, {
+    path: '/sources/:name/schema',
+    tag: 'sources',
+    summary: 'The schema as a tree: types, roles, tags (suggested ones marked), descriptions, statistics and the file:line that forced each type',
+    params: NAME,
+    async load(req) {
+      const frame = await loadFrame(deps, req, nameOf(req), 'schema');
+      const d = await describeSource(deps.db, frame.name);
+      return { ...frame, schemaVersion: d.schemaVersion, columns: d.columns };
+    },
+    render: (data, ctx) => sourceHeader(data, ctx, renderSchemaTab({ columns: data.columns, schemaVersion: data.schemaVersion } as SourceDescription, tabContext(data, ctx))),
+    title: (data) => `${data.name}: schema`,
+  });
+
+  twin(app, deps, {
+    path: '/sources/:name/history',
+    tag: 'sources',
+    summary: 'The schema versions, the diff between any two (from, to; the last two by default) and per-field blame',
+    params: NAME,
+    querystring: { from: { type: 'integer', minimum: 1 }, to: { type: 'integer', minimum: 1 } },
+    async load(req) {
+      const frame = await loadFrame(deps, req, nameOf(req), 'history');
+      const { from, to } = req.query as { from?: number; to?: number };
+      if ((from === undefined) !== (to === undefined)) throw new HttpError(400, 'give both versions to compare: from and to');
+      return { ...frame, history: await sourceHistory(deps.db, frame.name, from !== undefined && to !== undefined ? { from, to } : undefined) };
+    },
+    render: (data, ctx) => sourceHeader(data, ctx, renderHistoryTab(data.history, tabContext(data, ctx))),
+    fragment: (data, ctx) => renderHistoryTab(data.history, tabContext(data, ctx)),
+    title: (data) => `${data.name}: history`,
+  });
+
+  twin(app, deps, {
+    path: '/sources/:name/samples',
+    tag: 'sources',
+    summary: "Sample records, masked for the viewer's grant: none below a level that shows samples, identifying values never",
+    params: NAME,
+    async load(req) {
+      const frame = await loadFrame(deps, req, nameOf(req), 'samples');
+      const shown = samplesShownAt(frame.viewerLevel);
+      const rows = shown ? (await describeSource(deps.db, frame.name)).samples : [];
+      return { ...frame, samples: { rows, level: frame.viewerLevel, shown } };
+    },
+    render: (data, ctx) => sourceHeader(data, ctx, renderSamplesTab(data.samples, tabContext(data, ctx))),
+    title: (data) => `${data.name}: samples`,
+  });
+
+  twin(app, deps, {
+    path: '/sources/:name/volumes',
+    tag: 'sources',
+    summary: 'Records and bytes per partition over time, with drops and spikes flagged',
+    params: NAME,
+    async load(req) {
+      const frame = await loadFrame(deps, req, nameOf(req), 'volumes');
+      return { ...frame, volumes: flagVolumes(await volumes(deps.db, frame.name)) };
+    },
+    render: (data, ctx) => sourceHeader(data, ctx, renderVolumesTab(data.volumes, tabContext(data, ctx))),
+    title: (data) => `${data.name}: volumes`,
+  });
+
+  // owners edit a column in place: htmx swaps the row it posted from
+  const columnRow = async (req: FastifyRequest, reply: FastifyReply, path: string) => {
+    const frame = await loadFrame(deps, req, nameOf(req), 'schema');
+    const column = (await describeSource(deps.db, frame.name)).columns.find((c) => c.path === path.toLowerCase() || c.path === path);
+    if (req.url.startsWith('/api/')) return column;
+    if (req.headers['hx-request'] !== 'true') return reply.redirect(`/sources/${urlPart(frame.name)}/schema`, 303);
+    return reply.type('text/html; charset=utf-8').send(column ? renderColumnRow(column, tabContext(frame, pageContext(req, deps))).text : '');
+  };
+  const editable = async (req: FastifyRequest) => {
+    const frame = await loadFrame(deps, req, nameOf(req), 'schema');
+    requireViewer(req);
+    if (!frame.canOperate) throw new HttpError(403, `only owners of ${frame.name} and admins edit its columns`);
+    return frame;
+  };
+  for (const prefix of ['', '/api']) {
+    app.post(`${prefix}/sources/:name/columns`, { schema: { ...(prefix ? { tags: ['sources'], summary: "Set a column's description, add tags (comma-separated), set its role" } : { hide: true }), params: { type: 'object', properties: NAME }, body: { type: 'object', properties: { _csrf: { type: 'string' }, ...COLUMN_BODY }, required: ['path'] } } }, async (req, reply) => {
+      const frame = await editable(req);
+      const b = req.body as { path: string; description?: string; tags?: string; role?: string };
+      const tags = (b.tags ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+      // an empty role in the form means "leave it": the select offers no way to clear one
+      await setColumnMetadata(deps.db, frame.name, b.path, { ...(b.description !== undefined ? { description: b.description } : {}), tags, ...(b.role ? { role: b.role } : {}) });
+      return columnRow(req, reply, b.path);
+    });
+    app.post(`${prefix}/sources/:name/columns/accept-tags`, { schema: { ...(prefix ? { tags: ['sources'], summary: "Accept the crawl's suggested tag of a column" } : { hide: true }), params: { type: 'object', properties: NAME }, body: { type: 'object', properties: { _csrf: { type: 'string' }, path: COLUMN_BODY.path }, required: ['path'] } } }, async (req, reply) => {
+      const frame = await editable(req);
+      const { path } = req.body as { path: string };
+      await acceptSuggestions(deps.db, frame.name, [path]);
+      return columnRow(req, reply, path);
+    });
+  }
+
   twin(app, deps, {
     path: '/sources/:name/access',
     tag: 'sources',
