@@ -19,7 +19,7 @@ import { reconcileNow } from '../../client/grants';
 import { issueAccessKey } from '../../client/credentials';
 import { UnknownPrincipalError } from '../../db/catalog';
 import { EXIT, type Command, type CommandIO } from '../command';
-import { parseOptions, table, UsageError, withContext, type CliContext } from '../context';
+import { actorOf, parseOptions, table, UsageError, withContext, type CliContext } from '../context';
 
 const USAGE = `usage:
   lake access levels
@@ -42,9 +42,6 @@ function one(options: Map<string, string[]>, name: string): string | undefined {
   return v ? v[v.length - 1] : undefined;
 }
 
-function actor(options: Map<string, string[]>): string {
-  return one(options, 'by') ?? process.env.LAKE_USER ?? process.env.USER ?? 'unknown';
-}
 
 function idArg(positional: string[], what: string): number {
   const n = Number(positional[0]);
@@ -77,7 +74,7 @@ async function credentials(ctx: CliContext, positional: string[], options: Map<s
     return EXIT.unreadableInput;
   }
   const secret = await issueAccessKey(ctx.config.s3, access);
-  await recordKeyIssued(db, { principalId: principal.id, accessKey: access, by: actor(options) });
+  await recordKeyIssued(db, { principalId: principal.id, accessKey: access, by: actorOf(options) });
   const readable = (await activeStorageAccesses(db)).filter((a) => a.account === access);
   if (json) {
     io.stdout(JSON.stringify({ principal: { name: principal.name, kind }, accessKeyId: access, secretAccessKey: secret, endpoint: ctx.config.s3.endpoint, reads: readable.map((a) => ({ grantId: a.grantId, location: `s3://${a.bucket}/${a.prefix}` })) }, null, 2) + '\n');
@@ -117,8 +114,8 @@ async function run(ctx: CliContext, sub: string | undefined, args: string[], io:
         const kind: PrincipalKind = one(options, 'group') === 'true' ? 'group' : 'user';
         const admin = one(options, 'admin') === 'true';
         if (admin && kind === 'group') throw new UsageError('an admin is a user: the catalog cannot tell who acts for a group');
-        const p = await addPrincipal(db, { name: rest[0], kind, email: one(options, 'email') }, actor(options));
-        if (admin) await setAdmin(db, p.name, true, actor(options));
+        const p = await addPrincipal(db, { name: rest[0], kind, email: one(options, 'email') }, actorOf(options));
+        if (admin) await setAdmin(db, p.name, true, actorOf(options));
         io.stdout(`${p.kind} ${p.name} registered (id ${p.id})${admin ? ', admin' : ''}\n`);
         return EXIT.ok;
       }
@@ -132,7 +129,7 @@ async function run(ctx: CliContext, sub: string | undefined, args: string[], io:
     case 'admin': {
       if (positional.length !== 1) throw new UsageError('lake access admin <user> [--off]');
       const admin = one(options, 'off') !== 'true';
-      const changed = await setAdmin(db, positional[0], admin, actor(options));
+      const changed = await setAdmin(db, positional[0], admin, actorOf(options));
       io.stdout(`user ${positional[0]} ${admin ? 'is an admin' : 'is not an admin'}${changed ? '' : ' (unchanged)'}\n`);
       return EXIT.ok;
     }
@@ -147,14 +144,14 @@ async function run(ctx: CliContext, sub: string | undefined, args: string[], io:
         level: one(options, 'level') ?? '',
         days: daysText === undefined ? NaN : Number(daysText),
         reason: one(options, 'reason') ?? '',
-        requestedBy: actor(options),
+        requestedBy: actorOf(options),
       });
       io.stdout(json ? JSON.stringify(r, null, 2) + '\n' : `request ${r.id}: ${r.principal.kind} ${r.principal.name} asks ${r.level} on ${r.source} for ${r.days} day(s); pending approval (lake access approve ${r.id})\n`);
       return EXIT.ok;
     }
     case 'approve': {
       const requestId = idArg(positional, 'request');
-      const { grant, workflowStarted: started } = await approveAccess(deps, { requestId, by: actor(options), note: one(options, 'note'), enableCatalog: one(options, 'no-catalog') !== 'true' });
+      const { grant, workflowStarted: started } = await approveAccess(deps, { requestId, by: actorOf(options), note: one(options, 'note'), enableCatalog: one(options, 'no-catalog') !== 'true' });
       io.stdout(
         json
           ? JSON.stringify({ grant, workflowStarted: started }, null, 2) + '\n'
@@ -166,7 +163,7 @@ async function run(ctx: CliContext, sub: string | undefined, args: string[], io:
     case 'cancel': {
       const requestId = idArg(positional, 'request');
       const decide = sub === 'reject' ? rejectRequest : cancelRequest;
-      const r = await decide(deps, { requestId, by: actor(options), note: one(options, 'note') });
+      const r = await decide(deps, { requestId, by: actorOf(options), note: one(options, 'note') });
       io.stdout(`request ${r.id} ${r.status}\n`);
       return EXIT.ok;
     }
@@ -178,7 +175,7 @@ async function run(ctx: CliContext, sub: string | undefined, args: string[], io:
       if (untilText ? Number.isNaN(new Date(untilText).getTime()) : !Number.isFinite(Number(daysText))) {
         throw new UsageError(`--until ${JSON.stringify(untilText)} is not a date; --days must be a number`);
       }
-      const s = await extendAccess(deps, { grantId, by: actor(options), ...(untilText ? { until: untilText } : { days: Number(daysText) }) });
+      const s = await extendAccess(deps, { grantId, by: actorOf(options), ...(untilText ? { until: untilText } : { days: Number(daysText) }) });
       io.stdout(`grant ${grantId} now expires at ${s.expiresAt}\n`);
       return EXIT.ok;
     }
@@ -186,7 +183,7 @@ async function run(ctx: CliContext, sub: string | undefined, args: string[], io:
       const grantId = idArg(positional, 'grant');
       const reason = one(options, 'reason');
       if (!reason) throw new UsageError('--reason TEXT is required');
-      const s = await revokeAccess(deps, { grantId, by: actor(options), reason });
+      const s = await revokeAccess(deps, { grantId, by: actorOf(options), reason });
       io.stdout(`grant ${grantId} ${s.phase}\n`);
       return EXIT.ok;
     }

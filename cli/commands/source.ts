@@ -15,7 +15,7 @@ import { addOwner, ownersOf, removeOwner } from '../../db/owners';
 import { findSource, getSource, listSourceStates, removeSource, saveSource, setLogicalSourcesActive, UnknownSourceError, type SourceState } from '../../db/sources';
 import { GovernanceError } from '../../governance/levels';
 import { EXIT, type Command, type CommandIO } from '../command';
-import { parseOptions, table, UsageError, withContext, type CliContext } from '../context';
+import { actorOf, parseOptions, table, UsageError, withContext, type CliContext } from '../context';
 
 const USAGE = `usage:
   lake source add <name> --s3 s3://bucket/prefix/ [--format auto|jsonl|jsonl.gz|csv|parquet]
@@ -125,7 +125,7 @@ async function add(ctx: CliContext, args: string[], io: CommandIO): Promise<numb
   }
   const saved = await ctx.db().transaction(async (trx) => {
     const s = await saveSource(trx, def);
-    for (const name of owners) await addOwner(trx, { source: s.name, principal: name, by: actor(options) });
+    for (const name of owners) await addOwner(trx, { source: s.name, principal: name, by: actorOf(options) });
     return s;
   });
   io.stdout(`source ${saved.name} registered: ${whereIs(saved)} -> ${saved.targetDatabase}.${saved.targetTable}, ${saved.schedule}\n`);
@@ -134,16 +134,12 @@ async function add(ctx: CliContext, args: string[], io: CommandIO): Promise<numb
   return EXIT.ok;
 }
 
-function actor(options: Map<string, string[]>): string {
-  return one(options, 'by') ?? process.env.LAKE_USER ?? process.env.USER ?? 'unknown';
-}
-
 /** `lake source owner add|remove|list`: who answers for a source. */
 async function owner(ctx: CliContext, args: string[], io: CommandIO): Promise<number> {
   const { positional, options } = parseOptions(args, ['json']);
   const [what, source, principal, ...extra] = positional;
   if ((what === 'add' || what === 'remove') && source && principal && extra.length === 0) {
-    const change = { source, principal, by: actor(options) };
+    const change = { source, principal, by: actorOf(options) };
     const changed = what === 'add' ? await addOwner(ctx.db(), change) : await removeOwner(ctx.db(), change);
     io.stdout(`${principal} ${what === 'add' ? (changed ? 'now owns' : 'already owned') : changed ? 'no longer owns' : 'did not own'} ${source}\n`);
     return EXIT.ok;
