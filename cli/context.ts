@@ -49,6 +49,12 @@ export function parseOptions(args: string[], flags: string[] = []): { positional
   return { positional, options };
 }
 
+/** Who acts, for the audit: `--by NAME`, else LAKE_USER, else the login name. */
+export function actorOf(options: Map<string, string[]>): string {
+  const by = options.get('by');
+  return by?.[by.length - 1] ?? process.env.LAKE_USER ?? process.env.USER ?? 'unknown';
+}
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);

@@ -81,7 +81,7 @@ export const CATALOG_ACTOR = 'lake-catalog';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Row = Record<string, any>;
 
-function requestFromRow(r: Row): AccessRequest {
+export function requestFromRow(r: Row): AccessRequest {
   return {
     id: r.id,
     principal: { name: r.principal_name, kind: r.principal_kind },
@@ -100,7 +100,7 @@ function requestFromRow(r: Row): AccessRequest {
   };
 }
 
-function grantFromRow(r: Row): Grant {
+export function grantFromRow(r: Row): Grant {
   return {
     id: r.id,
     requestId: r.request_id,
@@ -130,14 +130,14 @@ function grantFromRow(r: Row): Grant {
   };
 }
 
-function requestQuery(db: Knex) {
+export function requestQuery(db: Knex) {
   return db('access_requests as r')
     .join('principals as p', 'p.id', 'r.principal_id')
     .join('sources as s', 's.id', 'r.source_id')
     .select('r.*', 'p.name as principal_name', 'p.kind as principal_kind', 's.name as source_name');
 }
 
-function grantQuery(db: Knex) {
+export function grantQuery(db: Knex) {
   return db('grants as g')
     .join('principals as p', 'p.id', 'g.principal_id')
     .join('sources as s', 's.id', 'g.source_id')
@@ -148,7 +148,7 @@ function grantQuery(db: Knex) {
 
 export interface AuditEntry {
   actor: string;
-  entity: 'principal' | 'request' | 'grant';
+  entity: 'principal' | 'request' | 'grant' | 'source';
   entityId: number;
   action: string;
   fromStatus?: string | null;
@@ -211,8 +211,8 @@ export async function findPrincipal(db: Knex, p: PrincipalRef): Promise<Principa
   return row ? { id: row.id, name: row.name, kind: row.kind as PrincipalKind, email: row.email } : undefined;
 }
 
-export async function listPrincipals(db: Knex): Promise<Principal[]> {
-  return (await db('principals').orderBy(['kind', 'name'])).map((r: Row) => ({ id: r.id, name: r.name, kind: r.kind, email: r.email }));
+export async function listPrincipals(db: Knex): Promise<(Principal & { admin: boolean })[]> {
+  return (await db('principals').orderBy(['kind', 'name'])).map((r: Row) => ({ id: r.id, name: r.name, kind: r.kind, email: r.email, admin: r.admin === true }));
 }
 
 // --- requests -------------------------------------------------------------------------------------

@@ -182,3 +182,17 @@ export class GovernanceError extends Error {
     this.name = 'GovernanceError';
   }
 }
+
+/** The highest of the levels a principal holds (A-5 above A-1), or null when it holds none. */
+export function highestLevel(held: readonly AccessLevelId[]): AccessLevel | null {
+  if (held.length === 0) return null;
+  return ACCESS_LEVELS[[...held].sort().pop()!];
+}
+
+/** What a viewer may see of a source's samples: none without a level that shows samples. Identifying
+ *  columns are masked for everyone: the catalog keeps none of their values (db/identifying.ts).
+ *  `undefined` is the operator's view (the CLI without --as), which sees the masked samples. */
+export function visibleSamples<T>(samples: readonly T[], level: AccessLevel | null | undefined): T[] {
+  if (level === null || (level && !level.samplesVisible)) return [];
+  return [...samples];
+}

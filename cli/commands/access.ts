@@ -1,12 +1,7 @@
 // `lake access …`: principals, access requests at predefined levels, grants and their expiry workflows.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import {
   addPrincipal,
-  approveRequest,
   findPrincipal,
-  decideRequest,
-  getGrant,
-  getRequest,
   listGrantsOf,
   listPrincipals,
   listRequests,
@@ -14,21 +9,23 @@ import {
   type Grant,
   type RequestStatus,
 } from '../../db/governance';
-import { getSourceById } from '../../db/sources';
+import { setAdmin } from '../../db/owners';
 import { activeStorageAccesses, principalKeyOf, recordKeyIssued, unverifiedRevocations } from '../../db/storage-access';
-import { ACCESS_LEVELS, DAY_MS, GovernanceError, levelOf, type GrantStatus, type PrincipalKind } from '../../governance/levels';
+import { ACCESS_LEVELS, GovernanceError, type GrantStatus, type PrincipalKind } from '../../governance/levels';
 import { storageAccountOf } from '../../governance/storage-policy';
 import { sparkKeyLines } from '../../infra/spark-conf';
-import { extendGrant, reconcileNow, revokeGrant, startGrantExpiry } from '../../client/grants';
+import { approveAccess, cancelRequest, extendAccess, rejectRequest, revokeAccess, type AccessDeps } from '../../client/access';
+import { reconcileNow } from '../../client/grants';
 import { issueAccessKey } from '../../client/credentials';
-import { tableIsPublished } from '../../client/tables';
+import { UnknownPrincipalError } from '../../db/catalog';
 import { EXIT, type Command, type CommandIO } from '../command';
-import { parseOptions, table, UsageError, withContext, type CliContext } from '../context';
+import { actorOf, parseOptions, table, UsageError, withContext, type CliContext } from '../context';
 
 const USAGE = `usage:
   lake access levels
-  lake access principal add <name> [--group] [--email ADDRESS]
+  lake access principal add <name> [--group] [--email ADDRESS] [--admin]
   lake access principal list
+  lake access admin <user> [--off]
   lake access request <source> --principal NAME [--group] --level A-1..A-5 --days N --reason TEXT [--by NAME]
   lake access approve <request-id> [--by NAME] [--note TEXT] [--no-catalog]
   lake access reject <request-id> [--by NAME] [--note TEXT]
@@ -45,9 +42,6 @@ function one(options: Map<string, string[]>, name: string): string | undefined {
   return v ? v[v.length - 1] : undefined;
 }
 
-function actor(options: Map<string, string[]>): string {
-  return one(options, 'by') ?? process.env.LAKE_USER ?? process.env.USER ?? 'unknown';
-}
 
 function idArg(positional: string[], what: string): number {
   const n = Number(positional[0]);
@@ -62,26 +56,6 @@ export function grantRows(grants: Grant[]): string[][] {
     ['GRANT', 'PRINCIPAL', 'SOURCE', 'LEVEL', 'STATUS', 'EXPIRES', 'ENABLE CATALOG', 'TABLE'],
     ...grants.map((g) => [String(g.id), `${g.principal.kind}:${g.principal.name}`, g.source, g.level, g.status, day(g.expiresAt), g.enableCatalog ? 'yes' : 'no', `${g.table.database}.${g.table.table}`]),
   ];
-}
-
-/** The message of a refused update: the validator's words, without the SDK's wrapping. */
-function updateFailure(e: unknown): string | undefined {
-  if (e instanceof WorkflowUpdateFailedError) return (e.cause as Error | undefined)?.message ?? e.message;
-  return undefined;
-}
-
-async function grantEnded(ctx: CliContext, grantId: number, io: CommandIO): Promise<number> {
-  const g = await getGrant(ctx.db(), grantId);
-  io.stderr(`lake access: grant ${grantId} is ${g.status}${g.status === 'pending' ? ' and its workflow is not running (lake access reconcile restarts it)' : ''}: request access again\n`);
-  return EXIT.unreadableInput;
-}
-
-/** The table a request's level must read, when the metastore does not have it. */
-async function unpublishedTable(ctx: CliContext, requestId: number): Promise<string | undefined> {
-  const r = await getRequest(ctx.db(), requestId);
-  if ((levelOf(r.level)?.metastorePrivileges.length ?? 0) === 0 || r.status !== 'pending') return undefined;
-  const s = await getSourceById(ctx.db(), r.sourceId);
-  return (await tableIsPublished(ctx.config.metastore, s.targetDatabase, s.targetTable)) ? undefined : `${s.targetDatabase}.${s.targetTable}`;
 }
 
 /** Gives a principal its own S3 key: shown once; `--rotate` replaces it (the old secret stops working). The
@@ -100,7 +74,7 @@ async function credentials(ctx: CliContext, positional: string[], options: Map<s
     return EXIT.unreadableInput;
   }
   const secret = await issueAccessKey(ctx.config.s3, access);
-  await recordKeyIssued(db, { principalId: principal.id, accessKey: access, by: actor(options) });
+  await recordKeyIssued(db, { principalId: principal.id, accessKey: access, by: actorOf(options) });
   const readable = (await activeStorageAccesses(db)).filter((a) => a.account === access);
   if (json) {
     io.stdout(JSON.stringify({ principal: { name: principal.name, kind }, accessKeyId: access, secretAccessKey: secret, endpoint: ctx.config.s3.endpoint, reads: readable.map((a) => ({ grantId: a.grantId, location: `s3://${a.bucket}/${a.prefix}` })) }, null, 2) + '\n');
@@ -117,9 +91,10 @@ async function credentials(ctx: CliContext, positional: string[], options: Map<s
 }
 
 async function run(ctx: CliContext, sub: string | undefined, args: string[], io: CommandIO): Promise<number> {
-  const { positional, options } = parseOptions(args, ['group', 'json', 'all', 'no-catalog', 'dry-run', 'rotate']);
+  const { positional, options } = parseOptions(args, ['group', 'json', 'all', 'no-catalog', 'dry-run', 'rotate', 'admin', 'off']);
   const json = one(options, 'json') === 'true';
   const db = ctx.db();
+  const deps: AccessDeps = { db, temporal: ctx.temporal, config: ctx.config };
   switch (sub) {
     case 'levels': {
       const levels = Object.values(ACCESS_LEVELS);
@@ -135,18 +110,28 @@ async function run(ctx: CliContext, sub: string | undefined, args: string[], io:
     case 'principal': {
       const [what, ...rest] = positional;
       if (what === 'add') {
-        if (rest.length !== 1) throw new UsageError('lake access principal add <name> [--group]');
+        if (rest.length !== 1) throw new UsageError('lake access principal add <name> [--group] [--admin]');
         const kind: PrincipalKind = one(options, 'group') === 'true' ? 'group' : 'user';
-        const p = await addPrincipal(db, { name: rest[0], kind, email: one(options, 'email') }, actor(options));
-        io.stdout(`${p.kind} ${p.name} registered (id ${p.id})\n`);
+        const admin = one(options, 'admin') === 'true';
+        if (admin && kind === 'group') throw new UsageError('an admin is a user: the catalog cannot tell who acts for a group');
+        const p = await addPrincipal(db, { name: rest[0], kind, email: one(options, 'email') }, actorOf(options));
+        if (admin) await setAdmin(db, p.name, true, actorOf(options));
+        io.stdout(`${p.kind} ${p.name} registered (id ${p.id})${admin ? ', admin' : ''}\n`);
         return EXIT.ok;
       }
       if (what === 'list') {
         const ps = await listPrincipals(db);
-        io.stdout(json ? JSON.stringify(ps, null, 2) + '\n' : table([['ID', 'KIND', 'NAME', 'EMAIL'], ...ps.map((p) => [String(p.id), p.kind, p.name, p.email ?? '-'])]));
+        io.stdout(json ? JSON.stringify(ps, null, 2) + '\n' : table([['ID', 'KIND', 'NAME', 'EMAIL', 'ADMIN'], ...ps.map((p) => [String(p.id), p.kind, p.name, p.email ?? '-', p.admin ? 'admin' : ''])]));
         return EXIT.ok;
       }
       throw new UsageError('lake access principal add|list');
+    }
+    case 'admin': {
+      if (positional.length !== 1) throw new UsageError('lake access admin <user> [--off]');
+      const admin = one(options, 'off') !== 'true';
+      const changed = await setAdmin(db, positional[0], admin, actorOf(options));
+      io.stdout(`user ${positional[0]} ${admin ? 'is an admin' : 'is not an admin'}${changed ? '' : ' (unchanged)'}\n`);
+      return EXIT.ok;
     }
     case 'request': {
       if (positional.length !== 1) throw new UsageError('lake access request <source> --principal NAME --level A-n --days N --reason TEXT');
@@ -159,20 +144,14 @@ async function run(ctx: CliContext, sub: string | undefined, args: string[], io:
         level: one(options, 'level') ?? '',
         days: daysText === undefined ? NaN : Number(daysText),
         reason: one(options, 'reason') ?? '',
-        requestedBy: actor(options),
+        requestedBy: actorOf(options),
       });
       io.stdout(json ? JSON.stringify(r, null, 2) + '\n' : `request ${r.id}: ${r.principal.kind} ${r.principal.name} asks ${r.level} on ${r.source} for ${r.days} day(s); pending approval (lake access approve ${r.id})\n`);
       return EXIT.ok;
     }
     case 'approve': {
       const requestId = idArg(positional, 'request');
-      const unpublished = await unpublishedTable(ctx, requestId);
-      if (unpublished) {
-        io.stderr(`lake access: request ${requestId} cannot be approved yet: its level reads table ${unpublished}, which is not published (crawl the source first)\n`);
-        return EXIT.unreadableInput;
-      }
-      const grant = await approveRequest(db, { requestId, catalog: ctx.config.catalog, by: actor(options), note: one(options, 'note'), enableCatalog: one(options, 'no-catalog') !== 'true', warnBeforeDays: ctx.config.governance.warnBeforeDays });
-      const started = await startGrantExpiry(await ctx.temporal(), ctx.config.catalog, { id: grant.id, source: grant.source }, ctx.config.temporal.taskQueue);
+      const { grant, workflowStarted: started } = await approveAccess(deps, { requestId, by: actorOf(options), note: one(options, 'note'), enableCatalog: one(options, 'no-catalog') !== 'true' });
       io.stdout(
         json
           ? JSON.stringify({ grant, workflowStarted: started }, null, 2) + '\n'
@@ -183,50 +162,30 @@ async function run(ctx: CliContext, sub: string | undefined, args: string[], io:
     case 'reject':
     case 'cancel': {
       const requestId = idArg(positional, 'request');
-      const r = await decideRequest(db, { requestId, by: actor(options), to: sub === 'reject' ? 'rejected' : 'cancelled', note: one(options, 'note') });
+      const decide = sub === 'reject' ? rejectRequest : cancelRequest;
+      const r = await decide(deps, { requestId, by: actorOf(options), note: one(options, 'note') });
       io.stdout(`request ${r.id} ${r.status}\n`);
       return EXIT.ok;
     }
     case 'extend': {
       const grantId = idArg(positional, 'grant');
-      const g = await getGrant(db, grantId);
       const untilText = one(options, 'until');
       const daysText = one(options, 'days');
       if (!untilText === !daysText) throw new UsageError('say either --until ISO-DATE or --days N (days added to the current expiry)');
-      const until = untilText ? new Date(untilText) : new Date(g.expiresAt.getTime() + Number(daysText) * DAY_MS);
-      if (Number.isNaN(until.getTime())) throw new UsageError(`--until ${JSON.stringify(untilText)} is not a date; --days must be a number`);
-      try {
-        const s = await extendGrant(await ctx.temporal(), g, { until: until.toISOString(), by: actor(options) });
-        io.stdout(`grant ${grantId} now expires at ${s.expiresAt}\n`);
-        return EXIT.ok;
-      } catch (e) {
-        const refused = updateFailure(e);
-        if (refused) {
-          io.stderr(`lake access: extension refused: ${refused}\n`);
-          return EXIT.unreadableInput;
-        }
-        if (e instanceof WorkflowNotFoundError || /not found|already completed/i.test(String((e as Error).message))) return grantEnded(ctx, grantId, io);
-        throw e;
+      if (untilText ? Number.isNaN(new Date(untilText).getTime()) : !Number.isFinite(Number(daysText))) {
+        throw new UsageError(`--until ${JSON.stringify(untilText)} is not a date; --days must be a number`);
       }
+      const s = await extendAccess(deps, { grantId, by: actorOf(options), ...(untilText ? { until: untilText } : { days: Number(daysText) }) });
+      io.stdout(`grant ${grantId} now expires at ${s.expiresAt}\n`);
+      return EXIT.ok;
     }
     case 'revoke': {
       const grantId = idArg(positional, 'grant');
       const reason = one(options, 'reason');
       if (!reason) throw new UsageError('--reason TEXT is required');
-      const g = await getGrant(db, grantId);
-      try {
-        const s = await revokeGrant(await ctx.temporal(), g, { by: actor(options), reason });
-        io.stdout(`grant ${grantId} ${s.phase}\n`);
-        return EXIT.ok;
-      } catch (e) {
-        const refused = updateFailure(e);
-        if (refused) {
-          io.stderr(`lake access: revoke refused: ${refused}\n`);
-          return EXIT.unreadableInput;
-        }
-        if (e instanceof WorkflowNotFoundError || /not found|already completed/i.test(String((e as Error).message))) return grantEnded(ctx, grantId, io);
-        throw e;
-      }
+      const s = await revokeAccess(deps, { grantId, by: actorOf(options), reason });
+      io.stdout(`grant ${grantId} ${s.phase}\n`);
+      return EXIT.ok;
     }
     case 'list': {
       const source = one(options, 'source');
@@ -282,7 +241,7 @@ export const command: Command = {
         io.stderr(`lake access: ${e.message}\n${USAGE}`);
         return EXIT.usage;
       }
-      if (e instanceof GovernanceError) {
+      if (e instanceof GovernanceError || e instanceof UnknownPrincipalError) {
         io.stderr(`lake access: ${e.message}\n`);
         return EXIT.unreadableInput;
       }

@@ -3,7 +3,9 @@
 // descriptions and statistics, tag suggestions, samples (identifying columns masked), volumes, and who
 // holds access.
 import { activeHolders } from '../../db/governance';
-import { ACCESS_LEVELS, type AccessLevel } from '../../governance/levels';
+import { viewerLevel } from '../../db/access-views';
+import { ownersOf } from '../../db/owners';
+import { visibleSamples } from '../../governance/levels';
 import { describeSource, type SourceDescription } from '../../db/metadata';
 import { whereIs } from '../../crawl/source';
 import type { Command } from '../command';
@@ -12,22 +14,6 @@ import { barOf, bytes, paint, parseOptions, runWithContext, table, UsageError } 
 const USAGE = 'usage: lake describe <source> [--as PRINCIPAL [--group]] [--json]\n';
 
 export { IDENTIFYING_TAGS } from '../../schema/identifying';
-
-/** What a viewer may see of the samples: none below a level that shows samples. Identifying columns are
- *  masked for everyone: the catalog keeps none of their values (db/identifying.ts). `undefined` is the
- *  operator's view. */
-export function visibleSamples(d: SourceDescription, level?: AccessLevel | null) {
-  if (level === null || (level && !level.samplesVisible)) return [];
-  return d.samples;
-}
-
-/** The level a principal holds on a source (the highest of its active grants), or null without one. */
-async function levelOf(db: import('knex').Knex, sourceId: number, principal: { name: string; kind: 'user' | 'group' }): Promise<AccessLevel | null> {
-  const held = (await activeHolders(db, sourceId)).filter((g) => g.principal.name === principal.name && g.principal.kind === principal.kind);
-  if (held.length === 0) return null;
-  const best = held.map((g) => g.level).sort().pop()!;
-  return ACCESS_LEVELS[best];
-}
 
 /** Records repeating a partition key with another value than their path's: engines read the path's. */
 function partitionKeyLines(d: SourceDescription): string[] {
@@ -43,13 +29,14 @@ function partitionKeyLines(d: SourceDescription): string[] {
   return lines;
 }
 
-function render(d: SourceDescription, holders: string[], samplesShown: SourceDescription['samples'], viewer: string): string {
+function render(d: SourceDescription, holders: string[], owners: string[], samplesShown: SourceDescription['samples'], viewer: string): string {
   const s = d.source;
   const where = whereIs(s);
   const out: string[] = [
     paint(1, s.name),
     `  where      ${where}`,
     `  table      ${s.targetDatabase}.${s.targetTable}`,
+    `  owners     ${owners.length ? owners.join(', ') : 'none'}${d.logical ? " (its stream's)" : owners.length ? '' : ` (lake source owner add ${s.name} <user>)`}`,
     ...(d.logical
       ? [`  state      ${d.logical.state === 'active' ? `active${d.logical.view ? ', published as a view' : ', view at the next crawl'}` : 'new: lake source activate ' + s.name}; last seen ${d.logical.lastSeenAt ?? 'never'}`]
       : [`  schedule   ${s.schedule}${s.enabled ? '' : ' (disabled)'}`]),
@@ -106,12 +93,13 @@ export const command: Command = {
       if (positional.length !== 1) throw new UsageError('name one source');
       const d = await describeSource(ctx.db(), positional[0]);
       const holders = await accessHolders(ctx.db(), d.source.id);
+      const owners = await ownersOf(ctx.db(), d.source.id);
       const as = options.get('as')?.[0];
-      const level = as === undefined ? undefined : await levelOf(ctx.db(), d.source.id, { name: as, kind: options.has('group') ? 'group' : 'user' });
-      const samples = visibleSamples(d, level);
+      const level = as === undefined ? undefined : await viewerLevel(ctx.db(), d.source.id, { name: as, kind: options.has('group') ? 'group' : 'user' });
+      const samples = visibleSamples(d.samples, level);
       const viewer = as === undefined ? 'identifying columns masked' : `as ${as}: ${level ? `${level.id}, identifying columns masked` : 'no grant, no samples'}`;
-      if (options.has('json')) io.stdout(JSON.stringify({ ...d, samples, ...(as !== undefined ? { viewer: { principal: as, level: level?.id ?? null } } : {}), access: holders }, null, 2) + '\n');
-      else io.stdout(render(d, holders, samples, viewer));
+      if (options.has('json')) io.stdout(JSON.stringify({ ...d, samples, ...(as !== undefined ? { viewer: { principal: as, level: level?.id ?? null } } : {}), owners, access: holders }, null, 2) + '\n');
+      else io.stdout(render(d, holders, owners, samples, viewer));
       return 0;
     });
   },

@@ -1,4 +1,4 @@
-// `lake source add|list|show|remove`: the registered sources.
+// `lake source add|list|show|remove|owner`: the registered sources and who owns them.
 import { checkSource, NoWorkerError } from '../../client/preview';
 import type { PartitionLayout } from '../../crawl/partitions';
 import {
@@ -10,22 +10,32 @@ import {
   type SourceFormat,
 } from '../../crawl/source';
 import { listCatalogSources, UnknownPrincipalError } from '../../db/catalog';
-import { findSource, listSourceStates, removeSource, saveSource, setLogicalSourcesActive, type SourceState } from '../../db/sources';
+import { findPrincipal } from '../../db/governance';
+import { addOwner, ownersOf, removeOwner } from '../../db/owners';
+import { findSource, getSource, listSourceStates, removeSource, saveSource, setLogicalSourcesActive, UnknownSourceError, type SourceState } from '../../db/sources';
+import { GovernanceError } from '../../governance/levels';
 import { EXIT, type Command, type CommandIO } from '../command';
-import { parseOptions, table, UsageError, withContext, type CliContext } from '../context';
+import { actorOf, parseOptions, table, UsageError, withContext, type CliContext } from '../context';
 
 const USAGE = `usage:
   lake source add <name> --s3 s3://bucket/prefix/ [--format auto|jsonl|jsonl.gz|csv|parquet]
                   [--layout hive|none|date:yyyy/MM/dd/HH] [--include GLOB]... [--exclude GLOB]...
                   [--schedule hourly|nightly|"<cron>"] [--database lake] [--table NAME] [--lookback N] [--detect-dates]
                   [--discriminators FIELD,FIELD.SUB,... [--flatten OBJECT,...] [--slice-pattern "{stream}-{values}"]]
+                  [--owner USER]...
   lake source add <name> --postgres <secret-ref> --from schema.table --cursor COLUMN
-                  [--schedule ...] [--database lake] [--table NAME]
+                  [--schedule ...] [--database lake] [--table NAME] [--owner USER]...
   lake source list [--stream NAME] [--new] [--as PRINCIPAL [--group]] [--json]
   lake source show <name> [--json]
   lake source activate <logical source>... | --all-new --stream NAME
   lake source deactivate <logical source>...
   lake source remove <name>
+  lake source owner add|remove <source> <user> [--by NAME]
+  lake source owner list <source> [--json]
+
+Owners (registered users: lake access principal add) approve a source's access requests, edit its
+metadata and crawl it; a logical source is owned by its stream's owners. Admins (lake access admin) may
+do everything.
 
 A stream with --discriminators is split into logical sources, one per combination of values; the crawl
 registers new ones inactive. An active logical source is published as a view over the stream's table
@@ -105,15 +115,44 @@ async function add(ctx: CliContext, args: string[], io: CommandIO): Promise<numb
   const { positional, options } = parseOptions(args, ['detect-dates', 'json']);
   if (positional.length !== 1) throw new UsageError('lake source add takes one name');
   const def = definitionFromArgs(positional[0], options);
+  const owners = [...new Set(options.get('owner') ?? [])];
+  // a misspelt owner is found before anything is checked or written
+  for (const name of owners) if (!(await findPrincipal(ctx.db(), { name, kind: 'user' }))) throw new UnknownPrincipalError({ name, kind: 'user' });
   const problems = await checkReachable(ctx, def);
   if (problems.length) {
     io.stderr(`lake source add: source ${def.name} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
     return EXIT.unreadableInput;
   }
-  const saved = await saveSource(ctx.db(), def);
+  const saved = await ctx.db().transaction(async (trx) => {
+    const s = await saveSource(trx, def);
+    for (const name of owners) await addOwner(trx, { source: s.name, principal: name, by: actorOf(options) });
+    return s;
+  });
   io.stdout(`source ${saved.name} registered: ${whereIs(saved)} -> ${saved.targetDatabase}.${saved.targetTable}, ${saved.schedule}\n`);
+  if (owners.length) io.stdout(`owners: ${(await ownersOf(ctx.db(), saved.id)).join(', ')}\n`);
   io.stdout('run `lake schedules sync` (the worker does at start) to schedule its crawls\n');
   return EXIT.ok;
+}
+
+/** `lake source owner add|remove|list`: who answers for a source. */
+async function owner(ctx: CliContext, args: string[], io: CommandIO): Promise<number> {
+  const { positional, options } = parseOptions(args, ['json']);
+  const [what, source, principal, ...extra] = positional;
+  if ((what === 'add' || what === 'remove') && source && principal && extra.length === 0) {
+    const change = { source, principal, by: actorOf(options) };
+    const changed = what === 'add' ? await addOwner(ctx.db(), change) : await removeOwner(ctx.db(), change);
+    io.stdout(`${principal} ${what === 'add' ? (changed ? 'now owns' : 'already owned') : changed ? 'no longer owns' : 'did not own'} ${source}\n`);
+    return EXIT.ok;
+  }
+  if (what === 'list' && source && !principal) {
+    const s = await getSource(ctx.db(), source);
+    const owners = await ownersOf(ctx.db(), s.id);
+    if (options.has('json')) io.stdout(JSON.stringify({ source: s.name, owners }, null, 2) + '\n');
+    else if (owners.length === 0) io.stdout(s.kind === 'logical' ? `${s.name} has no owner: its stream has none\n` : `${s.name} has no owner: lake source owner add ${s.name} <user>\n`);
+    else io.stdout(table([['OWNER'], ...owners.map((o) => [o])]) + (s.kind === 'logical' ? `(the owners of its stream)\n` : ''));
+    return EXIT.ok;
+  }
+  throw new UsageError('lake source owner add|remove <source> <user>, or lake source owner list <source>');
 }
 
 const state = (r: SourceState) => (r.source.kind !== 'logical' ? (r.source.enabled ? 'enabled' : 'disabled') : r.source.enabled ? 'active' : 'new');
@@ -199,6 +238,8 @@ export const command: Command = {
           case 'activate':
           case 'deactivate':
             return activate(ctx, sub === 'activate', rest, io);
+          case 'owner':
+            return owner(ctx, rest, io);
           case 'show': {
             const name = rest.find((a) => !a.startsWith('--'));
             if (!name) throw new UsageError('lake source show <name>');
@@ -233,7 +274,7 @@ export const command: Command = {
         io.stderr(`lake source: ${e.message}\n${USAGE}`);
         return EXIT.usage;
       }
-      if (e instanceof InvalidSourceError || e instanceof UnknownPrincipalError) {
+      if (e instanceof InvalidSourceError || e instanceof UnknownPrincipalError || e instanceof UnknownSourceError || e instanceof GovernanceError) {
         io.stderr(`lake source: ${e.message}\n`);
         return EXIT.unreadableInput;
       }
