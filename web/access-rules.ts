@@ -1,19 +1,21 @@
-// What the viewer is to a source: its owners, the level the viewer holds, and whether the viewer may operate it.
+// What the viewer is to a source: its owners, the level the viewer holds, and whether the viewer may
+// operate it (crawl, edit, activate, approve: governance/authority.ts decides).
 import type { Source } from '../crawl/source';
-import { activeHolders } from '../db/governance';
+import { viewerLevel } from '../db/access-views';
+import { ownersOf } from '../db/owners';
 import { listSourceStates } from '../db/sources';
+import { may } from '../governance/authority';
 import type { AccessLevelId } from '../governance/levels';
 import type { Viewer } from './identity';
 import type { WebDeps } from './server';
 
 export async function ownersAndLevel(deps: WebDeps, viewer: Viewer | null, s: Source): Promise<{ owners: string[]; viewerLevel: AccessLevelId | null; canOperate: boolean; isStream: boolean }> {
-  const owners: string[] = [];
-  const held = viewer ? (await activeHolders(deps.db, s.id)).filter((g) => g.principal.kind === 'user' && g.principal.name === viewer.name).map((g) => g.level) : [];
-  const viewerLevel = held.length ? held.sort().at(-1)! : null;
+  const owners = await ownersOf(deps.db, s.id);
+  const level = viewer ? await viewerLevel(deps.db, s.id, { name: viewer.name, kind: viewer.kind }) : null;
   const isStream = s.kind !== 'logical' && (await listSourceStates(deps.db, { stream: s.name })).length > 0;
-  return { owners, viewerLevel, canOperate: !!viewer && (viewer.admin || owners.includes(viewer.name)), isStream };
+  return { owners, viewerLevel: level?.id ?? null, canOperate: may(viewer, 'edit-metadata', { owners }), isStream };
 }
 
-export async function mayOperate(deps: WebDeps, viewer: Viewer, s: Source): Promise<boolean> {
-  return (await ownersAndLevel(deps, viewer, s)).canOperate;
+export async function mayOperate(deps: WebDeps, viewer: Viewer, s: Source, action: 'crawl' | 'activate' | 'edit-metadata'): Promise<boolean> {
+  return may(viewer, action, { owners: await ownersOf(deps.db, s.id) });
 }

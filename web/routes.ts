@@ -9,6 +9,7 @@ import { registerSignIn } from './pages/signin';
 import { registerSourcePages } from './pages/source';
 import { registerSourceActions } from './pages/source-actions';
 import { registerAccessRequest } from './pages/access-request';
+import { registerAccessPages } from './pages/access';
 
 export interface Twin<D> {
   /** The page's address, e.g. `/sources/:name`; its twin is the same under `/api`. */
@@ -79,4 +80,5 @@ export async function registerRoutes(app: FastifyInstance, deps: WebDeps, signer
   registerSourcePages(app, deps);
   registerSourceActions(app, deps);
   registerAccessRequest(app, deps);
+  registerAccessPages(app, deps);
 }

@@ -2,6 +2,7 @@
 // governance/authority.ts; this only finds out who is asking.
 import type { FastifyRequest } from 'fastify';
 import { addPrincipal, findPrincipal } from '../db/governance';
+import { isAdmin } from '../db/owners';
 import type { WebDeps } from './server';
 import { plausiblePrincipalName, SIGNIN_COOKIE, type Signer, type Viewer } from './identity';
 
@@ -29,11 +30,7 @@ export async function resolveViewer(deps: WebDeps, signer: Signer, req: FastifyR
     if (!name || !(await findPrincipal(deps.db, { name, kind: 'user' }))) return null;
   }
   if (!name) return null;
-  return { name, kind: 'user', admin: await isAdminUser(deps, name) };
-}
-
-async function isAdminUser(_deps: WebDeps, _name: string): Promise<boolean> {
-  return false;
+  return { name, kind: 'user', admin: await isAdmin(deps.db, name) };
 }
 
 export function requireViewer(req: FastifyRequest): Viewer {

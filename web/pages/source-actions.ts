@@ -18,10 +18,10 @@ function nameOf(req: FastifyRequest): string {
   return (req.params as { name: string }).name;
 }
 
-async function operable(deps: WebDeps, req: FastifyRequest, what: string) {
+async function operable(deps: WebDeps, req: FastifyRequest, act: 'crawl' | 'activate', what: string) {
   const viewer = requireViewer(req);
   const s = await getSource(deps.db, nameOf(req));
-  if (!(await mayOperate(deps, viewer, s))) throw new HttpError(403, `only owners of ${s.name} and admins may ${what}`);
+  if (!(await mayOperate(deps, viewer, s, act))) throw new HttpError(403, `only owners of ${s.name} and admins may ${what}`);
   return s;
 }
 
@@ -53,7 +53,7 @@ export function registerSourceActions(app: FastifyInstance, deps: WebDeps): void
     summary: 'Crawl a source now (a crawl already running is followed)',
     params: NAME,
     async run(req): Promise<Started> {
-      const s = await operable(deps, req, 'crawl it');
+      const s = await operable(deps, req, 'crawl', 'crawl it');
       if (s.kind === 'logical') throw new HttpError(400, `${s.name} is a logical source: crawl its stream ${s.location.stream}`);
       const handle = await startCrawl(await deps.temporal(), deps.config, s.name);
       return { source: s.name, workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
@@ -70,7 +70,7 @@ export function registerSourceActions(app: FastifyInstance, deps: WebDeps): void
     body: { from: DAY, to: DAY },
     required: ['from', 'to'],
     async run(req): Promise<Started> {
-      const s = await operable(deps, req, 'backfill it');
+      const s = await operable(deps, req, 'crawl', 'backfill it');
       const { from, to } = req.body as { from: string; to: string };
       if (from > to) throw new HttpError(400, `the range ends (${to}) before it starts (${from})`);
       const handle = await startBackfill(await deps.temporal(), deps.config, s.name, { from, to });
@@ -107,7 +107,7 @@ export function registerSourceActions(app: FastifyInstance, deps: WebDeps): void
       summary: `${active ? 'Activate' : 'Deactivate'} a logical source (its view is ${active ? 'published' : 'dropped'} at the stream's next crawl)`,
       params: NAME,
       async run(req) {
-        const s = await operable(deps, req, active ? 'activate it' : 'deactivate it');
+        const s = await operable(deps, req, 'activate', active ? 'activate it' : 'deactivate it');
         const result = await setLogicalSourcesActive(deps.db, [s.name], active);
         if (result.problems.length) throw new HttpError(400, result.problems.join('; '));
         return { source: s.name, active, stream: s.kind === 'logical' ? s.location.stream : s.name };

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { acceptSuggestions, describeSource, setColumnMetadata, sourceHistory, volumes, type RunView, type SourceDescription } from '../../db/metadata';
 import { flagVolumes } from '../../crawl/volumes';
-import { ACCESS_LEVELS, type AccessLevelId } from '../../governance/levels';
+import { ACCESS_LEVELS, visibleSamples } from '../../governance/levels';
 import { renderSchemaTab, renderColumnRow } from '../views/schema-tab';
 import { renderHistoryTab } from '../views/history-tab';
 import { renderSamplesTab } from '../views/samples-tab';
@@ -21,11 +21,6 @@ import type { WebDeps } from '../server';
 import { sourceHeader, type SourceFrame, loadFrame, TABS, type TabId } from './source-frame';
 
 const NAME = { name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,99}$' } };
-
-/** Samples are shown from the first level that shows them; identifying values are masked for everyone. */
-function samplesShownAt(level: AccessLevelId | null): boolean {
-  return level !== null && ACCESS_LEVELS[level].samplesVisible;
-}
 
 function nameOf(req: FastifyRequest): string {
   return (req.params as { name: string }).name;
@@ -88,8 +83,12 @@ function renderAccess(f: SourceFrame & AccessTab, ctx: PageContext): Html {
 <h2>Who holds access</h2>
 ${f.holders.length === 0
   ? html`<p class="muted">Nobody holds access to ${f.name}.</p>`
-  : html`<table class="grid holders"><thead><tr><th>Principal</th><th>Level</th><th>Until</th><th>Left</th></tr></thead><tbody>${f.holders.map(
-      (h) => html`<tr><td>${h.kind} ${h.principal}</td><td>${h.level}</td><td><time datetime="${h.expiresAt}">${h.expiresAt}</time></td><td class="countdown" data-countdown="${h.expiresAt}"></td></tr>`,
+  : html`<table class="grid holders"><thead><tr><th>Principal</th><th>Level</th><th>Until</th><th>Left</th>${f.canOperate ? html`<th></th>` : ''}</tr></thead><tbody>${f.holders.map(
+      (h) => html`<tr data-grant="${h.grantId}"><td>${h.kind} ${h.principal}</td><td>${h.level}</td><td><time datetime="${h.expiresAt}">${h.expiresAt}</time></td><td class="countdown" data-countdown="${h.expiresAt}"></td>${
+        f.canOperate
+          ? html`<td><form method="post" action="/access/grants/${h.grantId}/revoke" class="inline revoke"><input type="hidden" name="_csrf" value="${ctx.csrf}"><input type="hidden" name="source" value="${f.name}"><input name="reason" placeholder="reason" required minlength="3" size="14" aria-label="reason"> <button type="submit" class="danger">Revoke</button></form></td>`
+          : ''
+      }</tr>`,
     )}</tbody></table>`}
 ${f.pending.length
   ? html`<h2>Waiting for approval</h2><table class="grid pending"><thead><tr><th>Request</th><th>Principal</th><th>Level</th><th>Days</th><th>Reason</th><th>Asked</th></tr></thead><tbody>${f.pending.map(
@@ -164,8 +163,10 @@ export function registerSourcePages(app: FastifyInstance, deps: WebDeps): void {
     params: NAME,
     async load(req) {
       const frame = await loadFrame(deps, req, nameOf(req), 'samples');
-      const shown = samplesShownAt(frame.viewerLevel);
-      const rows = shown ? (await describeSource(deps.db, frame.name)).samples : [];
+      // identifying values are masked for everyone: the catalog keeps none of them
+      const level = frame.viewerLevel ? ACCESS_LEVELS[frame.viewerLevel] : null;
+      const shown = !!level?.samplesVisible;
+      const rows = shown ? visibleSamples((await describeSource(deps.db, frame.name)).samples, level) : [];
       return { ...frame, samples: { rows, level: frame.viewerLevel, shown } };
     },
     render: (data, ctx) => sourceHeader(data, ctx, renderSamplesTab(data.samples, tabContext(data, ctx))),
