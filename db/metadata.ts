@@ -243,6 +243,7 @@ export interface SearchHit {
  *  the search index (db/search-index.ts). `within.sourceIds` searches those sources only (a principal's
  *  catalog: db/catalog.ts). */
 export async function search(db: Knex, words: string, within?: { sourceIds: number[] }): Promise<SearchHit[]> {
+  if (!hasSearchTerms(words)) return []; // only punctuation: nothing to look for
   const only = within ? within.sourceIds.map((id) => Math.trunc(id)) : null;
   const r = await db.raw(
     `with q as (select to_tsquery('simple', ?) as simple_q, plainto_tsquery('english', ?) as english_q)
@@ -262,6 +263,11 @@ export async function search(db: Knex, words: string, within?: { sourceIds: numb
     matched: x.matched,
     rank: Number(Number(x.rank).toFixed(4)),
   }));
+}
+
+/** Whether words hold something to search for: a letter or digit of any script. */
+export function hasSearchTerms(words: string): boolean {
+  return /[\p{L}\p{N}]/u.test(words);
 }
 
 /** 'user ids' → 'user:* & ids:*': every word (letters and digits of any script), as a prefix (so 'desc'
