@@ -5,8 +5,8 @@
 //   2. full inference on one core, from the bytes (line splitting and UTF-8 included)
 //   3. full inference on two cores (worker_threads over a SharedArrayBuffer, results merged)
 // Then, when the local stack is healthy, the crawl benchmarks of bench/crawl.ts and last the governance
-// benchmarks of bench/grants.ts (the heaviest: minutes of 10,000 workflows). BENCH_ONLY=schema, crawl or
-// grants runs one part. Every ratio is printed again in a table at the end.
+// benchmarks of bench/grants.ts (the heaviest: minutes of 10,000 workflows), and the web catalog's list and
+// search at the database level (bench/web-catalog.ts). BENCH_ONLY=schema, crawl, grants or web-db runs one part. Every ratio is printed again in a table at the end.
 import { existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ import { crawlBench, type Ratio } from './crawl';
 import { groupingBench } from './grouping';
 import { grantsBench } from './grants';
 import { statsBench } from './stats';
+import { webCatalogBench } from './web-catalog';
 import { best, seconds } from './timing';
 
 const CORPUS_BYTES = 210 * 1e6;
@@ -145,7 +146,7 @@ async function schemaBench(): Promise<Ratio[]> {
 }
 
 /** The crawl and governance benchmarks need the stack; without it they are skipped (or fail when asked for alone). */
-async function stackPart(only: string | undefined, part: 'crawl' | 'grants'): Promise<Ratio[]> {
+async function stackPart(only: string | undefined, part: 'crawl' | 'grants' | 'web-db'): Promise<Ratio[]> {
   const config = loadConfig();
   const down = (await checkAll(config)).filter((h) => !h.healthy);
   if (down.length > 0) {
@@ -154,12 +155,13 @@ async function stackPart(only: string | undefined, part: 'crawl' | 'grants'): Pr
     if (only === part) process.exitCode = 1;
     return [];
   }
+  if (part === 'web-db') return webCatalogBench(config);
   return part === 'crawl' ? crawlBench(config, { corpus: FILE }) : grantsBench(config);
 }
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY;
-  if (only !== undefined && only !== 'schema' && only !== 'crawl' && only !== 'grants') throw new Error(`BENCH_ONLY=${only}: expected schema, crawl or grants`);
+  if (only !== undefined && !['schema', 'crawl', 'grants', 'web-db'].includes(only)) throw new Error(`BENCH_ONLY=${only}: expected schema, crawl, grants or web-db`);
   const runs = (part: string) => only === undefined || only === part;
   if (runs('schema') || runs('crawl')) await ensureCorpus(); // the crawl benchmark cuts its CPU-bound objects from the same corpus
   const ratios: Ratio[] = [];
@@ -168,6 +170,7 @@ async function main(): Promise<void> {
   if (runs('schema')) ratios.push(...statsBench(PASSES)); // statistics over every record
   if (runs('crawl')) ratios.push(...(await stackPart(only, 'crawl')));
   if (runs('grants')) ratios.push(...(await stackPart(only, 'grants'))); // expiry lag, worker memory
+  if (runs('web-db')) ratios.push(...(await stackPart(only, 'web-db'))); // list and search of the web catalog
   if (ratios.length === 0) return;
   const width = Math.max(...ratios.map((r) => r.name.length));
   console.log('\nratios (measured in this run)');

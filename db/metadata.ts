@@ -10,6 +10,7 @@ import { columnPath, columnsOf } from '../schema/fields';
 import { pathOfSteps } from '../schema/visit';
 import { isIdentifying, isMaskedColumn, MASK } from '../schema/identifying';
 import { remaskSource, storedRows, suggestionsOf } from './identifying';
+import { refreshSearchDocuments } from './search-index';
 
 export interface ColumnView {
   path: string; // props.name
@@ -303,39 +304,20 @@ export interface SearchHit {
   rank: number;
 }
 
-/** Full-text search over source names, table names, column names, descriptions and tags, ranked.
- *  `within.sourceIds` searches those sources only (a principal's catalog: db/catalog.ts). */
+/** Full-text search over source names, table names, column names, descriptions and tags, ranked, read from
+ *  the search index (db/search-index.ts). `within.sourceIds` searches those sources only (a principal's
+ *  catalog: db/catalog.ts). */
 export async function search(db: Knex, words: string, within?: { sourceIds: number[] }): Promise<SearchHit[]> {
-  const only = within ? `{${within.sourceIds.map((id) => Math.trunc(id)).join(',')}}` : null; // a Postgres int[] literal
+  if (!hasSearchTerms(words)) return []; // only punctuation: nothing to look for
+  const only = within ? within.sourceIds.map((id) => Math.trunc(id)) : null;
   const r = await db.raw(
-    `with latest as (
-       select distinct on (source_id) source_id, schema from schema_versions order by source_id, version desc
-     ),
-     columns as (
-       select l.source_id, c->>'hiveName' as path from latest l, jsonb_array_elements(l.schema->'columns') c
-       union
-       select source_id, path from column_metadata
-     ),
-     docs as (
-       select s.id, s.name, s.target_database || '.' || s.target_table as tbl, null::text as col,
-              s.name || ' ' || s.target_table as matched,
-              setweight(to_tsvector('simple', regexp_replace(s.name || ' ' || s.target_database || ' ' || s.target_table, '[_\\-.]', ' ', 'g')), 'A') as doc
-         from sources s
-       union all
-       select s.id, s.name, s.target_database || '.' || s.target_table, c.path,
-              concat_ws(' ', c.path, m.description, array_to_string(m.tags, ' ')),
-              setweight(to_tsvector('simple', regexp_replace(c.path, '[_\\-.\\[\\]]', ' ', 'g')), 'B')
-              || setweight(to_tsvector('english', coalesce(m.description, '')), 'C')
-              || setweight(to_tsvector('simple', array_to_string(coalesce(m.tags, '{}'), ' ')), 'B')
-         from columns c join sources s on s.id = c.source_id
-         left join column_metadata m on m.source_id = c.source_id and m.path = c.path
-     ),
-     q as (select to_tsquery('simple', ?) as simple_q, plainto_tsquery('english', ?) as english_q)
-     select name, tbl, col, matched, ts_rank(doc, q.simple_q) + ts_rank(doc, q.english_q) as rank
-       from docs, q
-      where (doc @@ q.simple_q or doc @@ q.english_q)
-        and (?::int[] is null or docs.id = any(?::int[]))
-      order by rank desc, name, col nulls first
+    `with q as (select to_tsquery('simple', ?) as simple_q, plainto_tsquery('english', ?) as english_q)
+     select s.name, s.target_database || '.' || s.target_table as tbl, d.path as col, d.matched,
+            ts_rank(d.doc, q.simple_q) + ts_rank(d.doc, q.english_q) as rank
+       from q, search_documents d join sources s on s.id = d.source_id
+      where (d.doc @@ q.simple_q or d.doc @@ q.english_q)
+        and (?::int[] is null or d.source_id = any(?::int[]))
+      order by rank desc, s.name, d.path nulls first
       limit 50`,
     [toPrefixQuery(words), words, only, only],
   );
@@ -348,9 +330,15 @@ export async function search(db: Knex, words: string, within?: { sourceIds: numb
   }));
 }
 
-/** 'user ids' → 'user:* & ids:*': every word, as a prefix (so 'desc' finds 'description'). */
+/** Whether words hold something to search for: a letter or digit of any script. */
+export function hasSearchTerms(words: string): boolean {
+  return /[\p{L}\p{N}]/u.test(words);
+}
+
+/** 'user ids' → 'user:* & ids:*': every word (letters and digits of any script), as a prefix (so 'desc'
+ *  finds 'description'). */
 export function toPrefixQuery(words: string): string {
-  const terms = words.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const terms = words.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
   return terms.length ? terms.map((t) => `${t}:*`).join(' & ') : "''";
 }
 
@@ -398,6 +386,7 @@ export async function setColumnMetadata(
       updated_at: trx.fn.now(),
     };
     await trx('column_metadata').insert(row).onConflict(['source_id', 'path']).merge();
+    await refreshSearchDocuments(trx, [source.id]);
     if (isIdentifying(tags)) await remaskSource(trx, source.id);
   });
 }
@@ -437,6 +426,7 @@ export async function acceptSuggestions(db: Knex, name: string, named: readonly 
         .merge(['tags', 'updated_at']);
     }
     await trx('column_tag_suggestions').where({ source_id: source.id }).whereIn('path', suggested.map((s) => s.path)).delete();
+    await refreshSearchDocuments(trx, [source.id]);
     await remaskSource(trx, source.id);
     return suggested;
   });

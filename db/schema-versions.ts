@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { NextSchemaVersion } from '../crawl/schema-version';
 import type { Schema } from '../schema';
 import { notifySourceHolders } from './governance';
+import { refreshSearchDocuments } from './search-index';
 
 const CHUNK = 500;
 
@@ -32,7 +33,8 @@ export async function latestSchemas(db: Knex, ids: readonly number[]): Promise<M
 
 /**
  * Writes the versions a merge decided on (those `written`), in the merge's transaction; each active holder
- * of a source is told of an incompatible change, once per version (a retried merge notifies once).
+ * of a source is told of an incompatible change, once per version (a retried merge notifies once). The
+ * search index follows the new columns.
  */
 export async function recordSchemaVersions(trx: Knex.Transaction, runId: number, versions: readonly { sourceId: number; next: NextSchemaVersion }[]): Promise<void> {
   const written = versions.filter((v) => v.next.written);
@@ -45,6 +47,7 @@ export async function recordSchemaVersions(trx: Knex.Transaction, runId: number,
     run_id: runId,
   }));
   for (let i = 0; i < rows.length; i += CHUNK) await trx('schema_versions').insert(rows.slice(i, i + CHUNK));
+  await refreshSearchDocuments(trx, written.map((w) => w.sourceId));
   for (const { sourceId, next } of written) {
     if (next.change !== 'breaking') continue;
     await notifySourceHolders(trx, { sourceId, kind: 'breaking-change', event: `schema/v${next.version}`, payload: { schemaVersion: next.version, runId, changes: next.diff.changes.length } });

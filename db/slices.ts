@@ -2,6 +2,7 @@
 // manifest object (source_object_slices), and their partition volumes. Each runs in a few statements per
 // chunk, so a stream with a thousand slices costs a handful of statements per merge.
 import type { Knex } from 'knex';
+import { refreshSearchDocuments } from './search-index';
 
 const CHUNK = 500;
 
@@ -51,6 +52,7 @@ export async function insertSlices(trx: Knex.Transaction, slices: readonly NewSl
   for (let i = 0; i < rows.length; i += CHUNK) {
     saved.push(...(await trx('sources').insert(rows.slice(i, i + CHUNK)).returning(['id', 'name', 'location', 'enabled', 'published_view'])));
   }
+  await refreshSearchDocuments(trx, saved.map((s) => s.id)); // findable by name before their first schema
   return saved;
 }
 

@@ -1,8 +1,9 @@
 // Queries of the sources table: rows in, `Source` out. Validation is `validateSourceDefinition`'s job.
 import type { Knex } from 'knex';
 import { InvalidSourceError, validateSourceDefinition, type Source, type SourceDefinition } from '../crawl/source';
+import { refreshSearchDocuments } from './search-index';
 
-interface SourceRow {
+export interface SourceRow {
   id: number;
   name: string;
   kind: 's3' | 'postgres' | 'logical';
@@ -17,7 +18,8 @@ interface SourceRow {
   parent_id?: number | null;
 }
 
-function fromRow(r: SourceRow): Source {
+/** A `sources` row as a Source (the catalog list reads rows of its own). */
+export function sourceFromRow(r: SourceRow): Source {
   const base = {
     id: r.id,
     name: r.name,
@@ -64,21 +66,24 @@ export async function saveSource(db: Knex, def: SourceDefinition): Promise<Sourc
   const problems = validateSourceDefinition(def);
   if (problems.length) throw new InvalidSourceError(def.name, problems);
   const row = toRow(def);
-  const [saved] = await db<SourceRow>('sources')
-    .insert({ ...row, location: JSON.stringify(row.location) as never, options: JSON.stringify(row.options) as never, layout: JSON.stringify(row.layout) as never })
-    .onConflict('name')
-    .merge({ ...row, location: JSON.stringify(row.location) as never, options: JSON.stringify(row.options) as never, layout: JSON.stringify(row.layout) as never, updated_at: db.fn.now() } as never)
-    .returning('*');
-  return fromRow(saved as SourceRow);
+  return db.transaction(async (trx) => {
+    const [saved] = await trx<SourceRow>('sources')
+      .insert({ ...row, location: JSON.stringify(row.location) as never, options: JSON.stringify(row.options) as never, layout: JSON.stringify(row.layout) as never })
+      .onConflict('name')
+      .merge({ ...row, location: JSON.stringify(row.location) as never, options: JSON.stringify(row.options) as never, layout: JSON.stringify(row.layout) as never, updated_at: trx.fn.now() } as never)
+      .returning('*');
+    await refreshSearchDocuments(trx, [(saved as SourceRow).id]); // its name and table are searched
+    return sourceFromRow(saved as SourceRow);
+  });
 }
 
 export async function listSources(db: Knex): Promise<Source[]> {
-  return (await db<SourceRow>('sources').select('*').orderBy('name')).map((r) => fromRow(r as SourceRow));
+  return (await db<SourceRow>('sources').select('*').orderBy('name')).map((r) => sourceFromRow(r as SourceRow));
 }
 
 export async function findSource(db: Knex, name: string): Promise<Source | undefined> {
   const row = await db<SourceRow>('sources').where({ name }).first();
-  return row ? fromRow(row as SourceRow) : undefined;
+  return row ? sourceFromRow(row as SourceRow) : undefined;
 }
 
 export async function getSource(db: Knex, name: string): Promise<Source> {
@@ -90,7 +95,7 @@ export async function getSource(db: Knex, name: string): Promise<Source> {
 export async function getSourceById(db: Knex, id: number): Promise<Source> {
   const row = await db<SourceRow>('sources').where({ id }).first();
   if (!row) throw new UnknownSourceError(`#${id}`);
-  return fromRow(row as SourceRow);
+  return sourceFromRow(row as SourceRow);
 }
 
 /** The table a source is published as. */
@@ -116,7 +121,7 @@ export async function listSourceStates(db: Knex, filter: { stream?: string; only
     q.where('sources.parent_id', stream.id);
   }
   if (filter.onlyNew) q.where('sources.kind', 'logical').andWhere('sources.enabled', false);
-  return (await q).map((r) => ({ source: fromRow(r as SourceRow), lastSeenAt: (r as { last_seen_at: Date | null }).last_seen_at ?? null }));
+  return (await q).map((r) => ({ source: sourceFromRow(r as SourceRow), lastSeenAt: (r as { last_seen_at: Date | null }).last_seen_at ?? null }));
 }
 
 /** Activates (or deactivates) logical sources by name; names that are unknown or not logical are problems

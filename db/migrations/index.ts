@@ -14,6 +14,7 @@ import * as tagSuggestions from './20261206000011_tag_suggestions';
 import * as storageAccess from './20261206000010_storage_access';
 import * as hashKey from './20261206000013_hash_key';
 import * as owners from './20261207000014_owners';
+import * as searchIndex from './20261207000015_search_index';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
@@ -29,6 +30,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261206000010_storage_access': storageAccess,
   '20261206000013_hash_key': hashKey,
   '20261207000014_owners': owners,
+  '20261207000015_search_index': searchIndex,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPrincipal, approveRequest, getGrant, markGrantActive, markGrantEnded, requestAccess, type Grant } from '../../db/governance';
 import { createDb } from '../../db/knex';
+import { refreshSearchDocuments } from '../../db/search-index';
 import { listSourceStates, saveSource } from '../../db/sources';
 import type { PrincipalRef } from '../../governance/levels';
 import { runLake, testConfig, uniqueName } from './setup';
@@ -70,6 +71,7 @@ describe('catalog visibility: ENABLE CATALOG decides what a holder finds as thei
       { source_id: ids[orders], path: 'e-mail', description: `address the ${word}refund receipt goes to`, tags: ['pii'] },
       { source_id: ids[fillers[0]], path: 'payer', description: `who asked for the ${word}refund`, tags: [] },
     ]);
+    await refreshSearchDocuments(db, Object.values(ids)); // written as rows, not through setColumnMetadata (these sources have no schema)
     for (const p of [alice, nobody, analysts]) await addPrincipal(db, p, 'tester');
     grants.orders = await grant(alice, orders, 'A-2');
     grants.clicks = await grant(alice, clicks, 'A-3');
