@@ -10,6 +10,7 @@ import { registerSourcePages } from './pages/source';
 import { registerSourceActions } from './pages/source-actions';
 import { registerAccessRequest } from './pages/access-request';
 import { registerAccessPages } from './pages/access';
+import { registerSourceList } from './pages/sources';
 
 export interface Twin<D> {
   /** The page's address, e.g. `/sources/:name`; its twin is the same under `/api`. */
@@ -77,6 +78,7 @@ export function actionSchema(tag: string, summary: string, body: Record<string, 
 export async function registerRoutes(app: FastifyInstance, deps: WebDeps, signer: Signer): Promise<void> {
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/sources'));
   registerSignIn(app, deps, signer);
+  registerSourceList(app, deps);
   registerSourcePages(app, deps);
   registerSourceActions(app, deps);
   registerAccessRequest(app, deps);
