@@ -71,7 +71,8 @@ export function actionSchema(tag: string, summary: string, body: Record<string, 
     tags: [tag],
     summary,
     ...(params ? { params: { type: 'object', properties: params, required: Object.keys(params) } } : {}),
-    body: { type: 'object', properties: { _csrf: { type: 'string' }, ...body }, required },
+    // an action without fields may be posted without a body
+    ...(Object.keys(body).length ? { body: { type: 'object', properties: { _csrf: { type: 'string' }, ...body }, required } } : {}),
   };
 }
 

@@ -80,8 +80,9 @@ export async function buildServer(deps: WebDeps, opts: { logger?: boolean } = {}
     req.viewer = await resolveViewer(deps, signer, req, cookies);
   });
 
-  // unsafe methods need the token of this browser's session, from the header (htmx, API) or the form
-  app.addHook('preHandler', async (req) => {
+  // unsafe methods need the token of this browser's session, from the header (htmx, API) or the form;
+  // checked once the body is parsed and before it is validated, so a forged form learns nothing more
+  app.addHook('preValidation', async (req) => {
     if (req.method === 'GET' || req.method === 'HEAD') return;
     const header = req.headers[CSRF_HEADER];
     const field = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];

@@ -84,7 +84,7 @@ describe('the web catalog in a real browser', () => {
     await addOwner(db, { source: stream, principal: 'olivia', by: 'test' });
     await addOwner(db, { source: hostile, principal: 'olivia', by: 'test' });
     await setColumnMetadata(db, hostile, 'note', { description: `${SCRIPT} and ${IMG}`, tags: ['hostile'] });
-    await setColumnMetadata(db, slice, 'from.id', { tags: ['pii'], description: 'who bought' });
+    await setColumnMetadata(db, slice, 'from', { tags: ['pii'], description: 'who bought' });
 
     // ana already reads samples (A-2) of the slice; root reads the hostile source's samples
     const deps = { db, config, temporal: async () => workers.env.client };
@@ -170,6 +170,29 @@ describe('the web catalog in a real browser', () => {
     expect(browser.blocked).toEqual([]);
   });
 
+  it('gives an owner crawl now with live progress, and shows the drift it finds as history between any two versions', async () => {
+    const { page } = browser;
+    // an hour in which a new service and a price written as text arrive
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${root}/events/date_id=${DAY}/hour=21/part-0.json.gz`, Body: gzipSync(eventStreamHour(DAY, 21, { services: ['webtoon'], priceAsText: ['shop'] })) }));
+    await signIn('ana');
+    await page.goto(`${url}/sources/${stream}`);
+    expect(await page.locator('button:has-text("Crawl now")').count()).toBe(0); // not hers
+    await signIn('olivia');
+    await page.goto(`${url}/sources/${stream}`);
+    await page.click('button:has-text("Crawl now")');
+    await page.waitForSelector('#crawl-progress .progress');
+    await page.waitForFunction(() => /^done:/.test(document.querySelector('#crawl-progress .step')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    await browser.screenshot('owner-crawl-done');
+
+    await page.goto(`${url}/sources/${slice}/history`);
+    const versions = await page.locator('#tab-history').textContent();
+    expect(versions).toContain('v2');
+    await page.goto(`${url}/sources/${slice}/history?from=2&to=1`);
+    const diff = (await page.locator('#tab-history').textContent())!;
+    expect(diff).toMatch(/props\.price/);
+    await browser.screenshot('owner-history');
+  });
+
   it('takes an analyst from a search to a grant, and an owner from approval to revocation, all in the access log', async () => {
     const { page } = browser;
     await signIn('ana');
@@ -185,7 +208,7 @@ describe('the web catalog in a real browser', () => {
     await page.click('nav.tabs >> text=Samples');
     await page.waitForURL(`${url}/sources/${slice}/samples`);
     const samples = await page.textContent('main');
-    expect(samples).toContain('***'); // from.id is tagged pii: masked, for ana as for everyone
+    expect(samples).toContain('***'); // from is tagged pii: masked, for ana as for everyone
     await browser.screenshot('journey-3-samples');
 
     await page.click('nav.tabs >> text=Access');
