@@ -6,6 +6,7 @@
 //                                  names, for the worker's environment
 import type { Client } from '@temporalio/client';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { Knex } from 'knex';
 import { loadConfigOrExit, type LakeConfig } from '../config';
 import { secretEnvName } from '../adapters/secrets';
 import { connectClient } from '../client/connect';
@@ -13,6 +14,7 @@ import { createS3Client } from '../adapters/s3';
 import { createDb } from '../db/knex';
 import { listSourceStates, saveSource, setLogicalSourcesActive } from '../db/sources';
 import { latestSchema } from '../db/schema-versions';
+import { addPrincipal } from '../db/governance';
 import { crawlResult, startCrawl } from '../client/crawl';
 import { workerPolls } from '../client/preview';
 import { syncSchedules } from '../client/schedules';
@@ -34,6 +36,7 @@ export async function runDemo(config: LakeConfig): Promise<void> {
     const sources = demoSources(bucket);
     const saved = [];
     for (const def of sources) saved.push(await saveSource(db, def));
+    await giveDemoOwners(db, saved.map((s) => s.id));
     await syncSchedules(client, db, config);
 
     const crawl = async (name: string) => {
@@ -52,7 +55,7 @@ export async function runDemo(config: LakeConfig): Promise<void> {
         console.log(`s3://${bucket}/${def.location.prefix} already holds objects: the first version of ${def.name} takes in all of them`);
       }
     }
-    console.log(`demo lake: s3://${bucket}/${DEMO_PREFIX}/ and table demo.signups; ${sources.length} sources registered`);
+    console.log(`demo lake: s3://${bucket}/${DEMO_PREFIX}/ and table demo.signups; ${sources.length} sources registered, owned by ${DEMO_PEOPLE.owner}`);
     await writeSteadyDemo(s3, bucket);
     for (const hour of DEMO_HOURS) {
       await writeDemoHour(s3, bucket, hour);
@@ -96,6 +99,20 @@ lake catalog is up.
 async function holdsObjects(s3: S3Client, bucket: string, prefix: string): Promise<boolean> {
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
   return (listed.KeyCount ?? 0) > 0;
+}
+
+/** The demo's people for the web catalog: olivia owns the demo sources (and so their logical sources),
+ *  ana is an analyst with no access yet, admin may do everything. Idempotent. */
+export const DEMO_PEOPLE = { owner: 'olivia', analyst: 'ana', admin: 'admin' } as const;
+
+async function giveDemoOwners(db: Knex, sourceIds: number[]): Promise<void> {
+  const actor = 'demo';
+  const owner = await addPrincipal(db, { name: DEMO_PEOPLE.owner, kind: 'user', email: 'olivia@example.com' }, actor);
+  await addPrincipal(db, { name: DEMO_PEOPLE.analyst, kind: 'user', email: 'ana@example.com' }, actor);
+  const admin = await addPrincipal(db, { name: DEMO_PEOPLE.admin, kind: 'user' }, actor);
+  await db('principals').where({ id: admin.id }).update({ admin: true });
+  const rows = sourceIds.map((source_id) => ({ source_id, principal_id: owner.id, added_by: actor }));
+  await db('source_owners').insert(rows).onConflict(['source_id', 'principal_id']).ignore();
 }
 
 /** Until a worker polls the catalog's I/O queue: the demo's crawls would wait for one silently. */

@@ -8,6 +8,7 @@ import { MetastoreClient } from '../../adapters/metastore/client';
 import { secretEnvName } from '../../adapters/secrets';
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../adapters/s3';
+import { createDb } from '../../db/knex';
 import { ensureBucket } from '../../infra/bootstrap-s3';
 import { DEMO_PREFIX, DEMO_SECRET, demoSources } from '../../infra/demo-lake';
 import { crawlScheduleId, LAKE_SOURCE, LEGACY_IDS } from '../../workflows/shared';
@@ -193,6 +194,22 @@ describe('the worker process', () => {
       await worker;
     }
   }, 5 * 60_000);
+
+  it('gives the demo an owner of its sources, an analyst and an admin', async () => {
+    const db = createDb(config.postgres);
+    try {
+      const people = await db('principals').whereIn('name', ['olivia', 'ana', 'admin']).where({ kind: 'user' }).orderBy('name').select('name', 'admin');
+      expect(people).toEqual([
+        { name: 'admin', admin: true },
+        { name: 'ana', admin: false },
+        { name: 'olivia', admin: false },
+      ]);
+      const owned = await db('source_owners as o').join('sources as s', 's.id', 'o.source_id').join('principals as p', 'p.id', 'o.principal_id').select('s.name', 'p.name as owner');
+      expect(owned.map((r) => `${r.name}:${r.owner}`).sort()).toEqual(demoSources(demoBucket).map((d) => `${d.name}:olivia`).sort());
+    } finally {
+      await db.destroy();
+    }
+  });
 
   it('runs the demo a second time on the same stack without changing or failing anything', async () => {
     const before = await runLake(config, 'history', 'activity-log', '--json');
