@@ -42,6 +42,29 @@ function scheduleTarget(d: ScheduleDescription) {
   return { catalog: d.memo?.catalog, taskQueue: action?.taskQueue, workflowId: action?.workflowId, args: action?.args, paused: d.state.paused };
 }
 
+/** A worker process that has said it polls (a queue still lists a stopped worker's pollers for a while,
+ *  so the demo's own wait for a worker may not wait for this one), and its output for failure messages. */
+async function pollingWorker(env: Record<string, string>) {
+  let output = '';
+  let kill: ((s: NodeJS.Signals) => void) | undefined;
+  let polling: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (polling = resolve));
+  const exited = runWorkerProcess([], env, (text, k) => {
+    output = text;
+    kill ??= k;
+    if (/^worker polling/m.test(text)) polling();
+  });
+  const started = await Promise.race([ready.then(() => true), exited.then(() => false)]);
+  if (!started) throw new Error(`the worker stopped before polling:\n${(await exited).output}`);
+  return {
+    output: () => output,
+    stop: async () => {
+      kill?.('SIGTERM');
+      return exited;
+    },
+  };
+}
+
 describe('the worker process', () => {
   const config = testConfig();
   // The demo registers the developer's demo sources under their own names. Its schedules carry the test
@@ -175,8 +198,7 @@ describe('the worker process', () => {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     const block = /Things to try:\n\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toMatch(/lake -- diff activity-log 1 2/);
-    let stop: ((s: NodeJS.Signals) => void) | undefined;
-    const worker = runWorkerProcess([], { ...env, [secretEnvName(DEMO_SECRET)]: config.postgres.url }, (_text, kill) => void (stop ??= kill));
+    const worker = await pollingWorker({ ...env, [secretEnvName(DEMO_SECRET)]: config.postgres.url });
     try {
       // each line on its own, so a failure names its command
       for (const line of block!.split('\n').filter((l) => l.trim() !== '')) {
@@ -190,8 +212,7 @@ describe('the worker process', () => {
         if (line.includes('diff activity-log 1 2')) expect(stdout).toMatch(/props\.description/);
       }
     } finally {
-      stop?.('SIGTERM');
-      await worker;
+      await worker.stop();
     }
   }, 5 * 60_000);
 
@@ -213,12 +234,18 @@ describe('the worker process', () => {
 
   it('runs the demo a second time on the same stack without changing or failing anything', async () => {
     const before = await runLake(config, 'history', 'activity-log', '--json');
-    let stop: ((s: NodeJS.Signals) => void) | undefined;
-    const worker = runWorkerProcess([], { ...env, [secretEnvName(DEMO_SECRET)]: config.postgres.url }, (_text, kill) => void (stop ??= kill));
-    const { code, output } = await runProcess('infra/demo.ts', [], env);
-    stop?.('SIGTERM');
-    expect((await worker).code).toBe(0);
-    expect(code, output.slice(-3000)).toBe(0);
+    const worker = await pollingWorker({ ...env, [secretEnvName(DEMO_SECRET)]: config.postgres.url });
+    let demo: { code: number | null; output: string };
+    let killDemo: ((s: NodeJS.Signals) => void) | undefined;
+    const timer = setTimeout(() => killDemo?.('SIGKILL'), 150_000); // then fail with what it printed
+    try {
+      demo = await runProcess('infra/demo.ts', [], env, (_text, kill) => void (killDemo ??= kill));
+    } finally {
+      clearTimeout(timer);
+      await worker.stop();
+    }
+    const { code, output } = demo;
+    expect(code, `${output.slice(-3000)}\n--- worker:\n${worker.output().slice(-3000)}`).toBe(0);
     expect(output).not.toMatch(/written; crawling/); // its sources have a history already: one crawl each
     expect(output).not.toMatch(/activated \d+ logical sources/);
     const crawls = output.slice(0, output.indexOf('lake catalog is up.'));
