@@ -130,26 +130,52 @@ export async function tracksParquet(dateId: string): Promise<Uint8Array> {
 
 export const DEMO_DATES = ['2019-10-15'];
 export const DEMO_HOURS = [20, 21, 22];
+/** The sources whose fields drift between hours: the demo writes them hour by hour, crawling each. */
+export const DRIFTING_SOURCES = ['activity-log', 'events'];
 
-export async function writeDemoLake(s3: S3Client, bucket: string): Promise<number> {
-  const puts: { key: string; body: Uint8Array | string }[] = [];
+interface DemoObject {
+  key: string;
+  body: Uint8Array | string;
+}
+
+/** One hour of the drifting sources, on every demo date. */
+function hourObjects(hour: number): DemoObject[] {
+  const puts: DemoObject[] = [];
   for (const dateId of DEMO_DATES) {
-    for (const hour of DEMO_HOURS) {
-      const body = activityLogHour(dateId, hour);
-      const dir = `${DEMO_PREFIX}/activity_log/date_id=${dateId}/hour=${hour}/`;
-      // gzip for the later hours, as a real pipeline switched to it
-      puts.push(hour >= 21 ? { key: `${dir}part-0000.json.gz`, body: gzipSync(body) } : { key: `${dir}part-0000.json`, body });
-    }
-    for (const hour of DEMO_HOURS) {
-      // from hour 21 a sixth service logs too; from hour 22 the shop writes its prices as text
-      const body = eventStreamHour(dateId, hour, { services: hour >= 21 ? ['webtoon'] : [], priceAsText: hour >= 22 ? ['shop'] : [] });
-      puts.push({ key: `${DEMO_PREFIX}/events/date_id=${dateId}/hour=${hour}/part-0000.json.gz`, body: gzipSync(body) });
-    }
+    const body = activityLogHour(dateId, hour);
+    const dir = `${DEMO_PREFIX}/activity_log/date_id=${dateId}/hour=${hour}/`;
+    // gzip for the later hours, as a real pipeline switched to it
+    puts.push(hour >= 21 ? { key: `${dir}part-0000.json.gz`, body: gzipSync(body) } : { key: `${dir}part-0000.json`, body });
+    // from hour 21 a sixth service logs too; from hour 22 the shop writes its prices as text
+    const events = eventStreamHour(dateId, hour, { services: hour >= 21 ? ['webtoon'] : [], priceAsText: hour >= 22 ? ['shop'] : [] });
+    puts.push({ key: `${DEMO_PREFIX}/events/date_id=${dateId}/hour=${hour}/part-0000.json.gz`, body: gzipSync(events) });
+  }
+  return puts;
+}
+
+/** The sources that do not drift: the CSV and the Parquet one. */
+async function steadyObjects(): Promise<DemoObject[]> {
+  const puts: DemoObject[] = [];
+  for (const dateId of DEMO_DATES) {
     puts.push({ key: `${DEMO_PREFIX}/purchases/date_id=${dateId}/purchases.csv`, body: purchasesCsv(dateId) });
     puts.push({ key: `${DEMO_PREFIX}/tracks/date_id=${dateId}/tracks.parquet`, body: await tracksParquet(dateId) });
   }
+  return puts;
+}
+
+async function putAll(s3: S3Client, bucket: string, puts: DemoObject[]): Promise<number> {
   for (const p of puts) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: p.key, Body: p.body }));
   return puts.length;
+}
+
+/** Writes one hour of the drifting sources (`hour` of DEMO_HOURS); the same bytes every time. */
+export function writeDemoHour(s3: S3Client, bucket: string, hour: number): Promise<number> {
+  return putAll(s3, bucket, hourObjects(hour));
+}
+
+/** Writes the sources that do not drift by the hour. */
+export async function writeSteadyDemo(s3: S3Client, bucket: string): Promise<number> {
+  return putAll(s3, bucket, await steadyObjects());
 }
 
 export const DEMO_SECRET = 'demo-db';

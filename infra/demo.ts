@@ -5,18 +5,22 @@
 //   tsx infra/demo.ts --secret-env prints the shell assignment of the secret the demo's database source
 //                                  names, for the worker's environment
 import type { Client } from '@temporalio/client';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { Knex } from 'knex';
 import { loadConfigOrExit, type LakeConfig } from '../config';
 import { secretEnvName } from '../adapters/secrets';
 import { connectClient } from '../client/connect';
 import { createS3Client } from '../adapters/s3';
 import { createDb } from '../db/knex';
 import { listSourceStates, saveSource, setLogicalSourcesActive } from '../db/sources';
+import { latestSchema } from '../db/schema-versions';
+import { addPrincipal } from '../db/governance';
 import { crawlResult, startCrawl } from '../client/crawl';
 import { workerPolls } from '../client/preview';
 import { syncSchedules } from '../client/schedules';
 import { formatSummary } from '../cli/commands/crawl';
 import { main as lake } from '../cli/main';
-import { DEMO_SECRET, demoSources, writeDemoLake, writeDemoTable } from './demo-lake';
+import { DEMO_HOURS, DEMO_PREFIX, DEMO_SECRET, DRIFTING_SOURCES, demoSources, writeDemoHour, writeDemoTable, writeSteadyDemo } from './demo-lake';
 import { ensureBucket } from './bootstrap-s3';
 import { temporalUiUrl } from './health';
 
@@ -26,19 +30,40 @@ export async function runDemo(config: LakeConfig): Promise<void> {
   const client = await connectClient(config);
   try {
     await waitForWorker(client, config);
-    await ensureBucket(s3, config.s3.demoBucket);
-    const objects = await writeDemoLake(s3, config.s3.demoBucket);
+    const bucket = config.s3.demoBucket;
+    await ensureBucket(s3, bucket);
     await writeDemoTable(db);
-    const sources = demoSources(config.s3.demoBucket);
-    for (const def of sources) await saveSource(db, def);
-    console.log(`demo lake: ${objects} objects in s3://${config.s3.demoBucket}/demo/, table demo.signups; ${sources.length} sources registered`);
-
+    const sources = demoSources(bucket);
+    const saved = [];
+    for (const def of sources) saved.push(await saveSource(db, def));
+    await giveDemoOwners(db, saved.map((s) => s.id));
     await syncSchedules(client, db, config);
+
     const crawl = async (name: string) => {
       const summary = await crawlResult(await startCrawl(client, config, name));
       console.log(formatSummary(summary));
     };
-    for (const def of sources) await crawl(def.name);
+    // The drifting sources arrive hour by hour, each hour crawled before the next is written, so every
+    // drift step is a schema version of its own (`lake history`, `lake diff activity-log 1 2`). A source
+    // this catalog crawled before gets its hours at once: the same bytes again, nothing to record.
+    const hourly: string[] = [];
+    for (const def of sources.filter((d) => DRIFTING_SOURCES.includes(d.name))) {
+      const source = saved.find((s) => s.name === def.name)!;
+      if (await latestSchema(db, source.id)) continue;
+      hourly.push(def.name);
+      if (def.kind === 's3' && (await holdsObjects(s3, bucket, def.location.prefix))) {
+        console.log(`s3://${bucket}/${def.location.prefix} already holds objects: the first version of ${def.name} takes in all of them`);
+      }
+    }
+    console.log(`demo lake: s3://${bucket}/${DEMO_PREFIX}/ and table demo.signups; ${sources.length} sources registered, owned by ${DEMO_PEOPLE.owner}`);
+    await writeSteadyDemo(s3, bucket);
+    for (const hour of DEMO_HOURS) {
+      await writeDemoHour(s3, bucket, hour);
+      if (hourly.length === 0) continue;
+      console.log(`hour ${hour} of ${hourly.join(' and ')} written; crawling`);
+      await Promise.all(hourly.map(crawl));
+    }
+    await Promise.all(sources.filter((d) => !hourly.includes(d.name)).map((d) => crawl(d.name)));
     // the stream's logical sources come in inactive; the demo activates them all and publishes their views
     const streams = sources.filter((d) => d.kind === 's3' && d.options.discriminators?.length).map((d) => d.name);
     for (const stream of streams) {
@@ -55,6 +80,7 @@ lake catalog is up.
   Temporal UI:     ${ui}/namespaces/${config.temporal.namespace}/workflows   (filter: LakeSource = "activity-log")
   schedules:       ${ui}/namespaces/${config.temporal.namespace}/schedules
   a source:        npm run -s lake -- describe activity-log
+  its history:     npm run -s lake -- history activity-log; npm run -s lake -- diff activity-log 1 2
   a stream's logical sources: npm run -s lake -- source list --stream events
   one of them:     npm run -s lake -- describe events-identified-music-purchase-edge
   its table:       npm run -s lake -- table demo.activity_log
@@ -68,6 +94,25 @@ lake catalog is up.
     await db.destroy();
     await client.connection.close();
   }
+}
+
+async function holdsObjects(s3: S3Client, bucket: string, prefix: string): Promise<boolean> {
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
+  return (listed.KeyCount ?? 0) > 0;
+}
+
+/** The demo's people for the web catalog: olivia owns the demo sources (and so their logical sources),
+ *  ana is an analyst with no access yet, admin may do everything. Idempotent. */
+export const DEMO_PEOPLE = { owner: 'olivia', analyst: 'ana', admin: 'admin' } as const;
+
+async function giveDemoOwners(db: Knex, sourceIds: number[]): Promise<void> {
+  const actor = 'demo';
+  const owner = await addPrincipal(db, { name: DEMO_PEOPLE.owner, kind: 'user', email: 'olivia@example.com' }, actor);
+  await addPrincipal(db, { name: DEMO_PEOPLE.analyst, kind: 'user', email: 'ana@example.com' }, actor);
+  const admin = await addPrincipal(db, { name: DEMO_PEOPLE.admin, kind: 'user' }, actor);
+  await db('principals').where({ id: admin.id }).update({ admin: true });
+  const rows = sourceIds.map((source_id) => ({ source_id, principal_id: owner.id, added_by: actor }));
+  await db('source_owners').insert(rows).onConflict(['source_id', 'principal_id']).ignore();
 }
 
 /** Until a worker polls the catalog's I/O queue: the demo's crawls would wait for one silently. */

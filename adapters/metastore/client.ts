@@ -51,11 +51,19 @@ type Client = ThriftHiveMetastore.Client;
 export class MetastoreClient {
   private connection: thrift.Connection | undefined;
   private client: Client | undefined;
+  /** The connection being opened: calls that start together share it (each opening its own would leave
+   *  all but the last open after close(), and the process would never exit). */
+  private connecting: Promise<Client> | undefined;
 
   constructor(private readonly config: MetastoreConfig) {}
 
   private connect(): Promise<Client> {
     if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= this.open().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private open(): Promise<Client> {
     return new Promise((resolve, reject) => {
       const connection = thrift.createConnection(this.config.host, this.config.port, {
         transport: thrift.TBufferedTransport,

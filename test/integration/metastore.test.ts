@@ -1,4 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MetastoreClient, MetastoreError } from '../../adapters/metastore/client';
 import { createS3Client } from '../../adapters/s3';
@@ -35,6 +37,27 @@ describe('Hive Metastore of the stack over Thrift', () => {
     created.push(name);
     expect((await ms.getDatabase(name)).locationUri).toBe(locationUri);
   });
+
+  it('shares one connection among calls that start together, so a process exits after close()', async () => {
+    // a worker whose crawls published at once never exited after "worker stopped": each first call had
+    // opened a connection of its own, and close() ended only the last
+    const script = `
+      const { MetastoreClient } = require('./adapters/metastore/client');
+      const ms = new MetastoreClient(${JSON.stringify(config.metastore)});
+      Promise.all(Array.from({ length: 5 }, () => ms.getAllDatabases())).then((answers) => {
+        console.log(answers.length);
+        ms.close();
+      });`;
+    const root = path.join(__dirname, '..', '..');
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: root });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+    clearTimeout(timer);
+    expect({ code, signal, out: out.trim() }).toEqual({ code: 0, signal: null, out: '5' });
+  }, 30_000);
 
   it('maps a duplicate create to AlreadyExists, which is not retryable', async () => {
     const name = uniqueName('lake_dup');

@@ -6,10 +6,14 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetastoreClient } from '../../adapters/metastore/client';
 import { secretEnvName } from '../../adapters/secrets';
-import { DEMO_SECRET } from '../../infra/demo-lake';
+import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../adapters/s3';
+import { createDb } from '../../db/knex';
+import { ensureBucket } from '../../infra/bootstrap-s3';
+import { DEMO_PREFIX, DEMO_SECRET, demoSources } from '../../infra/demo-lake';
 import { crawlScheduleId, LAKE_SOURCE, LEGACY_IDS } from '../../workflows/shared';
 import { ensureSpark, runSparkQueries } from '../support/spark';
-import { stackTemporalBinary, testConfig, uniqueName } from './setup';
+import { runLake, stackTemporalBinary, testConfig, uniqueName } from './setup';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -38,6 +42,29 @@ function scheduleTarget(d: ScheduleDescription) {
   return { catalog: d.memo?.catalog, taskQueue: action?.taskQueue, workflowId: action?.workflowId, args: action?.args, paused: d.state.paused };
 }
 
+/** A worker process that has said it polls (a queue still lists a stopped worker's pollers for a while,
+ *  so the demo's own wait for a worker may not wait for this one), and its output for failure messages. */
+async function pollingWorker(env: Record<string, string>) {
+  let output = '';
+  let kill: ((s: NodeJS.Signals) => void) | undefined;
+  let polling: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (polling = resolve));
+  const exited = runWorkerProcess([], env, (text, k) => {
+    output = text;
+    kill ??= k;
+    if (/^worker polling/m.test(text)) polling();
+  });
+  const started = await Promise.race([ready.then(() => true), exited.then(() => false)]);
+  if (!started) throw new Error(`the worker stopped before polling:\n${(await exited).output}`);
+  return {
+    output: () => output,
+    stop: async () => {
+      kill?.('SIGTERM');
+      return exited;
+    },
+  };
+}
+
 describe('the worker process', () => {
   const config = testConfig();
   // The demo registers the developer's demo sources under their own names. Its schedules carry the test
@@ -46,6 +73,13 @@ describe('the worker process', () => {
   // developer's schedule checked below is the one an older demo created, before ids named their catalog.
   let own: TestWorkflowEnvironment;
   let env: Record<string, string>;
+  // The demo writes its drifting sources hour by hour, crawling each: in a bucket where another catalog's
+  // demo already wrote every hour there would be no history to see. The test catalog's demo gets a bucket
+  // of its own, emptied first and kept afterwards like the test database (its tables point there), and
+  // the tables and views it publishes in the metastore's `demo` database are dropped first: a newcomer's
+  // stack has none, and a wider table left by another catalog's demo (duration already a double) cannot
+  // be narrowed to the first hour's schema. Another catalog's demo creates them again at its next crawl.
+  const demoBucket = `${config.s3.demoBucket}-${config.catalog}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
   // on the stack's shared server: the developer's demo schedule, or a stand-in of another catalog
   const shared = { scheduleId: `${LEGACY_IDS.crawlSchedulePrefix}activity-log`, before: undefined as ReturnType<typeof scheduleTarget> | undefined, standIn: false };
   const withSharedServer = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
@@ -61,7 +95,33 @@ describe('the worker process', () => {
     own = await TestWorkflowEnvironment.createLocal({
       server: { executable: { type: 'existing-path', path: stackTemporalBinary() }, searchAttributes: [LAKE_SOURCE], extraArgs: ['--log-level', 'error'] },
     });
+    const s3 = createS3Client(config.s3);
+    try {
+      await ensureBucket(s3, demoBucket);
+      for (;;) {
+        const listed = await s3.send(new ListObjectsV2Command({ Bucket: demoBucket, Prefix: `${DEMO_PREFIX}/` }));
+        const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
+        if (keys.length === 0) break;
+        await s3.send(new DeleteObjectsCommand({ Bucket: demoBucket, Delete: { Objects: keys } }));
+      }
+    } finally {
+      s3.destroy();
+    }
+    const ms = new MetastoreClient(config.metastore);
+    try {
+      const targets = new Set(demoSources(demoBucket).map((d) => d.targetTable));
+      const database = demoSources(demoBucket)[0]!.targetDatabase;
+      const names = (await ms.getAllDatabases()).includes(database) ? await ms.getAllTables(database) : [];
+      for (const name of names) {
+        const parameters = (await ms.getTable(database, name)).parameters ?? {};
+        if (parameters['lake.managed'] !== 'true') continue;
+        if (targets.has(name) || demoSources(demoBucket).some((d) => d.name === parameters['lake.stream'])) await ms.dropTable(database, name);
+      }
+    } finally {
+      ms.close();
+    }
     env = {
+      LAKE_DEMO_BUCKET: demoBucket,
       LAKE_DATABASE_URL: config.postgres.url,
       TEMPORAL_ADDRESS: own.address,
       LAKE_TASK_QUEUE: uniqueName('test-worker-process'),
@@ -104,8 +164,97 @@ describe('the worker process', () => {
     expect(output).toMatch(/^activity-log$/m); // lake describe of the demo's stream
     expect(output).toMatch(/^props\s+struct</m);
     expect(output).toContain(`Temporal UI:     http://127.0.0.1:${config.temporal.uiPort}/namespaces/`);
+    // the drifting sources arrived hour by hour, each hour crawled on its own
+    expect(output).toMatch(/^hour 20 of activity-log and events written; crawling$/m);
+    expect(output).toMatch(/^hour 22 of activity-log and events written; crawling$/m);
     expect(code).toBe(0);
-  }, 120_000);
+  }, 180_000);
+
+  it("gives the drifting source a history the README's own commands show", async () => {
+    const history = await runLake(config, 'history', 'activity-log', '--json');
+    expect(history.code, history.err).toBe(0);
+    const versions = JSON.parse(history.out) as { version: number; change: string }[];
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3]);
+    expect(versions.slice(1).every((v) => v.change === 'additive' || v.change === 'breaking')).toBe(true);
+
+    const shown = await runLake(config, 'history', 'activity-log');
+    expect(shown.code).toBe(0);
+    expect(shown.out).toMatch(/^VERSION\s+CHANGE/m);
+
+    // hour 21 adds props.description; hour 22 widens duration from an integer to a double
+    const diff = await runLake(config, 'diff', 'activity-log', '1', '2');
+    expect(diff.code, diff.err).toBe(0);
+    expect(diff.out).not.toMatch(/have the same schema/);
+    expect(diff.out).toMatch(/additive\s+\S+\s+props\.description\b/);
+    const widened = await runLake(config, 'diff', 'activity-log', '2', '3', '--json');
+    expect(JSON.parse(widened.out)).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'duration', to: 'double' })]));
+
+    // the stream's shop purchases wrote their price as text from hour 22: its logical source has a history too
+    const slice = await runLake(config, 'history', 'events-identified-shop-purchase-edge', '--json');
+    expect(JSON.parse(slice.out).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("runs every command the README suggests trying on the demo, as written", async () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const block = /Things to try:\n\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toMatch(/lake -- diff activity-log 1 2/);
+    const worker = await pollingWorker({ ...env, [secretEnvName(DEMO_SECRET)]: config.postgres.url });
+    try {
+      // each line on its own, so a failure names its command
+      for (const line of block!.split('\n').filter((l) => l.trim() !== '')) {
+        const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+          execFile('bash', ['-euo', 'pipefail', '-c', line], { cwd: root, env: { ...process.env, ...env }, timeout: 2 * 60_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
+            resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+          );
+        });
+        expect(code, `${line}\n${stderr.slice(-2000)}`).toBe(0);
+        expect(stdout.trim(), line).not.toBe('');
+        if (line.includes('diff activity-log 1 2')) expect(stdout).toMatch(/props\.description/);
+      }
+    } finally {
+      await worker.stop();
+    }
+  }, 5 * 60_000);
+
+  it('gives the demo an owner of its sources, an analyst and an admin', async () => {
+    const db = createDb(config.postgres);
+    try {
+      const people = await db('principals').whereIn('name', ['olivia', 'ana', 'admin']).where({ kind: 'user' }).orderBy('name').select('name', 'admin');
+      expect(people).toEqual([
+        { name: 'admin', admin: true },
+        { name: 'ana', admin: false },
+        { name: 'olivia', admin: false },
+      ]);
+      const owned = await db('source_owners as o').join('sources as s', 's.id', 'o.source_id').join('principals as p', 'p.id', 'o.principal_id').select('s.name', 'p.name as owner');
+      expect(owned.map((r) => `${r.name}:${r.owner}`).sort()).toEqual(demoSources(demoBucket).map((d) => `${d.name}:olivia`).sort());
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('runs the demo a second time on the same stack without changing or failing anything', async () => {
+    const before = await runLake(config, 'history', 'activity-log', '--json');
+    const worker = await pollingWorker({ ...env, [secretEnvName(DEMO_SECRET)]: config.postgres.url });
+    let demo: { code: number | null; output: string };
+    let killDemo: ((s: NodeJS.Signals) => void) | undefined;
+    const timer = setTimeout(() => killDemo?.('SIGKILL'), 150_000); // then fail with what it printed
+    try {
+      demo = await runProcess('infra/demo.ts', [], env, (_text, kill) => void (killDemo ??= kill));
+    } finally {
+      clearTimeout(timer);
+      await worker.stop();
+    }
+    const { code, output } = demo;
+    expect(code, `${output.slice(-3000)}\n--- worker:\n${worker.output().slice(-3000)}`).toBe(0);
+    expect(output).not.toMatch(/written; crawling/); // its sources have a history already: one crawl each
+    expect(output).not.toMatch(/activated \d+ logical sources/);
+    const crawls = output.slice(0, output.indexOf('lake catalog is up.'));
+    expect([...crawls.matchAll(/^crawl of (\S+) \(run \d+\)$/gm)].map((m) => m[1]).sort()).toEqual(demoSources(demoBucket).map((d) => d.name).sort());
+    for (const m of crawls.matchAll(/^ {2}objects {3}(.*)$/gm)) expect(m[1]).toMatch(/^0 new, 0 changed, 0 deleted/);
+    for (const m of crawls.matchAll(/^ {2}schema {4}(.*)$/gm)) expect(m[1]).toMatch(/^version \d+ \(none\)$/);
+    const after = await runLake(config, 'history', 'activity-log', '--json');
+    expect(after.out).toBe(before.out);
+  }, 180_000);
 
   it("syncs the demo's schedules on its own server and leaves another catalog's schedule of the same source as it was", async () => {
     const mine = scheduleTarget(await own.client.schedule.getHandle(crawlScheduleId(config.catalog, 'activity-log')).describe());
