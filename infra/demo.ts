@@ -15,6 +15,7 @@ import { createDb } from '../db/knex';
 import { listSourceStates, saveSource, setLogicalSourcesActive } from '../db/sources';
 import { latestSchema } from '../db/schema-versions';
 import { addPrincipal } from '../db/governance';
+import { addOwner, setAdmin } from '../db/owners';
 import { crawlResult, startCrawl } from '../client/crawl';
 import { workerPolls } from '../client/preview';
 import { syncSchedules } from '../client/schedules';
@@ -36,7 +37,7 @@ export async function runDemo(config: LakeConfig): Promise<void> {
     const sources = demoSources(bucket);
     const saved = [];
     for (const def of sources) saved.push(await saveSource(db, def));
-    await giveDemoOwners(db, saved.map((s) => s.id));
+    await giveDemoOwners(db, saved.map((s) => s.name));
     await syncSchedules(client, db, config);
 
     const crawl = async (name: string) => {
@@ -105,14 +106,13 @@ async function holdsObjects(s3: S3Client, bucket: string, prefix: string): Promi
  *  ana is an analyst with no access yet, admin may do everything. Idempotent. */
 export const DEMO_PEOPLE = { owner: 'olivia', analyst: 'ana', admin: 'admin' } as const;
 
-async function giveDemoOwners(db: Knex, sourceIds: number[]): Promise<void> {
+async function giveDemoOwners(db: Knex, sources: readonly string[]): Promise<void> {
   const actor = 'demo';
-  const owner = await addPrincipal(db, { name: DEMO_PEOPLE.owner, kind: 'user', email: 'olivia@example.com' }, actor);
+  await addPrincipal(db, { name: DEMO_PEOPLE.owner, kind: 'user', email: 'olivia@example.com' }, actor);
   await addPrincipal(db, { name: DEMO_PEOPLE.analyst, kind: 'user', email: 'ana@example.com' }, actor);
-  const admin = await addPrincipal(db, { name: DEMO_PEOPLE.admin, kind: 'user' }, actor);
-  await db('principals').where({ id: admin.id }).update({ admin: true });
-  const rows = sourceIds.map((source_id) => ({ source_id, principal_id: owner.id, added_by: actor }));
-  await db('source_owners').insert(rows).onConflict(['source_id', 'principal_id']).ignore();
+  await addPrincipal(db, { name: DEMO_PEOPLE.admin, kind: 'user' }, actor);
+  await setAdmin(db, DEMO_PEOPLE.admin, true, actor);
+  for (const source of sources) await addOwner(db, { source, principal: DEMO_PEOPLE.owner, by: actor });
 }
 
 /** Until a worker polls the catalog's I/O queue: the demo's crawls would wait for one silently. */

@@ -1,6 +1,5 @@
 // `lake serve [--port N] [--host H]`: the web catalog alone, until Ctrl-C.
 import { loadConfig } from '../../config';
-import { serveCatalog } from '../../web/main';
 import type { Command } from '../command';
 import { parseOptions, UsageError } from '../context';
 import { EXIT } from '../command';
@@ -33,6 +32,9 @@ export const command: Command = {
     const config = loadConfig();
     let running;
     try {
+      // required here: the server's packages are not worth loading for every other command (and a dynamic
+      // import() would leave the tsx require hook `lake` runs under)
+      const { serveCatalog } = require('../../web/main') as typeof import('../../web/main');
       running = await serveCatalog(config, { port, host });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;

@@ -7,6 +7,8 @@
 // values carry markup, rendered on every page without one element of it becoming markup.
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../adapters/s3';
@@ -130,6 +132,53 @@ describe('the web catalog in a real browser', () => {
     const mine = /x-csrf-token&quot;:&quot;([^&]+)&quot;/.exec(page.body)![1];
     const anonymous = await app.inject({ method: 'POST', url: `/api/sources/${stream}/crawl`, headers: { cookie, 'x-csrf-token': mine } });
     expect(anonymous.statusCode).toBe(401);
+  });
+
+  it('runs alone as `lake serve`, prints its address and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'cli', 'lake.js'), 'serve', '--port', '0'], { env: { ...process.env, LAKE_DATABASE_URL: config.postgres.url }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const address = await waitFor('lake serve to print its address', async () => /web catalog: (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 30_000);
+    expect(address).not.toMatch(/:0$/);
+    const page = await fetch(`${address}/sources`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('lake catalog');
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('takes identity from the SSO proxy\'s header when configured, and authorises every action on the server', async () => {
+    const db = workers.deps.db;
+    const proxied = await buildServer({ db, config: { ...config, web: { ...config.web, identityHeader: 'x-sso-user', devSignIn: false } }, temporal: async () => workers.env.client });
+    try {
+      expect((await proxied.inject({ method: 'GET', url: '/signin' })).statusCode).toBe(404);
+      const anonymous = await proxied.inject({ method: 'GET', url: '/access/mine' });
+      expect(anonymous.statusCode).toBe(401);
+      expect(anonymous.body).not.toContain('Development sign-in');
+      // a person the catalog has not met is registered on the first visit
+      const first = await proxied.inject({ method: 'GET', url: '/access/mine', headers: { 'x-sso-user': 'newcomer' } });
+      expect(first.statusCode).toBe(200);
+      expect(first.body).toContain('data-viewer="newcomer"');
+      // ana may not decide a request on a source she does not own, even with a valid token
+      const r = await requestAccess(db, { principal: { name: 'ana', kind: 'user' }, source: hostile, level: 'A-1', days: 3, reason: 'metadata only', requestedBy: 'ana' });
+      const page = await proxied.inject({ method: 'GET', url: '/access/mine', headers: { 'x-sso-user': 'ana' } });
+      const cookie = String(page.headers['set-cookie']).split(';')[0];
+      const token = /x-csrf-token&quot;:&quot;([^&]+)&quot;/.exec(page.body)![1];
+      const refused = await proxied.inject({ method: 'POST', url: `/api/access/requests/${r.id}/decide`, headers: { 'x-sso-user': 'ana', cookie, 'x-csrf-token': token }, payload: { decision: 'approve' } });
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json().error).toMatch(/ana may not approve/);
+      expect((await proxied.inject({ method: 'GET', url: '/api/access/inbox', headers: { 'x-sso-user': 'ana' } })).json().requests).toEqual([]);
+      // its owner may
+      const ownerPage = await proxied.inject({ method: 'GET', url: '/access/inbox', headers: { 'x-sso-user': 'olivia' } });
+      const ownerCookie = String(ownerPage.headers['set-cookie']).split(';')[0];
+      const ownerToken = /x-csrf-token&quot;:&quot;([^&]+)&quot;/.exec(ownerPage.body)![1];
+      const rejected = await proxied.inject({ method: 'POST', url: `/api/access/requests/${r.id}/decide`, headers: { 'x-sso-user': 'olivia', cookie: ownerCookie, 'x-csrf-token': ownerToken }, payload: { decision: 'reject', note: 'not needed' } });
+      expect(rejected.statusCode).toBe(200);
+      expect(rejected.json()).toMatchObject({ requestId: r.id, decision: 'reject' });
+    } finally {
+      await proxied.close();
+    }
   });
 
   it('documents every JSON twin in an OpenAPI document generated from the routes', async () => {

@@ -47,14 +47,15 @@ export function registerAccessRequest(app: FastifyInstance, deps: WebDeps): void
     return sendPage(reply, req, renderForm({ source: s.name }, pageContext(req, deps)), `Request access to ${s.name}`, deps);
   });
 
-  const body = { source: { type: 'string' }, level: { type: 'string' }, days: { type: ['integer', 'string'] }, reason: { type: 'string' } };
+  const body = { source: { type: 'string' }, level: { type: 'string' }, days: { type: 'integer', minimum: 1 }, reason: { type: 'string' } };
   const send = (req: FastifyRequest): Promise<AccessRequest> => {
     const viewer = requireViewer(req);
     const b = req.body as { source: string; level: string; days: number | string; reason: string };
     return requestAccess(deps.db, { principal: { name: viewer.name, kind: viewer.kind }, source: b.source, level: b.level, days: Number(b.days), reason: b.reason ?? '', requestedBy: viewer.name });
   };
   app.post('/api/access/requests', { schema: actionSchema('access', 'Ask for access to a source at a level for some days, with a reason; the owners decide', body, ['source', 'level', 'days', 'reason']) }, async (req) => send(req));
-  app.post('/access/requests', { schema: { hide: true, body: { type: 'object', properties: body, required: ['source'] } } }, async (req, reply) => {
+  // the form's own errors (days out of range, no reason) come back on the form, so only the source is checked here
+  app.post('/access/requests', { schema: { hide: true, body: { type: 'object', properties: { source: body.source }, required: ['source'] } } }, async (req, reply) => {
     try {
       const r = await send(req);
       return reply.redirect(`/access/mine?requested=${r.id}`, 303);

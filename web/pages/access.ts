@@ -181,7 +181,7 @@ export function registerAccessPages(app: FastifyInstance, deps: WebDeps): void {
     tag: 'access',
     summary: "Move a grant's expiry later by some days, within its level's maximum",
     params: ID,
-    body: { days: { type: ['integer', 'string'] } },
+    body: { days: { type: 'integer', minimum: 1 } },
     required: ['days'],
     async run(req) {
       const g = await getGrant(deps.db, idOf(req));
