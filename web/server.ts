@@ -17,7 +17,7 @@ import { UnknownSourceError } from '../db/sources';
 import { GovernanceError } from '../governance/levels';
 import { InvalidSourceError } from '../crawl/source';
 import { NoWorkerError } from '../client/preview';
-import { html, type Html } from './html';
+import type { Html } from './html';
 import { CSRF_FIELD, CSRF_HEADER, cookie, newSessionId, parseCookies, SESSION_COOKIE, Signer, type Viewer } from './identity';
 import { layout, errorPage, type PageContext } from './layout';
 import { HttpError, resolveViewer } from './viewer';
@@ -147,4 +147,3 @@ export function sendPage(reply: FastifyReply, req: FastifyRequest, content: Html
   return reply.type('text/html; charset=utf-8').send(body.text);
 }
 
-export { html };

@@ -18,7 +18,7 @@ import { html, urlPart, type Html } from '../html';
 import type { PageContext } from '../layout';
 import { twin } from '../routes';
 import type { WebDeps } from '../server';
-import { sourceHeader, type SourceFrame, loadFrame, TABS, type TabId } from './source-frame';
+import { sourceHeader, type SourceFrame, loadFrame } from './source-frame';
 
 const NAME = { name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,99}$' } };
 
@@ -43,7 +43,7 @@ function renderInfo(f: SourceFrame & { d: SourceDescription }, ctx: PageContext)
 <dl class="facts">
   <dt>Where</dt><dd><code>${whereIs(s)}</code></dd>
   <dt>Table</dt><dd><code>${s.targetDatabase}.${s.targetTable}</code></dd>
-  ${s.kind === 's3' ? html`<dt>Format</dt><dd>${s.format}</dd><dt>Layout</dt><dd>${s.layout.kind}${s.layout.kind === 'hive' ? '' : ''}</dd>` : ''}
+  ${s.kind === 's3' ? html`<dt>Format</dt><dd>${s.format}</dd><dt>Layout</dt><dd>${s.layout.kind === 'date-path' ? html`date path <code>${s.layout.pattern}</code>` : s.layout.kind === 'hive' ? 'Hive-style key=value directories' : 'no partitions'}</dd>` : ''}
   ${d.logical
     ? html`<dt>State</dt><dd>${d.logical.state === 'active' ? (d.logical.view ? 'active, published as a view' : 'active, view at the next crawl') : 'new: not yet activated'}; last seen ${d.logical.lastSeenAt ?? 'never'}</dd>`
     : html`<dt>Schedule</dt><dd>${s.schedule}${s.enabled ? '' : ' (disabled)'}</dd>`}
@@ -275,4 +275,3 @@ export function registerSourcePages(app: FastifyInstance, deps: WebDeps): void {
   });
 }
 
-export { TABS, type TabId };
