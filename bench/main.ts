@@ -6,7 +6,7 @@
 //   3. full inference on two cores (worker_threads over a SharedArrayBuffer, results merged)
 // Then, when the local stack is healthy, the crawl benchmarks of bench/crawl.ts and last the governance
 // benchmarks of bench/grants.ts (the heaviest: minutes of 10,000 workflows), and the web catalog's list and
-// search at the database level (bench/web-catalog.ts). BENCH_ONLY=schema, crawl, grants or web-db runs one part. Every ratio is printed again in a table at the end.
+// search at the database level (bench/web-catalog.ts). BENCH_ONLY=schema, crawl, grants, web-db or web runs one part (web: the web catalog's pages over HTTP). Every ratio is printed again in a table at the end.
 import { existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ import { crawlBench, type Ratio } from './crawl';
 import { groupingBench } from './grouping';
 import { grantsBench } from './grants';
 import { statsBench } from './stats';
-import { webCatalogBench } from './web-catalog';
+import { webCatalogBench, webHttpBench } from './web-catalog';
 import { best, seconds } from './timing';
 
 const CORPUS_BYTES = 210 * 1e6;
@@ -146,7 +146,7 @@ async function schemaBench(): Promise<Ratio[]> {
 }
 
 /** The crawl and governance benchmarks need the stack; without it they are skipped (or fail when asked for alone). */
-async function stackPart(only: string | undefined, part: 'crawl' | 'grants' | 'web-db'): Promise<Ratio[]> {
+async function stackPart(only: string | undefined, part: 'crawl' | 'grants' | 'web-db' | 'web'): Promise<Ratio[]> {
   const config = loadConfig();
   const down = (await checkAll(config)).filter((h) => !h.healthy);
   if (down.length > 0) {
@@ -156,12 +156,13 @@ async function stackPart(only: string | undefined, part: 'crawl' | 'grants' | 'w
     return [];
   }
   if (part === 'web-db') return webCatalogBench(config);
+  if (part === 'web') return webHttpBench(config);
   return part === 'crawl' ? crawlBench(config, { corpus: FILE }) : grantsBench(config);
 }
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY;
-  if (only !== undefined && !['schema', 'crawl', 'grants', 'web-db'].includes(only)) throw new Error(`BENCH_ONLY=${only}: expected schema, crawl, grants or web-db`);
+  if (only !== undefined && !['schema', 'crawl', 'grants', 'web-db', 'web'].includes(only)) throw new Error(`BENCH_ONLY=${only}: expected schema, crawl, grants, web-db or web`);
   const runs = (part: string) => only === undefined || only === part;
   if (runs('schema') || runs('crawl')) await ensureCorpus(); // the crawl benchmark cuts its CPU-bound objects from the same corpus
   const ratios: Ratio[] = [];
@@ -171,6 +172,7 @@ async function main(): Promise<void> {
   if (runs('crawl')) ratios.push(...(await stackPart(only, 'crawl')));
   if (runs('grants')) ratios.push(...(await stackPart(only, 'grants'))); // expiry lag, worker memory
   if (runs('web-db')) ratios.push(...(await stackPart(only, 'web-db'))); // list and search of the web catalog
+  if (runs('web')) ratios.push(...(await stackPart(only, 'web'))); // its pages over HTTP
   if (ratios.length === 0) return;
   const width = Math.max(...ratios.map((r) => r.name.length));
   console.log('\nratios (measured in this run)');
