@@ -107,6 +107,11 @@ export async function removeSource(db: Knex, name: string): Promise<boolean> {
   return (await db('sources').where({ name }).delete()) > 0;
 }
 
+/** Whether a source is a stream: it has logical sources. */
+export async function hasLogicalSources(db: Knex, sourceId: number): Promise<boolean> {
+  return (await db('sources').where({ parent_id: sourceId }).first('id')) !== undefined;
+}
+
 /** A source with what the catalog knows of its life: when its records were last seen (logical sources). */
 export interface SourceState {
   source: Source;

@@ -3,16 +3,18 @@
 import type { Source } from '../crawl/source';
 import { viewerLevel } from '../db/access-views';
 import { ownersOf } from '../db/owners';
-import { listSourceStates } from '../db/sources';
+import { hasLogicalSources } from '../db/sources';
 import { may } from '../governance/authority';
 import type { AccessLevelId } from '../governance/levels';
 import type { Viewer } from './identity';
 import type { WebDeps } from './server';
 
 export async function ownersAndLevel(deps: WebDeps, viewer: Viewer | null, s: Source): Promise<{ owners: string[]; viewerLevel: AccessLevelId | null; canOperate: boolean; isStream: boolean }> {
-  const owners = await ownersOf(deps.db, s.id);
-  const level = viewer ? await viewerLevel(deps.db, s.id, { name: viewer.name, kind: viewer.kind }) : null;
-  const isStream = s.kind !== 'logical' && (await listSourceStates(deps.db, { stream: s.name })).length > 0;
+  const [owners, level, isStream] = await Promise.all([
+    ownersOf(deps.db, s.id),
+    viewer ? viewerLevel(deps.db, s.id, { name: viewer.name, kind: viewer.kind }) : null,
+    s.kind !== 'logical' && hasLogicalSources(deps.db, s.id),
+  ]);
   return { owners, viewerLevel: level?.id ?? null, canOperate: may(viewer, 'edit-metadata', { owners }), isStream };
 }
 

@@ -131,8 +131,7 @@ export function registerSourcePages(app: FastifyInstance, deps: WebDeps): void {
     summary: 'The schema as a tree: types, roles, tags (suggested ones marked), descriptions, statistics and the file:line that forced each type',
     params: NAME,
     async load(req) {
-      const frame = await loadFrame(deps, req, nameOf(req), 'schema');
-      const d = await describeSource(deps.db, frame.name);
+      const [frame, d] = await Promise.all([loadFrame(deps, req, nameOf(req), 'schema'), describeSource(deps.db, nameOf(req))]);
       return { ...frame, schemaVersion: d.schemaVersion, columns: d.columns };
     },
     render: (data, ctx) => sourceHeader(data, ctx, renderSchemaTab({ columns: data.columns, schemaVersion: data.schemaVersion } as SourceDescription, tabContext(data, ctx))),
@@ -265,8 +264,7 @@ export function registerSourcePages(app: FastifyInstance, deps: WebDeps): void {
     summary: 'A source: where, format, layout, schedule, partitions, freshness, owners and last runs',
     params: NAME,
     async load(req) {
-      const frame = await loadFrame(deps, req, nameOf(req), 'info');
-      const d = await describeSource(deps.db, nameOf(req));
+      const [frame, d] = await Promise.all([loadFrame(deps, req, nameOf(req), 'info'), describeSource(deps.db, nameOf(req))]);
       // samples have their own address, masked for the viewer
       return { ...frame, d: { ...d, samples: [] } };
     },
