@@ -2,7 +2,7 @@
 // just before it. A median, not a mean, so one odd partition in the window does not hide or fake the next.
 import { comparePartitionPaths } from './partitions';
 
-/** A partition's volume as the catalog keeps it (db/metadata.ts `VolumeRow`). */
+/** A partition's volume as the catalog keeps it (records, bytes, objects, corrupt records). */
 export interface VolumeRow {
   partition: string;
   records: number;

@@ -6,6 +6,7 @@ import { blameFields, diffVersion, provenanceByPath, renderHiveType, type FieldB
 import { getSource } from './sources';
 import { latestSchema } from './schema-versions';
 import { partitionDays } from '../crawl/partitions';
+import type { VolumeRow } from '../crawl/volumes';
 import { columnPath, columnsOf } from '../schema/fields';
 import { pathOfSteps } from '../schema/visit';
 import { isIdentifying, isMaskedColumn, MASK } from '../schema/identifying';
@@ -58,13 +59,8 @@ export interface SourceDescription {
   slices?: { total: number; active: number; new: number };
 }
 
-export interface VolumeRow {
-  partition: string;
-  records: number;
-  bytes: number;
-  objects: number;
-  corruptRecords: number;
-}
+// a partition's volume has its one declaration beside the rule that flags drops and spikes in it
+export type { VolumeRow };
 
 export { latestSchema };
 
