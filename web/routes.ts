@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Html } from './html';
 import type { Signer } from './identity';
-import { pageContext, sendPage, type WebDeps } from './server';
+import { pageContext, sendPage, wantsFragment, type WebDeps } from './server';
 import type { PageContext } from './layout';
 import { registerSignIn } from './pages/signin';
 import { registerSourcePages } from './pages/source';
@@ -35,7 +35,7 @@ export function twin<D>(app: FastifyInstance, deps: WebDeps, t: Twin<D>): void {
   app.get(t.path, { schema: { ...schema, hide: true } }, async (req, reply) => {
     const data = await t.load(req);
     const ctx = pageContext(req, deps);
-    if (t.fragment && req.headers['hx-request'] === 'true' && req.headers['hx-boosted'] !== 'true') return reply.type('text/html; charset=utf-8').send(t.fragment(data, ctx).text);
+    if (t.fragment && wantsFragment(req)) return reply.type('text/html; charset=utf-8').send(t.fragment(data, ctx).text);
     return sendPage(reply, req, t.render(data, ctx), t.title(data), deps, { full: true });
   });
 }

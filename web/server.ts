@@ -69,6 +69,8 @@ export async function buildServer(deps: WebDeps, opts: { logger?: boolean } = {}
   });
 
   app.addHook('onRequest', async (req, reply) => {
+    // assets and probes need no session, and would otherwise look the viewer up on every file
+    if ((req.routeOptions.config as { sessionless?: boolean } | undefined)?.sessionless) return;
     const cookies = parseCookies(req.headers.cookie);
     let sessionId = cookies.get(SESSION_COOKIE);
     if (!sessionId || !/^[A-Za-z0-9_-]{20,40}$/.test(sessionId)) {
@@ -110,7 +112,7 @@ export async function buildServer(deps: WebDeps, opts: { logger?: boolean } = {}
     return sendPage(reply, req, errorPage(404, `no such page: ${req.url}`), 'Not found', deps);
   });
 
-  app.get('/assets/:name', { schema: { hide: true } }, async (req, reply) => {
+  app.get('/assets/:name', { schema: { hide: true }, config: { sessionless: true } }, async (req, reply) => {
     const asset = ASSETS[(req.params as { name: string }).name];
     if (!asset || !existsSync(asset.file)) throw new HttpError(404, 'no such asset');
     reply.header('content-type', asset.type).header('cache-control', 'no-cache');
@@ -118,7 +120,7 @@ export async function buildServer(deps: WebDeps, opts: { logger?: boolean } = {}
   });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get('/healthz', { schema: { hide: true }, config: { sessionless: true } }, async () => ({ ok: true }));
 
   await registerRoutes(app, deps, signer);
   return app;
@@ -137,13 +139,13 @@ export function pageContext(req: FastifyRequest, deps: Pick<WebDeps, 'config'>):
   return { viewer: req.viewer, csrf: req.csrf, devSignIn: deps.config.web.devSignIn, path: req.url, temporalUiUrl: deps.config.web.temporalUiUrl, namespace: deps.config.temporal.namespace };
 }
 
-export function sendPage(reply: FastifyReply, req: FastifyRequest, content: Html, title: string, deps?: Pick<WebDeps, 'config'>, opts: { full?: boolean } = {}): FastifyReply {
-  const ctx: PageContext = deps
-    ? pageContext(req, deps)
-    : { viewer: req.viewer ?? null, csrf: req.csrf ?? '', devSignIn: false, path: req.url, temporalUiUrl: '', namespace: 'default' };
-  // htmx asks for fragments of the page it already shows; a full page otherwise
-  const fragment = !opts.full && req.headers['hx-request'] === 'true' && req.headers['hx-boosted'] !== 'true';
-  const body = fragment ? content : layout(title, content, ctx);
+/** htmx asks for a fragment of the page it already shows; a boosted link or a plain request wants a page. */
+export function wantsFragment(req: FastifyRequest): boolean {
+  return req.headers['hx-request'] === 'true' && req.headers['hx-boosted'] !== 'true';
+}
+
+export function sendPage(reply: FastifyReply, req: FastifyRequest, content: Html, title: string, deps: Pick<WebDeps, 'config'>, opts: { full?: boolean } = {}): FastifyReply {
+  const body = !opts.full && wantsFragment(req) ? content : layout(title, content, pageContext(req, deps));
   return reply.type('text/html; charset=utf-8').send(body.text);
 }
 

@@ -14,6 +14,7 @@ export type TabId = (typeof TABS)[number];
 const LABELS: Record<TabId, string> = { info: 'Info', schema: 'Schema', history: 'History', samples: 'Samples', volumes: 'Volumes', access: 'Access', logical: 'Logical sources' };
 
 export interface SourceFrame {
+  id: number;
   name: string;
   kind: 's3' | 'postgres' | 'logical';
   /** A logical source's stream. */
@@ -30,6 +31,7 @@ export async function loadFrame(deps: WebDeps, req: FastifyRequest, name: string
   const s = await getSource(deps.db, name);
   const { owners, viewerLevel, canOperate, isStream } = await ownersAndLevel(deps, req.viewer, s);
   return {
+    id: s.id,
     name: s.name,
     kind: s.kind,
     ...(s.kind === 'logical' ? { stream: s.location.stream } : {}),

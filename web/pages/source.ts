@@ -10,9 +10,9 @@ import { renderSamplesTab } from '../views/samples-tab';
 import { renderVolumesTab } from '../views/volumes-tab';
 import type { TabContext } from '../views/tab-context';
 import { HttpError, requireViewer } from '../viewer';
-import { pageContext } from '../server';
+import { pageContext, wantsFragment } from '../server';
 import { activeHolders, listRequests } from '../../db/governance';
-import { getSource, listSourceStates } from '../../db/sources';
+import { listSourceStates } from '../../db/sources';
 import { whereIs } from '../../crawl/source';
 import { html, urlPart, type Html } from '../html';
 import type { PageContext } from '../layout';
@@ -26,7 +26,7 @@ function nameOf(req: FastifyRequest): string {
   return (req.params as { name: string }).name;
 }
 
-export function temporalRunsLink(ctx: PageContext, source: string): string {
+function temporalRunsLink(ctx: PageContext, source: string): string {
   return `${ctx.temporalUiUrl}/namespaces/${urlPart(ctx.namespace)}/workflows?query=${urlPart(`LakeSource="${source}"`)}`;
 }
 
@@ -186,11 +186,10 @@ export function registerSourcePages(app: FastifyInstance, deps: WebDeps): void {
   });
 
   // owners edit a column in place: htmx swaps the row it posted from
-  const columnRow = async (req: FastifyRequest, reply: FastifyReply, path: string) => {
-    const frame = await loadFrame(deps, req, nameOf(req), 'schema');
+  const columnRow = async (req: FastifyRequest, reply: FastifyReply, frame: SourceFrame, path: string) => {
     const column = (await describeSource(deps.db, frame.name)).columns.find((c) => c.path === path.toLowerCase() || c.path === path);
     if (req.url.startsWith('/api/')) return column;
-    if (req.headers['hx-request'] !== 'true') return reply.redirect(`/sources/${urlPart(frame.name)}/schema`, 303);
+    if (!wantsFragment(req)) return reply.redirect(`/sources/${urlPart(frame.name)}/schema`, 303);
     return reply.type('text/html; charset=utf-8').send(column ? renderColumnRow(column, tabContext(frame, pageContext(req, deps))).text : '');
   };
   const editable = async (req: FastifyRequest) => {
@@ -206,13 +205,13 @@ export function registerSourcePages(app: FastifyInstance, deps: WebDeps): void {
       const tags = (b.tags ?? '').split(',').map((t) => t.trim()).filter(Boolean);
       // an empty role in the form means "leave it": the select offers no way to clear one
       await setColumnMetadata(deps.db, frame.name, b.path, { ...(b.description !== undefined ? { description: b.description } : {}), tags, ...(b.role ? { role: b.role } : {}) });
-      return columnRow(req, reply, b.path);
+      return columnRow(req, reply, frame, b.path);
     });
     app.post(`${prefix}/sources/:name/columns/accept-tags`, { schema: { ...(prefix ? { tags: ['sources'], summary: "Accept the crawl's suggested tag of a column" } : { hide: true }), params: { type: 'object', properties: NAME }, body: { type: 'object', properties: { _csrf: { type: 'string' }, path: COLUMN_BODY.path }, required: ['path'] } } }, async (req, reply) => {
       const frame = await editable(req);
       const { path } = req.body as { path: string };
       await acceptSuggestions(deps.db, frame.name, [path]);
-      return columnRow(req, reply, path);
+      return columnRow(req, reply, frame, path);
     });
   }
 
@@ -223,9 +222,8 @@ export function registerSourcePages(app: FastifyInstance, deps: WebDeps): void {
     params: NAME,
     async load(req): Promise<SourceFrame & AccessTab> {
       const frame = await loadFrame(deps, req, nameOf(req), 'access');
-      const s = await getSource(deps.db, frame.name);
-      const holders = (await activeHolders(deps.db, s.id)).map((g) => ({ principal: g.principal.name, kind: g.principal.kind, level: g.level, expiresAt: g.expiresAt.toISOString(), grantId: g.id }));
-      const pending = (await listRequests(deps.db, { source: s.name, status: ['pending'] })).map((r) => ({
+      const holders = (await activeHolders(deps.db, frame.id)).map((g) => ({ principal: g.principal.name, kind: g.principal.kind, level: g.level, expiresAt: g.expiresAt.toISOString(), grantId: g.id }));
+      const pending = (await listRequests(deps.db, { source: frame.name, status: ['pending'] })).map((r) => ({
         requestId: r.id,
         principal: `${r.principal.kind} ${r.principal.name}`,
         level: r.level,
