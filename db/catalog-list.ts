@@ -2,8 +2,8 @@
 // twin. Catalog-wide (everybody finds every source's metadata, db/catalog.ts); a viewer only adds the level
 // they hold to each source.
 //
-// Reads one row per source from what is kept at write time (search_documents and catalog_entries by
-// db/search-index.ts, source_activity by the triggers of its migration), so a page costs the same whatever
+// Reads one row per source from what is kept at write time (catalog_entries and search_documents, by
+// db/search-index.ts and the triggers of their migrations), so a page costs the same whatever
 // the number of columns, partitions and runs. One statement filters, counts the facets, sorts and pages
 // over every candidate source and returns only the page and the counts: sending 10,000 candidate rows to
 // Node to count them there cost more than the whole statement (measured with bench/web-catalog.ts). A
@@ -147,15 +147,32 @@ export async function listCatalog(db: Knex, q: CatalogQuery): Promise<CatalogPag
     bindings.push(value);
     return `?::${cast}`;
   };
-  const textCtes = withText
-    ? `q as (select to_tsquery('simple', ${bind(toPrefixQuery(text), 'text')}) as simple_q, plainto_tsquery('english', ${bind(text, 'text')}) as english_q),
-       -- a source's rank is its best document's; which document that is, is looked up for the page only
-       -- (carrying every match's text through a sort cost a third of the statement)
-       matches as materialized (
+  const oneWord = toPrefixQuery(text).split(' & ').length === 1;
+  // a source's rank is its best document's; which document that is, is looked up for the page only
+  // (carrying every match's text through a sort cost a third of the statement). One word: the source's own
+  // document answers (its columns' words together), and its columns' documents only for a source too large
+  // to have one. Several words must meet in one document, so the columns' documents answer.
+  // The tsqueries are written out in each WHERE rather than read from q there: the planner then estimates
+  // how many documents match (from the index's statistics) instead of guessing a hundred, and joins 10,000
+  // matched sources by hash rather than one index probe each.
+  const found = (doc: string) =>
+    `(${doc} @@ to_tsquery('simple', ${bind(toPrefixQuery(text), 'text')}) or ${doc} @@ plainto_tsquery('english', ${bind(text, 'text')}))`;
+  const columnMatches = (where: () => string) => `
          select d.source_id, max(ts_rank(d.doc, q.simple_q) + ts_rank(d.doc, q.english_q)) as rank
            from q, search_documents d
-          where d.doc @@ q.simple_q or d.doc @@ q.english_q
-          group by d.source_id),`
+          where ${found('d.doc')} ${where()}
+          group by d.source_id`;
+  const textCtes = withText
+    ? `q as (select to_tsquery('simple', ${bind(toPrefixQuery(text), 'text')}) as simple_q, plainto_tsquery('english', ${bind(text, 'text')}) as english_q),
+       matches as materialized (${
+         oneWord
+           ? `
+         select w.source_id, ts_rank(w.doc, q.simple_q) + ts_rank(w.doc, q.english_q) as rank
+           from q, source_documents w
+          where ${found('w.doc')}
+         union all ${columnMatches(() => 'and d.source_id in (select source_id from catalog_entries where not whole_document)')}`
+           : columnMatches(() => '')
+       }),`
     : '';
   // Bindings are positional: every piece below binds when the statement's text is put together, in order.
   // A facet's filter: any of its chosen values (none chosen: everything passes).
@@ -180,31 +197,25 @@ export async function listCatalog(db: Knex, q: CatalogQuery): Promise<CatalogPag
   const sql = `
     with ${textCtes}
          held as (select source_id, max(level)::text as level from grants where principal_id = ${bind(viewerId ?? null, 'int')} and status = 'active' group by source_id),
-         -- the streams: their logical sources take their format, runs and owners
-         streams as (
-           select st.id, st.format, a.last_finished_failed, a.last_completed_at
-             from sources st left join source_activity a on a.source_id = st.id
-            where st.id in (select parent_id from sources where parent_id is not null)),
+         -- a logical source takes its stream's format, failures and owners
          c as materialized (
-           select s.id, s.name::text as name,
-                  case when s.kind = 'logical' then 'logical' when sm.id is not null then 'stream' else 'source' end as kind,
-                  case when s.kind = 'postgres' then 'postgres' else coalesce(s.format, sp.format, 'auto') end::text as format,
-                  s.schedule::text as schedule, coalesce(e.tags, '{}') as tags, coalesce(s.parent_id, s.id) as owner_source,
+           select e.source_id as id, e.name,
+                  case when e.kind = 'logical' then 'logical'
+                       when exists (select 1 from sources child where child.parent_id = e.source_id) then 'stream' else 'source' end as kind,
+                  case when e.kind = 'postgres' then 'postgres' else coalesce(e.format, p.format, 'auto') end as format,
+                  e.schedule, e.tags, coalesce(e.parent_id, e.source_id) as owner_source,
                   array_remove(array[
-                    case when (case when s.kind = 'logical' then sp.last_finished_failed else a.last_finished_failed end) then 'failing' end,
+                    case when (case when e.kind = 'logical' then p.last_finished_failed else e.last_finished_failed end) then 'failing' end,
                     case when e.schema_version >= 2 and e.schema_created_at > now() - interval '7 days' then 'changed-7d' end], null) as health,
                   coalesce(held.level, 'none') as level,
                   -- when data last landed: a logical source's records, when its stream's crawl last saw them
-                  case when s.kind = 'logical' then s.last_seen_at else a.last_completed_at end as freshness,
-                  coalesce(a.records, 0) as records, coalesce(a.bytes, 0) as bytes,
+                  case when e.kind = 'logical' then e.last_seen_at else e.last_completed_at end as freshness,
+                  e.records, e.bytes,
                   ${withText ? 'm.rank' : 'null::real as rank'}
-             from sources s
-             ${withText ? 'join matches m on m.source_id = s.id' : ''}
-             left join catalog_entries e on e.source_id = s.id
-             left join source_activity a on a.source_id = s.id
-             left join streams sm on sm.id = s.id
-             left join streams sp on sp.id = s.parent_id
-             left join held on held.source_id = s.id)
+             from catalog_entries e
+             ${withText ? 'join matches m on m.source_id = e.source_id' : ''}
+             left join catalog_entries p on p.source_id = e.parent_id
+             left join held on held.source_id = e.source_id)
     select (select count(*) from c where ${allBut()})::int as total,
            (select coalesce(json_agg(page), '[]') from (
               select id, name, kind, format, tags, health, level, freshness, records, bytes, rank

@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { refreshSearchDocuments } from '../search-index';
 
 // The catalog's search index, written when what it indexes changes (db/search-index.ts) rather than
 // computed from every source's schema JSON at each query: one document per source and per column, with
@@ -91,8 +90,7 @@ export async function up(knex: Knex): Promise<void> {
       LEFT JOIN (SELECT DISTINCT ON (source_id) source_id, id, status FROM crawl_runs WHERE finished_at IS NOT NULL ORDER BY source_id, id DESC) f ON f.source_id = s.id
       LEFT JOIN (SELECT source_id, max(finished_at) AS finished_at FROM crawl_runs WHERE status = 'completed' GROUP BY source_id) c ON c.source_id = s.id`);
 
-  const ids: number[] = (await knex('sources').orderBy('id').select('id')).map((r: { id: number }) => r.id);
-  for (let i = 0; i < ids.length; i += 500) await refreshSearchDocuments(knex, ids.slice(i, i + 500));
+  // the documents themselves are written by the newest migration that changes their shape (…16_catalog_rows)
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -15,6 +15,7 @@ import * as storageAccess from './20261206000010_storage_access';
 import * as hashKey from './20261206000013_hash_key';
 import * as owners from './20261207000014_owners';
 import * as searchIndex from './20261207000015_search_index';
+import * as catalogRows from './20261207000016_catalog_rows';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
@@ -31,6 +32,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261206000013_hash_key': hashKey,
   '20261207000014_owners': owners,
   '20261207000015_search_index': searchIndex,
+  '20261207000016_catalog_rows': catalogRows,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -12,6 +12,7 @@ import { upsertPartition } from '../../db/manifest';
 import { search, setColumnMetadata } from '../../db/metadata';
 import { createRun, markRunCompleted, markRunFailed } from '../../db/runs';
 import { latestSchema, recordSchemaVersions } from '../../db/schema-versions';
+import { MAX_SOURCE_DOCUMENT_CHARS } from '../../db/search-index';
 import { insertSlices, markSlicesSeen, upsertSlicePartitions } from '../../db/slices';
 import { removeSource, saveSource, setLogicalSourcesActive } from '../../db/sources';
 import { nextSchemaVersion } from '../../crawl/schema-version';
@@ -255,5 +256,51 @@ describe('the catalog list and its search index', () => {
     expect(facet(page, 'health')).toEqual({ 'changed-7d': 1 }); // orders' version 2, above
     expect(names(await list({ health: ['changed-7d'] }))).toEqual([n('orders')]);
     expect(await db('search_documents').where({ source_id: ids.purchases })).toEqual([]);
+  });
+
+  it('one word finds what its columns\' documents find, through each source\'s whole document', async () => {
+    const columnMatches = async (w: string): Promise<number> =>
+      (await db.raw(`select count(distinct source_id)::int as n from search_documents where doc @@ to_tsquery('simple', ?) or doc @@ plainto_tsquery('english', ?)`, [`${w}:*`, w])).rows[0].n;
+    for (const w of [word, rare, 'user', 'größe', 'warenkorbs', 'e', 'script', 'pii', 'hourly']) {
+      expect({ w, total: (await listCatalog(db, { text: w, limit: 0 })).total }).toEqual({ w, total: await columnMatches(w) });
+    }
+  });
+
+  it('a source too large for one document is still found by one word, from its columns', async () => {
+    const wide = `${rare}wide`;
+    // column names of 114 characters, enough of them to pass the whole document's limit
+    const count = Math.ceil(MAX_SOURCE_DOCUMENT_CHARS / 114) + 10;
+    const columns: [string, LakeType][] = Array.from({ length: count }, (_, i) => [`${i === count - 1 ? wide : 'filler'}_${String(i).padStart(6, '0')}_${'x'.repeat(100)}`, T.string]);
+    ids.wide = (await saveSource(db, s3(n('wide'), 'jsonl', 'nightly'))).id;
+    await version(ids.wide, schema(...columns), await run(ids.wide, 'completed'));
+    expect(await db('catalog_entries').where({ source_id: ids.wide }).first('whole_document')).toEqual({ whole_document: false });
+    expect(await db('source_documents').where({ source_id: ids.wide })).toEqual([]);
+    const found = await listCatalog(db, { text: wide });
+    expect(names(found)).toEqual([n('wide')]);
+    expect(found.items[0]!.matched).toMatchObject({ column: columns[count - 1]![0] });
+    expect(names(await list({ sort: 'name' }))).toContain(n('wide')); // its name, from its name's document
+  });
+
+  it('a change to a source and to its volumes at once both reach the list', async () => {
+    const entry = () => db('catalog_entries').where({ source_id: ids.orders }).first('schedule', 'records');
+    const before = await entry();
+    // the source's row changes first and holds its entry; the partition's write waits for it, then lands
+    let waiting: Promise<unknown> = Promise.resolve();
+    await db.transaction(async (trx) => {
+      await trx('sources').where({ id: ids.orders }).update({ schedule: 'weekly' });
+      waiting = partition(ids.orders!, 'date_id=2026-12-03/', 7, 70);
+      await new Promise((r) => setTimeout(r, 200));
+    });
+    await waiting;
+    expect(await entry()).toEqual({ schedule: 'weekly', records: String(Number(before.records) + 7) });
+    // and the other way round
+    await db.transaction(async (trx) => {
+      await upsertPartition(trx, ids.orders!, 'date_id=2026-12-04/', { keys: ['date_id'], values: ['2026-12-04'] }, { objects: 1, records: 5, bytes: 50, corrupt: 0, mismatches: 0 });
+      waiting = db('sources').where({ id: ids.orders }).update({ schedule: 'nightly' }).then(() => undefined);
+      await new Promise((r) => setTimeout(r, 200));
+    });
+    await waiting;
+    expect(await entry()).toEqual({ schedule: 'nightly', records: String(Number(before.records) + 12) });
+    expect(item(await list(), n('orders'))).toMatchObject({ schedule: 'nightly', records: Number(before.records) + 12 });
   });
 });
