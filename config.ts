@@ -207,7 +207,7 @@ export function loadConfig(env: Env = process.env): LakeConfig {
       port: r.port('LAKE_METASTORE_PORT', 9083),
       timeoutMs: r.positiveInt('LAKE_METASTORE_TIMEOUT_MS', 30_000),
     },
-    kafka: kafkaConfig(r),
+    kafka: kafkaConfig(r, r.hostPortList('LAKE_KAFKA_BOOTSTRAP', '127.0.0.1:9092')),
     governance: {
       warnBeforeDays: r.positiveInt('LAKE_GRANT_WARN_BEFORE_DAYS', 3),
       notifyWebhook: env.LAKE_NOTIFY_WEBHOOK === undefined ? undefined : r.url('LAKE_NOTIFY_WEBHOOK', '', ['http:', 'https:']),
@@ -221,8 +221,7 @@ export function loadConfig(env: Env = process.env): LakeConfig {
   return config;
 }
 
-function kafkaConfig(r: Reader): KafkaConfig {
-  const bootstrap = r.hostPortList('LAKE_KAFKA_BOOTSTRAP', '127.0.0.1:9092');
+function kafkaConfig(r: Reader, bootstrap: string): KafkaConfig {
   // the controller listens next to the broker unless told otherwise, so a second stack on other ports
   // needs only LAKE_KAFKA_BOOTSTRAP
   const brokerPort = portOf(bootstrap.split(',')[0]);
