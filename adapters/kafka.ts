@@ -265,10 +265,12 @@ function parseOffset(name: string, s: string): bigint {
   return BigInt(s);
 }
 
-/** Messages of [from, to) in offset order, in batches of at most ~maxBytes; skips offsets that are absent
- *  (compaction, transaction markers, aborted transactions) and stops at `to` even when the broker returns
- *  more. If `from` is below the log start (aged out), it throws KafkaOffsetAgedOutError before reading;
- *  if retention overtakes the read, it throws the same error from there. One fetch response in memory. */
+/** Messages of [from, to) in offset order; skips offsets that are absent (compaction, transaction markers,
+ *  aborted transactions) and stops at `to` even when the broker returns more. If `from` is below the log
+ *  start (aged out), it throws KafkaOffsetAgedOutError before reading; if retention overtakes the read, it
+ *  throws the same error from there. Each batch is one fetch response: at most ~maxBytes (default 1 MiB) of
+ *  the log's stored bytes, or a single record batch when that alone is larger, which compression makes
+ *  several times larger once decoded. Only that one response is held in memory. */
 export async function* readPartition(
   endpoint: KafkaEndpoint,
   topic: string,
