@@ -32,6 +32,13 @@ export interface MetastoreConfig {
   timeoutMs: number;
 }
 
+export interface KafkaConfig {
+  /** host:port[,host:port...] of the brokers the catalog asks first (bootstrap servers). */
+  bootstrap: string;
+  /** The local stack's KRaft controller listener (infra/stack.sh); clients never use it. */
+  controllerPort: number;
+}
+
 export interface GovernanceConfig {
   warnBeforeDays: number; // a grant's holder is warned this long before it expires
   notifyWebhook?: string; // notifications are POSTed here as JSON when set; otherwise they stay in the outbox
@@ -56,6 +63,7 @@ export interface LakeConfig {
   postgres: PostgresConfig;
   s3: S3Config;
   metastore: MetastoreConfig;
+  kafka: KafkaConfig;
   governance: GovernanceConfig;
   web: WebConfig;
 }
@@ -112,12 +120,21 @@ class Reader {
 
   hostPort(name: string, fallback: string): string {
     const raw = this.string(name, fallback);
-    const m = /^([A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(raw);
-    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    if (!isHostPort(raw)) {
       this.problems.push(`${name}=${JSON.stringify(raw)} is not host:port`);
       return fallback;
     }
     return raw;
+  }
+
+  hostPortList(name: string, fallback: string): string {
+    const raw = this.string(name, fallback);
+    const items = raw.split(',').map((s) => s.trim());
+    if (items.some((s) => !isHostPort(s))) {
+      this.problems.push(`${name}=${JSON.stringify(raw)} is not host:port or a comma-separated list of them`);
+      return fallback;
+    }
+    return items.join(',');
   }
 
   url(name: string, fallback: string, protocols: string[]): string {
@@ -148,6 +165,11 @@ class Reader {
     }
     return raw;
   }
+}
+
+function isHostPort(s: string): boolean {
+  const m = /^([A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(s);
+  return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
 }
 
 /** Hides the password of a connection URL, for messages and logs. */
@@ -185,6 +207,7 @@ export function loadConfig(env: Env = process.env): LakeConfig {
       port: r.port('LAKE_METASTORE_PORT', 9083),
       timeoutMs: r.positiveInt('LAKE_METASTORE_TIMEOUT_MS', 30_000),
     },
+    kafka: kafkaConfig(r, r.hostPortList('LAKE_KAFKA_BOOTSTRAP', '127.0.0.1:9092')),
     governance: {
       warnBeforeDays: r.positiveInt('LAKE_GRANT_WARN_BEFORE_DAYS', 3),
       notifyWebhook: env.LAKE_NOTIFY_WEBHOOK === undefined ? undefined : r.url('LAKE_NOTIFY_WEBHOOK', '', ['http:', 'https:']),
@@ -196,6 +219,15 @@ export function loadConfig(env: Env = process.env): LakeConfig {
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+function kafkaConfig(r: Reader, bootstrap: string): KafkaConfig {
+  // the controller listens next to the broker unless told otherwise, so a second stack on other ports
+  // needs only LAKE_KAFKA_BOOTSTRAP
+  const brokerPort = portOf(bootstrap.split(',')[0]);
+  const controllerPort = r.port('LAKE_KAFKA_CONTROLLER_PORT', brokerPort < 65535 ? brokerPort + 1 : brokerPort - 1);
+  if (controllerPort === brokerPort) r.problems.push(`LAKE_KAFKA_CONTROLLER_PORT=${controllerPort} must differ from the broker's port in LAKE_KAFKA_BOOTSTRAP`);
+  return { bootstrap, controllerPort };
 }
 
 function webConfig(r: Reader, env: Env, uiPort: number): WebConfig {

@@ -6,6 +6,7 @@ import { Connection } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { loadConfig, redactUrl, type LakeConfig } from '../config';
+import { clusterHealth, kafkaEndpoint } from '../adapters/kafka';
 import { MetastoreClient } from '../adapters/metastore/client';
 import { createS3Client } from '../adapters/s3';
 
@@ -74,6 +75,14 @@ const checks: Record<string, { address: (c: LakeConfig) => string; check: Check 
       } finally {
         ms.close();
       }
+    },
+  },
+  kafka: {
+    address: (c) => `kafka ${c.kafka.bootstrap}`,
+    // a metadata request, as every client's first step, not a port probe
+    check: async (c) => {
+      const h = await clusterHealth(kafkaEndpoint(c.kafka.bootstrap, 'lake-catalog-health'));
+      return `${h.brokers} broker(s), ${h.topics} topic(s)`;
     },
   },
 };

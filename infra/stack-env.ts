@@ -20,6 +20,9 @@ try {
     S3_ACCESS_KEY: c.s3.accessKeyId,
     S3_SECRET_KEY: c.s3.secretAccessKey,
     METASTORE_PORT: c.metastore.port,
+    // the local broker listens on the port of the first bootstrap server
+    KAFKA_PORT: portOf(c.kafka.bootstrap.split(',')[0]),
+    KAFKA_CONTROLLER_PORT: c.kafka.controllerPort,
   };
   for (const [k, v] of Object.entries(vars)) console.log(`${k}=${shellQuote(String(v))}`);
 } catch (e) {

@@ -25,7 +25,7 @@ describe('the local stack', () => {
   it('`up` is idempotent: a second run leaves every service healthy', () => {
     execFileSync('bash', [stackScript, 'up'], { stdio: 'pipe' });
     const status = execFileSync('bash', [stackScript, 'status'], { encoding: 'utf8' });
-    for (const svc of ['postgres', 'temporal', 'temporal-ui', 's3', 'metastore']) {
+    for (const svc of ['postgres', 'temporal', 'temporal-ui', 's3', 'metastore', 'kafka']) {
       expect(status).toMatch(new RegExp(`^up\\s+${svc}\\s`, 'm'));
     }
   });

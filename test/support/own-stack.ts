@@ -10,7 +10,7 @@ import { loadConfig, type LakeConfig } from '../../config';
 
 const STACK_SH = path.join(__dirname, '..', '..', 'infra', 'stack.sh');
 
-export type StackService = 'postgres' | 'temporal' | 's3' | 'metastore';
+export type StackService = 'postgres' | 'temporal' | 's3' | 'metastore' | 'kafka';
 
 export interface OwnStack {
   /** The environment that points stack.sh, workers and the CLI at this instance. */
@@ -48,7 +48,9 @@ export async function startOwnStack(): Promise<OwnStack> {
   // live outside it, in /var/tmp, and outlive the test)
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lake-own-stack-'));
   chmodSync(dir, 0o755);
-  const [temporal, ui, pg, s3, metastore] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [temporal, ui, pg, s3, metastore, kafka, kafkaController] = [
+    await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(),
+  ];
   const env: Record<string, string> = {
     LAKE_STACK_DIR: dir,
     TEMPORAL_ADDRESS: `127.0.0.1:${temporal}`,
@@ -56,6 +58,8 @@ export async function startOwnStack(): Promise<OwnStack> {
     LAKE_DATABASE_URL: `postgres://lake:lake@127.0.0.1:${pg}/lake_catalog`,
     LAKE_S3_ENDPOINT: `http://127.0.0.1:${s3}`,
     LAKE_METASTORE_PORT: String(metastore),
+    LAKE_KAFKA_BOOTSTRAP: `127.0.0.1:${kafka}`,
+    LAKE_KAFKA_CONTROLLER_PORT: String(kafkaController),
   };
   const own: OwnStack = {
     env,

@@ -65,6 +65,17 @@ describe('configuration', () => {
     expect(message).toMatch(/LAKE_DATABASE_URL/);
   });
 
+  it('reads the Kafka brokers as a host:port list, with the controller port next to the first', () => {
+    expect(loadConfig({}).kafka).toEqual({ bootstrap: '127.0.0.1:9092', controllerPort: 9093 });
+    expect(loadConfig({ LAKE_KAFKA_BOOTSTRAP: 'k1:19092, k2:19092' }).kafka).toEqual({ bootstrap: 'k1:19092,k2:19092', controllerPort: 19093 });
+    expect(loadConfig({ LAKE_KAFKA_BOOTSTRAP: '127.0.0.1:9092', LAKE_KAFKA_CONTROLLER_PORT: '29093' }).kafka.controllerPort).toBe(29093);
+    expect(() => loadConfig({ LAKE_KAFKA_BOOTSTRAP: 'kafka' })).toThrow(/LAKE_KAFKA_BOOTSTRAP="kafka" is not host:port or a comma-separated list of them/);
+    expect(() => loadConfig({ LAKE_KAFKA_BOOTSTRAP: 'k1:9092,' })).toThrow(/LAKE_KAFKA_BOOTSTRAP/);
+    expect(() => loadConfig({ LAKE_KAFKA_BOOTSTRAP: '' })).toThrow(/LAKE_KAFKA_BOOTSTRAP is set but empty/);
+    expect(() => loadConfig({ LAKE_KAFKA_CONTROLLER_PORT: '9092' })).toThrow(/LAKE_KAFKA_CONTROLLER_PORT=9092 must differ from the broker's port/);
+    expect(() => loadConfig({ LAKE_KAFKA_CONTROLLER_PORT: 'x' })).toThrow(/LAKE_KAFKA_CONTROLLER_PORT="x" is not a TCP port/);
+  });
+
   it('finds ports in URLs and host:port pairs', () => {
     expect(portOf('127.0.0.1:7233')).toBe(7233);
     expect(portOf('postgres://a:b@h:55432/db')).toBe(55432);

@@ -14,8 +14,8 @@ function dockerComposeAvailable(): boolean {
 }
 
 describe('docker-compose.yml', () => {
-  it('describes the four services and the worker', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['metastore', 'postgres', 's3', 'temporal', 'worker']);
+  it('describes the five services and the worker', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['kafka', 'metastore', 'postgres', 's3', 'temporal', 'worker']);
     expect(compose.services.metastore.image).toBe('apache/hive:4.1.0');
   });
 
@@ -24,6 +24,7 @@ describe('docker-compose.yml', () => {
     const config = loadConfig(env);
     expect(config.temporal.address).toBe('temporal:7233');
     expect(config.metastore.host).toBe('metastore');
+    expect(config.kafka.bootstrap).toBe('kafka:19092');
     // every variable it sets is one the configuration reads
     const known = JSON.stringify(loadConfig.toString());
     for (const name of Object.keys(env)) expect(known).toContain(name);
@@ -39,6 +40,7 @@ describe('docker-compose.yml', () => {
     expect(compose.services.s3.image).toBe(`versity/versitygw:v${version('VERSITYGW_VERSION')}`);
     expect(compose.services.metastore.image).toBe(`apache/hive:${version('HIVE_VERSION')}`);
     expect(compose.services.postgres.image).toBe('postgres:15');
+    expect(compose.services.kafka.image).toBe(`apache/kafka:${version('KAFKA_VERSION')}`);
   });
 
   it('publishes each service on the port the default configuration uses', () => {
@@ -48,6 +50,25 @@ describe('docker-compose.yml', () => {
     expect(published('temporal')).toEqual(expect.arrayContaining([Number(defaults.temporal.address.split(':')[1]), defaults.temporal.uiPort]));
     expect(published('s3')).toContain(Number(new URL(defaults.s3.endpoint).port));
     expect(published('metastore')).toContain(defaults.metastore.port);
+    expect(published('kafka')).toContain(Number(defaults.kafka.bootstrap.split(':')[1]));
+  });
+
+  // A broker tells each client the address of the listener it came in on: the host's clients must be
+  // told the default bootstrap address, the worker inside the network the one it was given.
+  it('advertises Kafka to the host and to the worker at the addresses each of them uses', () => {
+    const defaults = loadConfig({});
+    const env = compose.services.kafka.environment as Record<string, string>;
+    const advertised = env.KAFKA_ADVERTISED_LISTENERS.split(',').map((l) => l.replace(/^\w+:\/\//, ''));
+    const worker = loadConfig(compose.services.worker.environment as Record<string, string>);
+    expect(advertised).toContain(defaults.kafka.bootstrap);
+    expect(advertised).toContain(worker.kafka.bootstrap);
+    // the same broker settings the native stack writes, where they matter to the catalog and its tests
+    const stack = readFileSync(path.join(root, 'infra', 'stack.sh'), 'utf8');
+    for (const key of ['auto.create.topics.enable', 'log.retention.check.interval.ms', 'log.initial.task.delay.ms', 'group.initial.rebalance.delay.ms', 'offsets.topic.replication.factor']) {
+      const native = new RegExp(`^${key.replace(/\./g, '\\.')}=(\\S+)$`, 'm').exec(stack)?.[1];
+      expect(native, `infra/stack.sh sets ${key}`).toBeDefined();
+      expect(String(env[`KAFKA_${key.toUpperCase().replace(/\./g, '_')}`]), key).toBe(native);
+    }
   });
 
   it('gives every service the credentials and names the default configuration uses', () => {
