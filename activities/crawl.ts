@@ -50,6 +50,7 @@ export interface CrawlDeps {
   db: Knex;
   s3: S3Client;
   metastore: MetastoreClient;
+  kafkaBootstrap: string; // the catalog's own Kafka brokers
 }
 
 /** What a batch keeps once its run is merged: its summary. Its result (schema, statistics, samples) is
@@ -139,6 +140,13 @@ function tableCsvOptions(source: string, objects: { key: string; csv_dialect: Cs
 
 // --- merge ----------------------------------------------------------------------------------------
 
+/** Messages of a topic that aged out before they were read: at plan time (in the run's scope) and while
+ *  reading (in the batches). */
+function agedOutOf(scope: Record<string, unknown>, results: readonly BatchResult[]): { agedOut?: number } {
+  const n = Number(scope.agedOut ?? 0) + results.reduce((sum, r) => sum + (r.agedOut ?? 0), 0);
+  return n > 0 ? { agedOut: n } : {};
+}
+
 // --- the activities -------------------------------------------------------------------------------
 
 export function createCrawlActivities(deps: CrawlDeps) {
@@ -209,6 +217,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
           corruptRecords: combined.corruptRecords,
           partitionKeyMismatches: objects.reduce((sum, o) => sum + (o.keyMismatches ?? 0), 0),
           partitions: Number(n),
+          ...agedOutOf(run.scope, results),
           ...(slices ? { slices } : {}),
         };
         await markRunMerged(trx, run.id, { ...run.summary, merged });

@@ -18,6 +18,8 @@ export interface ActivityDeps {
   db: Knex;
   s3: S3Client;
   metastore: MetastoreClient;
+  /** The catalog's own Kafka brokers (LAKE_KAFKA_BOOTSTRAP), for topics that name no secret of their own. */
+  kafkaBootstrap: string;
   /** The S3 server's accounts and bucket policies, with the catalog's root key (governance only). */
   storage: { accounts: S3Accounts; config: S3Config };
   /** Where the catalog keeps what no principal is granted (the A-3 hash key). */
@@ -30,7 +32,7 @@ export function createActivities(deps: ActivityDeps) {
   return heartbeating({
     ...createCrawlActivities(deps),
     ...createGovernanceActivities(deps),
-    ...createPreviewActivities({ db: deps.db, s3: deps.s3, s3Endpoint: deps.storage.config.endpoint }),
+    ...createPreviewActivities({ db: deps.db, s3: deps.s3, s3Endpoint: deps.storage.config.endpoint, kafkaBootstrap: deps.kafkaBootstrap }),
   });
 }
 

@@ -17,6 +17,7 @@ export interface PreviewDeps {
   db: Knex;
   s3: S3Client;
   s3Endpoint: string; // named in a problem, so that people see which server was asked
+  kafkaBootstrap: string;
 }
 
 /** The objects of an S3 plan's batches, as far as a preview shows them. */
@@ -41,7 +42,7 @@ export function createPreviewActivities(deps: PreviewDeps) {
       const def = input.definition as SourceDefinition;
       if (def.kind === 'logical') return { problems: [] };
       try {
-        return { problems: await connectorOf(def).check({ s3: deps.s3, s3Endpoint: deps.s3Endpoint }, def) };
+        return { problems: await connectorOf(def).check({ s3: deps.s3, s3Endpoint: deps.s3Endpoint, kafkaBootstrap: deps.kafkaBootstrap }, def) };
       } catch (e) {
         return nonRetryable(e);
       }
@@ -59,10 +60,10 @@ export function createPreviewActivities(deps: PreviewDeps) {
       const refusal = connector.previewRefusal?.(source);
       if (refusal) return { kind: 'refused', reason: refusal };
       try {
-        const plan = await connector.plan({ db: deps.db, s3: deps.s3 }, source, { kind: 'crawl', full: input.full ?? false });
+        const plan = await connector.plan({ db: deps.db, s3: deps.s3, kafkaBootstrap: deps.kafkaBootstrap }, source, { kind: 'crawl', full: input.full ?? false });
         const batch = plan.batches.flat();
         const objects = batch as PlannedEntry[];
-        const inferred = await connector.read({ s3: deps.s3 }, source, batch, () => undefined);
+        const inferred = await connector.read({ s3: deps.s3, kafkaBootstrap: deps.kafkaBootstrap }, source, batch, () => undefined);
         const latest = await latestSchema(deps.db, source.id);
         const next = nextSchemaVersion(latest, inferred.result.schema);
         const read = limited(objects.map((o) => ({ key: o.key, size: o.size, partition: o.partition, format: o.format, gzip: o.gzip })));

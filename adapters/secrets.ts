@@ -34,3 +34,16 @@ export function resolveSecret(name: string, env: Env = process.env): string {
   }
   return value.trim();
 }
+
+/** The brokers a secret names: LAKE_SECRET_<NAME>=kafka://host:port,host:port (or the list alone). */
+export function resolveBrokers(name: string, env: Env = process.env): string[] {
+  const variable = secretEnvName(name);
+  const value = env[variable]?.trim();
+  if (value === undefined) throw new SecretError(name, variable, `unknown: set ${variable} in the worker's environment to kafka://host:port[,host:port]`);
+  const list = value.replace(/^kafka:\/\//, '').replace(/\/$/, '');
+  const brokers = list.split(',').map((b) => b.trim());
+  if (brokers.length === 0 || brokers.some((b) => !/^[^\s:/,]+:\d{1,5}$/.test(b))) {
+    throw new SecretError(name, variable, `${variable} does not hold brokers (kafka://host:port[,host:port])`);
+  }
+  return brokers;
+}

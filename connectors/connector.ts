@@ -14,6 +14,8 @@ import type { InferenceResult } from '../schema';
 export interface ConnectorDeps {
   db: Knex;
   s3: S3Client;
+  /** The catalog's own Kafka brokers (host:port list), for topics that name no secret of their own. */
+  kafkaBootstrap: string;
 }
 
 export interface PlanRequest {
@@ -52,6 +54,8 @@ export interface BatchResult {
   samples?: SampleRow[]; // records from the head of one object per partition, for samples and statistics
   maxCursor?: string | null; // table sources: the highest cursor value read
   rows?: number;
+  /** A topic: messages that aged out (retention) between the plan and the read, so never read. */
+  agedOut?: number;
 }
 
 /** A merged run, as a connector's cursor sees it. */
@@ -75,7 +79,7 @@ export interface Connector<S extends Source = Source> {
   /** What a crawl (or backfill) reads, against what the catalog knows; writes nothing. */
   plan(deps: ConnectorDeps, source: S, request: PlanRequest): Promise<PlannedCrawl>;
   /** Infers one planned batch; reports progress (the activity heartbeats it); writes nothing. */
-  read(deps: Pick<ConnectorDeps, 's3'>, source: S, batch: unknown[], onProgress: (p: InferProgress) => void): Promise<BatchResult>;
+  read(deps: Pick<ConnectorDeps, 's3' | 'kafkaBootstrap'>, source: S, batch: unknown[], onProgress: (p: InferProgress) => void): Promise<BatchResult>;
   /**
    * Moves the source's cursor past what a merged run read (a manifest, a high-water mark), in the merge's
    * transaction so it commits with the schema version. Returns the partitions whose volumes changed.
@@ -87,5 +91,5 @@ export interface Connector<S extends Source = Source> {
    *  it does. */
   previewRefusal?(source: S): string;
   /** Problems found reaching the source (bucket, database, table), in words for people; [] when reachable. */
-  check(deps: Pick<ConnectorDeps, 's3'> & { s3Endpoint: string }, definition: Extract<SourceDefinition, { kind: S['kind'] }>): Promise<string[]>;
+  check(deps: Pick<ConnectorDeps, 's3' | 'kafkaBootstrap'> & { s3Endpoint: string }, definition: Extract<SourceDefinition, { kind: S['kind'] }>): Promise<string[]>;
 }

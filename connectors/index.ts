@@ -1,6 +1,7 @@
 // The one registry of source kinds: a kind of source the crawl reads is here, and nowhere else.
 import { InvalidSourceError, type Source, type SourceDefinition } from '../crawl/source';
 import type { Connector } from './connector';
+import { kafkaConnector } from './kafka';
 import { postgresConnector } from './postgres';
 import { s3Connector } from './s3';
 
@@ -9,6 +10,7 @@ export type { BatchResult, BatchSlice, Connector, ConnectorDeps, LakeTable, Merg
 const CONNECTORS = {
   s3: s3Connector,
   postgres: postgresConnector,
+  kafka: kafkaConnector,
 } as const;
 
 /** A kind of source some connector reads (a logical source is read through its stream). */

@@ -328,6 +328,8 @@ export function planBackfill<T extends { partition: string; keys: readonly strin
   objects: readonly T[],
   range: { from: string; to: string },
 ): { objects: T[]; partitions: string[] } | { error: string } {
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  if (!day.test(range.from) || !day.test(range.to)) return { error: `a backfill of S3 partitions takes dates yyyy-MM-dd, got ${range.from}..${range.to}` };
   const dated = objects.map((o) => ({ o, days: partitionDays(o.keys, o.values) }));
   if (dated.length > 0 && dated.every((d) => d.days === undefined)) {
     const keys = objects[0]!.keys;

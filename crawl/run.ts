@@ -13,7 +13,7 @@ export interface CrawlCounts {
 export interface CrawlPlan {
   runId: number;
   sourceId: string;
-  sourceKind: 's3' | 'postgres' | 'logical';
+  sourceKind: 's3' | 'postgres' | 'kafka' | 'logical';
   format: string;
   batches: number;
   counts: CrawlCounts;
@@ -36,6 +36,8 @@ export interface MergeSummary {
   /** Records whose own partition key values differ from their path's (the path's are the ones engines read). */
   partitionKeyMismatches?: number;
   partitions: number;
+  /** A topic: messages that aged out (retention) before the catalog read them; reported, then passed. */
+  agedOut?: number;
   slices?: SliceMergeSummary; // a stream's crawl
 }
 

@@ -20,6 +20,16 @@ export interface PostgresLocation {
   cursorColumn: string;
 }
 
+/** A Kafka topic. The catalog keeps its own offsets per partition (never a consumer group's). */
+export interface KafkaLocation {
+  topic: string;
+  /** A secret naming the brokers (`LAKE_SECRET_<NAME>=kafka://host:port,host:port`); absent: the catalog's
+   *  own brokers (LAKE_KAFKA_BOOTSTRAP). */
+  bootstrapRef?: string;
+  /** The S3 source the topic's records land in: a schema change seen at the topic is shown there first. */
+  landsIn?: string;
+}
+
 /** Fields a source's schema may have, nested ones included: a schema past it is not merged (a crawl of
  *  keys that are really values, e.g. ids as keys, would otherwise grow the catalog and the table without end). */
 export const MAX_COLUMNS_PER_SOURCE = 100_000;
@@ -62,6 +72,11 @@ export interface PostgresSourceDefinition extends SourceBase {
   location: PostgresLocation;
 }
 
+export interface KafkaSourceDefinition extends SourceBase {
+  kind: 'kafka';
+  location: KafkaLocation;
+}
+
 /** Where a logical source's records are: the records of stream `stream` whose discriminators have
  *  `values` (null: the remainder, records missing a discriminator). */
 export interface LogicalLocation {
@@ -76,7 +91,7 @@ export interface LogicalSourceDefinition extends SourceBase {
   location: LogicalLocation;
 }
 
-export type SourceDefinition = S3SourceDefinition | PostgresSourceDefinition | LogicalSourceDefinition;
+export type SourceDefinition = S3SourceDefinition | PostgresSourceDefinition | KafkaSourceDefinition | LogicalSourceDefinition;
 
 export type Source = SourceDefinition & { id: number };
 
@@ -90,6 +105,8 @@ const SQL_IDENT = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 /** A top-level field, or a dotted path into nested objects; each part non-empty. */
 const DISCRIMINATOR = /^[^.\s]{1,128}(\.[^.\s]{1,128}){0,7}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Kafka's own rule for topic names. */
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
 /** Standard cron has five fields; Temporal also accepts these two words through the schedule spec. */
 export function scheduleProblem(schedule: string): string | undefined {
@@ -113,6 +130,8 @@ export function whereIs(s: SourceDefinition): string {
       return `s3://${s.location.bucket}/${s.location.prefix} (${s.format}, ${s.layout.kind} layout${s.options.discriminators?.length ? `, split by ${s.options.discriminators.join(', ')}` : ''})`;
     case 'postgres':
       return `postgres ${s.location.secretRef}:${s.location.schema}.${s.location.table} (cursor ${s.location.cursorColumn})`;
+    case 'kafka':
+      return `kafka topic ${s.location.topic}${s.location.bootstrapRef ? ` at ${s.location.bootstrapRef}` : ''}${s.options.discriminators?.length ? `, split by ${s.options.discriminators.join(', ')}` : ''}${s.location.landsIn ? `, lands in ${s.location.landsIn}` : ''}`;
     case 'logical':
       return s.location.values === null ? `records of ${s.location.stream} missing a discriminator` : `records of ${s.location.stream} with ${s.location.values.join(', ')}`;
   }
@@ -139,8 +158,8 @@ export function validateSourceDefinition(def: SourceDefinition): SourceProblem[]
   if (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > 10_000)) bad('options.batchObjects', 'must be an integer from 1 to 10000');
   const d = def.options.discriminators;
   if (d !== undefined) {
-    if (def.kind !== 's3') bad('options.discriminators', 'only an S3 stream of JSON lines is split into logical sources');
-    else if (def.format === 'csv' || def.format === 'parquet') bad('options.discriminators', `a ${def.format} source is not a stream of mixed records: discriminators need JSON lines`);
+    if (def.kind !== 's3' && def.kind !== 'kafka') bad('options.discriminators', 'only a stream of JSON records (S3 JSON lines, a Kafka topic) is split into logical sources');
+    else if (def.kind === 's3' && (def.format === 'csv' || def.format === 'parquet')) bad('options.discriminators', `a ${def.format} source is not a stream of mixed records: discriminators need JSON lines`);
     if (!Array.isArray(d) || d.length < 1 || d.length > 8) bad('options.discriminators', 'must list 1 to 8 fields');
     else {
       const badField = d.find((f) => typeof f !== 'string' || !DISCRIMINATOR.test(f));
@@ -166,6 +185,12 @@ export function validateSourceDefinition(def: SourceDefinition): SourceProblem[]
     if (!SOURCE_FORMATS.includes(def.format)) bad('format', `"${def.format}" is not one of ${SOURCE_FORMATS.join(', ')}`);
     const pattern = def.layout.kind === 'date-path' ? datePatternProblem(def.layout.pattern) : undefined;
     if (pattern) bad('layout.pattern', pattern);
+  } else if (def.kind === 'kafka') {
+    const { topic, bootstrapRef, landsIn } = def.location;
+    if (typeof topic !== 'string' || !TOPIC.test(topic) || topic === '.' || topic === '..') bad('location.topic', `"${topic}" is not a Kafka topic name (1-249 of A-Z a-z 0-9 . _ -)`);
+    if (bootstrapRef !== undefined && !NAME.test(bootstrapRef.toLowerCase())) bad('location.bootstrapRef', `"${bootstrapRef}" is not a secret name`);
+    if (landsIn !== undefined && !NAME.test(landsIn)) bad('location.landsIn', `"${landsIn}" is not a source name`);
+    if (landsIn === def.name) bad('location.landsIn', 'a topic cannot land in itself');
   } else {
     if (!NAME.test(def.location.secretRef.toLowerCase())) bad('location.secretRef', `"${def.location.secretRef}" is not a secret name`);
     for (const f of ['schema', 'table', 'cursorColumn'] as const) {

@@ -2,6 +2,7 @@
 // run that planned it, so a retried planning finds its own run instead of creating a second one.
 import type { Knex } from 'knex';
 import type { CrawlCounts } from '../crawl/run';
+import type { Source } from '../crawl/source';
 
 const CHUNK = 500;
 
@@ -75,7 +76,7 @@ export async function lockRun(trx: Knex.Transaction, runId: number): Promise<Run
 }
 
 /** A run with its source's name and kind, and how many batches it has. */
-export async function runOverview(db: Knex, runId: number): Promise<RunRow & { sourceName: string; sourceKind: 's3' | 'postgres' | 'logical'; batches: number }> {
+export async function runOverview(db: Knex, runId: number): Promise<RunRow & { sourceName: string; sourceKind: Source['kind']; batches: number }> {
   const run = await db('crawl_runs').join('sources', 'sources.id', 'crawl_runs.source_id').where('crawl_runs.id', runId)
     .first('crawl_runs.*', 'sources.name as sourceName', 'sources.kind as sourceKind');
   const [{ n }] = await db('crawl_batches').where({ run_id: runId }).count<{ n: string }[]>({ n: '*' });

@@ -6,7 +6,7 @@ import { refreshSearchDocuments } from './search-index';
 export interface SourceRow {
   id: number;
   name: string;
-  kind: 's3' | 'postgres' | 'logical';
+  kind: Source['kind'];
   location: Source['location'];
   format: string | null;
   schedule: string;
@@ -33,6 +33,7 @@ export function sourceFromRow(r: SourceRow): Source {
     return { ...base, kind: 's3', location: r.location as never, format: (r.format ?? 'auto') as never, layout: r.layout as never };
   }
   if (r.kind === 'logical') return { ...base, kind: 'logical', location: r.location as never };
+  if (r.kind === 'kafka') return { ...base, kind: 'kafka', location: r.location as never };
   return { ...base, kind: 'postgres', location: r.location as never };
 }
 
@@ -64,6 +65,10 @@ export async function saveSource(db: Knex, def: SourceDefinition): Promise<Sourc
   const existing = await db<SourceRow>('sources').where({ name: def.name }).first('kind');
   if (existing?.kind === 'logical') throw new InvalidSourceError(def.name, [{ field: 'name', reason: 'is a logical source of a stream; choose another name' }]);
   const problems = validateSourceDefinition(def);
+  if (def.kind === 'kafka' && def.location.landsIn !== undefined && problems.length === 0) {
+    const lake = await db<SourceRow>('sources').where({ name: def.location.landsIn }).first('kind');
+    if (lake?.kind !== 's3') problems.push({ field: 'location.landsIn', reason: lake ? `${def.location.landsIn} is a ${lake.kind} source; a topic lands in an S3 source` : `no source is named ${def.location.landsIn}` });
+  }
   if (problems.length) throw new InvalidSourceError(def.name, problems);
   const row = toRow(def);
   return db.transaction(async (trx) => {

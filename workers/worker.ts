@@ -29,6 +29,7 @@ export function createDeps(config: LakeConfig): ActivityDeps {
     db: createDb(config.postgres),
     s3: createS3Client(config.s3),
     metastore: new MetastoreClient(config.metastore),
+    kafkaBootstrap: config.kafka.bootstrap,
     storage: { accounts: new S3Accounts(config.s3), config: config.s3 },
     privateStore: privateStoreOf(config),
     governance: config.governance,

@@ -64,11 +64,22 @@ export async function backfillSource(input: BackfillInput): Promise<CrawlSummary
   return runCrawl({ ...input, source }, 'backfill');
 }
 
+/** A backfill's range: dates yyyy-MM-dd (any source), or for a Kafka topic offsets (digits) or ISO
+ *  timestamps; both ends of one kind. */
 export function backfillRangeProblem(from: unknown, to: unknown): string | undefined {
-  const day = /^\d{4}-\d{2}-\d{2}$/;
-  if (typeof from !== 'string' || !day.test(from) || Number.isNaN(Date.parse(from))) return `"from" must be a date yyyy-MM-dd, got ${JSON.stringify(from)}`;
-  if (typeof to !== 'string' || !day.test(to) || Number.isNaN(Date.parse(to))) return `"to" must be a date yyyy-MM-dd, got ${JSON.stringify(to)}`;
-  if (from > to) return `"from" (${from}) is after "to" (${to})`;
+  const kindOf = (v: unknown): 'date' | 'time' | 'offset' | undefined => {
+    if (typeof v !== 'string') return undefined;
+    if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return Number.isNaN(Date.parse(v)) ? undefined : 'date';
+    if (/^\d{4}-\d{2}-\d{2}T/.test(v)) return Number.isNaN(Date.parse(v)) ? undefined : 'time';
+    return /^\d{1,19}$/.test(v) ? 'offset' : undefined;
+  };
+  const [a, b] = [kindOf(from), kindOf(to)];
+  const expected = 'a date yyyy-MM-dd (a Kafka topic: also an offset or an ISO timestamp)';
+  if (!a) return `"from" must be ${expected}, got ${JSON.stringify(from)}`;
+  if (!b) return `"to" must be ${expected}, got ${JSON.stringify(to)}`;
+  if (a !== b) return `"from" (${from as string}) and "to" (${to as string}) must be of one kind: dates, timestamps or offsets`;
+  const after = a === 'offset' ? BigInt(from as string) > BigInt(to as string) : a === 'time' ? Date.parse(from as string) > Date.parse(to as string) : (from as string) > (to as string);
+  if (after) return `"from" (${from as string}) is after "to" (${to as string})`;
   return undefined;
 }
 

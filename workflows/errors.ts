@@ -19,6 +19,7 @@ export const ERROR_TYPES = {
   BackfillRangeError: { retryable: false, means: 'the backfill range is malformed, or the source has no dated partitions' },
   ColumnLimitError: { retryable: false, means: "the schema would pass the source's column limit" },
   UnknownBatchError: { retryable: false, means: 'the run has no such batch' },
+  KafkaTopicMissingError: { retryable: false, means: "the source's Kafka topic does not exist on its brokers" },
   // governance
   BadGrantInput: { retryable: false, means: 'the workflow was started with a malformed input' },
   UnknownGrantError: { retryable: false, means: 'no grant has that id' },

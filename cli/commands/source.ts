@@ -25,6 +25,9 @@ const USAGE = `usage:
                   [--owner USER]...
   lake source add <name> --postgres <secret-ref> --from schema.table --cursor COLUMN
                   [--schedule ...] [--database lake] [--table NAME] [--owner USER]...
+  lake source add <name> --kafka <topic> [--bootstrap <secret-ref>] [--lands-in <s3 source>]
+                  [--discriminators FIELD,... [--flatten OBJECT,...] [--slice-pattern ...]] [--detect-dates]
+                  [--schedule ...] [--owner USER]...
   lake source list [--stream NAME] [--new] [--as PRINCIPAL [--group]] [--json]
   lake source show <name> [--json]
   lake source activate <logical source>... | --all-new --stream NAME
@@ -36,6 +39,12 @@ const USAGE = `usage:
 Owners (registered users: lake access principal add) approve a source's access requests, edit its
 metadata and crawl it; a logical source is owned by its stream's owners. Admins (lake access admin) may
 do everything.
+
+A Kafka topic is read from the offsets the catalog committed (its own, not a consumer group's) up to
+the end seen when the crawl starts; each message's value is one JSON record, its key, headers, timestamp,
+partition and offset are columns kafka_*. --bootstrap names a secret holding the brokers
+(LAKE_SECRET_<NAME>=kafka://host:port,...; default: LAKE_KAFKA_BOOTSTRAP). --lands-in names the S3 source
+the topic lands in: a schema change seen at the topic is shown there before the lake's crawl sees it.
 
 A stream with --discriminators is split into logical sources, one per combination of values; the crawl
 registers new ones inactive. An active logical source is published as a view over the stream's table
@@ -67,15 +76,31 @@ export function definitionFromArgs(name: string, options: Map<string, string[]>)
   };
   const s3 = one(options, 's3');
   const postgres = one(options, 'postgres');
-  if (s3 && postgres) throw new UsageError('a source is either --s3 or --postgres, not both');
+  const kafka = one(options, 'kafka');
+  if ([s3, postgres, kafka].filter((x) => x !== undefined).length > 1) throw new UsageError('a source is one of --s3, --postgres or --kafka');
+  const list = (name: string) => one(options, name)?.split(',').map((x) => x.trim()).filter(Boolean);
+  const discriminators = list('discriminators');
+  const flatten = list('flatten');
+  const slicePattern = one(options, 'slice-pattern');
+  const streamOptions = {
+    ...(discriminators ? { discriminators } : {}),
+    ...(flatten ? { flatten } : {}),
+    ...(slicePattern !== undefined ? { slicePattern } : {}),
+  };
+  if (kafka !== undefined) {
+    const bootstrapRef = one(options, 'bootstrap');
+    const landsIn = one(options, 'lands-in');
+    return {
+      ...base,
+      kind: 'kafka',
+      location: { topic: kafka, ...(bootstrapRef !== undefined ? { bootstrapRef } : {}), ...(landsIn !== undefined ? { landsIn } : {}) },
+      options: { detectDates: one(options, 'detect-dates') === 'true', ...streamOptions },
+    };
+  }
   if (s3) {
     const m = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(s3);
     if (!m) throw new UsageError(`--s3 must look like s3://bucket/prefix/, got "${s3}"`);
     const lookback = one(options, 'lookback');
-    const list = (name: string) => one(options, name)?.split(',').map((x) => x.trim()).filter(Boolean);
-    const discriminators = list('discriminators');
-    const flatten = list('flatten');
-    const slicePattern = one(options, 'slice-pattern');
     return {
       ...base,
       kind: 's3',
@@ -87,9 +112,7 @@ export function definitionFromArgs(name: string, options: Map<string, string[]>)
         exclude: options.get('exclude') ?? [],
         detectDates: one(options, 'detect-dates') === 'true',
         ...(lookback !== undefined ? { lookbackPartitions: Number(lookback) } : {}),
-        ...(discriminators ? { discriminators } : {}),
-        ...(flatten ? { flatten } : {}),
-        ...(slicePattern !== undefined ? { slicePattern } : {}),
+        ...streamOptions,
       },
     };
   }
@@ -101,7 +124,7 @@ export function definitionFromArgs(name: string, options: Map<string, string[]>)
     if (!cursor) throw new UsageError('--postgres needs --cursor COLUMN (a monotonic id or timestamp)');
     return { ...base, kind: 'postgres', location: { secretRef: postgres, schema: m[1], table: m[2], cursorColumn: cursor }, options: {} };
   }
-  throw new UsageError('say where the data is: --s3 s3://bucket/prefix/ or --postgres <secret-ref>');
+  throw new UsageError('say where the data is: --s3 s3://bucket/prefix/, --postgres <secret-ref> or --kafka <topic>');
 }
 
 /** Checks that need the outside world, made by a worker (it holds the secrets): the bucket exists, the

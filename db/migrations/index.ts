@@ -16,6 +16,7 @@ import * as hashKey from './20261206000013_hash_key';
 import * as owners from './20261207000014_owners';
 import * as searchIndex from './20261207000015_search_index';
 import * as catalogRows from './20261207000016_catalog_rows';
+import * as kafkaSources from './20261208000017_kafka_sources';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
@@ -33,6 +34,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261207000014_owners': owners,
   '20261207000015_search_index': searchIndex,
   '20261207000016_catalog_rows': catalogRows,
+  '20261208000017_kafka_sources': kafkaSources,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -101,7 +101,7 @@ describe('crawling sources on the real stack', () => {
     const quarantined = await deps.db('corrupt_records').join('sources', 'sources.id', 'corrupt_records.source_id').where('sources.name', sourceName);
     expect(quarantined).toHaveLength(4);
     expect(quarantined[0].file).toMatch(/^s3:\/\/.*part-0\.json(\.gz)?$/);
-    expect(quarantined.map((q: { line: number }) => q.line).sort()).toEqual([14, 14, 8, 8]);
+    expect(quarantined.map((q: { line: string }) => Number(q.line)).sort()).toEqual([14, 14, 8, 8]);
 
     const src = await deps.db('sources').where({ name: sourceName }).first('id');
     const samples = await deps.db('source_samples').where({ source_id: src.id }).first();

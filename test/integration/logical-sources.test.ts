@@ -321,7 +321,7 @@ describe('logical sources of a mixed event stream', () => {
     expect(await partition(`${stream}-_other`)).toEqual({ records: '0', corrupt_records: '2' });
     expect(await partition(stream)).toMatchObject({ corrupt_records: '3' });
     const quarantined = await deps.db('corrupt_records').join('sources', 'sources.id', 'corrupt_records.source_id').where({ 'corrupt_records.run_id': s.runId, 'sources.name': purchase }).select('line', 'reason');
-    expect(quarantined).toEqual([{ line: 2, reason: expect.stringContaining('Unexpected token') }]);
+    expect(quarantined).toEqual([{ line: '2', reason: expect.stringContaining('Unexpected token') }]);
     expect((await runLake(config, 'describe', purchase)).out).toContain('1 corrupt record(s) quarantined');
   }, 120_000);
 });

@@ -3,6 +3,7 @@
 import type { FastifyRequest } from 'fastify';
 import { getSource } from '../../db/sources';
 import type { AccessLevelId } from '../../governance/levels';
+import type { Source } from '../../crawl/source';
 import { html, urlPart, type Html } from '../html';
 import type { PageContext } from '../layout';
 import type { WebDeps } from '../server';
@@ -16,7 +17,7 @@ const LABELS: Record<TabId, string> = { info: 'Info', schema: 'Schema', history:
 export interface SourceFrame {
   id: number;
   name: string;
-  kind: 's3' | 'postgres' | 'logical';
+  kind: Source['kind'];
   /** A logical source's stream. */
   stream?: string;
   isStream: boolean;

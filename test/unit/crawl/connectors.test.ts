@@ -31,7 +31,7 @@ describe('connectors', () => {
 
   it("reports a table source whose secret the worker does not hold, without reaching any database", async () => {
     const def = { ...base, name: 'b', kind: 'postgres', location: { secretRef: 'no-such-secret-here', schema: 's', table: 't', cursorColumn: 'id' } } as const;
-    const problems = await connectorOf(def).check({ s3: undefined as never, s3Endpoint: '' }, def);
+    const problems = await connectorOf(def).check({ s3: undefined as never, s3Endpoint: '', kafkaBootstrap: '' }, def);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^location\.secretRef: /);
   });

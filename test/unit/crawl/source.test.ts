@@ -79,6 +79,13 @@ describe('backfill ranges', () => {
     expect(backfillRangeProblem('2019-10-16', '2019-10-15')).toMatch(/is after/);
     expect(backfillRangeProblem('15.10.2019', '2019-10-15')).toMatch(/"from" must be a date yyyy-MM-dd/);
     expect(backfillRangeProblem('2019-10-01', undefined)).toMatch(/"to" must be a date/);
+    // a topic's offsets and timestamps, each range of one kind
+    expect(backfillRangeProblem('1000', '25000')).toBeUndefined();
+    expect(backfillRangeProblem('9', '10')).toBeUndefined(); // as numbers, not text
+    expect(backfillRangeProblem('25000', '1000')).toMatch(/is after/);
+    expect(backfillRangeProblem('2026-12-05T10:00:00Z', '2026-12-05T11:30:00Z')).toBeUndefined();
+    expect(backfillRangeProblem('2026-12-05', '25000')).toMatch(/of one kind/);
+    expect(backfillRangeProblem('-5', '10')).toMatch(/"from" must be/);
   });
 });
 
