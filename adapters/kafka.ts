@@ -11,9 +11,19 @@
 //
 // Offsets cross workflow boundaries as decimal strings (bigint is not JSON); inside, they are bigint.
 // Every call opens its own client and closes it before it settles, so no socket or timer outlives it.
-import { Admin, compressionsAlgorithms, Consumer, FetchIsolationLevels, Producer, type ClusterMetadata, type ClusterTopicMetadata } from '@platformatic/kafka';
-import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm';
-import { decompress as zstdDecompress } from 'fzstd';
+import type { Admin, ClusterMetadata, ClusterTopicMetadata, Consumer } from '@platformatic/kafka';
+
+// The client and codecs are loaded on first use: together they take ~0.3 s to load, which every command
+// and test that never talks to Kafka would otherwise pay.
+let libs: { kafka: typeof import('@platformatic/kafka'); zstdWasm: typeof import('@bokuweb/zstd-wasm'); fzstd: typeof import('fzstd') } | undefined;
+function lib() {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  return (libs ??= {
+    kafka: require('@platformatic/kafka') as typeof import('@platformatic/kafka'),
+    zstdWasm: require('@bokuweb/zstd-wasm') as typeof import('@bokuweb/zstd-wasm'),
+    fzstd: require('fzstd') as typeof import('fzstd'),
+  });
+}
 
 export interface KafkaEndpoint {
   brokers: string[];
@@ -98,7 +108,7 @@ function baseOptions(endpoint: KafkaEndpoint) {
 }
 
 async function withAdmin<T>(endpoint: KafkaEndpoint, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Admin(baseOptions(endpoint));
+  const admin = new (lib().kafka.Admin)(baseOptions(endpoint));
   try {
     return await fn(admin);
   } catch (e) {
@@ -109,6 +119,7 @@ async function withAdmin<T>(endpoint: KafkaEndpoint, fn: (admin: Admin) => Promi
 }
 
 function newConsumer(endpoint: KafkaEndpoint): Consumer {
+  const { Consumer, FetchIsolationLevels } = lib().kafka;
   return new Consumer({ ...baseOptions(endpoint), groupId: UNUSED_GROUP, isolationLevel: FetchIsolationLevels.READ_COMMITTED });
 }
 
@@ -191,16 +202,16 @@ function asBuffer(data: unknown): Buffer {
 
 /** Makes the client read and write zstd batches where node:zlib cannot. Idempotent. */
 function ensureZstd(): Promise<void> {
-  const zstd = compressionsAlgorithms.zstd as unknown as Codec;
+  const zstd = lib().kafka.compressionsAlgorithms.zstd as unknown as Codec;
   if (zstd.available) return Promise.resolve();
-  zstdReady ??= zstdInit().then(() => {
+  zstdReady ??= lib().zstdWasm.init().then(() => {
     zstd.decompressSync = (data) => {
       const b = asBuffer(data);
-      const out = zstdDecompress(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      const out = lib().fzstd.decompress(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
       return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
     };
     zstd.compressSync = (data) => {
-      const out = zstdCompress(asBuffer(data), 3);
+      const out = lib().zstdWasm.compress(asBuffer(data), 3);
       return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
     };
     zstd.available = true;
@@ -365,7 +376,7 @@ export async function produce(endpoint: KafkaEndpoint, topic: string, messages: 
   if (messages.length === 0) return;
   const compression = opts.compression ?? 'none';
   if (compression === 'zstd') await ensureZstd();
-  const producer = new Producer({ ...baseOptions(endpoint), compression, acks: -1, autocreateTopics: false });
+  const producer = new (lib().kafka.Producer)({ ...baseOptions(endpoint), compression, acks: -1, autocreateTopics: false });
   try {
     // chunks keep each request far below the broker's message.max.bytes (1 MiB), compressed or not
     let chunk: Parameters<typeof producer.send>[0]['messages'] = [];

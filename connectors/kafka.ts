@@ -6,7 +6,7 @@
 // like an S3 object in the manifest (one entry per partition, hour and run of offsets), so volumes, a
 // stream's logical sources and their volumes work as for S3 streams, and a range merged twice counts once.
 import type { Knex } from 'knex';
-import type * as KafkaAdapter from '../adapters/kafka';
+import { checkTopic, KafkaOffsetAgedOutError, offsetsForTime, readPartition, topicOffsets, type KafkaEndpoint } from '../adapters/kafka';
 import { resolveBrokers } from '../adapters/secrets';
 import { hourOf, planTopicBackfill, planTopicRead, parseTopicBound, recordLine, MESSAGES_PER_BATCH, type PlannedRange, type TopicPartitionOffsets } from '../crawl/kafka';
 import { REMAINDER_KEY } from '../crawl/logical';
@@ -23,14 +23,6 @@ import type { BatchResult, BatchSlice, Connector, ConnectorDeps, MergedRun, Obje
 
 type KafkaSource = KafkaSourceDefinition & { id: number };
 
-// Loaded on first use: the client takes ~0.3 s to load, which every command that never reads a topic
-// would otherwise pay at start-up.
-let loaded: typeof KafkaAdapter | undefined;
-function kafka(): typeof KafkaAdapter {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (loaded ??= require('../adapters/kafka') as typeof KafkaAdapter);
-}
-
 /** A run of offsets longer than this without messages (compaction, transaction markers) starts a new
  *  manifest entry rather than feeding the scanner a blank line per missing offset. */
 const MAX_BLANK_OFFSETS = 1000;
@@ -38,7 +30,7 @@ const MAX_BLANK_OFFSETS = 1000;
 const FEED_BYTES = 256 * 1024;
 const FETCH_BYTES = 1 << 20;
 
-function endpointOf(deps: Pick<ConnectorDeps, 'kafkaBootstrap'>, source: Pick<KafkaSourceDefinition, 'name' | 'location'>): KafkaAdapter.KafkaEndpoint {
+function endpointOf(deps: Pick<ConnectorDeps, 'kafkaBootstrap'>, source: Pick<KafkaSourceDefinition, 'name' | 'location'>): KafkaEndpoint {
   const brokers = source.location.bootstrapRef ? resolveBrokers(source.location.bootstrapRef) : deps.kafkaBootstrap.split(',').map((b) => b.trim()).filter(Boolean);
   if (brokers.length === 0) throw new InvalidSourceError(source.name, [{ field: 'location.bootstrapRef', reason: 'no Kafka brokers: name a secret, or set LAKE_KAFKA_BOOTSTRAP for the worker' }]);
   return { brokers, clientId: `lake-catalog/${source.name}` };
@@ -48,7 +40,7 @@ const fileOf = (source: KafkaSource, partition: number) => `kafka://${source.loc
 
 async function plan(deps: ConnectorDeps, source: KafkaSource, input: PlanRequest): Promise<PlannedCrawl> {
   const endpoint = endpointOf(deps, source);
-  const partitions: TopicPartitionOffsets[] = await kafka().topicOffsets(endpoint, source.location.topic);
+  const partitions: TopicPartitionOffsets[] = await topicOffsets(endpoint, source.location.topic);
   if (input.kind === 'backfill') {
     const range = input.range!;
     const bound = async (text: string, edge: 'from' | 'to'): Promise<Map<number, string>> => {
@@ -57,7 +49,7 @@ async function plan(deps: ConnectorDeps, source: KafkaSource, input: PlanRequest
       if ('offset' in b) return new Map(partitions.map((p) => [p.partition, edge === 'to' ? String(BigInt(b.offset) + 1n) : b.offset]));
       // a date's range is inclusive: up to the next midnight
       const ms = edge === 'to' && /^\d{4}-\d{2}-\d{2}$/.test(text.trim()) ? b.time + 86_400_000 : b.time;
-      return kafka().offsetsForTime(endpoint, source.location.topic, ms);
+      return offsetsForTime(endpoint, source.location.topic, ms);
     };
     const ranges = planTopicBackfill(partitions, await bound(range.from, 'from'), await bound(range.to, 'to'));
     const messages = ranges.reduce((n, r) => n + Number(BigInt(r.to) - BigInt(r.from)), 0);
@@ -118,7 +110,7 @@ async function read(deps: Pick<ConnectorDeps, 's3' | 'kafkaBootstrap'>, source: 
   let agedOut = 0n;
   for (;;) {
     try {
-      for await (const messages of kafka().readPartition(endpoint, source.location.topic, range.partition, from, range.to, { maxBytes: FETCH_BYTES })) {
+      for await (const messages of readPartition(endpoint, source.location.topic, range.partition, from, range.to, { maxBytes: FETCH_BYTES })) {
         for (const m of messages) {
           const offset = BigInt(m.offset);
           from = String(offset + 1n);
@@ -155,7 +147,7 @@ async function read(deps: Pick<ConnectorDeps, 's3' | 'kafkaBootstrap'>, source: 
       break;
     } catch (e) {
       // retention overtook the read: what aged out is a gap, counted, and the read goes on from the log start
-      if (!(e instanceof kafka().KafkaOffsetAgedOutError)) throw e;
+      if (!(e instanceof KafkaOffsetAgedOutError)) throw e;
       agedOut += BigInt(e.missing);
       from = e.logStart;
       if (BigInt(from) >= BigInt(range.to)) break;
@@ -224,13 +216,13 @@ async function advance(trx: Knex.Transaction, source: KafkaSource, run: MergedRu
 
 /** The brokers answer and the topic exists. */
 async function check(deps: Pick<ConnectorDeps, 's3' | 'kafkaBootstrap'>, def: KafkaSourceDefinition): Promise<string[]> {
-  let endpoint: KafkaAdapter.KafkaEndpoint;
+  let endpoint: KafkaEndpoint;
   try {
     endpoint = endpointOf(deps, def);
   } catch (e) {
     return [`location.bootstrapRef: ${(e as Error).message}`];
   }
-  return (await kafka().checkTopic(endpoint, def.location.topic)).map((p) => `location.topic: ${p}`);
+  return (await checkTopic(endpoint, def.location.topic)).map((p) => `location.topic: ${p}`);
 }
 
 export const kafkaConnector: Connector<KafkaSource> = {
