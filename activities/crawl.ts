@@ -287,7 +287,7 @@ export function createCrawlActivities(deps: CrawlDeps) {
     async finishCrawl(input: { runId: number; merged: MergeSummary; published: PublishSummary }): Promise<CrawlSummary> {
       const run = await runOverview(deps.db, input.runId);
       await markRunCompleted(deps.db, input.runId);
-      return { runId: input.runId, sourceId: run.sourceName, kind: run.kind, counts: run.counts, merged: input.merged, published: input.published };
+      return { runId: input.runId, sourceId: run.sourceName, kind: run.kind, sourceKind: run.sourceKind, counts: run.counts, merged: input.merged, published: input.published };
     },
 
     /** Marks the run failed; when the source's last FAILING_RUNS runs all failed, its holders are told

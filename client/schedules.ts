@@ -36,7 +36,7 @@ export function scheduleOptionsOf(source: Source, config: LakeConfig): ScheduleO
       taskQueue: config.temporal.taskQueue,
       args,
       typedSearchAttributes: [{ key: LAKE_SOURCE, value: source.name }],
-      memo: { source: source.name, kind: source.kind, format: source.kind === 's3' ? source.format : 'table', catalog: config.catalog },
+      memo: { source: source.name, kind: source.kind, format: source.kind === 's3' ? source.format : source.kind === 'kafka' ? 'kafka' : 'table', catalog: config.catalog },
     },
     policies: {
       overlap: ScheduleOverlapPolicy.SKIP, // one source never crawls twice at once

@@ -71,6 +71,8 @@ export interface CrawlSummary {
   runId: number;
   sourceId: string;
   kind: 'crawl' | 'backfill';
+  /** What was crawled (absent in summaries of runs finished before it was reported). */
+  sourceKind?: CrawlPlan['sourceKind'];
   counts: CrawlCounts;
   merged: MergeSummary;
   published: PublishSummary;

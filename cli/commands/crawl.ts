@@ -24,10 +24,16 @@ async function showProgress(handle: WorkflowHandle, draw: (line: string) => void
 
 export function formatSummary(s: CrawlSummary): string {
   const c = s.counts;
+  const read =
+    s.sourceKind === 'kafka'
+      ? [`  messages  ${c.added} read in ${c.files} range(s): ${s.merged.records} record(s), ${s.merged.corruptRecords} corrupt${s.merged.agedOut ? `; ${s.merged.agedOut} aged out (retention) before they were read` : ''}`]
+      : [
+        `  objects   ${c.added} new, ${c.changed} changed, ${c.deleted} deleted, ${c.unchanged} unchanged`,
+        `  read      ${c.files} file(s), ${(c.bytes / 1e6).toFixed(1)} MB, ${s.merged.records} record(s), ${s.merged.corruptRecords} corrupt${s.merged.partitionKeyMismatches ? `, ${s.merged.partitionKeyMismatches} with a partition key value other than their path's` : ''}`,
+      ];
   return [
     `${s.kind} of ${s.sourceId} (run ${s.runId})`,
-    `  objects   ${c.added} new, ${c.changed} changed, ${c.deleted} deleted, ${c.unchanged} unchanged`,
-    `  read      ${c.files} file(s), ${(c.bytes / 1e6).toFixed(1)} MB, ${s.merged.records} record(s), ${s.merged.corruptRecords} corrupt${s.merged.partitionKeyMismatches ? `, ${s.merged.partitionKeyMismatches} with a partition key value other than their path's` : ''}`,
+    ...read,
     `  schema    version ${s.merged.schemaVersion} (${s.merged.change}${s.merged.changes ? `, ${s.merged.changes} change(s)` : ''})`,
     `  published ${s.published.database}.${s.published.table}: ${s.published.action}, +${s.published.partitionsAdded}/-${s.published.partitionsDropped} partitions`,
     ...sliceLines(s),
