@@ -126,6 +126,14 @@ describe('Kafka topics as sources', () => {
     const quarantined = await deps.db('corrupt_records').where({ run_id: s.runId }).whereIn('source_id', [source.id]).select('file', 'line', 'reason');
     expect(quarantined.map((q: { file: string; line: string }) => `${q.file}@${q.line}`).sort()).toEqual(corrupt.map(([p, o]) => `kafka://${topic}/${p}@${o}`).sort());
 
+    // samples and statistics, as for any source: statistics over every record, samples from the head
+    const stats = Object.fromEntries((await deps.db('column_stats').where({ source_id: source.id }).select('path', 'min', 'max', 'basis_records', 'distinct_estimate', 'null_fraction')).map((r: { path: string }) => [r.path, r]));
+    expect(stats.kafka_partition).toMatchObject({ min: '0', max: '2', basis_records: String(100_000 - corrupt.length) });
+    expect(stats.event).toMatchObject({ distinct_estimate: '3', null_fraction: 0 });
+    const samples = (await deps.db('source_samples').where({ source_id: source.id }).first('rows')).rows as { record: Record<string, unknown> }[];
+    expect(samples.length).toBeGreaterThan(0);
+    expect(samples[0]!.record).toMatchObject({ kafka_key: expect.stringMatching(/^user-\d+$/), kafka_headers: { source: 'app' } });
+
     // logical sources by event, as for an S3 stream; the corrupt messages count for the remainder (null)
     const slices = await slicesOfStream(deps.db, source.id);
     expect(slices.map((x) => JSON.stringify(x.location.values)).sort()).toEqual(['["purchase"]', '["signup"]', '["view"]', 'null']);
