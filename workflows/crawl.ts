@@ -16,6 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CrawlActivities, InferenceActivities } from '../activities/crawl';
+import { backfillRangeProblem } from '../crawl/backfill-range';
 import type { CrawlPlan, CrawlSummary } from '../crawl/run';
 import { NON_RETRYABLE_ERROR_TYPES } from './errors';
 import { DEFAULT_TASK_QUEUES, LAKE_SOURCE, progressQuery, type BackfillInput, type CrawlInput, type CrawlProgress } from './shared';
@@ -62,25 +63,6 @@ export async function backfillSource(input: BackfillInput): Promise<CrawlSummary
   const problem = backfillRangeProblem(input.from, input.to);
   if (problem) throw ApplicationFailure.nonRetryable(problem, 'BackfillRangeError');
   return runCrawl({ ...input, source }, 'backfill');
-}
-
-/** A backfill's range: dates yyyy-MM-dd (any source), or for a Kafka topic offsets (digits) or ISO
- *  timestamps; both ends of one kind. */
-export function backfillRangeProblem(from: unknown, to: unknown): string | undefined {
-  const kindOf = (v: unknown): 'date' | 'time' | 'offset' | undefined => {
-    if (typeof v !== 'string') return undefined;
-    if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return Number.isNaN(Date.parse(v)) ? undefined : 'date';
-    if (/^\d{4}-\d{2}-\d{2}T/.test(v)) return Number.isNaN(Date.parse(v)) ? undefined : 'time';
-    return /^\d{1,19}$/.test(v) ? 'offset' : undefined;
-  };
-  const [a, b] = [kindOf(from), kindOf(to)];
-  const expected = 'a date yyyy-MM-dd (a Kafka topic: also an offset or an ISO timestamp)';
-  if (!a) return `"from" must be ${expected}, got ${JSON.stringify(from)}`;
-  if (!b) return `"to" must be ${expected}, got ${JSON.stringify(to)}`;
-  if (a !== b) return `"from" (${from as string}) and "to" (${to as string}) must be of one kind: dates, timestamps or offsets`;
-  const after = a === 'offset' ? BigInt(from as string) > BigInt(to as string) : a === 'time' ? Date.parse(from as string) > Date.parse(to as string) : (from as string) > (to as string);
-  if (after) return `"from" (${from as string}) is after "to" (${to as string})`;
-  return undefined;
 }
 
 async function runCrawl(input: CrawlInput | BackfillInput, kind: 'crawl' | 'backfill'): Promise<CrawlSummary> {

@@ -10,7 +10,10 @@ import { createTopic, deleteTopic, kafkaEndpoint, produce, topicOffsets, type Pr
 import type { CrawlSummary } from '../../crawl/run';
 import type { SourceDefinition } from '../../crawl/source';
 import { latestSchema } from '../../db/schema-versions';
+import { addPrincipal } from '../../db/governance';
+import { addOwner } from '../../db/owners';
 import { slicesOfStream } from '../../db/slices';
+import { buildServer } from '../../web/server';
 import { saveSource } from '../../db/sources';
 import { backfillSource, crawlSource } from '../../workflows';
 import { startCrawlWorkers, type CrawlWorkers } from './crawl-workers';
@@ -167,6 +170,37 @@ describe('Kafka topics as sources', () => {
     });
     expect(s.counts.added).toBe(300); // offsets 100..199 of each of three partitions
     expect(await deps.db('kafka_offsets').where({ source_id: source.id }).orderBy('partition').select('next_offset')).toEqual(before);
+  }, 300_000);
+
+  it('is backfilled from the web by offsets, by its owner; an S3 source only by dates', async () => {
+    const owner = uniqueName('kowner');
+    await addPrincipal(deps.db, { name: owner, kind: 'user' }, 'tester');
+    await addOwner(deps.db, { source: name, principal: owner, by: 'tester' });
+    const lake = `${run}-lake`;
+    await saveSource(deps.db, { name: lake, kind: 's3', location: { bucket: config.s3.demoBucket, prefix: `${run}/lake/` }, format: 'jsonl', layout: { kind: 'hive' }, schedule: 'hourly', targetDatabase: 'lake', targetTable: 'kafka_web_lake', options: {}, enabled: true });
+    await addOwner(deps.db, { source: lake, principal: owner, by: 'tester' });
+    const web = await buildServer({
+      db: deps.db,
+      config: { ...config, temporal: { ...config.temporal, taskQueue: workers.taskQueue, inferenceTaskQueue: workers.inferenceTaskQueue }, web: { ...config.web, identityHeader: 'x-sso-user', devSignIn: false } },
+      temporal: async () => env.client,
+    });
+    try {
+      const page = await web.inject({ method: 'GET', url: `/sources/${name}`, headers: { 'x-sso-user': owner } });
+      expect(page.body).toContain('placeholder="offset, date or time"');
+      const headers = { 'x-sso-user': owner, cookie: String(page.headers['set-cookie']).split(';')[0]!, 'x-csrf-token': /x-csrf-token&quot;:&quot;([^&]+)&quot;/.exec(page.body)![1]! };
+      const started = await web.inject({ method: 'POST', url: `/api/sources/${name}/backfill`, headers, payload: { from: '0', to: '9' } });
+      expect(started.statusCode).toBe(200);
+      const summary = (await env.client.workflow.getHandle(started.json().workflowId).result()) as CrawlSummary;
+      expect(summary.counts.added).toBe(30); // offsets 0..9 of three partitions
+      const backwards = await web.inject({ method: 'POST', url: `/api/sources/${name}/backfill`, headers, payload: { from: '9', to: '0' } });
+      expect(backwards.statusCode).toBe(400);
+      expect(backwards.json().error).toMatch(/is after/);
+      const byOffset = await web.inject({ method: 'POST', url: `/api/sources/${lake}/backfill`, headers, payload: { from: '0', to: '9' } });
+      expect(byOffset.statusCode).toBe(400);
+      expect(byOffset.json().error).toMatch(/backfilled by dates/);
+    } finally {
+      await web.close();
+    }
   }, 300_000);
 
   it('reports messages that aged out before the catalog read them, then reads on', async () => {

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { crawlProgress, startBackfill, startCrawl } from '../../client/crawl';
+import { backfillRangeProblem, isDateRange } from '../../crawl/backfill-range';
 import { getSource, setLogicalSourcesActive } from '../../db/sources';
 import { backfillWorkflowId, crawlWorkflowId, type CrawlProgress } from '../../workflows/shared';
 import { html, urlPart, type Html } from '../html';
@@ -12,7 +13,8 @@ import { HttpError, requireViewer } from '../viewer';
 import { mayOperate } from '../access-rules';
 
 const NAME = { name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,99}$' } };
-const DAY = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' };
+/** A backfill's bound: a date, or for a topic an offset or an ISO timestamp (crawl/backfill-range.ts decides). */
+const BOUND = { type: 'string', minLength: 1, maxLength: 40 };
 
 function nameOf(req: FastifyRequest): string {
   return (req.params as { name: string }).name;
@@ -65,14 +67,16 @@ export function registerSourceActions(app: FastifyInstance, deps: WebDeps): void
   action(app, deps, {
     path: '/sources/:name/backfill',
     tag: 'sources',
-    summary: 'Re-read the partitions of a date range (yyyy-mm-dd, inclusive)',
+    summary: 'Re-read the partitions of a date range (yyyy-mm-dd, inclusive); a Kafka topic also takes offsets or ISO timestamps',
     params: NAME,
-    body: { from: DAY, to: DAY },
+    body: { from: BOUND, to: BOUND },
     required: ['from', 'to'],
     async run(req): Promise<Started> {
       const s = await operable(deps, req, 'crawl', 'backfill it');
       const { from, to } = req.body as { from: string; to: string };
-      if (from > to) throw new HttpError(400, `the range ends (${to}) before it starts (${from})`);
+      const problem = backfillRangeProblem(from, to);
+      if (problem) throw new HttpError(400, problem);
+      if (s.kind !== 'kafka' && !isDateRange({ from, to })) throw new HttpError(400, `${s.name} is backfilled by dates (yyyy-mm-dd): its partitions are days`);
       const handle = await startBackfill(await deps.temporal(), deps.config, s.name, { from, to });
       return { source: s.name, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, range: { from, to } };
     },
@@ -81,7 +85,7 @@ export function registerSourceActions(app: FastifyInstance, deps: WebDeps): void
   });
 
   // live progress: the crawl's (or the range's backfill's) own progress query
-  app.get('/sources/:name/progress', { schema: { hide: true, params: { type: 'object', properties: NAME }, querystring: { type: 'object', properties: { from: DAY, to: DAY } } } }, async (req, reply) => {
+  app.get('/sources/:name/progress', { schema: { hide: true, params: { type: 'object', properties: NAME }, querystring: { type: 'object', properties: { from: BOUND, to: BOUND } } } }, async (req, reply) => {
     const s = await getSource(deps.db, nameOf(req));
     const { from, to } = req.query as { from?: string; to?: string };
     const range = from && to ? { from, to } : undefined;

@@ -53,7 +53,7 @@ function renderInfo(f: SourceFrame & { d: SourceDescription }, ctx: PageContext)
   ${d.slices ? html`<dt>Logical sources</dt><dd><a href="/sources/${urlPart(s.name)}/logical">${d.slices.total}: ${d.slices.active} active, ${d.slices.new} new</a></dd>` : ''}
   <dt>Owners</dt><dd>${f.owners.length ? f.owners.join(', ') : html`<span class="muted">nobody yet</span>`}</dd>
 </dl>
-${f.canOperate && s.kind !== 'logical' ? crawlControls(s.name, ctx) : ''}
+${f.canOperate && s.kind !== 'logical' ? crawlControls(s.name, s.kind === 'kafka', ctx) : ''}
 <h2>Last runs <a class="small" href="${temporalRunsLink(ctx, s.kind === 'logical' ? s.location.stream : s.name)}">all in Temporal</a></h2>
 ${d.runs.length === 0
   ? html`<p class="muted">No runs yet.</p>`
@@ -62,12 +62,14 @@ ${d.runs.length === 0
     )}</tbody></table>`}`;
 }
 
-function crawlControls(source: string, ctx: PageContext): Html {
+function crawlControls(source: string, topic: boolean, ctx: PageContext): Html {
   const base = `/sources/${urlPart(source)}`;
+  // a topic is backfilled by offsets or times as well as days
+  const [from, to] = topic ? ['offset, date or time', 'offset, date or time'] : ['2026-11-01', '2026-11-07'];
   return html`<section class="controls">
   <form method="post" action="${base}/crawl" hx-post="${base}/crawl" hx-target="#crawl-progress" hx-swap="innerHTML"><input type="hidden" name="_csrf" value="${ctx.csrf}"><button type="submit">Crawl now</button></form>
   <form method="post" action="${base}/backfill" hx-post="${base}/backfill" hx-target="#crawl-progress" hx-swap="innerHTML" class="backfill"><input type="hidden" name="_csrf" value="${ctx.csrf}">
-    <label>Backfill from <input name="from" required placeholder="2026-11-01" size="12"></label> <label>to <input name="to" required placeholder="2026-11-07" size="12"></label> <button type="submit">Backfill range</button></form>
+    <label>Backfill from <input name="from" required placeholder="${from}" size="${topic ? 22 : 12}"></label> <label>to <input name="to" required placeholder="${to}" size="${topic ? 22 : 12}"></label> <button type="submit">Backfill range</button></form>
   <div id="crawl-progress" aria-live="polite"></div>
 </section>`;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultTableName, discriminatorPaths, normalisePrefix, scheduleProblem, validateSourceDefinition, whereIs, type SourceDefinition } from '../../../crawl/source';
 import { scheduleSpecOf } from '../../../client/schedules';
-import { backfillRangeProblem } from '../../../workflows/crawl';
+import { backfillRangeProblem } from '../../../crawl/backfill-range';
 
 const s3: SourceDefinition = {
   name: 'activity-log',
