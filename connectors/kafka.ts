@@ -9,7 +9,6 @@ import type { Knex } from 'knex';
 import { checkTopic, KafkaOffsetAgedOutError, offsetsForTime, readPartition, topicOffsets, type KafkaEndpoint } from '../adapters/kafka';
 import { resolveBrokers } from '../adapters/secrets';
 import { hourOf, planTopicBackfill, planTopicRead, parseTopicBound, recordLine, MESSAGES_PER_BATCH, type PlannedRange, type TopicPartitionOffsets } from '../crawl/kafka';
-import { REMAINDER_KEY } from '../crawl/logical';
 import type { SampleRow } from '../crawl/profile';
 import type { CrawlCounts, InferProgress } from '../crawl/run';
 import { discriminatorPaths, InvalidSourceError, type KafkaSourceDefinition } from '../crawl/source';
@@ -20,6 +19,7 @@ import { EMPTY_RESULT, mergeResults, type InferenceResult } from '../schema';
 import { JsonLinesScanner } from '../schema/infer/jsonl';
 import type { GroupedInferenceResult } from '../schema/slices';
 import type { BatchResult, BatchSlice, Connector, ConnectorDeps, MergedRun, ObjectStats, PlannedCrawl, PlanRequest } from './connector';
+import { gatherSlices } from './stream-slices';
 
 type KafkaSource = KafkaSourceDefinition & { id: number };
 
@@ -162,20 +162,6 @@ async function read(deps: Pick<ConnectorDeps, 's3' | 'kafkaBootstrap'>, source: 
   const slices: Record<string, BatchSlice> = {};
   for (const { segment: s, grouped, result: r } of done) {
     result = mergeResults(result, r);
-    let perSlice: Record<string, number> | undefined;
-    let sliceCorrupt: Record<string, number> | undefined;
-    if (grouped) {
-      perSlice = {};
-      const add = (key: string, values: string[] | null, sr: InferenceResult) => {
-        if (sr.records === 0 && sr.corruptRecords === 0) return;
-        if (sr.records > 0) perSlice![key] = sr.records;
-        if (sr.corruptRecords > 0) (sliceCorrupt ??= {})[key] = sr.corruptRecords;
-        const had = slices[key];
-        slices[key] = { values, result: had ? mergeResults(had.result, sr) : sr };
-      };
-      for (const [key, slice] of Object.entries(grouped.slices)) add(key, slice.values, slice.result);
-      add(REMAINDER_KEY, null, grouped.remainder);
-    }
     objects.push({
       key: `${range.partition}/${s.first}-${s.last}`,
       etag: '',
@@ -188,8 +174,7 @@ async function read(deps: Pick<ConnectorDeps, 's3' | 'kafkaBootstrap'>, source: 
       gzip: false,
       records: r.records,
       corruptRecords: r.corruptRecords,
-      ...(perSlice ? { slices: perSlice } : {}),
-      ...(sliceCorrupt ? { sliceCorrupt } : {}),
+      ...(grouped ? gatherSlices(slices, grouped) : {}),
     });
   }
   return {

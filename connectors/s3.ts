@@ -5,7 +5,6 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { readSampleRecords } from '../adapters/sample-reader';
 import { headBucket, inferObject, listObjects, listPartitionPrefixes, s3Uri } from '../adapters/s3-objects';
-import { REMAINDER_KEY } from '../crawl/logical';
 import {
   batchObjects,
   classifyObjects,
@@ -26,6 +25,7 @@ import { EMPTY_RESULT, mergeResults, type InferenceResult } from '../schema';
 import type { CsvDialect } from '../schema/infer/csv';
 import type { PartitionKeyCheck } from '../schema/infer/partition-keys';
 import type { BatchResult, BatchSlice, Connector, ConnectorDeps, MergedRun, ObjectStats, PlannedCrawl, PlanRequest } from './connector';
+import { gatherSlices } from './stream-slices';
 
 type S3Source = S3SourceDefinition & { id: number };
 
@@ -160,16 +160,7 @@ async function read(deps: Pick<ConnectorDeps, 's3'>, source: S3Source, batch: un
       const { grouped, partitionKeys } = await inferObject(deps.s3, source.location.bucket, o, { ...options, discriminators });
       r = grouped.stream;
       checked = partitionKeys;
-      perSlice = {};
-      const add = (key: string, values: string[] | null, sr: InferenceResult) => {
-        if (sr.records === 0 && sr.corruptRecords === 0) return;
-        if (sr.records > 0) perSlice![key] = sr.records;
-        if (sr.corruptRecords > 0) (sliceCorrupt ??= {})[key] = sr.corruptRecords;
-        const had = slices[key];
-        slices[key] = { values, result: had ? mergeResults(had.result, sr) : sr };
-      };
-      for (const [key, s] of Object.entries(grouped.slices)) add(key, s.values, s.result);
-      add(REMAINDER_KEY, null, grouped.remainder);
+      ({ slices: perSlice, sliceCorrupt } = gatherSlices(slices, grouped));
     } else {
       // a stream's CSV or Parquet object is not split: its records count for the stream only
       ({ result: r, partitionKeys: checked, csv: dialect } = await inferObject(deps.s3, source.location.bucket, o, options));

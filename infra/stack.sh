@@ -121,31 +121,23 @@ ensure_postgres_installed() {
   fi
 }
 
-ensure_metastore_jars() {
-  local pom=$ROOT/infra/metastore/pom.xml want
+# ensure_jars WHAT POM LIB [mvn args]: the jars a pom lists, copied from Maven Central into LIB once per
+# version of the pom (its hash in LIB/.complete), so a changed pom fetches again.
+ensure_jars() {
+  local what=$1 pom=$2 lib=$3 want; shift 3
   want=$(sha256sum "$pom" | cut -c1-16)
-  [ "$(cat "$METASTORE_LIB/.complete" 2>/dev/null)" = "$want" ] && return 0
-  command -v mvn >/dev/null || die "Maven is needed to fetch the Hive Metastore jars"
-  command -v java >/dev/null || die "Java 17 is needed to run the Hive Metastore"
-  say "resolving Hive Metastore $HIVE_VERSION jars from Maven Central (first run only, cached in $METASTORE_LIB)"
-  rm -rf "$METASTORE_LIB"; mkdir -p "$METASTORE_LIB"
-  mvn -B -q -f "$pom" dependency:copy-dependencies \
-    -DoutputDirectory="$METASTORE_LIB" >&2 || die "mvn dependency:copy-dependencies failed"
-  echo "$want" >"$METASTORE_LIB/.complete"
+  [ "$(cat "$lib/.complete" 2>/dev/null)" = "$want" ] && return 0
+  command -v mvn >/dev/null || die "Maven is needed to fetch the $what jars"
+  command -v java >/dev/null || die "Java 17 is needed to run $what"
+  say "resolving $what jars from Maven Central (first run only, cached in $lib)"
+  rm -rf "$lib"; mkdir -p "$lib"
+  mvn -B -q -f "$pom" dependency:copy-dependencies "$@" \
+    -DoutputDirectory="$lib" >&2 || die "mvn dependency:copy-dependencies failed (${pom#"$ROOT"/})"
+  echo "$want" >"$lib/.complete"
 }
 
-ensure_kafka_jars() {
-  local pom=$ROOT/infra/kafka/pom.xml want
-  want=$(sha256sum "$pom" | cut -c1-16)
-  [ "$(cat "$KAFKA_LIB/.complete" 2>/dev/null)" = "$want" ] && return 0
-  command -v mvn >/dev/null || die "Maven is needed to fetch the Kafka jars"
-  command -v java >/dev/null || die "Java 17 is needed to run Kafka"
-  say "resolving Kafka $KAFKA_VERSION jars from Maven Central (first run only, cached in $KAFKA_LIB)"
-  rm -rf "$KAFKA_LIB"; mkdir -p "$KAFKA_LIB"
-  mvn -B -q -f "$pom" dependency:copy-dependencies -DincludeScope=runtime \
-    -DoutputDirectory="$KAFKA_LIB" >&2 || die "mvn dependency:copy-dependencies failed (infra/kafka/pom.xml)"
-  echo "$want" >"$KAFKA_LIB/.complete"
-}
+ensure_metastore_jars() { ensure_jars "Hive Metastore $HIVE_VERSION" "$ROOT/infra/metastore/pom.xml" "$METASTORE_LIB"; }
+ensure_kafka_jars() { ensure_jars "Kafka $KAFKA_VERSION" "$ROOT/infra/kafka/pom.xml" "$KAFKA_LIB" -DincludeScope=runtime; }
 
 # --- services ----------------------------------------------------------------------------------------
 

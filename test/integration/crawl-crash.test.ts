@@ -1,7 +1,6 @@
 // A worker killed (SIGKILL) in the middle of a crawl: a new worker finishes it, and the catalog and the
 // metastore end exactly as after an uninterrupted crawl of the same data.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,9 +13,9 @@ import { saveSource } from '../../db/sources';
 import { activityLogHour } from '../../infra/demo-lake';
 import { crawlSource } from '../../workflows';
 import { catalogState, watchCrawlEvents } from '../support/catalog-state';
+import { killWorkerHost, startWorkerHost, stopWorkerHosts } from '../support/worker-host';
 import { testConfig, uniqueName } from './setup';
 
-const root = path.join(__dirname, '..', '..');
 const HOURS = Array.from({ length: 16 }, (_, h) => h);
 
 describe('a crawl whose worker is killed', () => {
@@ -37,15 +36,9 @@ describe('a crawl whose worker is killed', () => {
   let reference: string;
 
   function startWorkers(): ChildProcess {
-    // its own process group, so SIGKILL takes the inference child down with it, as a crashed host would
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'workers/main.ts', '--no-schedules'], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      detached: true,
-      stdio: 'ignore',
-    });
-    workers.push(child);
-    return child;
+    const host = startWorkerHost(env);
+    workers.push(host);
+    return host;
   }
 
   async function source(name: string, prefix: string): Promise<void> {
@@ -78,13 +71,7 @@ describe('a crawl whose worker is killed', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const w of workers) {
-      try {
-        process.kill(-w.pid!, 'SIGTERM');
-      } catch {
-        // gone already (the killed one)
-      }
-    }
+    stopWorkerHosts(workers);
     await ms.dropDatabase(database, { cascade: true }).catch(() => undefined);
     ms.close();
     s3.destroy();
@@ -104,7 +91,7 @@ describe('a crawl whose worker is killed', () => {
       first = startWorkers();
       result = crawl(killed);
       ({ runId } = await inferred);
-      process.kill(-first.pid!, 'SIGKILL');
+      killWorkerHost(first);
     } finally {
       await events.stop();
     }

@@ -2,8 +2,7 @@
 // same run, and every message is counted exactly once: the catalog ends as a second source on the same
 // topic crawled without interruption does, its offsets at the high watermarks, and a crawl after that reads
 // nothing.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopic, deleteTopic, kafkaEndpoint, produce, topicOffsets, type ProducedMessage } from '../../adapters/kafka';
@@ -12,9 +11,9 @@ import { createDb } from '../../db/knex';
 import { saveSource } from '../../db/sources';
 import { crawlSource } from '../../workflows';
 import { watchCrawlEvents } from '../support/catalog-state';
+import { killWorkerHost, startWorkerHost, stopWorkerHosts } from '../support/worker-host';
 import { testConfig, uniqueName } from './setup';
 
-const root = path.join(__dirname, '..', '..');
 const MESSAGES = 180_000; // 60,000 a partition: two ranges each, six batches
 
 describe('a Kafka crawl whose worker is killed', () => {
@@ -35,10 +34,9 @@ describe('a Kafka crawl whose worker is killed', () => {
   const workers: ChildProcess[] = [];
 
   function startWorkers(): ChildProcess {
-    // its own process group, so SIGKILL takes the inference child down with it, as a crashed host would
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'workers/main.ts', '--no-schedules'], { cwd: root, env: { ...process.env, ...env }, detached: true, stdio: 'ignore' });
-    workers.push(child);
-    return child;
+    const host = startWorkerHost(env);
+    workers.push(host);
+    return host;
   }
 
   const crawl = (name: string): Promise<CrawlSummary> =>
@@ -76,13 +74,7 @@ describe('a Kafka crawl whose worker is killed', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const w of workers) {
-      try {
-        process.kill(-w.pid!, 'SIGTERM');
-      } catch {
-        // gone already (the killed one)
-      }
-    }
+    stopWorkerHosts(workers);
     await deleteTopic(kafka, topic).catch(() => undefined);
     await db.destroy();
     await connection?.close();
@@ -97,7 +89,7 @@ describe('a Kafka crawl whose worker is killed', () => {
       const first = startWorkers();
       result = crawl(killed);
       ({ runId } = await inferred);
-      process.kill(-first.pid!, 'SIGKILL');
+      killWorkerHost(first);
     } finally {
       await events.stop();
     }
