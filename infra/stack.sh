@@ -295,15 +295,20 @@ log4j.appender.console.layout.ConversionPattern=%d{ISO8601} %-5p %c{2}: %m%n
 EOF
 }
 
+# restart_on_new_jars NAME LIB: a daemon running on jars of an older pom is restarted on the new ones.
+restart_on_new_jars() {
+  local name=$1 lib=$2
+  if pid_alive "$name" && [ "$(cat "$RUN/$name.jars" 2>/dev/null)" != "$(cat "$lib/.complete")" ]; then
+    say "$name jars changed; restarting it"
+    stop_daemon "$name"
+  fi
+  cp "$lib/.complete" "$RUN/$name.jars"
+}
+
 metastore_up() {
   ensure_metastore_jars
   write_metastore_conf
-  # a metastore running on jars of an older pom is restarted on the new ones
-  if pid_alive metastore && [ "$(cat "$RUN/metastore.jars" 2>/dev/null)" != "$(cat "$METASTORE_LIB/.complete")" ]; then
-    say "metastore jars changed; restarting it"
-    stop_daemon metastore
-  fi
-  cp "$METASTORE_LIB/.complete" "$RUN/metastore.jars"
+  restart_on_new_jars metastore "$METASTORE_LIB"
   if ! pid_alive metastore && port_taken "$METASTORE_PORT"; then
     say "port $METASTORE_PORT already answers; using that metastore"
     return 0
@@ -400,11 +405,7 @@ kafka_format() {
 kafka_up() {
   ensure_kafka_jars
   write_kafka_conf
-  if pid_alive kafka && [ "$(cat "$RUN/kafka.jars" 2>/dev/null)" != "$(cat "$KAFKA_LIB/.complete")" ]; then
-    say "kafka jars changed; restarting it"
-    stop_daemon kafka
-  fi
-  cp "$KAFKA_LIB/.complete" "$RUN/kafka.jars"
+  restart_on_new_jars kafka "$KAFKA_LIB"
   if ! pid_alive kafka && port_taken "$KAFKA_PORT"; then
     say "port $KAFKA_PORT already answers; using that Kafka broker"
     return 0
