@@ -38,6 +38,7 @@ import {
 } from '../db/runs';
 import { latestSchema, recordSchemaVersions } from '../db/schema-versions';
 import { getSource, getSourceById } from '../db/sources';
+import { recordUpstreamChange } from '../db/upstream';
 import type { CsvDialect } from '../schema/infer/csv';
 import { EMPTY_RESULT, mergeResults, publishedSchema, toHiveColumns, type InferenceResult } from '../schema';
 import { fieldCount } from '../schema/fields';
@@ -192,6 +193,8 @@ export function createCrawlActivities(deps: CrawlDeps) {
           );
         }
         await recordSchemaVersions(trx, run.id, [{ sourceId: source.id, next }]);
+        // a topic's change is shown on the lake source it lands in before the lake's own crawl sees it
+        await recordUpstreamChange(trx, source, run.id, next);
 
         const objects = results.flatMap((r) => r.objects);
         // the cursor (a manifest, a high-water mark) advances in the same transaction as the schema

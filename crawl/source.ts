@@ -131,7 +131,7 @@ export function whereIs(s: SourceDefinition): string {
     case 'postgres':
       return `postgres ${s.location.secretRef}:${s.location.schema}.${s.location.table} (cursor ${s.location.cursorColumn})`;
     case 'kafka':
-      return `kafka topic ${s.location.topic}${s.location.bootstrapRef ? ` at ${s.location.bootstrapRef}` : ''}${s.options.discriminators?.length ? `, split by ${s.options.discriminators.join(', ')}` : ''}${s.location.landsIn ? `, lands in ${s.location.landsIn}` : ''}`;
+      return `kafka topic ${s.location.topic}${s.location.bootstrapRef ? ` at ${s.location.bootstrapRef}` : ''}${s.options.discriminators?.length ? `, split by ${s.options.discriminators.join(', ')}` : ''}`;
     case 'logical':
       return s.location.values === null ? `records of ${s.location.stream} missing a discriminator` : `records of ${s.location.stream} with ${s.location.values.join(', ')}`;
   }

@@ -72,7 +72,7 @@ export interface Grant {
   revocationProblem: string | null;
 }
 
-export type NotificationKind = 'warning' | 'expired' | 'revoked' | 'breaking-change' | 'source-failing' | 'revocation-unverified';
+export type NotificationKind = 'warning' | 'expired' | 'revoked' | 'breaking-change' | 'source-failing' | 'revocation-unverified' | 'upstream-breaking-change';
 
 export const CATALOG_ACTOR = 'lake-catalog';
 
@@ -455,11 +455,12 @@ export async function recordNotification(db: Knex, n: NotificationInput): Promis
   return row?.id === undefined ? undefined : Number(row.id);
 }
 
-/** One notification per active holder of a source, e.g. on a breaking schema change. `event` names the
- *  event uniquely (e.g. `schema/v7`), so a retried merge notifies once. Usable inside a transaction. */
+/** One notification per active holder of a source, e.g. on a breaking schema change (its own, or one at a
+ *  topic landing in it). `event` names the event uniquely (e.g. `schema/v7`), so a retried merge notifies
+ *  once. Usable inside a transaction. */
 export async function notifySourceHolders(
   db: Knex,
-  o: { sourceId: number; kind: 'breaking-change' | 'source-failing'; event: string; payload: Record<string, unknown> },
+  o: { sourceId: number; kind: 'breaking-change' | 'upstream-breaking-change' | 'source-failing'; event: string; payload: Record<string, unknown> },
 ): Promise<number> {
   const holders = await activeHolders(db, o.sourceId);
   let recorded = 0;

@@ -1,13 +1,15 @@
 // `lake describe <source> [--json]`: everything about a source in one place — where and how it is
 // stored, its partitions, schedule and last runs, the schema as a tree with types, roles, tags,
-// descriptions and statistics, tag suggestions, samples (identifying columns masked), volumes, and who
-// holds access.
+// descriptions and statistics, tag suggestions, samples (identifying columns masked), volumes, who holds
+// access, and the link of a topic and the lake source it lands in (with the topic's changes not in the lake yet).
 import { activeHolders } from '../../db/governance';
 import { viewerLevel } from '../../db/access-views';
 import { ownersOf } from '../../db/owners';
 import { visibleSamples } from '../../governance/levels';
 import { describeSource, type SourceDescription } from '../../db/metadata';
 import { whereIs } from '../../crawl/source';
+import { describeUpstreamField } from '../../crawl/upstream';
+import { sourceLinks, type SourceLinks } from '../../db/upstream';
 import type { Command } from '../command';
 import { barOf, bytes, paint, parseOptions, runWithContext, table, UsageError } from '../context';
 
@@ -29,12 +31,31 @@ function partitionKeyLines(d: SourceDescription): string[] {
   return lines;
 }
 
-function render(d: SourceDescription, holders: string[], owners: string[], samplesShown: SourceDescription['samples'], viewer: string): string {
+/** A topic's lake, a lake's topics, and the topics' changes the lake's own crawls have not brought yet. */
+function linkLines(links: SourceLinks): string[] {
+  const lines: string[] = [];
+  if (links.landsIn) lines.push(`  lands in   ${links.landsIn}`);
+  if (links.fedBy.length) lines.push(`  fed by     ${links.fedBy.map((t) => `topic ${t}`).join(', ')}`);
+  return lines;
+}
+
+function pendingUpstreamLines(links: SourceLinks): string[] {
+  if (links.pendingUpstream.length === 0) return [];
+  const out = ['', paint(1, 'upstream changes not yet in the lake')];
+  for (const c of links.pendingUpstream) {
+    out.push(`  topic ${c.topic} v${c.version} ${c.change}, seen ${c.recordedAt}`);
+    for (const f of c.fields) out.push(`    ${describeUpstreamField(f)}`);
+  }
+  return out;
+}
+
+function render(d: SourceDescription, links: SourceLinks, holders: string[], owners: string[], samplesShown: SourceDescription['samples'], viewer: string): string {
   const s = d.source;
   const where = whereIs(s);
   const out: string[] = [
     paint(1, s.name),
     `  where      ${where}`,
+    ...linkLines(links),
     `  table      ${s.targetDatabase}.${s.targetTable}`,
     `  owners     ${owners.length ? owners.join(', ') : 'none'}${d.logical ? " (its stream's)" : owners.length ? '' : ` (lake source owner add ${s.name} <user>)`}`,
     ...(d.logical
@@ -44,6 +65,7 @@ function render(d: SourceDescription, holders: string[], owners: string[], sampl
     `  partitions ${d.partitions.count}${d.partitions.count ? ` (${d.partitions.oldest} … ${d.partitions.newest})` : ''}`,
     `  schema     version ${d.schemaVersion ?? '-'}; ${d.corruptRecords} corrupt record(s) quarantined`,
     ...partitionKeyLines(d),
+    ...pendingUpstreamLines(links),
     '',
     paint(1, 'columns'),
   ];
@@ -93,13 +115,14 @@ export const command: Command = {
       if (positional.length !== 1) throw new UsageError('name one source');
       const d = await describeSource(ctx.db(), positional[0]);
       const holders = await accessHolders(ctx.db(), d.source.id);
+      const links = await sourceLinks(ctx.db(), d.source);
       const owners = await ownersOf(ctx.db(), d.source.id);
       const as = options.get('as')?.[0];
       const level = as === undefined ? undefined : await viewerLevel(ctx.db(), d.source.id, { name: as, kind: options.has('group') ? 'group' : 'user' });
       const samples = visibleSamples(d.samples, level);
       const viewer = as === undefined ? 'identifying columns masked' : `as ${as}: ${level ? `${level.id}, identifying columns masked` : 'no grant, no samples'}`;
-      if (options.has('json')) io.stdout(JSON.stringify({ ...d, samples, ...(as !== undefined ? { viewer: { principal: as, level: level?.id ?? null } } : {}), owners, access: holders }, null, 2) + '\n');
-      else io.stdout(render(d, holders, owners, samples, viewer));
+      if (options.has('json')) io.stdout(JSON.stringify({ ...d, links, samples, ...(as !== undefined ? { viewer: { principal: as, level: level?.id ?? null } } : {}), owners, access: holders }, null, 2) + '\n');
+      else io.stdout(render(d, links, holders, owners, samples, viewer));
       return 0;
     });
   },

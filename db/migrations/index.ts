@@ -17,6 +17,7 @@ import * as owners from './20261207000014_owners';
 import * as searchIndex from './20261207000015_search_index';
 import * as catalogRows from './20261207000016_catalog_rows';
 import * as kafkaSources from './20261208000017_kafka_sources';
+import * as upstreamChanges from './20261208000018_upstream_changes';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
@@ -35,6 +36,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261207000015_search_index': searchIndex,
   '20261207000016_catalog_rows': catalogRows,
   '20261208000017_kafka_sources': kafkaSources,
+  '20261208000018_upstream_changes': upstreamChanges,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

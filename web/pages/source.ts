@@ -14,6 +14,8 @@ import { pageContext, wantsFragment } from '../server';
 import { activeHolders, listRequests } from '../../db/governance';
 import { listSourceStates } from '../../db/sources';
 import { whereIs } from '../../crawl/source';
+import { describeUpstreamField } from '../../crawl/upstream';
+import { sourceLinks, type SourceLinks } from '../../db/upstream';
 import { html, urlPart, type Html } from '../html';
 import type { PageContext } from '../layout';
 import { twin } from '../routes';
@@ -34,14 +36,36 @@ function runLink(ctx: PageContext, r: RunView): string {
   return `${ctx.temporalUiUrl}/namespaces/${urlPart(ctx.namespace)}/workflows/${urlPart(r.workflowId)}/${urlPart(r.workflowRunId)}/history`;
 }
 
-/** The Info tab: where and how the data is stored, its schedule, partitions, freshness and last runs. */
-function renderInfo(f: SourceFrame & { d: SourceDescription }, ctx: PageContext): Html {
+/** A topic's lake and a lake's topics, each a link to the other's page. */
+function renderLinks(links: SourceLinks): Html {
+  const page = (name: string) => html`<a href="/sources/${urlPart(name)}">${name}</a>`;
+  return html`${links.landsIn ? html`<dt>Lands in</dt><dd class="lands-in">${page(links.landsIn)}</dd>` : ''}${
+    links.fedBy.length ? html`<dt>Fed by</dt><dd class="fed-by">${links.fedBy.map((t, i) => html`${i ? ', ' : ''}topic ${page(t)}`)}</dd>` : ''
+  }`;
+}
+
+/** The feeding topics' changes the lake's own crawls have not brought yet: what its next crawls will meet. */
+function renderPendingUpstream(links: SourceLinks): Html {
+  if (links.pendingUpstream.length === 0) return html``;
+  return html`<h2>Upstream changes not yet in the lake</h2>
+<p class="muted">Seen at the topics landing here; they leave this list once a crawl of this source finds the fields.</p>
+<table class="grid upstream"><thead><tr><th>Topic</th><th>Version</th><th>Change</th><th>Seen</th><th>Fields</th></tr></thead><tbody>${links.pendingUpstream.map(
+    (c) => html`<tr class="change-${c.change}"><td><a href="/sources/${urlPart(c.topic)}/history">${c.topic}</a></td><td>v${c.version}</td><td>${c.change}</td><td><time datetime="${c.recordedAt}">${c.recordedAt}</time></td><td><ul class="fields">${c.fields.map(
+      (x) => html`<li class="change-${x.change}">${describeUpstreamField(x)}</li>`,
+    )}</ul></td></tr>`,
+  )}</tbody></table>`;
+}
+
+/** The Info tab: where and how the data is stored, its schedule, partitions, freshness, its links to
+ *  topics landing in it or the lake it lands in, and last runs. */
+function renderInfo(f: SourceFrame & { d: SourceDescription; links: SourceLinks }, ctx: PageContext): Html {
   const { d } = f;
   const s = d.source;
   const newest = d.runs.find((r) => r.status === 'completed' || r.status === 'published');
   return html`
 <dl class="facts">
   <dt>Where</dt><dd><code>${whereIs(s)}</code></dd>
+  ${renderLinks(f.links)}
   <dt>Table</dt><dd><code>${s.targetDatabase}.${s.targetTable}</code></dd>
   ${s.kind === 's3' ? html`<dt>Format</dt><dd>${s.format}</dd><dt>Layout</dt><dd>${s.layout.kind === 'date-path' ? html`date path <code>${s.layout.pattern}</code>` : s.layout.kind === 'hive' ? 'Hive-style key=value directories' : 'no partitions'}</dd>` : ''}
   ${d.logical
@@ -53,6 +77,7 @@ function renderInfo(f: SourceFrame & { d: SourceDescription }, ctx: PageContext)
   ${d.slices ? html`<dt>Logical sources</dt><dd><a href="/sources/${urlPart(s.name)}/logical">${d.slices.total}: ${d.slices.active} active, ${d.slices.new} new</a></dd>` : ''}
   <dt>Owners</dt><dd>${f.owners.length ? f.owners.join(', ') : html`<span class="muted">nobody yet</span>`}</dd>
 </dl>
+${renderPendingUpstream(f.links)}
 ${f.canOperate && s.kind !== 'logical' ? crawlControls(s.name, s.kind === 'kafka', ctx) : ''}
 <h2>Last runs <a class="small" href="${temporalRunsLink(ctx, s.kind === 'logical' ? s.location.stream : s.name)}">all in Temporal</a></h2>
 ${d.runs.length === 0
@@ -261,12 +286,12 @@ export function registerSourcePages(app: FastifyInstance, deps: WebDeps): void {
   twin(app, deps, {
     path: '/sources/:name',
     tag: 'sources',
-    summary: 'A source: where, format, layout, schedule, partitions, freshness, owners and last runs',
+    summary: 'A source: where, format, layout, schedule, partitions, freshness, owners, last runs, and links: the lake source a topic lands in, the topics landing in a lake source and their changes not in it yet',
     params: NAME,
     async load(req) {
       const [frame, d] = await Promise.all([loadFrame(deps, req, nameOf(req), 'info'), describeSource(deps.db, nameOf(req))]);
       // samples have their own address, masked for the viewer
-      return { ...frame, d: { ...d, samples: [] } };
+      return { ...frame, d: { ...d, samples: [] }, links: await sourceLinks(deps.db, d.source) };
     },
     render: (data, ctx) => sourceHeader(data, ctx, renderInfo(data, ctx)),
     title: (data) => data.name,

@@ -121,7 +121,7 @@ describe('a topic as a source', () => {
   it('accepts a topic with brokers of its own, a lake source it lands in and discriminators', () => {
     const def = { ...topic, location: { topic: 'app.events_v2', bootstrapRef: 'ingest-kafka', landsIn: 'events-lake' }, options: { discriminators: ['service', 'event'] } } as SourceDefinition;
     expect(validateSourceDefinition(def)).toEqual([]);
-    expect(whereIs(def)).toBe('kafka topic app.events_v2 at ingest-kafka, split by service, event, lands in events-lake');
+    expect(whereIs(def)).toBe('kafka topic app.events_v2 at ingest-kafka, split by service, event'); // where it lands is a link of its own
   });
 
   it('names each bad field', () => {
