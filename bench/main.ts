@@ -4,9 +4,11 @@
 //   1. JSON.parse alone over every line (lines already split into strings: the parse cost only)
 //   2. full inference on one core, from the bytes (line splitting and UTF-8 included)
 //   3. full inference on two cores (worker_threads over a SharedArrayBuffer, results merged)
-// Then, when the local stack is healthy, the crawl benchmarks of bench/crawl.ts and last the governance
-// benchmarks of bench/grants.ts (the heaviest: minutes of 10,000 workflows), and the web catalog's list and
-// search at the database level (bench/web-catalog.ts). BENCH_ONLY=schema, crawl, grants, web-db or web runs one part (web: the web catalog's pages over HTTP). Every ratio is printed again in a table at the end.
+// Then, when the local stack is healthy, the crawl benchmarks of bench/crawl.ts, a Kafka topic inferred
+// against consumed (bench/kafka.ts), the governance benchmarks of bench/grants.ts (the heaviest: minutes of
+// 10,000 workflows), and the web catalog's list and search at the database level (bench/web-catalog.ts).
+// BENCH_ONLY=schema, crawl, kafka, grants, web-db or web runs one part (web: the web catalog's pages over
+// HTTP). Every ratio is printed again in a table at the end.
 import { existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +24,7 @@ import { checkAll } from '../infra/health';
 import { crawlBench, type Ratio } from './crawl';
 import { groupingBench } from './grouping';
 import { grantsBench } from './grants';
+import { kafkaBench } from './kafka';
 import { statsBench } from './stats';
 import { webCatalogBench, webHttpBench } from './web-catalog';
 import { best, seconds } from './timing';
@@ -146,7 +149,7 @@ async function schemaBench(): Promise<Ratio[]> {
 }
 
 /** The crawl and governance benchmarks need the stack; without it they are skipped (or fail when asked for alone). */
-async function stackPart(only: string | undefined, part: 'crawl' | 'grants' | 'web-db' | 'web'): Promise<Ratio[]> {
+async function stackPart(only: string | undefined, part: 'crawl' | 'kafka' | 'grants' | 'web-db' | 'web'): Promise<Ratio[]> {
   const config = loadConfig();
   const down = (await checkAll(config)).filter((h) => !h.healthy);
   if (down.length > 0) {
@@ -157,12 +160,13 @@ async function stackPart(only: string | undefined, part: 'crawl' | 'grants' | 'w
   }
   if (part === 'web-db') return webCatalogBench(config);
   if (part === 'web') return webHttpBench(config);
+  if (part === 'kafka') return kafkaBench(config);
   return part === 'crawl' ? crawlBench(config, { corpus: FILE }) : grantsBench(config);
 }
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY;
-  if (only !== undefined && !['schema', 'crawl', 'grants', 'web-db', 'web'].includes(only)) throw new Error(`BENCH_ONLY=${only}: expected schema, crawl, grants, web-db or web`);
+  if (only !== undefined && !['schema', 'crawl', 'kafka', 'grants', 'web-db', 'web'].includes(only)) throw new Error(`BENCH_ONLY=${only}: expected schema, crawl, kafka, grants, web-db or web`);
   const runs = (part: string) => only === undefined || only === part;
   if (runs('schema') || runs('crawl')) await ensureCorpus(); // the crawl benchmark cuts its CPU-bound objects from the same corpus
   const ratios: Ratio[] = [];
@@ -170,6 +174,7 @@ async function main(): Promise<void> {
   if (runs('schema')) ratios.push(...groupingBench(FILE, PASSES)); // grouped vs ungrouped inference
   if (runs('schema')) ratios.push(...statsBench(PASSES)); // statistics over every record
   if (runs('crawl')) ratios.push(...(await stackPart(only, 'crawl')));
+  if (runs('kafka')) ratios.push(...(await stackPart(only, 'kafka'))); // a topic inferred vs consumed
   if (runs('grants')) ratios.push(...(await stackPart(only, 'grants'))); // expiry lag, worker memory
   if (runs('web-db')) ratios.push(...(await stackPart(only, 'web-db'))); // list and search of the web catalog
   if (runs('web')) ratios.push(...(await stackPart(only, 'web'))); // its pages over HTTP

@@ -93,7 +93,9 @@ async function read(deps: Pick<ConnectorDeps, 's3' | 'kafkaBootstrap'>, source: 
   const samples: SampleRow[] = [];
   let open: Segment | undefined;
   const flush = (s: Segment) => {
-    for (const chunk of s.pending) s.scanner.push(chunk);
+    // one chunk of whole lines: pushed one by one, each line would be copied into the scanner's carry
+    // and scanned alone, waiting for the newline after it
+    if (s.pending.length > 0) s.scanner.push(Buffer.concat(s.pending));
     s.pending = [];
     s.pendingBytes = 0;
   };

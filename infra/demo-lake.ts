@@ -1,11 +1,14 @@
 // The demo lake `npm start` crawls: a service's activity log in Hive partitions (date_id/hour), whose
 // fields appear and disappear between hours, with a nested `props` object, gzip for some hours and a few
-// corrupt lines; a raw event stream mixing kinds of records, split into logical sources; a Parquet source; a CSV source; and a PostgreSQL table. Deterministic (seeded), and
-// idempotent: writing it twice puts the same objects.
+// corrupt lines; the Kafka topic the same service sends its events to; a raw event stream mixing kinds of
+// records, split into logical sources; a Parquet source; a CSV source; and a PostgreSQL table.
+// Deterministic (seeded), and idempotent: writing it twice puts the same objects, and the topic is filled
+// only while it holds no message.
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { gzipSync } from 'node:zlib';
 import * as arrow from 'apache-arrow';
 import type { Knex } from 'knex';
+import { createTopic, produce, topicOffsets, type KafkaEndpoint, type ProducedMessage } from '../adapters/kafka';
 import type { SourceDefinition } from '../crawl/source';
 
 export const DEMO_PREFIX = 'demo';
@@ -25,34 +28,99 @@ export function rng(seed: number): () => number {
 const SERVICES = ['music', 'mv', 'shop'];
 const LABELS = ['add_track_listen', 'request_navv', 'purchase'];
 
-/** One hour of the activity log: fields drift with the hour, so each crawl of a new hour can widen the schema. */
+/**
+ * One event of the service whose activity log the demo lake holds. Its fields drift with the hour, so
+ * each crawl of a new hour can widen the schema: `props.description` appears from hour 21, `split`
+ * disappears from hour 22, `duration` widens from an integer to a double at 22, and from hour 23, an hour
+ * the lake never gets but the service's Kafka topic carries, events have a `session_id`.
+ */
+function activityEvent(rand: () => number, e: { id: string; timestamp: number; hour: number; tags?: string[] }): Record<string, unknown> {
+  const event: Record<string, unknown> = {
+    id: e.id,
+    timestamp: e.timestamp,
+    service: SERVICES[Math.floor(rand() * SERVICES.length)],
+    label: LABELS[Math.floor(rand() * LABELS.length)],
+    source: 'identified',
+    elem: 'edge',
+    operation: rand() < 0.8 ? 'insert' : 'delete',
+    from: { id: Math.floor(rand() * 1e6), id_type: 'user' },
+    to: { id: Math.floor(rand() * 1e6), id_type: 'track' },
+    props: { name: `item-${Math.floor(rand() * 100)}`, original_id: Math.floor(rand() * 1e9) },
+  };
+  if (e.hour >= 21) (event.props as Record<string, unknown>).description = 'added later';
+  if (e.hour < 22) event.split = rand() < 0.5 ? 'a' : 'b';
+  event.duration = e.hour >= 22 ? rand() * 300 : Math.floor(rand() * 300);
+  if (e.tags) event.tags = e.tags;
+  if (e.hour >= 23) event.session_id = `s-${Math.floor(rand() * 1e6).toString(36)}`;
+  return event;
+}
+
+/** One hour of the activity log: fields drift with the hour (`activityEvent`). */
 export function activityLogHour(dateId: string, hour: number, count = 40): string {
   const rand = rng(Number(dateId.replace(/-/g, '')) * 100 + hour);
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
-    const event: Record<string, unknown> = {
-      id: `${dateId}-${hour}-${i}`,
-      timestamp: Date.parse(`${dateId}T${String(hour).padStart(2, '0')}:00:00Z`) + i * 1000,
-      service: SERVICES[Math.floor(rand() * SERVICES.length)],
-      label: LABELS[Math.floor(rand() * LABELS.length)],
-      source: 'identified',
-      elem: 'edge',
-      operation: rand() < 0.8 ? 'insert' : 'delete',
-      from: { id: Math.floor(rand() * 1e6), id_type: 'user' },
-      to: { id: Math.floor(rand() * 1e6), id_type: 'track' },
-      props: { name: `item-${Math.floor(rand() * 100)}`, original_id: Math.floor(rand() * 1e9) },
-    };
-    // drift: a field that appears from hour 21 on, one that disappears, one that widens
-    if (hour >= 21) (event.props as Record<string, unknown>).description = 'added later';
-    if (hour < 22) event.split = rand() < 0.5 ? 'a' : 'b';
-    event.duration = hour >= 22 ? rand() * 300 : Math.floor(rand() * 300);
-    if (i % 5 === 0) event.tags = ['demo', `h${hour}`];
-    lines.push(JSON.stringify(event));
+    const timestamp = Date.parse(`${dateId}T${String(hour).padStart(2, '0')}:00:00Z`) + i * 1000;
+    lines.push(JSON.stringify(activityEvent(rand, { id: `${dateId}-${hour}-${i}`, timestamp, hour, ...(i % 5 === 0 ? { tags: ['demo', `h${hour}`] } : {}) })));
   }
   // two corrupt lines per hour: a truncated record and a bare value
-  lines.splice(7, 0, '{"id": "broken", "timestamp": 15');
+  lines.splice(7, 0, CORRUPT_EVENT);
   lines.splice(13, 0, '42');
   return lines.join('\n') + '\n';
+}
+
+const CORRUPT_EVENT = '{"id": "broken", "timestamp": 15';
+
+// --- the service's Kafka topic -------------------------------------------------------------------------
+
+/** The demo's topic, named after the demo bucket: a catalog with a demo bucket of its own (LAKE_DEMO_BUCKET)
+ *  gets a topic of its own on a shared broker. */
+export function demoTopic(bucket: string): string {
+  return `${bucket}.activity`;
+}
+
+export const DEMO_TOPIC_PARTITIONS = 3;
+/** Hours of events the topic gets, ending now: the broker deletes messages older than its retention (7 days) at once. */
+export const DEMO_TOPIC_HOURS = 3;
+
+/**
+ * What the activity log's service sends to Kafka before its events land in the lake: the same events,
+ * one hour of drift ahead (a `session_id` the lake has not seen yet), over the `DEMO_TOPIC_HOURS` hours
+ * before `now`. Keyed by the acting user, on that user's partition as a keyed producer places it, with a
+ * content type and the service's name in headers (a trace id on some); one truncated message per hour,
+ * as the lake's own corrupt lines. Deterministic for one `now`.
+ */
+export function activityTopicMessages(now: number, perHour = 100): ProducedMessage[] {
+  const rand = rng(20191015);
+  const messages: ProducedMessage[] = [];
+  const hourMs = 3_600_000;
+  const start = now - DEMO_TOPIC_HOURS * hourMs;
+  const total = DEMO_TOPIC_HOURS * perHour;
+  for (let i = 0; i < total; i++) {
+    const timestamp = Math.floor(start + (i * DEMO_TOPIC_HOURS * hourMs) / total);
+    const event = activityEvent(rand, { id: `k-${timestamp}-${i}`, timestamp, hour: DEMO_HOURS[DEMO_HOURS.length - 1]! + 1, ...(i % 5 === 0 ? { tags: ['demo', 'kafka'] } : {}) });
+    const user = (event.from as { id: number }).id;
+    const corrupt = i % perHour === 7;
+    messages.push({
+      partition: user % DEMO_TOPIC_PARTITIONS,
+      key: `user-${user}`,
+      value: corrupt ? CORRUPT_EVENT : JSON.stringify(event),
+      headers: { 'content-type': 'application/json', producer: 'activity-service', ...(i % 4 === 0 ? { 'trace-id': `t-${i.toString(16)}` } : {}) },
+      timestamp,
+    });
+  }
+  return messages;
+}
+
+/** Creates the demo's topic and fills it when it holds no message (new, or emptied by retention), so a
+ *  second `npm start` never doubles its messages. Returns what it produced and what the topic holds. */
+export async function writeDemoTopic(endpoint: KafkaEndpoint, topic: string, now = Date.now()): Promise<{ produced: number; held: number }> {
+  await createTopic(endpoint, topic, { partitions: DEMO_TOPIC_PARTITIONS });
+  const held = (await topicOffsets(endpoint, topic)).reduce((n, p) => n + Number(BigInt(p.highWatermark) - BigInt(p.logStart)), 0);
+  if (held > 0) return { produced: 0, held };
+  const messages = activityTopicMessages(now);
+  await produce(endpoint, topic, messages, { compression: 'lz4' });
+  return { produced: messages.length, held: messages.length };
 }
 
 /** The mixed event stream's kinds: every service logs every label, and each label has its own `props`. */
@@ -218,6 +286,15 @@ export function demoSources(bucket: string): SourceDefinition[] {
       targetTable: 'events',
       // one raw stream, split into a logical source per source/service/label/elem, `props` flattened
       options: { discriminators: ['source', 'service', 'label', 'elem'], flatten: ['props'] },
+    },
+    {
+      ...common,
+      name: 'activity-topic',
+      kind: 'kafka',
+      // the activity log's events before they land in S3: a schema change shows at the topic first
+      location: { topic: demoTopic(bucket), landsIn: 'activity-log' },
+      targetTable: 'activity_topic',
+      options: { discriminators: ['label'] },
     },
     { ...common, name: 'purchases', kind: 's3', location: { bucket, prefix: `${DEMO_PREFIX}/purchases/` }, format: 'csv', layout: { kind: 'hive' }, targetTable: 'purchases', options: {} },
     { ...common, name: 'tracks', kind: 's3', location: { bucket, prefix: `${DEMO_PREFIX}/tracks/` }, format: 'parquet', layout: { kind: 'hive' }, targetTable: 'tracks', options: {} },

@@ -21,7 +21,8 @@ import { workerPolls } from '../client/preview';
 import { syncSchedules } from '../client/schedules';
 import { formatSummary } from '../cli/commands/crawl';
 import { main as lake } from '../cli/main';
-import { DEMO_HOURS, DEMO_PREFIX, DEMO_SECRET, DRIFTING_SOURCES, demoSources, writeDemoHour, writeDemoTable, writeSteadyDemo } from './demo-lake';
+import { kafkaEndpoint } from '../adapters/kafka';
+import { DEMO_HOURS, DEMO_PREFIX, DEMO_SECRET, DEMO_TOPIC_HOURS, DEMO_TOPIC_PARTITIONS, DRIFTING_SOURCES, demoSources, demoTopic, writeDemoHour, writeDemoTable, writeDemoTopic, writeSteadyDemo } from './demo-lake';
 import { ensureBucket } from './bootstrap-s3';
 import { temporalUiUrl } from './health';
 
@@ -34,6 +35,14 @@ export async function runDemo(config: LakeConfig): Promise<void> {
     const bucket = config.s3.demoBucket;
     await ensureBucket(s3, bucket);
     await writeDemoTable(db);
+    // the topic exists before its source is registered: a crawl of a missing topic fails
+    const topic = demoTopic(bucket);
+    const sent = await writeDemoTopic(kafkaEndpoint(config.kafka.bootstrap, 'lake-catalog-demo'), topic);
+    console.log(
+      sent.produced > 0
+        ? `kafka topic ${topic}: ${sent.produced} messages of the last ${DEMO_TOPIC_HOURS} hours produced over ${DEMO_TOPIC_PARTITIONS} partitions`
+        : `kafka topic ${topic} already holds ${sent.held} messages: nothing produced`,
+    );
     const sources = demoSources(bucket);
     const saved = [];
     for (const def of sources) saved.push(await saveSource(db, def));
@@ -56,7 +65,7 @@ export async function runDemo(config: LakeConfig): Promise<void> {
         console.log(`s3://${bucket}/${def.location.prefix} already holds objects: the first version of ${def.name} takes in all of them`);
       }
     }
-    console.log(`demo lake: s3://${bucket}/${DEMO_PREFIX}/ and table demo.signups; ${sources.length} sources registered, owned by ${DEMO_PEOPLE.owner}`);
+    console.log(`demo lake: s3://${bucket}/${DEMO_PREFIX}/, table demo.signups and kafka topic ${topic}; ${sources.length} sources registered, owned by ${DEMO_PEOPLE.owner}`);
     await writeSteadyDemo(s3, bucket);
     for (const hour of DEMO_HOURS) {
       await writeDemoHour(s3, bucket, hour);
@@ -85,6 +94,7 @@ lake catalog is up.
   a stream's logical sources: npm run -s lake -- source list --stream events
   one of them:     npm run -s lake -- describe events-identified-music-purchase-edge
   its table:       npm run -s lake -- table demo.activity_log
+  its kafka topic: npm run -s lake -- describe activity-topic
   sources:         npm run -s lake -- source list
   stack status:    npm run stack -- status
   stop the stack:  npm run stack -- down

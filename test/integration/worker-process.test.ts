@@ -10,7 +10,10 @@ import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../adapters/s3';
 import { createDb } from '../../db/knex';
 import { ensureBucket } from '../../infra/bootstrap-s3';
-import { DEMO_PREFIX, DEMO_SECRET, demoSources } from '../../infra/demo-lake';
+import { deleteTopic, kafkaEndpoint, topicOffsets } from '../../adapters/kafka';
+import { latestSchema } from '../../db/schema-versions';
+import { slicesOfStream } from '../../db/slices';
+import { activityTopicMessages, DEMO_PREFIX, DEMO_SECRET, demoSources, demoTopic } from '../../infra/demo-lake';
 import { crawlScheduleId, LAKE_SOURCE, LEGACY_IDS } from '../../workflows/shared';
 import { ensureSpark, runSparkQueries } from '../support/spark';
 import { runLake, stackTemporalBinary, testConfig, uniqueName } from './setup';
@@ -80,6 +83,11 @@ describe('the worker process', () => {
   // stack has none, and a wider table left by another catalog's demo (duration already a double) cannot
   // be narrowed to the first hour's schema. Another catalog's demo creates them again at its next crawl.
   const demoBucket = `${config.s3.demoBucket}-${config.catalog}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
+  // the demo's topic is named after its bucket, so this catalog's demo has one of its own, deleted first
+  // (the demo meets it new) and last
+  const kafka = kafkaEndpoint(config.kafka.bootstrap, 'lake-catalog-test');
+  const topic = demoTopic(demoBucket);
+  const topicMessages = activityTopicMessages(Date.now()).length;
   // on the stack's shared server: the developer's demo schedule, or a stand-in of another catalog
   const shared = { scheduleId: `${LEGACY_IDS.crawlSchedulePrefix}activity-log`, before: undefined as ReturnType<typeof scheduleTarget> | undefined, standIn: false };
   const withSharedServer = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
@@ -107,6 +115,7 @@ describe('the worker process', () => {
     } finally {
       s3.destroy();
     }
+    await deleteTopic(kafka, topic);
     const ms = new MetastoreClient(config.metastore);
     try {
       const targets = new Set(demoSources(demoBucket).map((d) => d.targetTable));
@@ -149,6 +158,7 @@ describe('the worker process', () => {
   afterAll(async () => {
     if (shared.standIn) await withSharedServer((client) => client.schedule.getHandle(shared.scheduleId).delete());
     await own?.teardown();
+    await deleteTopic(kafka, topic);
   });
 
   it('runs the demo end to end as a step of its own beside the workers (what `npm start -- --once` does)', async () => {
@@ -167,8 +177,39 @@ describe('the worker process', () => {
     // the drifting sources arrived hour by hour, each hour crawled on its own
     expect(output).toMatch(/^hour 20 of activity-log and events written; crawling$/m);
     expect(output).toMatch(/^hour 22 of activity-log and events written; crawling$/m);
+    expect(output).toContain(`kafka topic ${topic}: ${topicMessages} messages of the last 3 hours produced over 3 partitions`);
+    expect(output).toMatch(/crawl of activity-topic \(run \d+\)/);
     expect(code).toBe(0);
   }, 180_000);
+
+  it("crawls the demo's Kafka topic: every message once, split by label, linked to the activity log", async () => {
+    const db = createDb(config.postgres);
+    try {
+      const source = await db('sources').where({ name: 'activity-topic' }).first('id', 'location');
+      expect(source.location).toEqual({ topic, landsIn: 'activity-log' });
+      // the catalog's offsets are the topic's ends: nothing left unread
+      const committed = await db('kafka_offsets').where({ source_id: source.id }).orderBy('partition').select('next_offset');
+      const ends = await topicOffsets(kafka, topic);
+      expect(ends.length).toBe(3);
+      expect(committed.map((o: { next_offset: string }) => o.next_offset)).toEqual(ends.map((e) => e.highWatermark));
+      // every message counted once, in the hour of its timestamp; one truncated message per hour quarantined
+      const volumes = await db('source_partitions').where({ source_id: source.id }).select('records', 'corrupt_records');
+      const records = volumes.reduce((n: number, v: { records: string }) => n + Number(v.records), 0);
+      const corrupt = volumes.reduce((n: number, v: { corrupt_records: string }) => n + Number(v.corrupt_records), 0);
+      expect(records + corrupt).toBe(topicMessages);
+      expect(corrupt).toBe(3);
+      // the activity log's fields, the lake's next drift step (session_id) and the message's metadata
+      const columns = (await latestSchema(db, source.id))!.schema.columns.map((c) => c.name);
+      expect(columns).toEqual(expect.arrayContaining(['kafka_key', 'kafka_headers', 'kafka_timestamp', 'kafka_partition', 'kafka_offset', 'label', 'props', 'duration', 'session_id']));
+      const slices = await slicesOfStream(db, source.id);
+      expect(slices.map((x) => JSON.stringify(x.location.values)).sort()).toEqual(['["add_track_listen"]', '["purchase"]', '["request_navv"]', 'null']);
+    } finally {
+      await db.destroy();
+    }
+    const described = await runLake(config, 'describe', 'activity-topic');
+    expect(described.code, described.err).toBe(0);
+    expect(described.out).toContain(`kafka topic ${topic}, split by label, lands in activity-log`);
+  });
 
   it("gives the drifting source a history the README's own commands show", async () => {
     const history = await runLake(config, 'history', 'activity-log', '--json');
@@ -250,6 +291,8 @@ describe('the worker process', () => {
     expect(code, `${output.slice(-3000)}\n--- worker:\n${worker.output().slice(-3000)}`).toBe(0);
     expect(output).not.toMatch(/written; crawling/); // its sources have a history already: one crawl each
     expect(output).not.toMatch(/activated \d+ logical sources/);
+    expect(output).toContain(`kafka topic ${topic} already holds ${topicMessages} messages: nothing produced`);
+    expect((await topicOffsets(kafka, topic)).reduce((n, p) => n + Number(p.highWatermark), 0)).toBe(topicMessages);
     const crawls = output.slice(0, output.indexOf('lake catalog is up.'));
     expect([...crawls.matchAll(/^crawl of (\S+) \(run \d+\)$/gm)].map((m) => m[1]).sort()).toEqual(demoSources(demoBucket).map((d) => d.name).sort());
     for (const m of crawls.matchAll(/^ {2}objects {3}(.*)$/gm)) expect(m[1]).toMatch(/^0 new, 0 changed, 0 deleted/);

@@ -113,6 +113,19 @@ describe('a message as a record', () => {
     expect(hourOf(Date.UTC(2026, 11, 5, 16, 59, 59))).toEqual({ path: 'date=2026-12-05/hour=16/', keys: ['date', 'hour'], values: ['2026-12-05', '16'] });
     expect(hourOf(-1).path).toBe('date=1970-01-01/hour=00/'); // no timestamp (-1): the epoch
   });
+
+  it('answers the right hour whatever order the timestamps come in (the last hour is remembered)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: Date.UTC(2100, 0, 1) }), { minLength: 1, maxLength: 50 }), (stamps) => {
+        // neighbours in the same hour, across an hour's edge, and far apart
+        const all = stamps.flatMap((t) => [t, t + 1, t - (t % 3_600_000) + 3_599_999, t - (t % 3_600_000) + 3_600_000]);
+        for (const t of all) {
+          const iso = new Date(t).toISOString();
+          expect(hourOf(t).path).toBe(`date=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/`);
+        }
+      }),
+    );
+  });
 });
 
 describe('a topic as a source', () => {
