@@ -266,6 +266,7 @@ export async function offsetsForTime(endpoint: KafkaEndpoint, topic: string, ms:
 
 // Batch attributes (record batch v2): bit 3 the timestamp type, bit 5 a control batch (transaction marker).
 const LOG_APPEND_TIME = 0x08;
+const TRANSACTIONAL = 0x10;
 const CONTROL_BATCH = 0x20;
 const DEFAULT_MAX_BYTES = 1 << 20;
 // A fetch that returns nothing waits at most this long on the broker before answering.
@@ -309,6 +310,7 @@ export async function* readPartition(
     const before = await agedOut().catch((e) => Promise.reject(translate(e, endpoint)));
     if (before) throw before;
     let emptyFetches = 0;
+    const aborting = new Set<bigint>(); // producers inside an aborted transaction at the current batch
     while (next < end) {
       opts.signal?.throwIfAborted();
       let response;
@@ -326,10 +328,19 @@ export async function* readPartition(
       }
       const p = response.responses[0]?.partitions.find((x) => x.partitionIndex === partition);
       const out: KafkaMessage[] = [];
+      // read_committed still returns the records of aborted transactions: the response lists, per producer,
+      // the first offset of each aborted transaction it covers, and such a producer's transactional batches
+      // are skipped from there until its marker (a control batch) ends the transaction (as Kafka's own
+      // consumer does)
+      const abortedFrom = [...(p?.abortedTransactions ?? [])].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
       for (const batch of p?.records ?? []) {
         const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+        while (abortedFrom.length > 0 && abortedFrom[0]!.firstOffset <= last) aborting.add(abortedFrom.shift()!.producerId);
+        const control = (batch.attributes & CONTROL_BATCH) !== 0;
+        if (control) aborting.delete(batch.producerId);
+        const aborted = (batch.attributes & TRANSACTIONAL) !== 0 && aborting.has(batch.producerId);
         if (last < next) continue; // a batch before `next`, returned whole
-        if ((batch.attributes & CONTROL_BATCH) === 0) {
+        if (!control && !aborted) {
           const appendTime = (batch.attributes & LOG_APPEND_TIME) !== 0;
           for (const r of batch.records) {
             const offset = batch.firstOffset + BigInt(r.offsetDelta);

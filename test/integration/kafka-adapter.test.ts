@@ -166,6 +166,32 @@ describe('the Kafka adapter', () => {
     expect(await readAll(messy, 1, '10', '10')).toEqual({ messages: [], batches: 0 });
   });
 
+  it('skips the records of aborted transactions, from any offset a read starts at', async () => {
+    const topic = await newTopic('tx', 1);
+    const { Producer } = require('@platformatic/kafka') as typeof import('@platformatic/kafka');
+    const producer = new Producer({ clientId: 'lake-catalog-test', bootstrapBrokers: kafka.brokers, transactionalId: `${topic}-tx`, idempotent: true, acks: -1, autocreateTopics: false });
+    try {
+      const inTransaction = async (values: string[], outcome: 'commit' | 'abort') => {
+        const tx = await producer.beginTransaction();
+        await tx.send({ messages: values.map((v) => ({ topic, partition: 0, value: Buffer.from(v) })) });
+        await tx[outcome]();
+      };
+      await inTransaction(['c1', 'c2'], 'commit');
+      await inTransaction(['a1', 'a2', 'a3'], 'abort');
+      await inTransaction(['c3'], 'commit');
+    } finally {
+      await producer.close();
+    }
+    await produce(kafka, topic, [{ partition: 0, value: 'plain' }]);
+    const [{ highWatermark }] = await topicOffsets(kafka, topic);
+    const values = (ms: KafkaMessage[]) => ms.map((m) => m.value!.toString());
+    const all = await readAll(topic, 0, '0', highWatermark);
+    expect(values(all.messages)).toEqual(['c1', 'c2', 'c3', 'plain']);
+    // c1 0, c2 1, commit 2, a1 3, a2 4, a3 5, abort 6, c3 7, commit 8, plain 9: a read from inside the aborted one
+    expect(all.messages.map((m) => m.offset)).toEqual(['0', '1', '7', '9']);
+    expect(values((await readAll(topic, 0, '4', highWatermark, 1)).messages)).toEqual(['c3', 'plain']);
+  });
+
   it('refuses a range past the end of the partition and a partition the topic does not have', async () => {
     const [p0] = await topicOffsets(kafka, messy);
     await expect(readAll(messy, 0, '0', String(Number(p0.highWatermark) + 5))).rejects.toThrow(/ends at \d+ .*cannot be read yet/);
