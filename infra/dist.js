@@ -41,15 +41,15 @@ function distState(root = ROOT, dist = path.join(root, 'dist')) {
   let newest = 0;
   for (const source of stamp.sources) {
     newest = Math.max(newest, newestMtime(path.join(root, source), stamp.builtAt));
-    if (newest > stamp.builtAt) return { state: 'stale', newest };
+    if (newest > stamp.builtAt) return { state: 'stale', builtAt: stamp.builtAt };
   }
   return { state: 'current' };
 }
 
-/** Says how to rebuild, on a terminal only (scripts and tests read stderr) and once per state of the tree. */
+/** Says how to rebuild, on a terminal only (scripts and tests read stderr), once per build gone stale. */
 function hint(state) {
   if (!process.stderr.isTTY) return;
-  const key = `${state.state} ${state.newest ?? ''}`;
+  const key = `${state.state} ${state.builtAt ?? ''}`;
   const marker = path.join(DIST, '.stale-hint');
   try {
     if (fs.readFileSync(marker, 'utf8') === key) return;
@@ -57,7 +57,7 @@ function hint(state) {
     // not said yet
   }
   const why = state.state === 'absent' ? 'there is no compiled build' : 'the sources changed after the last build';
-  process.stderr.write(`lake: ${why}, so it runs the TypeScript sources (about 1 s to start); \`npm run build\` compiles them\n`);
+  process.stderr.write(`lake: ${why}, so it runs the TypeScript sources, several times slower to start; \`npm run build\` compiles them\n`);
   try {
     fs.mkdirSync(DIST, { recursive: true });
     fs.writeFileSync(marker, key);
