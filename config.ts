@@ -2,7 +2,7 @@
 // default that points at the local stack (`npm run stack -- up`); `loadConfig` validates all of them at
 // start-up and reports every bad value at once, each with the variable's name and the reason.
 
-import { CATALOG_NAME, DEFAULT_TASK_QUEUES } from './workflows/shared';
+import { CATALOG_NAME, DEFAULT_TASK_QUEUES } from './workflows/ids';
 
 export interface TemporalConfig {
   address: string; // host:port of the frontend gRPC service

@@ -1,4 +1,5 @@
-// What a `lake` subcommand is. Add one as a file in cli/commands/ and list it in cli/commands/index.ts.
+// What a `lake` subcommand is. Add one as a file in cli/commands/ and list it, with its name and summary,
+// in cli/commands/index.ts.
 export interface CommandIO {
   stdout(text: string): void;
   stderr(text: string): void;
@@ -7,8 +8,6 @@ export interface CommandIO {
 }
 
 export interface Command {
-  name: string;
-  summary: string;
   usage: string;
   /** Resolves to the process exit code. */
   run(args: string[], io: CommandIO): Promise<number>;

@@ -1,5 +1,5 @@
 // Connections for CLI commands, opened on demand and always closed.
-import { Client, Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { loadConfig, type LakeConfig } from '../config';
 import { createDb } from '../db/knex';
@@ -18,8 +18,10 @@ export async function withContext<T>(fn: (ctx: CliContext) => Promise<T>): Promi
     config,
     db: () => (db ??= createDb(config.postgres, { min: 0, max: 2 })),
     temporal: async () => {
-      connection ??= await Connection.connect({ address: config.temporal.address });
-      return new Client({ connection, namespace: config.temporal.namespace });
+      // loaded here, not at the top: the package costs ~0.25 s to load, and most commands never call Temporal
+      const temporal = await import('@temporalio/client');
+      connection ??= await temporal.Connection.connect({ address: config.temporal.address });
+      return new temporal.Client({ connection, namespace: config.temporal.namespace });
     },
   };
   try {

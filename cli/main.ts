@@ -1,30 +1,26 @@
 // `lake <command> [args]`: dispatches to the commands listed in cli/commands/index.ts.
-import { EXIT, type Command, type CommandIO } from './command';
-import { commands as allCommands } from './commands';
+// Only the list is loaded here: a command's module, and the packages it needs, when it runs.
+import { EXIT, type CommandIO } from './command';
+import { commands } from './commands';
 
-export function loadCommands(): Map<string, Command> {
-  return new Map(allCommands.map((c) => [c.name, c]));
-}
-
-function help(commands: Map<string, Command>): string {
+function help(): string {
   const lines = ['usage: lake <command> [options]', '', 'commands:'];
-  for (const c of commands.values()) lines.push(`  ${c.name.padEnd(10)} ${c.summary}`);
+  for (const c of commands) lines.push(`  ${c.name.padEnd(10)} ${c.summary}`);
   return lines.join('\n') + '\n';
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
-  const commands = loadCommands();
   const [name, ...args] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
-    io.stdout(help(commands));
+    io.stdout(help());
     return name ? EXIT.ok : EXIT.usage;
   }
-  const command = commands.get(name);
-  if (!command) {
-    io.stderr(`lake: unknown command '${name}'\n\n${help(commands)}`);
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
+    io.stderr(`lake: unknown command '${name}'\n\n${help()}`);
     return EXIT.usage;
   }
-  return command.run(args, io);
+  return (await entry.load()).run(args, io);
 }
 
 /** Run with the process's arguments and streams, setting the exit code. */

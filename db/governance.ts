@@ -17,7 +17,7 @@ import {
   type PrincipalRef,
 } from '../governance/levels';
 import { tableOfLevel } from '../governance/level-views';
-import { grantWorkflowId } from '../workflows/shared';
+import { grantWorkflowId } from '../workflows/ids';
 
 export interface Principal extends PrincipalRef {
   id: number;

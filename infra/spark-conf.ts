@@ -87,9 +87,12 @@ export function sparkDefaultsConf(settings: Record<string, string>): string {
   return Object.entries(settings).map(([k, v]) => `${k} ${v}`).join('\n') + '\n';
 }
 
+// the script finds the project's files next to itself: compiled into dist/infra/, run the source tree's
+const SPARK_SH = path.join(__dirname, ...(__filename.endsWith('.js') ? ['..', '..', 'infra'] : []), 'spark.sh');
+
 /** Installs the engine when needed (`infra/spark.sh env`) and reads where its jars are. */
 export function sparkJarsFromScript(): SparkJars & Record<string, string> {
-  const out = execFileSync('bash', [path.join(__dirname, 'spark.sh'), 'env'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  const out = execFileSync('bash', [SPARK_SH, 'env'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
   const vars = Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   return { ...vars, extraJars: vars.SPARK_EXTRA_JARS!, metastoreClientVersion: vars.SPARK_HIVE_METASTORE_VERSION!, metastoreClientJars: vars.SPARK_HIVE_METASTORE_JARS! };
 }

@@ -22,9 +22,10 @@ done
 
 # the worker resolves the secret the demo's database source names
 eval "$(node_modules/.bin/tsx infra/demo.ts --secret-env)"
-# node itself runs the worker (tsx as a require hook), so signals reach it directly; Ctrl-C reaches it as
-# part of the terminal's process group, a SIGTERM to this script is passed on
-node --require tsx/cjs workers/main.ts ${worker_args[@]+"${worker_args[@]}"} &
+# node itself runs the worker (compiled from dist/ when current, else through tsx: infra/dist.js), so
+# signals reach it directly; Ctrl-C reaches it as part of the terminal's process group, a SIGTERM to this
+# script is passed on
+node infra/dist.js workers/main.ts ${worker_args[@]+"${worker_args[@]}"} &
 worker=$!
 trap 'true' INT
 trap 'kill -TERM "$worker" 2>/dev/null || true' TERM
@@ -47,7 +48,7 @@ if $once; then
   stop_worker
   exit $?
 fi
-node --require tsx/cjs cli/main.ts serve &
+node cli/lake.js serve &
 web=$!
 trap 'kill -TERM "$worker" "$web" 2>/dev/null || true' TERM
 echo

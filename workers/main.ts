@@ -1,5 +1,5 @@
 // The worker processes of lake catalog.
-//   node -r tsx/cjs workers/main.ts               I/O worker + an inference worker child process, until SIGINT/SIGTERM
+//   node infra/dist.js workers/main.ts            I/O worker + an inference worker child process, until SIGINT/SIGTERM
 //   --no-inference                                do not start the inference child (another host runs it)
 //   --no-schedules                                do not sync the crawl schedules at start (tests)
 // `npm start` (infra/start.sh) runs this, then the demo (infra/demo.ts) as a step of its own.
@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit, type LakeConfig } from '../config';
-import { bundleWorkflows, closeDeps, createDeps, createWorker } from './worker';
+import { closeDeps, createDeps, createWorker, workflowBundle } from './worker';
 import { syncSchedules } from '../client/schedules';
 import { describeError } from '../client/temporal-retry';
 import { ensureReconcileSchedule } from '../client/grants';
@@ -20,7 +20,7 @@ export async function runWorker(config: LakeConfig, opts: { syncSchedules: boole
   const deps = createDeps(config);
   try {
     if (opts.syncSchedules) await syncAtStart(config, deps);
-    const bundle = await bundleWorkflows();
+    const bundle = await workflowBundle();
     const worker = await createWorker({ config, deps, connection, bundle });
     const running = worker.run();
     console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
@@ -45,7 +45,10 @@ async function syncAtStart(config: LakeConfig, deps: ReturnType<typeof createDep
 
 /** The inference worker in a process of its own; it ends with this one. */
 function startInferenceWorker(): ChildProcess {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'inference.ts')], { stdio: 'inherit' });
+  // compiled (dist/) the sibling is JavaScript; from the sources it needs tsx
+  const compiled = __filename.endsWith('.js');
+  const argv = compiled ? [path.join(__dirname, 'inference.js')] : ['--require', 'tsx/cjs', path.join(__dirname, 'inference.ts')];
+  const child = spawn(process.execPath, argv, { stdio: 'inherit' });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.once('SIGINT', () => forward('SIGINT'));
   process.once('SIGTERM', () => forward('SIGTERM'));

@@ -229,8 +229,6 @@ async function run(ctx: CliContext, sub: string | undefined, args: string[], io:
 }
 
 export const command: Command = {
-  name: 'access',
-  summary: 'request, approve, extend and revoke access to sources',
   usage: USAGE,
   async run(args, io) {
     const [sub, ...rest] = args;

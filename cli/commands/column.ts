@@ -10,8 +10,6 @@ const USAGE =
   '       lake column accept-tags <source> [<column>...]\n';
 
 export const command: Command = {
-  name: 'column',
-  summary: "set a column's description, tags and role; accept suggested tags",
   usage: USAGE,
   run(args, io) {
     return runWithContext('column', USAGE, io, async (ctx) => {

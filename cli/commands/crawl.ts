@@ -55,8 +55,6 @@ function sliceLines(s: CrawlSummary): string[] {
 }
 
 export const command: Command = {
-  name: 'crawl',
-  summary: 'crawl a source now and show its progress',
   usage: 'usage: lake crawl <source> [--full] [--dry-run] [--json]\n',
   async run(args, io: CommandIO) {
     const { positional, options } = parseOptions(args, ['full', 'json', 'dry-run']);

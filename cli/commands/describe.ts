@@ -106,8 +106,6 @@ function render(d: SourceDescription, links: SourceLinks, holders: string[], own
 }
 
 export const command: Command = {
-  name: 'describe',
-  summary: 'everything about a source: schema tree, statistics, samples, volumes, runs, access',
   usage: USAGE,
   run(args, io) {
     return runWithContext('describe', USAGE, io, async (ctx) => {

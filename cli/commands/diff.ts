@@ -7,8 +7,6 @@ import { paint, parseOptions, runWithContext, table, UsageError } from '../conte
 const USAGE = 'usage: lake diff <source> <from-version> <to-version> [--json]\n';
 
 export const command: Command = {
-  name: 'diff',
-  summary: 'what changed between two schema versions, and which file caused it',
   usage: USAGE,
   run(args, io) {
     return runWithContext('diff', USAGE, io, async (ctx) => {

@@ -6,8 +6,6 @@ import { parseOptions, runWithContext, table, UsageError } from '../context';
 const USAGE = 'usage: lake history <source> [--json]\n';
 
 export const command: Command = {
-  name: 'history',
-  summary: 'the schema versions of a source',
   usage: USAGE,
   run(args, io) {
     return runWithContext('history', USAGE, io, async (ctx) => {

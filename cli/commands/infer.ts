@@ -70,8 +70,6 @@ export function inferText(result: InferenceResult, files: number): string {
 }
 
 export const command: Command = {
-  name: 'infer',
-  summary: 'infer one merged schema over local JSONL/CSV/Parquet files',
   usage: USAGE,
   async run(args, io) {
     const parsed = parseInferArgs(args);

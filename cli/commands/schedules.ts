@@ -4,8 +4,6 @@ import { EXIT, type Command } from '../command';
 import { withContext } from '../context';
 
 export const command: Command = {
-  name: 'schedules',
-  summary: 'create, update and delete the crawl schedules to match the sources',
   usage: 'usage: lake schedules sync [--json]\n',
   async run(args, io) {
     if (args[0] !== 'sync') {

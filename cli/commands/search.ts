@@ -9,8 +9,6 @@ import { parseOptions, runWithContext, table, UsageError } from '../context';
 const USAGE = 'usage: lake search <words…> [--as PRINCIPAL [--group]] [--json]\n';
 
 export const command: Command = {
-  name: 'search',
-  summary: 'find sources by name, column, description or tag (--as: in a principal\'s catalog)',
   usage: USAGE,
   run(args, io) {
     return runWithContext('search', USAGE, io, async (ctx) => {

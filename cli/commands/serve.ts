@@ -7,8 +7,6 @@ import { EXIT } from '../command';
 const USAGE = 'usage: lake serve [--port N] [--host ADDRESS]\n';
 
 export const command: Command = {
-  name: 'serve',
-  summary: 'serve the web catalog (http://127.0.0.1:8080 by default)',
   usage: USAGE,
   async run(args, io) {
     let port: number | undefined;

@@ -245,8 +245,6 @@ async function activate(ctx: CliContext, active: boolean, args: string[], io: Co
 }
 
 export const command: Command = {
-  name: 'source',
-  summary: 'add, list, show, activate or remove sources (streams and their logical sources)',
   usage: USAGE,
   async run(args, io) {
     const [sub, ...rest] = args;

@@ -7,8 +7,6 @@ import { EXIT, type Command } from '../command';
 const USAGE = 'usage: lake table <database>.<table> [--json]\n';
 
 export const command: Command = {
-  name: 'table',
-  summary: 'show what the Hive Metastore holds for a published table',
   usage: USAGE,
   async run(args, io) {
     const json = args.includes('--json');

@@ -8,8 +8,6 @@ import { grantRows } from './access';
 const USAGE = 'usage: lake users <source> [--json]\n';
 
 export const command: Command = {
-  name: 'users',
-  summary: 'who holds access to a source (active grants, level, expiry)',
   usage: USAGE,
   async run(args, io) {
     try {

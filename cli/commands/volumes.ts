@@ -7,8 +7,6 @@ import { barOf, bytes, parseOptions, runWithContext, table, UsageError } from '.
 const USAGE = 'usage: lake volumes <source> [--days N] [--json]\n';
 
 export const command: Command = {
-  name: 'volumes',
-  summary: 'volume per partition, with a chart',
   usage: USAGE,
   run(args, io) {
     return runWithContext('volumes', USAGE, io, async (ctx) => {

@@ -46,7 +46,7 @@ function layerOf(file: string): Layer | undefined {
   const rel = path.relative(ROOT, file).split(path.sep).join('/');
   if (rel === 'config.ts') return 'config';
   // the contract between workflows and the outside: definitions and error types, with no imports
-  if (rel === 'workflows/shared.ts' || rel === 'workflows/errors.ts') return 'workflows/shared';
+  if (rel === 'workflows/shared.ts' || rel === 'workflows/errors.ts' || rel === 'workflows/ids.ts') return 'workflows/shared';
   const top = rel.split('/')[0];
   return top in MAY_IMPORT ? (top as Layer) : undefined;
 }
