@@ -19,6 +19,10 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
+  // a catalog without the kind holds no topic: its sources go, and their logical sources, runs, versions … with them
+  await knex('sources').where({ kind: 'kafka' }).delete();
+  // a quarantined offset past an integer's range cannot be kept as a line number
+  await knex('corrupt_records').where('line', '>', 2_147_483_647).delete();
   await knex.raw('ALTER TABLE corrupt_records ALTER COLUMN line TYPE integer');
   await knex.schema.dropTable('kafka_offsets');
   await knex.raw('ALTER TABLE sources DROP CONSTRAINT sources_kind_check');
