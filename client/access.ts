@@ -56,8 +56,12 @@ function updateFailure(e: unknown): string | undefined {
   return undefined;
 }
 
+/** The grant's workflow has ended: not found, already completed, or it closed while the update waited to be
+ *  delivered (the expiry won the race; the server aborts such an update). */
 function workflowGone(e: unknown): boolean {
-  return e instanceof WorkflowNotFoundError || /not found|already completed/i.test(String((e as Error | undefined)?.message));
+  if (e instanceof WorkflowNotFoundError) return true;
+  const cause = e instanceof WorkflowUpdateFailedError ? (e.cause as Error | undefined)?.message ?? '' : '';
+  return /not found|already completed|aborted by closing workflow/i.test(`${String((e as Error | undefined)?.message)} ${cause}`);
 }
 
 async function endedGrant(deps: AccessDeps, grantId: number): Promise<GovernanceError> {
@@ -71,9 +75,9 @@ async function talkToGrant<T>(deps: AccessDeps, grantId: number, what: string, s
   try {
     return await send(await deps.temporal());
   } catch (e) {
+    if (workflowGone(e)) throw await endedGrant(deps, grantId);
     const refused = updateFailure(e);
     if (refused) throw new GovernanceError(`${what} refused: ${refused}`);
-    if (workflowGone(e)) throw await endedGrant(deps, grantId);
     throw e;
   }
 }
