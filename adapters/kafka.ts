@@ -107,15 +107,19 @@ function baseOptions(endpoint: KafkaEndpoint) {
   return { clientId: endpoint.clientId ?? CLIENT_ID, bootstrapBrokers: endpoint.brokers, ...CONNECTION };
 }
 
-async function withAdmin<T>(endpoint: KafkaEndpoint, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new (lib().kafka.Admin)(baseOptions(endpoint));
+/** Runs `fn` with a client of its own, closed before the call settles; errors name the brokers. */
+async function withClient<C extends { close(): Promise<unknown> }, T>(endpoint: KafkaEndpoint, client: C, fn: (client: C) => Promise<T>): Promise<T> {
   try {
-    return await fn(admin);
+    return await fn(client);
   } catch (e) {
     throw translate(e, endpoint);
   } finally {
-    await admin.close().catch(() => undefined);
+    await client.close().catch(() => undefined);
   }
+}
+
+function withAdmin<T>(endpoint: KafkaEndpoint, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  return withClient(endpoint, new (lib().kafka.Admin)(baseOptions(endpoint)), fn);
 }
 
 function newConsumer(endpoint: KafkaEndpoint): Consumer {
@@ -123,15 +127,8 @@ function newConsumer(endpoint: KafkaEndpoint): Consumer {
   return new Consumer({ ...baseOptions(endpoint), groupId: UNUSED_GROUP, isolationLevel: FetchIsolationLevels.READ_COMMITTED });
 }
 
-async function withConsumer<T>(endpoint: KafkaEndpoint, fn: (consumer: Consumer) => Promise<T>): Promise<T> {
-  const consumer = newConsumer(endpoint);
-  try {
-    return await fn(consumer);
-  } catch (e) {
-    throw translate(e, endpoint);
-  } finally {
-    await consumer.close().catch(() => undefined);
-  }
+function withConsumer<T>(endpoint: KafkaEndpoint, fn: (consumer: Consumer) => Promise<T>): Promise<T> {
+  return withClient(endpoint, newConsumer(endpoint), fn);
 }
 
 // --- errors --------------------------------------------------------------------------------------------
