@@ -384,7 +384,9 @@ export async function produce(endpoint: KafkaEndpoint, topic: string, messages: 
   if (messages.length === 0) return;
   const compression = opts.compression ?? 'none';
   if (compression === 'zstd') await ensureZstd();
-  const producer = new (lib().kafka.Producer)({ ...baseOptions(endpoint), compression, acks: -1, autocreateTopics: false });
+  // Idempotent: a send the client retries (a timeout on a busy host after the broker wrote it) is not
+  // written twice, so a topic holds exactly the messages given.
+  const producer = new (lib().kafka.Producer)({ ...baseOptions(endpoint), compression, acks: -1, idempotent: true, autocreateTopics: false });
   try {
     // chunks keep each request far below the broker's message.max.bytes (1 MiB), compressed or not
     let chunk: Parameters<typeof producer.send>[0]['messages'] = [];
