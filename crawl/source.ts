@@ -137,6 +137,25 @@ export function whereIs(s: SourceDefinition): string {
   }
 }
 
+/** Why a source has no table of its own in the metastore, in words for people; undefined when it has one.
+ *  A database table or a topic is catalogued where it lives: engines read it there, not from the lake. */
+export function unpublishedReason(s: SourceDefinition): string | undefined {
+  switch (s.kind) {
+    case 'postgres':
+      return 'not published: a PostgreSQL table is catalogued where it lives';
+    case 'kafka':
+      return 'not published: a Kafka topic is catalogued where it lives';
+    case 's3':
+    case 'logical':
+      return undefined;
+  }
+}
+
+/** The metastore table a source is published as (`db.table`), or undefined when it has none. */
+export function publishedTable(s: SourceDefinition): string | undefined {
+  return unpublishedReason(s) === undefined ? `${s.targetDatabase}.${s.targetTable}` : undefined;
+}
+
 export function normalisePrefix(prefix: string): string {
   const p = prefix.replace(/^\/+/, '');
   return p === '' || p.endsWith('/') ? p : `${p}/`;

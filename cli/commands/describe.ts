@@ -7,7 +7,7 @@ import { viewerLevel } from '../../db/access-views';
 import { ownersOf } from '../../db/owners';
 import { visibleSamples } from '../../governance/levels';
 import { describeSource, type SourceDescription } from '../../db/metadata';
-import { whereIs } from '../../crawl/source';
+import { publishedTable, unpublishedReason, whereIs } from '../../crawl/source';
 import { describeUpstreamField } from '../../crawl/upstream';
 import { sourceLinks, type SourceLinks } from '../../db/upstream';
 import type { Command } from '../command';
@@ -56,7 +56,7 @@ function render(d: SourceDescription, links: SourceLinks, holders: string[], own
     paint(1, s.name),
     `  where      ${where}`,
     ...linkLines(links),
-    `  table      ${s.targetDatabase}.${s.targetTable}`,
+    `  table      ${publishedTable(s) ?? unpublishedReason(s)}`,
     `  owners     ${owners.length ? owners.join(', ') : 'none'}${d.logical ? " (its stream's)" : owners.length ? '' : ` (lake source owner add ${s.name} <user>)`}`,
     ...(d.logical
       ? [`  state      ${d.logical.state === 'active' ? `active${d.logical.view ? ', published as a view' : ', view at the next crawl'}` : 'new: lake source activate ' + s.name}; last seen ${d.logical.lastSeenAt ?? 'never'}`]

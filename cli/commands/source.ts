@@ -5,6 +5,8 @@ import {
   defaultTableName,
   InvalidSourceError,
   normalisePrefix,
+  publishedTable,
+  unpublishedReason,
   whereIs,
   type SourceDefinition,
   type SourceFormat,
@@ -151,7 +153,7 @@ async function add(ctx: CliContext, args: string[], io: CommandIO): Promise<numb
     for (const name of owners) await addOwner(trx, { source: s.name, principal: name, by: actorOf(options) });
     return s;
   });
-  io.stdout(`source ${saved.name} registered: ${whereIs(saved)} -> ${saved.targetDatabase}.${saved.targetTable}, ${saved.schedule}\n`);
+  io.stdout(`source ${saved.name} registered: ${whereIs(saved)}${publishedTable(saved) ? ` -> ${publishedTable(saved)}` : ''}, ${saved.schedule}\n`);
   if (owners.length) io.stdout(`owners: ${(await ownersOf(ctx.db(), saved.id)).join(', ')}\n`);
   io.stdout('run `lake schedules sync` (the worker does at start) to schedule its crawls\n');
   return EXIT.ok;
@@ -197,7 +199,7 @@ async function listAs(ctx: CliContext, as: string, options: Map<string, string[]
   io.stdout(
     table([
       ['NAME', 'KIND', 'WHERE', 'TABLE', 'LEVEL', 'GRANT', 'EXPIRES', 'STATE'],
-      ...rows.map((r) => [r.source.name, r.source.kind, whereIs(r.source), `${r.source.targetDatabase}.${r.source.targetTable}`, r.held.level, `${r.held.grantId} ${r.held.status}`, until(r.held.expiresAt), state(r)]),
+      ...rows.map((r) => [r.source.name, r.source.kind, whereIs(r.source), publishedTable(r.source) ?? '-', r.held.level, `${r.held.grantId} ${r.held.status}`, until(r.held.expiresAt), state(r)]),
     ]),
   );
   return EXIT.ok;
@@ -217,7 +219,7 @@ async function list(ctx: CliContext, args: string[], io: CommandIO): Promise<num
   io.stdout(
     table([
       ['NAME', 'KIND', 'WHERE', 'TABLE', 'SCHEDULE', 'STATE', 'LAST SEEN'],
-      ...rows.map((r) => [r.source.name, r.source.kind, whereIs(r.source), `${r.source.targetDatabase}.${r.source.targetTable}`, r.source.kind === 'logical' ? '' : r.source.schedule, state(r), seen(r)]),
+      ...rows.map((r) => [r.source.name, r.source.kind, whereIs(r.source), publishedTable(r.source) ?? '-', r.source.kind === 'logical' ? '' : r.source.schedule, state(r), seen(r)]),
     ]),
   );
   return EXIT.ok;
@@ -269,7 +271,7 @@ export const command: Command = {
               io.stderr(`lake source: unknown source "${name}"\n`);
               return EXIT.unreadableInput;
             }
-            io.stdout(json ? JSON.stringify(s, null, 2) + '\n' : `${s.name}\n  ${whereIs(s)}\n  table     ${s.targetDatabase}.${s.targetTable}\n  schedule  ${s.schedule}\n  options   ${JSON.stringify(s.options)}\n`);
+            io.stdout(json ? JSON.stringify(s, null, 2) + '\n' : `${s.name}\n  ${whereIs(s)}\n  table     ${publishedTable(s) ?? unpublishedReason(s)}\n  schedule  ${s.schedule}\n  options   ${JSON.stringify(s.options)}\n`);
             return EXIT.ok;
           }
           case 'remove': {

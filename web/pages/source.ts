@@ -13,7 +13,7 @@ import { HttpError, requireViewer } from '../viewer';
 import { pageContext, wantsFragment } from '../server';
 import { activeHolders, listRequests } from '../../db/governance';
 import { listSourceStates } from '../../db/sources';
-import { whereIs } from '../../crawl/source';
+import { publishedTable, unpublishedReason, whereIs } from '../../crawl/source';
 import { describeUpstreamField } from '../../crawl/upstream';
 import { sourceLinks, type SourceLinks } from '../../db/upstream';
 import { html, urlPart, type Html } from '../html';
@@ -66,7 +66,7 @@ function renderInfo(f: SourceFrame & { d: SourceDescription; links: SourceLinks 
 <dl class="facts">
   <dt>Where</dt><dd><code>${whereIs(s)}</code></dd>
   ${renderLinks(f.links)}
-  <dt>Table</dt><dd><code>${s.targetDatabase}.${s.targetTable}</code></dd>
+  <dt>Table</dt><dd>${publishedTable(s) ? html`<code>${publishedTable(s)}</code>` : html`<span class="muted">${unpublishedReason(s)}</span>`}</dd>
   ${s.kind === 's3' ? html`<dt>Format</dt><dd>${s.format}</dd><dt>Layout</dt><dd>${s.layout.kind === 'date-path' ? html`date path <code>${s.layout.pattern}</code>` : s.layout.kind === 'hive' ? 'Hive-style key=value directories' : 'no partitions'}</dd>` : ''}
   ${d.logical
     ? html`<dt>State</dt><dd>${d.logical.state === 'active' ? (d.logical.view ? 'active, published as a view' : 'active, view at the next crawl') : 'new: not yet activated'}; last seen ${d.logical.lastSeenAt ?? 'never'}</dd>`

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectorOf, isConnected } from '../../../connectors';
-import { InvalidSourceError, type SourceDefinition } from '../../../crawl/source';
+import { InvalidSourceError, publishedTable, unpublishedReason, type Source, type SourceDefinition } from '../../../crawl/source';
 
 const base = { schedule: 'nightly', targetDatabase: 'lake', targetTable: 't', options: {}, enabled: true };
 
@@ -27,6 +27,22 @@ describe('connectors', () => {
     expect(connectorOf(s3).lakeTable(s3)).toMatchObject({ location: 's3a://b/p/', format: 'csv' });
     const pg = { ...base, id: 2, name: 'b', kind: 'postgres', location: { secretRef: 'x', schema: 's', table: 't', cursorColumn: 'id' } } as const;
     expect(connectorOf(pg).lakeTable(pg)).toBeUndefined();
+  });
+
+  it('names a published table for a source exactly when its connector says where its rows sit in the lake', () => {
+    const sources: Source[] = [
+      { ...base, id: 1, name: 'a', kind: 's3', location: { bucket: 'b', prefix: 'p/' }, format: 'jsonl', layout: { kind: 'hive' } },
+      { ...base, id: 2, name: 'b', kind: 'postgres', location: { secretRef: 'x', schema: 's', table: 't', cursorColumn: 'id' } },
+      { ...base, id: 3, name: 'c', kind: 'kafka', location: { topic: 'events', landsIn: 'a' } },
+    ];
+    for (const s of sources) {
+      const inLake = connectorOf(s).lakeTable(s) !== undefined;
+      expect(publishedTable(s), s.kind).toBe(inLake ? 'lake.t' : undefined);
+      expect(unpublishedReason(s) === undefined, s.kind).toBe(inLake);
+    }
+    expect(unpublishedReason(sources[2]!)).toMatch(/Kafka topic is catalogued where it lives/);
+    const slice = { ...base, id: 4, name: 'ev-a', kind: 'logical', location: { stream: 'ev', values: ['a'] } } as Source;
+    expect(publishedTable(slice)).toBe('lake.t');
   });
 
   it("reports a table source whose secret the worker does not hold, without reaching any database", async () => {
