@@ -25,6 +25,7 @@ import { MAX_DECIMAL_PRECISION, T, type LakeType, type Schema } from '../../type
 import { integerLiteralType, nineteenDigitsFitInt64, temporalTextType } from '../literals';
 import { ENCODING_SNIFF_BYTES, foreignEncoding } from '../text';
 import { EMPTY_STATS } from '../../stats';
+import * as hash from '../../hash';
 import * as bytes from './bytes';
 import { Err, errorMessage, longLineMessage, topLevelMessage } from './bytes';
 import { limitOption, type JsonLinesOptions } from './options';
@@ -41,6 +42,9 @@ const isWs = bytes.isWs;
 const isDigit = bytes.isDigit;
 const isHex = bytes.isHex;
 const utf8 = bytes.utf8;
+const FNV_OFFSET = hash.FNV_OFFSET;
+const FNV_PRIME = hash.FNV_PRIME;
+const finaliseHash = hash.finalise;
 const NO_ERROR = Err.None;
 const PENDING_LIMIT = MAX_PENDING_BYTES;
 const BOOLEAN = T.boolean;
@@ -48,8 +52,6 @@ const DOUBLE = T.double;
 const STRING = T.string;
 /** The type of an integer with fewer than 19 digits (always fits in 64 bits). */
 const SMALL_INTEGER = integerLiteralType(1, true);
-/** Structs with more distinct key spellings than this are searched by decoded key instead of by bytes. */
-const MAX_LINEAR_SPELLINGS = 32;
 
 /** Nesting deeper than this is not typed (a maxDepth above it allows it): the value is validated and the field becomes string. */
 const MAX_TYPED_DEPTH = 200;
@@ -423,21 +425,22 @@ export class JsonLinesScanner {
           if (index < f.position) this.edits.moveField(f, index);
         }
       }
-      if (f === undefined && s.spellings.length <= MAX_LINEAR_SPELLINGS) {
-        const known = s.spellings;
-        for (let j = 0; j < known.length; j++) {
-          const candidate = known[j]!;
-          const kb = candidate.bytes;
-          const n = kb.length;
-          if (buf[keyStart + n] !== QUOTE) continue;
-          let i = 0;
-          while (i < n && buf[keyStart + i] === kb[i]) i++;
-          if (i === n) {
-            f = candidate.field;
-            this.edits.placeSlot(s, index, candidate);
-            pos = keyStart + n + 1;
+      if (f === undefined) {
+        // Not the key last seen here: hash its bytes as they are read, and look its slot up by the hash.
+        let h = FNV_OFFSET;
+        let p = keyStart;
+        let b = buf[p]!;
+        while (b > BACKSLASH || (b >= 0x20 && b !== QUOTE && b !== BACKSLASH)) {
+          h = Math.imul(h ^ b, FNV_PRIME);
+          b = buf[++p]!;
+        }
+        if (b === QUOTE) {
+          const known = s.findSlot(buf, keyStart, p, finaliseHash(h));
+          if (known !== null) {
+            f = known.field;
+            this.edits.placeSlot(s, index, known);
+            pos = p + 1;
             if (index < f.position) this.edits.moveField(f, index);
-            break;
           }
         }
       }
