@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { JSONL_LIMITS, inferJsonLinesText } from '../../../schema/infer/jsonl';
-import { jsonText } from './arbitraries';
+import { fieldKey } from '../../../schema/names';
+import { jsonText, shapedRecords } from './arbitraries';
 import { nestingDepth } from './json-depth';
 
 // Property runs and child processes: allow for a busy machine.
@@ -70,6 +71,19 @@ describe('JSON lines scanner versus JSON.parse', () => {
         expect(scannerVerdict(l)).toBe(parseVerdict(l));
       }),
       { numRuns: 20_000 },
+    );
+  });
+
+  it('takes records whose keys come in one order, shuffled, or a random subset as JSON.parse reads them, each key a column', () => {
+    fc.assert(
+      fc.property(shapedRecords(jsonText), (lines) => {
+        const r = inferJsonLinesText(lines.join('\n'), { file: 'fuzz.jsonl' });
+        const objects = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(r.records).toBe(objects.length);
+        expect(new Set(r.schema.columns.map((c) => fieldKey(c.name)))).toEqual(new Set(objects.flatMap((o) => Object.keys(o).map(fieldKey))));
+        for (const l of lines) expect(scannerVerdict(l)).toBe(parseVerdict(l));
+      }),
+      { numRuns: 2_000 },
     );
   });
 
