@@ -25,7 +25,6 @@ import { MAX_DECIMAL_PRECISION, T, type LakeType, type Schema } from '../../type
 import { integerLiteralType, nineteenDigitsFitInt64, temporalTextType } from '../literals';
 import { ENCODING_SNIFF_BYTES, foreignEncoding } from '../text';
 import { EMPTY_STATS } from '../../stats';
-import * as hash from '../../hash';
 import * as bytes from './bytes';
 import { Err, errorMessage, longLineMessage, topLevelMessage } from './bytes';
 import { limitOption, type JsonLinesOptions } from './options';
@@ -42,9 +41,7 @@ const isWs = bytes.isWs;
 const isDigit = bytes.isDigit;
 const isHex = bytes.isHex;
 const utf8 = bytes.utf8;
-const FNV_OFFSET = hash.FNV_OFFSET;
-const FNV_PRIME = hash.FNV_PRIME;
-const finaliseHash = hash.finalise;
+const mixKeyHash = bytes.mixKeyHash;
 const NO_ERROR = Err.None;
 const PENDING_LIMIT = MAX_PENDING_BYTES;
 const BOOLEAN = T.boolean;
@@ -427,15 +424,15 @@ export class JsonLinesScanner {
       }
       if (f === undefined) {
         // Not the key last seen here: hash its bytes as they are read, and look its slot up by the hash.
-        let h = FNV_OFFSET;
+        let h = 0;
         let p = keyStart;
         let b = buf[p]!;
         while (b > BACKSLASH || (b >= 0x20 && b !== QUOTE && b !== BACKSLASH)) {
-          h = Math.imul(h ^ b, FNV_PRIME);
+          h = ((h << 7) | (h >>> 25)) ^ b; // keyHash's step
           b = buf[++p]!;
         }
         if (b === QUOTE) {
-          const known = s.findSlot(buf, keyStart, p, finaliseHash(h));
+          const known = s.findSlot(buf, keyStart, p, mixKeyHash(h));
           if (known !== null) {
             f = known.field;
             this.edits.placeSlot(s, index, known);

@@ -5,7 +5,6 @@
 // field limits of the stream's tree. Widening itself always goes through `joinTypes` (lattice.ts).
 import { canonicalFields, field } from '../../fields';
 import { joinTypes } from '../../lattice';
-import { hashBytes } from '../../hash';
 import { fieldKey } from '../../names';
 import { T, type Field, type LakeType, type Provenance } from '../../types';
 import * as bytes from './bytes';
@@ -22,6 +21,7 @@ const SPELLINGS_PER_COLUMN = 4;
 // Module-local copies: a property read through the CommonJS export getter on every use is measurable.
 const NULL = T.null;
 const bytesEqual = bytes.bytesEqual;
+const keyHash = bytes.keyHash;
 
 // Shapes the tree compares by identity; children live in TypeNode.element / TypeNode.struct.
 export const ARRAY_SHAPE: LakeType = T.array(T.null);
@@ -67,7 +67,7 @@ export class Slot {
   factFar: Map<number, number> | null = null;
   /** The record (RecordStats.stamp) whose statistics last took this key: a key seen twice in a record is a repeated key. */
   stamp = 0;
-  /** Its bytes' hash (hashBytes), and the next slot of its chain in StructNode's table. */
+  /** Its bytes' hash (keyHash), and the next slot of its chain in StructNode's table. */
   readonly hash: number;
   next: Slot | null = null;
   constructor(
@@ -77,7 +77,7 @@ export class Slot {
     /** The record (TreeEdits.typing) that made it: while that record is typed, where it is placed must be undone with it. */
     public readonly born: number,
   ) {
-    this.hash = hashBytes(bytes, 0, bytes.length);
+    this.hash = keyHash(bytes, 0, bytes.length);
   }
 
   entryIn(level: PathLevel): number {
@@ -104,7 +104,7 @@ export class StructNode {
   /** The spelling last seen at each position: the first guess for the next record. */
   readonly slots: (Slot | undefined)[] = [];
 
-  /** The slot whose bytes are buf[start, end), whose hashBytes is `hash`; null if none. */
+  /** The slot whose bytes are buf[start, end), whose keyHash is `hash`; null if none. */
   findSlot(buf: Uint8Array, start: number, end: number, hash: number): Slot | null {
     const n = end - start;
     for (let slot = this.table[hash & (this.table.length - 1)] as Slot | null; slot !== null; slot = slot.next) {
@@ -247,7 +247,7 @@ export class TreeEdits {
     }
     if (index < f.position) this.moveField(f, index);
     if (raw !== null) {
-      const slot = s.findSlot(raw, 0, raw.length, hashBytes(raw, 0, raw.length));
+      const slot = s.findSlot(raw, 0, raw.length, keyHash(raw, 0, raw.length));
       if (slot !== null) this.placeSlot(s, index, slot);
       else if (!this.keepSpelling()) s.slots[index] = undefined; // as for a key with escapes: matched by its text each time
       else {
