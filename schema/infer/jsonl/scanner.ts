@@ -31,7 +31,7 @@ import { limitOption, type JsonLinesOptions } from './options';
 import { RecordStats } from './stats';
 import { Grouping } from './grouped';
 import { MAX_PENDING_BYTES, type Facts, type PathLevel } from './grouping';
-import { ARRAY_SHAPE, STRUCT_SHAPE, TreeEdits, fieldsOf, type FieldNode, StructNode, type TypeNode } from './tree';
+import { ARRAY_SHAPE, STRUCT_SHAPE, TreeEdits, fieldsOf, type FieldNode, type Slot, StructNode, type TypeNode } from './tree';
 
 // Module-local copies: a property read through the CommonJS export getter on every value is measurable.
 const NL = bytes.NL;
@@ -83,7 +83,7 @@ export class JsonLinesScanner {
   private readonly root = new StructNode();
   private readonly detectTemporal: boolean;
   private buf: Uint8Array = new Uint8Array(0);
-  /** Over buf, for reading four bytes at a time (grouped scans). */
+  /** Over buf, for reading four bytes at a time (keys, and grouped scans). */
   private view = new DataView(this.buf.buffer);
   private line: number;
   private records = 0;
@@ -285,7 +285,7 @@ export class JsonLinesScanner {
   /** Scan complete lines in buf[start, end); buf[end - 1] is "\n", which bounds every inner loop. */
   private scanRegion(buf: Uint8Array, start: number, end: number): void {
     this.buf = buf;
-    if (this.grouping !== null) this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let pos = start;
     while (pos < end) {
       const lineStart = pos;
@@ -410,17 +410,11 @@ export class JsonLinesScanner {
       const keyStart = pos + 1;
       let f: FieldNode | undefined;
       const slot = s.slots[index];
-      if (slot !== undefined) {
-        const kb = slot.bytes;
-        const n = kb.length;
-        let i = 0;
-        while (i < n && buf[keyStart + i] === kb[i]) i++;
-        if (i === n && buf[keyStart + n] === QUOTE) {
-          f = slot.field;
-          pos = keyStart + n + 1;
-          // Slots are a cache that rollback does not restore, so the position may still need lowering.
-          if (index < f.position) this.edits.moveField(f, index);
-        }
+      if (slot !== undefined && this.keyIs(slot, keyStart)) {
+        f = slot.field;
+        pos = keyStart + slot.bytes.length + 1;
+        // Slots are a cache that rollback does not restore, so the position may still need lowering.
+        if (index < f.position) this.edits.moveField(f, index);
       }
       if (f === undefined) {
         // Not the key last seen here: hash its bytes as they are read, and look its slot up by the hash.
@@ -472,6 +466,21 @@ export class JsonLinesScanner {
       if (c === 0x7d) return pos + 1;
       return this.fail(pos);
     }
+  }
+
+  /** Whether buf[keyStart...] is the key of `slot` and its closing quote (compared four bytes at a time where the buffer has room). */
+  private keyIs(slot: Slot, keyStart: number): boolean {
+    const words = slot.words;
+    const k = words.length;
+    const n = slot.bytes.length + 1;
+    if (k > 0 && keyStart + n <= this.buf.length) {
+      const view = this.view;
+      for (let w = 0; w < k - 1; w++) if (view.getInt32(keyStart + 4 * w, true) !== words[w]) return false;
+      return view.getInt32(keyStart + n - 4, true) === words[k - 1];
+    }
+    const kb = slot.bytes;
+    for (let i = 0; i < n - 1; i++) if (this.buf[keyStart + i] !== kb[i]) return false;
+    return this.buf[keyStart + n - 1] === QUOTE;
   }
 
   /** pos is at "[". */
@@ -807,9 +816,10 @@ export class JsonLinesScanner {
    * slice by slice so that a slice's tree stays in cache, each slice's records in line order.
    */
   private typePending(g: Grouping): void {
-    const { buf, line } = this;
+    const { buf, view, line } = this;
     const pending = g.pending;
     this.buf = pending.bytes;
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.facts = null;
     this.edits.typingStream = false;
     const entries = pending.entries;
@@ -822,6 +832,7 @@ export class JsonLinesScanner {
     }
     pending.clear();
     this.buf = buf;
+    this.view = view;
     this.line = line;
     this.edits.typingStream = true;
   }
