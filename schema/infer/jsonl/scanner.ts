@@ -652,7 +652,18 @@ export class JsonLinesScanner {
   /** pos is just after the opening quote. Returns the position after the closing quote or -1. */
   private scanString(pos: number): number {
     const buf = this.buf;
+    const view = this.view;
+    const lastWord = buf.length - 4;
     for (;;) {
+      // Four bytes at a time while none is below 0x20, a quote or a backslash (each test is exact for
+      // "some byte is": a borrow into a byte's top bit only happens past a byte that matched).
+      while (pos <= lastWord) {
+        const x = view.getInt32(pos, true);
+        const q = x ^ 0x22222222;
+        const b = x ^ 0x5c5c5c5c;
+        if ((((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080) break;
+        pos += 4;
+      }
       let c = buf[pos]!;
       while (c > BACKSLASH || (c >= 0x20 && c !== QUOTE && c !== BACKSLASH)) c = buf[++pos]!;
       if (c === QUOTE) return pos + 1;

@@ -103,6 +103,18 @@ describe('JSON lines scanner versus JSON.parse', () => {
     expect(scannerVerdict('{"a":' + '['.repeat(100) + ']'.repeat(100) + '}')).toBe('too deep');
   });
 
+  it('finds a control character, quote or backslash at any offset of a string, also in a field already string', () => {
+    // strings are read four bytes at a time: each special byte at each place in a word, beside bytes just above and below it
+    const specials = ['\u0000', '\u001f', '\t', '"', '\\', '\\n', '\\u0041', '\\x'];
+    const neighbours = ['\u0020', '!', '#', '[', ']', '\u007f', 'é', '😀'];
+    for (const sp of specials)
+      for (const nb of neighbours)
+        for (let at = 0; at < 9; at++) {
+          const text = nb.repeat(at) + sp + nb.repeat(9 - at);
+          for (const l of [`{"k":"${text}"}`, `{"k":"s","k":"${text}"}`, `{"${text}":1}`]) expect([l, scannerVerdict(l)]).toEqual([l, parseVerdict(l)]);
+        }
+  });
+
   it('rejects exactly the records JSON.parse accepts that nest deeper than maxDepth', () => {
     // A small limit, so that generated values cross it, in typed fields and in fields already string (validated only).
     fc.assert(
