@@ -37,6 +37,7 @@ import { ARRAY_SHAPE, STRUCT_SHAPE, TreeEdits, fieldsOf, type FieldNode, type Sl
 const NL = bytes.NL;
 const QUOTE = bytes.QUOTE;
 const BACKSLASH = bytes.BACKSLASH;
+// Whitespace is at most 0x20, so `c <= 0x20 && isWs(c)` costs one comparison on the usual next byte.
 const isWs = bytes.isWs;
 const isDigit = bytes.isDigit;
 const isHex = bytes.isHex;
@@ -290,7 +291,7 @@ export class JsonLinesScanner {
     while (pos < end) {
       const lineStart = pos;
       let c = buf[pos]!;
-      while (isWs(c)) c = buf[++pos]!;
+      while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
       if (c === NL) {
         // as long as a line the carry would have dropped: the same verdict however the bytes are chunked
         if (pos - lineStart > this.maxRecordBytes) this.recordCorrupt(this.longLineReason(), this.grouping === null ? -1 : 0);
@@ -356,7 +357,7 @@ export class JsonLinesScanner {
     let p = this.parseObject(root, pos, 1, level);
     if (p < 0) return -1;
     let c = buf[p]!;
-    while (isWs(c)) c = buf[++p]!;
+    while (c <= 0x20 && isWs(c)) c = buf[++p]!;
     return c === NL ? p : this.fail(p);
   }
 
@@ -374,7 +375,7 @@ export class JsonLinesScanner {
     let p = this.skipValue(pos, Infinity); // not a record either way: no limit to report
     if (p >= 0) {
       let c = buf[p]!;
-      while (isWs(c)) c = buf[++p]!;
+      while (c <= 0x20 && isWs(c)) c = buf[++p]!;
       if (c === NL) return topLevelMessage(buf[pos]!);
       this.fail(p);
     }
@@ -402,7 +403,7 @@ export class JsonLinesScanner {
   private parseObject(s: StructNode, pos: number, depth: number, level: PathLevel | null): number {
     const buf = this.buf;
     let c = buf[++pos]!;
-    while (isWs(c)) c = buf[++pos]!;
+    while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
     if (c === 0x7d) return pos + 1;
     let index = 0;
     for (;;) {
@@ -444,10 +445,10 @@ export class JsonLinesScanner {
       }
       const keyEnd = pos - 1;
       c = buf[pos]!;
-      while (isWs(c)) c = buf[++pos]!;
+      while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
       if (c !== 0x3a) return this.fail(pos);
       c = buf[++pos]!;
-      while (isWs(c)) c = buf[++pos]!;
+      while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
       const valueStart = pos;
       pos =
         level === null && this.facts === null
@@ -456,10 +457,10 @@ export class JsonLinesScanner {
       if (pos < 0) return -1;
       if (this.statsOn) this.stats!.logValue(buf, s.slots[index], f.node, valueStart, pos);
       c = buf[pos]!;
-      while (isWs(c)) c = buf[++pos]!;
+      while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
       if (c === 0x2c) {
         c = buf[++pos]!;
-        while (isWs(c)) c = buf[++pos]!;
+        while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
         index++;
         continue;
       }
@@ -487,16 +488,16 @@ export class JsonLinesScanner {
   private parseArray(element: TypeNode, pos: number, depth: number): number {
     const buf = this.buf;
     let c = buf[++pos]!;
-    while (isWs(c)) c = buf[++pos]!;
+    while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
     if (c === 0x5d) return pos + 1;
     for (;;) {
       pos = this.facts === null ? this.parseValue(element, pos, depth, null) : this.parseElementWithFacts(element, pos, depth);
       if (pos < 0) return -1;
       c = buf[pos]!;
-      while (isWs(c)) c = buf[++pos]!;
+      while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
       if (c === 0x2c) {
         c = buf[++pos]!;
-        while (isWs(c)) c = buf[++pos]!;
+        while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
         continue;
       }
       if (c === 0x5d) return pos + 1;
@@ -742,7 +743,7 @@ export class JsonLinesScanner {
         if (stack.length >= room) return this.fail(pos, Err.Depth);
         const isObject = c === 0x7b;
         c = buf[++pos]!;
-        while (isWs(c)) c = buf[++pos]!;
+        while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
         if (c === (isObject ? 0x7d : 0x5d)) {
           pos++;
         } else {
@@ -770,11 +771,11 @@ export class JsonLinesScanner {
       for (;;) {
         if (stack.length === 0) return pos;
         c = buf[pos]!;
-        while (isWs(c)) c = buf[++pos]!;
+        while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
         const inObject = stack[stack.length - 1]!;
         if (c === 0x2c) {
           c = buf[++pos]!;
-          while (isWs(c)) c = buf[++pos]!;
+          while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
           if (inObject) {
             pos = this.skipKey(pos);
             if (pos < 0) return -1;
@@ -798,10 +799,10 @@ export class JsonLinesScanner {
     pos = this.scanString(pos + 1);
     if (pos < 0) return -1;
     let c = buf[pos]!;
-    while (isWs(c)) c = buf[++pos]!;
+    while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
     if (c !== 0x3a) return this.fail(pos);
     c = buf[++pos]!;
-    while (isWs(c)) c = buf[++pos]!;
+    while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
     return pos;
   }
 
