@@ -8,8 +8,10 @@
 // rolled back). An over-long line is dropped as it arrives, never buffered, whatever the chunking.
 //
 // Speed: values are compared against the type tree (tree.ts) by identity and keys by their bytes, so a
-// record with the usual keys in the usual order allocates nothing. A field already widened to string is
-// only validated, not typed.
+// record allocates nothing for keys it has seen: the key last seen at the same position is tried first,
+// four bytes at a time, and a key out of place (shuffled or optional keys) is found by a hash of its bytes
+// taken as it is read. Strings are read four bytes at a time. A field already widened to string is only
+// validated, not typed.
 //
 // Memory: only the type tree (at most maxColumns fields) and a partial last line (at most maxRecordBytes)
 // are kept between chunks (grouped: also a tree per slice, and records waiting for their slice, at most

@@ -1,6 +1,6 @@
 // The type tree a JSON-lines scan builds: a mutable tree of nodes that scanned values are compared against
-// by identity, object keys matched by their bytes (Slot) so that a record with the usual keys in the usual
-// order allocates nothing. Every change to a tree goes through TreeEdits, which keeps the undo log of the
+// by identity, object keys matched by their bytes (Slot: by position first, else by a hash of the bytes) so
+// that a record of keys already seen, in any order, allocates nothing. Every change to a tree goes through TreeEdits, which keeps the undo log of the
 // record being typed (a corrupt record's changes are undone in time linear in what it changed) and the
 // field limits of the stream's tree. Widening itself always goes through `joinTypes` (lattice.ts).
 import { canonicalFields, field } from '../../fields';
