@@ -429,12 +429,15 @@ export class JsonLinesScanner {
           b = buf[++p]!;
         }
         if (b === QUOTE) {
-          const known = s.findSlot(buf, keyStart, p, mixKeyHash(h));
-          if (known !== null) {
+          h = mixKeyHash(h);
+          const n = p - keyStart;
+          for (let known = s.chain(h); known !== null; known = known.next) {
+            if (known.hash !== h || known.bytes.length !== n || !this.keyIs(known, keyStart)) continue;
             f = known.field;
             this.edits.placeSlot(s, index, known);
             pos = p + 1;
             if (index < f.position) this.edits.moveField(f, index);
+            break;
           }
         }
       }

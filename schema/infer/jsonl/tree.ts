@@ -122,6 +122,11 @@ export class StructNode {
   /** The spelling last seen at each position: the first guess for the next record. */
   readonly slots: (Slot | undefined)[] = [];
 
+  /** The first slot of the chain of slots whose keyHash may be `hash` (follow Slot.next; compare hash and bytes). */
+  chain(hash: number): Slot | null {
+    return this.table[hash & (this.table.length - 1)] as Slot | null;
+  }
+
   /** The slot whose bytes are buf[start, end), whose keyHash is `hash`; null if none. */
   findSlot(buf: Uint8Array, start: number, end: number, hash: number): Slot | null {
     const n = end - start;
