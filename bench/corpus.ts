@@ -88,3 +88,81 @@ export async function writeCorpus(path: string, bytes: number): Promise<{ bytes:
   await once(out, 'finish');
   return { bytes: written, lines };
 }
+
+/** How the keys of a flat event record are laid out in each record of a shaped corpus. */
+export type RecordShape = 'fixed' | 'shuffled' | 'sparse';
+
+// Flat-ish event fields (one small nested object) whose values are the usual mix of ids, words, numbers
+// and flags; the 20-key records take the first 20.
+const FLAT_FIELDS: [string, (r: ReturnType<typeof rng>, i: number) => unknown][] = [
+  ['event_id', (r) => `${r.hex(8)}-${r.hex(4)}-${r.hex(4)}`],
+  ['event_type', (r) => r.pick(EVENT_TYPES)],
+  ['ts', (_, i) => 1_700_000_000_000 + i * 37],
+  ['user_id', (r) => 1_000_000 + r.int(9_000_000)],
+  ['session_id', (r) => r.hex(16)],
+  ['country', (r) => r.pick(COUNTRIES)],
+  ['city', (r) => r.pick(CITIES)],
+  ['os', (r) => r.pick(OS)],
+  ['browser', (r) => r.pick(BROWSERS)],
+  ['path', (r) => r.pick(PATHS)],
+  ['duration_ms', (r) => r.int(60_000)],
+  ['scroll_depth', (r) => +r.next().toFixed(2)],
+  ['is_mobile', (r) => r.next() < 0.5],
+  ['price', (r) => +(r.next() * 200).toFixed(2)],
+  ['qty', (r) => 1 + r.int(5)],
+  ['currency', (r) => r.pick(['EUR', 'USD', 'JPY'])],
+  ['referrer', (r) => (r.next() < 0.3 ? null : `https://www.example.com${r.pick(PATHS)}`)],
+  ['app_version', (r) => `${1 + r.int(9)}.${r.int(20)}.${r.int(100)}`],
+  ['geo', (r) => ({ lat: +(r.next() * 180 - 90).toFixed(4), lon: +(r.next() * 360 - 180).toFixed(4) })],
+  ['consent', (r) => r.next() < 0.8],
+  ['screen_w', (r) => 360 + r.int(2000)],
+  ['screen_h', (r) => 640 + r.int(1000)],
+  ['locale', (r) => r.pick(['en-US', 'de-DE', 'fr-FR', 'ja-JP'])],
+  ['ip', (r) => `10.${r.int(255)}.${r.int(255)}.${r.int(255)}`],
+  ['campaign', (r) => r.pick(['spring', 'summer', 'none', 'retarget'])],
+  ['medium', (r) => r.pick(['email', 'cpc', 'organic'])],
+  ['source', (r) => r.pick(['google', 'newsletter', 'direct'])],
+  ['experiment', (r) => `exp_${r.int(20)}`],
+  ['variant', (r) => r.pick(['control', 'variant_a', 'variant_b'])],
+  ['page_title', () => 'Example Shop – Great Deals'],
+  ['items', (r) => r.int(10)],
+  ['cart_total', (r) => +(r.next() * 500).toFixed(2)],
+  ['logged_in', (r) => r.next() < 0.6],
+  ['retries', (r) => r.int(3)],
+  ['latency_ms', (r) => +(r.next() * 900).toFixed(1)],
+  ['server', (r) => `web-${r.int(40)}`],
+  ['region', (r) => r.pick(['eu-west-1', 'us-east-1', 'ap-northeast-1'])],
+  ['status', (r) => r.pick([200, 200, 200, 304, 404, 500])],
+  ['bytes_sent', (r) => r.int(2_000_000)],
+  ['sampled', (r) => r.next() < 0.1],
+];
+
+/**
+ * About `bytes` of flat event records of `keys` (20 or 40) fields, one per line (no "\n"): every key in
+ * one order (fixed), every key in an order drawn per record (shuffled), or each key present with
+ * probability one half, in the one order (sparse).
+ */
+export function shapedLines(keys: number, shape: RecordShape, bytes: number): string[] {
+  const r = rng(20261205 + keys);
+  const fields = FLAT_FIELDS.slice(0, keys);
+  const order = fields.map((_, k) => k);
+  const lines: string[] = [];
+  for (let i = 0, size = 0; size < bytes; i++) {
+    if (shape === 'shuffled') {
+      for (let k = order.length - 1; k > 0; k--) {
+        const j = r.int(k + 1);
+        [order[k], order[j]] = [order[j]!, order[k]!];
+      }
+    }
+    const record: Record<string, unknown> = {};
+    for (const k of order) {
+      if (shape === 'sparse' && r.next() < 0.5) continue;
+      const [name, value] = fields[k]!;
+      record[name] = value(r, i);
+    }
+    const line = JSON.stringify(record);
+    lines.push(line);
+    size += Buffer.byteLength(line) + 1;
+  }
+  return lines;
+}

@@ -1,22 +1,25 @@
 // `npm run bench`: JSON lines inference throughput against JSON.parse, on one core and on two.
 // Generates a >= 200 MB corpus of event data once (in .stack/bench/, git-ignored), loads it into memory,
-// then measures in the same run (best of several passes, after a warm-up pass):
+// then measures in the same run (best of several passes after a warm-up pass, the sides taking turns):
 //   1. JSON.parse alone over every line (lines already split into strings: the parse cost only)
 //   2. full inference on one core, from the bytes (line splitting and UTF-8 included)
-//   3. full inference on two cores (worker_threads over a SharedArrayBuffer, results merged)
+//   3. JSON.parse on two cores (worker_threads, each parsing its half's lines, split beforehand)
+//   4. full inference on two cores (worker_threads over a SharedArrayBuffer, results merged)
+// then flat event records of 40 and 20 keys in three shapes (fixed order, shuffled order, a random subset
+// of keys), one core against one-core JSON.parse (BENCH_SHAPE_MB each, default 40).
 // Then, when the local stack is healthy, the crawl benchmarks of bench/crawl.ts, a Kafka topic inferred
 // against consumed (bench/kafka.ts), the governance benchmarks of bench/grants.ts (the heaviest: minutes of
 // 10,000 workflows), the web catalog's list and search at the database level (bench/web-catalog.ts), and
 // last how long `lake` and the worker take to start (bench/startup.ts).
-// BENCH_ONLY=schema, crawl, kafka, grants, web-db, web or startup runs one part (web: the web catalog's pages
-// over HTTP). Every ratio is printed again in a table at the end.
+// BENCH_ONLY=schema, shapes, crawl, kafka, grants, web-db, web or startup runs one part (web: the web catalog's
+// pages over HTTP; shapes: the flat records alone). Every ratio is printed again in a table at the end.
 import { existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { isDeepStrictEqual } from 'node:util';
-import { writeCorpus } from './corpus';
-import { scanSlice, type SliceJob, type SliceResult } from './scan';
+import { shapedLines, writeCorpus, type RecordShape } from './corpus';
+import { parseLines, scanSlice, splitLines, type SliceJob, type SliceResult, type WorkerRequest } from './scan';
 import { mergeResults, EMPTY_RESULT, type InferenceResult } from '../schema/merge';
 import { shiftProvenanceLines } from '../schema/provenance';
 import { toHiveColumns } from '../schema/hive';
@@ -29,7 +32,7 @@ import { kafkaBench } from './kafka';
 import { statsBench } from './stats';
 import { webCatalogBench, webHttpBench } from './web-catalog';
 import { startupBench } from './startup';
-import { best, seconds } from './timing';
+import { seconds } from './timing';
 
 const CORPUS_BYTES = 210 * 1e6;
 const DIR = join(__dirname, '..', '.stack', 'bench');
@@ -37,16 +40,31 @@ const FILE = join(DIR, 'events.jsonl');
 const PASSES = Number(process.env.BENCH_PASSES ?? 3);
 
 
-async function bestAsync(passes: number, run: () => Promise<unknown>): Promise<number> {
-  await run();
-  let min = Infinity;
+/**
+ * Best time of each run over `passes` rounds after a warm-up round, the runs taking turns within each
+ * round, so that a neighbour busy for a while slows every side of a ratio alike. Also the best CPU time
+ * of the process (every thread, so GC helpers count) for each run: on a shared machine a one-core ratio of
+ * CPU times is steadier than one of wall times (it leaves out the time spent waiting for a core).
+ */
+async function alternating<K extends string>(passes: number, runs: Record<K, () => unknown>): Promise<Record<K, number> & { cpu: Record<K, number> }> {
+  const names = Object.keys(runs) as K[];
+  for (const name of names) await runs[name]();
+  const bestOf = Object.fromEntries(names.map((n) => [n, Infinity])) as Record<K, number>;
+  const cpu = Object.fromEntries(names.map((n) => [n, Infinity])) as Record<K, number>;
   for (let i = 0; i < passes; i++) {
-    const t = process.hrtime.bigint();
-    await run();
-    min = Math.min(min, seconds(t));
+    for (const name of names) {
+      const t = process.hrtime.bigint();
+      const c = process.cpuUsage();
+      await runs[name]();
+      bestOf[name] = Math.min(bestOf[name], seconds(t));
+      const used = process.cpuUsage(c);
+      cpu[name] = Math.min(cpu[name], (used.user + used.system) / 1e6);
+    }
   }
-  return min;
+  return { ...bestOf, cpu };
 }
+
+const loadAverage = () => loadavg()[0]!.toFixed(1);
 
 function load(): Uint8Array {
   const size = statSync(FILE).size;
@@ -55,19 +73,6 @@ function load(): Uint8Array {
   for (let off = 0; off < size; ) off += readSync(fd, bytes, off, Math.min(1 << 26, size - off), off);
   closeSync(fd);
   return bytes;
-}
-
-function splitLines(bytes: Uint8Array): string[] {
-  const decoder = new TextDecoder();
-  const lines: string[] = [];
-  const piece = 1 << 24;
-  for (let start = 0; start < bytes.length; ) {
-    let end = Math.min(start + piece, bytes.length);
-    if (end < bytes.length) end = bytes.indexOf(0x0a, end) + 1 || bytes.length;
-    for (const l of decoder.decode(bytes.subarray(start, end)).split('\n')) if (l.length > 0) lines.push(l);
-    start = end;
-  }
-  return lines;
 }
 
 /** Cut [0, length) into `parts` ranges ending on line boundaries. */
@@ -104,50 +109,93 @@ async function ensureCorpus(): Promise<void> {
   }
 }
 
+/** A pool of worker threads (bench/worker.js), each answering one request at a time. */
+function workerPool(size: number) {
+  const workers = Array.from({ length: size }, () => new Worker(join(__dirname, 'worker.js')));
+  const ask = <T>(w: Worker, request: WorkerRequest) =>
+    new Promise<T>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+      w.postMessage(request);
+    });
+  return {
+    /** Sends request i to worker i, and waits for every answer. */
+    all: <T>(requests: WorkerRequest[]) => Promise.all(requests.map((r, i) => ask<T>(workers[i]!, r))),
+    close: () => Promise.all(workers.map((w) => w.terminate())),
+  };
+}
+
 async function schemaBench(): Promise<Ratio[]> {
   const bytes = load();
   const mb = bytes.length / 1e6;
-  console.log(`corpus: ${FILE} (${mb.toFixed(0)} MB), ${availableParallelism()} cores available, best of ${PASSES} passes after a warm-up`);
+  console.log(`corpus: ${FILE} (${mb.toFixed(0)} MB), ${availableParallelism()} cores available, best of ${PASSES} passes after a warm-up, in turn`);
 
   const lines = splitLines(bytes);
   let sink = 0;
-  const parseSeconds = best(PASSES, () => {
-    for (let i = 0; i < lines.length; i++) if (JSON.parse(lines[i]!) !== null) sink++;
-  });
-  lines.length = 0;
-
   const job: SliceJob = { buffer: bytes.buffer as SharedArrayBuffer, start: 0, end: bytes.length, file: FILE };
   let single: SliceResult | undefined;
-  const singleSeconds = best(PASSES, () => {
-    single = scanSlice(job);
-  });
-
-  const workers = [0, 1].map(() => new Worker(join(__dirname, 'worker.js')));
-  const run = (w: Worker, j: SliceJob) =>
-    new Promise<SliceResult>((resolve, reject) => {
-      w.once('message', resolve);
-      w.once('error', reject);
-      w.postMessage(j);
-    });
   let parallel: InferenceResult | undefined;
-  const parts = slices(bytes, workers.length);
-  const parallelSeconds = await bestAsync(PASSES, async () => {
-    const results = await Promise.all(parts.map(([start, end], i) => run(workers[i]!, { ...job, start, end })));
-    parallel = mergeSlices(results);
+  const pool = workerPool(2);
+  const parts = slices(bytes, 2).map(([start, end]) => ({ ...job, start, end }));
+  // each worker keeps its slice's lines as strings: JSON.parse is timed on strings on both sides
+  await pool.all(parts.map((j) => ({ kind: 'split', job: j })));
+  const t = await alternating(PASSES, {
+    parse: () => (sink += parseLines(lines)),
+    single: () => (single = scanSlice(job)),
+    parseTwo: async () => (sink += (await pool.all<number>(parts.map(() => ({ kind: 'parse' })))).reduce((a, b) => a + b, 0)),
+    parallel: async () => (parallel = mergeSlices(await pool.all<SliceResult>(parts.map((j) => ({ kind: 'scan', job: j }))))),
   });
-  await Promise.all(workers.map((w) => w.terminate()));
+  await pool.close();
+  lines.length = 0;
 
   const same = isDeepStrictEqual(parallel, single!.result);
   const rate = (s: number) => (mb / s).toFixed(0).padStart(5);
   console.log(`records: ${single!.result.records}, corrupt: ${single!.result.corruptRecords}, columns: ${toHiveColumns(single!.result.schema).length}, two-core result identical to one-core: ${same} (${sink > 0 ? 'parsed' : ''})`);
-  console.log(`JSON.parse alone (1 core):      ${rate(parseSeconds)} MB/s`);
-  console.log(`full inference (1 core):        ${rate(singleSeconds)} MB/s   ratio ${(parseSeconds / singleSeconds).toFixed(2)}x JSON.parse (target >= 1.5x)`);
-  console.log(`full inference (2 workers):     ${rate(parallelSeconds)} MB/s   ratio ${(parseSeconds / parallelSeconds).toFixed(2)}x JSON.parse (target >= 2.5x)`);
+  console.log(`JSON.parse alone (1 core):      ${rate(t.parse)} MB/s`);
+  console.log(`full inference (1 core):        ${rate(t.single)} MB/s   ratio ${(t.parse / t.single).toFixed(2)}x JSON.parse (1 core) (target >= 1.5x)   by CPU time ${(t.cpu.parse / t.cpu.single).toFixed(2)}x`);
+  console.log(`JSON.parse alone (2 workers):   ${rate(t.parseTwo)} MB/s`);
+  console.log(`full inference (2 workers):     ${rate(t.parallel)} MB/s   ratio ${(t.parseTwo / t.parallel).toFixed(2)}x JSON.parse (2 workers) (target >= 2.5x)   load average ${loadAverage()}`);
   if (!same) process.exitCode = 1;
   return [
-    { name: 'inference (1 core) / JSON.parse', value: parseSeconds / singleSeconds, note: 'throughput, target >= 1.5x' },
-    { name: 'inference (2 workers) / JSON.parse', value: parseSeconds / parallelSeconds, note: 'throughput, target >= 2.5x' },
+    { name: 'inference (1 core) / JSON.parse (1 core)', value: t.parse / t.single, note: 'throughput, target >= 1.5x' },
+    { name: 'inference (2 workers) / JSON.parse (2 workers)', value: t.parseTwo / t.parallel, note: 'throughput, target >= 2.5x' },
   ];
+}
+
+const SHAPES: RecordShape[] = ['fixed', 'shuffled', 'sparse'];
+/** Target of the one-core ratio to JSON.parse for each record shape. */
+const SHAPE_TARGETS: Record<RecordShape, number> = { fixed: 3, shuffled: 1.5, sparse: 1.5 };
+
+/**
+ * Flat event records of 40 and 20 keys in three shapes (every key in one order, keys shuffled per record,
+ * a random half of the keys), BENCH_SHAPE_MB (default 40) MB each, generated in memory: one-core
+ * inference against one-core JSON.parse over the same lines, in turn.
+ */
+async function shapesBench(): Promise<Ratio[]> {
+  const size = Number(process.env.BENCH_SHAPE_MB ?? 40) * 1e6;
+  console.log(`\nflat event records by shape, ${(size / 1e6).toFixed(0)} MB each, one core, best of ${PASSES} passes after a warm-up, in turn`);
+  const ratios: Ratio[] = [];
+  for (const keys of [40, 20]) {
+    for (const shape of SHAPES) {
+      const lines = shapedLines(keys, shape, size);
+      const bytes = new TextEncoder().encode(lines.join('\n') + '\n');
+      const mb = bytes.length / 1e6;
+      let records = 0;
+      let parsed = 0;
+      const t = await alternating(PASSES, {
+        parse: () => (parsed = parseLines(lines)),
+        scan: () => (records = scanSlice({ buffer: bytes.buffer, start: 0, end: bytes.length, file: `${shape}-${keys}.jsonl` }).result.records),
+      });
+      if (records !== lines.length || parsed !== lines.length) throw new Error(`${shape} ${keys}: ${records} records scanned, ${parsed} parsed, of ${lines.length}`);
+      const ratio = t.parse / t.scan;
+      const cpuRatio = t.cpu.parse / t.cpu.scan;
+      console.log(
+        `  ${String(keys).padStart(2)} keys, ${shape.padEnd(8)}  JSON.parse ${(mb / t.parse).toFixed(0).padStart(4)} MB/s   inference ${(mb / t.scan).toFixed(0).padStart(4)} MB/s   ratio ${ratio.toFixed(2)}x (target >= ${SHAPE_TARGETS[shape]}x)   by CPU time ${cpuRatio.toFixed(2)}x   load average ${loadAverage()}`,
+      );
+      ratios.push({ name: `inference / JSON.parse, ${keys} keys, ${shape}`, value: ratio, note: `throughput, one core, target >= ${SHAPE_TARGETS[shape]}x (by CPU time ${cpuRatio.toFixed(2)}x)` });
+    }
+  }
+  return ratios;
 }
 
 /** The crawl and governance benchmarks need the stack; without it they are skipped (or fail when asked for alone). */
@@ -169,11 +217,12 @@ async function stackPart(only: string | undefined, part: 'crawl' | 'kafka' | 'gr
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY;
-  if (only !== undefined && !['schema', 'crawl', 'kafka', 'grants', 'web-db', 'web', 'startup'].includes(only)) throw new Error(`BENCH_ONLY=${only}: expected schema, crawl, kafka, grants, web-db, web or startup`);
+  if (only !== undefined && !['schema', 'shapes', 'crawl', 'kafka', 'grants', 'web-db', 'web', 'startup'].includes(only)) throw new Error(`BENCH_ONLY=${only}: expected schema, shapes, crawl, kafka, grants, web-db, web or startup`);
   const runs = (part: string) => only === undefined || only === part;
   if (runs('schema') || runs('crawl')) await ensureCorpus(); // the crawl benchmark cuts its CPU-bound objects from the same corpus
   const ratios: Ratio[] = [];
   if (runs('schema')) ratios.push(...(await schemaBench()));
+  if (runs('schema') || runs('shapes')) ratios.push(...(await shapesBench())); // flat records: fixed, shuffled, sparse keys
   if (runs('schema')) ratios.push(...groupingBench(FILE, PASSES)); // grouped vs ungrouped inference
   if (runs('schema')) ratios.push(...statsBench(PASSES)); // statistics over every record
   if (runs('crawl')) ratios.push(...(await stackPart(only, 'crawl')));

@@ -1,7 +1,16 @@
-// Scans a slice of a shared JSON lines buffer and posts the inference result back.
+// Worker thread of the two-core figures: scans a slice of a shared JSON lines buffer and posts the
+// inference result back, or parses a slice's lines with JSON.parse (split once, beforehand).
 import { parentPort } from 'node:worker_threads';
-import { scanSlice, type SliceJob } from './scan';
+import { parseLines, scanSlice, splitLines, type WorkerRequest } from './scan';
 
-parentPort!.on('message', (job: SliceJob) => {
-  parentPort!.postMessage(scanSlice(job));
+let lines: string[] = [];
+
+parentPort!.on('message', (request: WorkerRequest) => {
+  if (request.kind === 'scan') return parentPort!.postMessage(scanSlice(request.job));
+  if (request.kind === 'split') {
+    const { buffer, start, end } = request.job;
+    lines = splitLines(new Uint8Array(buffer, start, end - start));
+    return parentPort!.postMessage(lines.length);
+  }
+  parentPort!.postMessage(parseLines(lines));
 });

@@ -26,6 +26,25 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * The hash a struct's slot table keys a key's bytes by (tree.ts): a rotate and an xor per byte, cheap
+ * enough to take while the key is read (the scanner repeats the step inline), then mixed so that the low
+ * bits spread. Bytes are compared on every hit, so collisions cost time, never correctness.
+ */
+export function keyHash(buf: Uint8Array, start: number, end: number): number {
+  let h = 0;
+  for (let i = start; i < end; i++) h = ((h << 7) | (h >>> 25)) ^ buf[i]!;
+  return mixKeyHash(h);
+}
+
+/** The last step of keyHash. */
+export function mixKeyHash(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h;
+}
+
 /** buf[start, end) as a string, byte per character (ASCII). */
 export function asciiText(buf: Uint8Array, start: number, end: number): string {
   let text = '';

@@ -8,8 +8,10 @@
 // rolled back). An over-long line is dropped as it arrives, never buffered, whatever the chunking.
 //
 // Speed: values are compared against the type tree (tree.ts) by identity and keys by their bytes, so a
-// record with the usual keys in the usual order allocates nothing. A field already widened to string is
-// only validated, not typed.
+// record allocates nothing for keys it has seen: the key last seen at the same position is tried first,
+// four bytes at a time, and a key out of place (shuffled or optional keys) is found by a hash of its bytes
+// taken as it is read. Strings are read four bytes at a time. A field already widened to string is only
+// validated, not typed.
 //
 // Memory: only the type tree (at most maxColumns fields) and a partial last line (at most maxRecordBytes)
 // are kept between chunks (grouped: also a tree per slice, and records waiting for their slice, at most
@@ -31,16 +33,18 @@ import { limitOption, type JsonLinesOptions } from './options';
 import { RecordStats } from './stats';
 import { Grouping } from './grouped';
 import { MAX_PENDING_BYTES, type Facts, type PathLevel } from './grouping';
-import { ARRAY_SHAPE, STRUCT_SHAPE, TreeEdits, fieldsOf, type FieldNode, StructNode, type TypeNode } from './tree';
+import { ARRAY_SHAPE, STRUCT_SHAPE, TreeEdits, fieldsOf, type FieldNode, type Slot, StructNode, type TypeNode } from './tree';
 
 // Module-local copies: a property read through the CommonJS export getter on every value is measurable.
 const NL = bytes.NL;
 const QUOTE = bytes.QUOTE;
 const BACKSLASH = bytes.BACKSLASH;
+// Whitespace is at most 0x20, so `c <= 0x20 && isWs(c)` costs one comparison on the usual next byte.
 const isWs = bytes.isWs;
 const isDigit = bytes.isDigit;
 const isHex = bytes.isHex;
 const utf8 = bytes.utf8;
+const mixKeyHash = bytes.mixKeyHash;
 const NO_ERROR = Err.None;
 const PENDING_LIMIT = MAX_PENDING_BYTES;
 const BOOLEAN = T.boolean;
@@ -48,8 +52,6 @@ const DOUBLE = T.double;
 const STRING = T.string;
 /** The type of an integer with fewer than 19 digits (always fits in 64 bits). */
 const SMALL_INTEGER = integerLiteralType(1, true);
-/** Structs with more distinct key spellings than this are searched by decoded key instead of by bytes. */
-const MAX_LINEAR_SPELLINGS = 32;
 
 /** Nesting deeper than this is not typed (a maxDepth above it allows it): the value is validated and the field becomes string. */
 const MAX_TYPED_DEPTH = 200;
@@ -84,7 +86,7 @@ export class JsonLinesScanner {
   private readonly root = new StructNode();
   private readonly detectTemporal: boolean;
   private buf: Uint8Array = new Uint8Array(0);
-  /** Over buf, for reading four bytes at a time (grouped scans). */
+  /** Over buf, for reading four bytes at a time (keys, and grouped scans). */
   private view = new DataView(this.buf.buffer);
   private line: number;
   private records = 0;
@@ -286,12 +288,12 @@ export class JsonLinesScanner {
   /** Scan complete lines in buf[start, end); buf[end - 1] is "\n", which bounds every inner loop. */
   private scanRegion(buf: Uint8Array, start: number, end: number): void {
     this.buf = buf;
-    if (this.grouping !== null) this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let pos = start;
     while (pos < end) {
       const lineStart = pos;
       let c = buf[pos]!;
-      while (isWs(c)) c = buf[++pos]!;
+      while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
       if (c === NL) {
         // as long as a line the carry would have dropped: the same verdict however the bytes are chunked
         if (pos - lineStart > this.maxRecordBytes) this.recordCorrupt(this.longLineReason(), this.grouping === null ? -1 : 0);
@@ -357,7 +359,7 @@ export class JsonLinesScanner {
     let p = this.parseObject(root, pos, 1, level);
     if (p < 0) return -1;
     let c = buf[p]!;
-    while (isWs(c)) c = buf[++p]!;
+    while (c <= 0x20 && isWs(c)) c = buf[++p]!;
     return c === NL ? p : this.fail(p);
   }
 
@@ -375,7 +377,7 @@ export class JsonLinesScanner {
     let p = this.skipValue(pos, Infinity); // not a record either way: no limit to report
     if (p >= 0) {
       let c = buf[p]!;
-      while (isWs(c)) c = buf[++p]!;
+      while (c <= 0x20 && isWs(c)) c = buf[++p]!;
       if (c === NL) return topLevelMessage(buf[pos]!);
       this.fail(p);
     }
@@ -403,7 +405,7 @@ export class JsonLinesScanner {
   private parseObject(s: StructNode, pos: number, depth: number, level: PathLevel | null): number {
     const buf = this.buf;
     let c = buf[++pos]!;
-    while (isWs(c)) c = buf[++pos]!;
+    while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
     if (c === 0x7d) return pos + 1;
     let index = 0;
     for (;;) {
@@ -411,31 +413,29 @@ export class JsonLinesScanner {
       const keyStart = pos + 1;
       let f: FieldNode | undefined;
       const slot = s.slots[index];
-      if (slot !== undefined) {
-        const kb = slot.bytes;
-        const n = kb.length;
-        let i = 0;
-        while (i < n && buf[keyStart + i] === kb[i]) i++;
-        if (i === n && buf[keyStart + n] === QUOTE) {
-          f = slot.field;
-          pos = keyStart + n + 1;
-          // Slots are a cache that rollback does not restore, so the position may still need lowering.
-          if (index < f.position) this.edits.moveField(f, index);
-        }
+      if (slot !== undefined && this.keyIs(slot, keyStart)) {
+        f = slot.field;
+        pos = keyStart + slot.bytes.length + 1;
+        // Slots are a cache that rollback does not restore, so the position may still need lowering.
+        if (index < f.position) this.edits.moveField(f, index);
       }
-      if (f === undefined && s.spellings.length <= MAX_LINEAR_SPELLINGS) {
-        const known = s.spellings;
-        for (let j = 0; j < known.length; j++) {
-          const candidate = known[j]!;
-          const kb = candidate.bytes;
-          const n = kb.length;
-          if (buf[keyStart + n] !== QUOTE) continue;
-          let i = 0;
-          while (i < n && buf[keyStart + i] === kb[i]) i++;
-          if (i === n) {
-            f = candidate.field;
-            this.edits.placeSlot(s, index, candidate);
-            pos = keyStart + n + 1;
+      if (f === undefined) {
+        // Not the key last seen here: hash its bytes as they are read, and look its slot up by the hash.
+        let h = 0;
+        let p = keyStart;
+        let b = buf[p]!;
+        while (b > BACKSLASH || (b >= 0x20 && b !== QUOTE && b !== BACKSLASH)) {
+          h = ((h << 7) | (h >>> 25)) ^ b; // keyHash's step
+          b = buf[++p]!;
+        }
+        if (b === QUOTE) {
+          h = mixKeyHash(h);
+          const n = p - keyStart;
+          for (let known = s.chain(h); known !== null; known = known.next) {
+            if (known.hash !== h || known.bytes.length !== n || !this.keyIs(known, keyStart)) continue;
+            f = known.field;
+            this.edits.placeSlot(s, index, known);
+            pos = p + 1;
             if (index < f.position) this.edits.moveField(f, index);
             break;
           }
@@ -450,10 +450,10 @@ export class JsonLinesScanner {
       }
       const keyEnd = pos - 1;
       c = buf[pos]!;
-      while (isWs(c)) c = buf[++pos]!;
+      while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
       if (c !== 0x3a) return this.fail(pos);
       c = buf[++pos]!;
-      while (isWs(c)) c = buf[++pos]!;
+      while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
       const valueStart = pos;
       pos =
         level === null && this.facts === null
@@ -462,10 +462,10 @@ export class JsonLinesScanner {
       if (pos < 0) return -1;
       if (this.statsOn) this.stats!.logValue(buf, s.slots[index], f.node, valueStart, pos);
       c = buf[pos]!;
-      while (isWs(c)) c = buf[++pos]!;
+      while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
       if (c === 0x2c) {
         c = buf[++pos]!;
-        while (isWs(c)) c = buf[++pos]!;
+        while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
         index++;
         continue;
       }
@@ -474,20 +474,35 @@ export class JsonLinesScanner {
     }
   }
 
+  /** Whether buf[keyStart...] is the key of `slot` and its closing quote (compared four bytes at a time where the buffer has room). */
+  private keyIs(slot: Slot, keyStart: number): boolean {
+    const words = slot.words;
+    const k = words.length;
+    const n = slot.bytes.length + 1;
+    if (k > 0 && keyStart + n <= this.buf.length) {
+      const view = this.view;
+      for (let w = 0; w < k - 1; w++) if (view.getInt32(keyStart + 4 * w, true) !== words[w]) return false;
+      return view.getInt32(keyStart + n - 4, true) === words[k - 1];
+    }
+    const kb = slot.bytes;
+    for (let i = 0; i < n - 1; i++) if (this.buf[keyStart + i] !== kb[i]) return false;
+    return this.buf[keyStart + n - 1] === QUOTE;
+  }
+
   /** pos is at "[". */
   private parseArray(element: TypeNode, pos: number, depth: number): number {
     const buf = this.buf;
     let c = buf[++pos]!;
-    while (isWs(c)) c = buf[++pos]!;
+    while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
     if (c === 0x5d) return pos + 1;
     for (;;) {
       pos = this.facts === null ? this.parseValue(element, pos, depth, null) : this.parseElementWithFacts(element, pos, depth);
       if (pos < 0) return -1;
       c = buf[pos]!;
-      while (isWs(c)) c = buf[++pos]!;
+      while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
       if (c === 0x2c) {
         c = buf[++pos]!;
-        while (isWs(c)) c = buf[++pos]!;
+        while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
         continue;
       }
       if (c === 0x5d) return pos + 1;
@@ -643,7 +658,18 @@ export class JsonLinesScanner {
   /** pos is just after the opening quote. Returns the position after the closing quote or -1. */
   private scanString(pos: number): number {
     const buf = this.buf;
+    const view = this.view;
+    const lastWord = buf.length - 4;
     for (;;) {
+      // Four bytes at a time while none is below 0x20, a quote or a backslash (each test is exact for
+      // "some byte is": a borrow into a byte's top bit only happens past a byte that matched).
+      while (pos <= lastWord) {
+        const x = view.getInt32(pos, true);
+        const q = x ^ 0x22222222;
+        const b = x ^ 0x5c5c5c5c;
+        if ((((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080) break;
+        pos += 4;
+      }
       let c = buf[pos]!;
       while (c > BACKSLASH || (c >= 0x20 && c !== QUOTE && c !== BACKSLASH)) c = buf[++pos]!;
       if (c === QUOTE) return pos + 1;
@@ -722,7 +748,7 @@ export class JsonLinesScanner {
         if (stack.length >= room) return this.fail(pos, Err.Depth);
         const isObject = c === 0x7b;
         c = buf[++pos]!;
-        while (isWs(c)) c = buf[++pos]!;
+        while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
         if (c === (isObject ? 0x7d : 0x5d)) {
           pos++;
         } else {
@@ -750,11 +776,11 @@ export class JsonLinesScanner {
       for (;;) {
         if (stack.length === 0) return pos;
         c = buf[pos]!;
-        while (isWs(c)) c = buf[++pos]!;
+        while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
         const inObject = stack[stack.length - 1]!;
         if (c === 0x2c) {
           c = buf[++pos]!;
-          while (isWs(c)) c = buf[++pos]!;
+          while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
           if (inObject) {
             pos = this.skipKey(pos);
             if (pos < 0) return -1;
@@ -778,10 +804,10 @@ export class JsonLinesScanner {
     pos = this.scanString(pos + 1);
     if (pos < 0) return -1;
     let c = buf[pos]!;
-    while (isWs(c)) c = buf[++pos]!;
+    while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
     if (c !== 0x3a) return this.fail(pos);
     c = buf[++pos]!;
-    while (isWs(c)) c = buf[++pos]!;
+    while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
     return pos;
   }
 
@@ -807,9 +833,10 @@ export class JsonLinesScanner {
    * slice by slice so that a slice's tree stays in cache, each slice's records in line order.
    */
   private typePending(g: Grouping): void {
-    const { buf, line } = this;
+    const { buf, view, line } = this;
     const pending = g.pending;
     this.buf = pending.bytes;
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.facts = null;
     this.edits.typingStream = false;
     const entries = pending.entries;
@@ -822,6 +849,7 @@ export class JsonLinesScanner {
     }
     pending.clear();
     this.buf = buf;
+    this.view = view;
     this.line = line;
     this.edits.typingStream = true;
   }

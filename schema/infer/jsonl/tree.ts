@@ -1,6 +1,6 @@
 // The type tree a JSON-lines scan builds: a mutable tree of nodes that scanned values are compared against
-// by identity, object keys matched by their bytes (Slot) so that a record with the usual keys in the usual
-// order allocates nothing. Every change to a tree goes through TreeEdits, which keeps the undo log of the
+// by identity, object keys matched by their bytes (Slot: by position first, else by a hash of the bytes) so
+// that a record of keys already seen, in any order, allocates nothing. Every change to a tree goes through TreeEdits, which keeps the undo log of the
 // record being typed (a corrupt record's changes are undone in time linear in what it changed) and the
 // field limits of the stream's tree. Widening itself always goes through `joinTypes` (lattice.ts).
 import { canonicalFields, field } from '../../fields';
@@ -21,6 +21,8 @@ const SPELLINGS_PER_COLUMN = 4;
 // Module-local copies: a property read through the CommonJS export getter on every use is measurable.
 const NULL = T.null;
 const bytesEqual = bytes.bytesEqual;
+const keyHash = bytes.keyHash;
+const QUOTE = bytes.QUOTE;
 
 // Shapes the tree compares by identity; children live in TypeNode.element / TypeNode.struct.
 export const ARRAY_SHAPE: LakeType = T.array(T.null);
@@ -66,13 +68,35 @@ export class Slot {
   factFar: Map<number, number> | null = null;
   /** The record (RecordStats.stamp) whose statistics last took this key: a key seen twice in a record is a repeated key. */
   stamp = 0;
+  /** Its bytes' hash (keyHash), and the next slot of its chain in StructNode's table. */
+  readonly hash: number;
+  next: Slot | null = null;
+  /**
+   * Its bytes and closing quote as little-endian 32-bit words, word w at byte min(4w, length - 3), so that
+   * a key is matched four bytes at a time (empty for a key shorter than 3 bytes, matched byte by byte).
+   */
+  readonly words: readonly number[];
   constructor(
     public readonly bytes: Uint8Array,
     public readonly field: FieldNode,
     public readonly spelling: string,
     /** The record (TreeEdits.typing) that made it: while that record is typed, where it is placed must be undone with it. */
     public readonly born: number,
-  ) {}
+  ) {
+    this.hash = keyHash(bytes, 0, bytes.length);
+    // (a plain array: cheaper to make than a typed one, for the 100,000 keys of a hostile record)
+    const n = bytes.length + 1;
+    const words: number[] = [];
+    if (n >= 4) {
+      for (let w = 0, k = Math.ceil(n / 4); w < k; w++) {
+        const at = Math.min(4 * w, n - 4);
+        let word = 0;
+        for (let i = 3; i >= 0; i--) word = (word << 8) | (at + i < bytes.length ? bytes[at + i]! : QUOTE);
+        words.push(word);
+      }
+    }
+    this.words = words;
+  }
 
   entryIn(level: PathLevel): number {
     if (this.level !== level) {
@@ -88,20 +112,62 @@ export class StructNode {
   constructor(readonly path = '') {}
   readonly byKey = new Map<string, FieldNode>();
   readonly bySpelling = new Map<string, FieldNode>();
-  /** Every key spelling seen, with its bytes (keys without escapes only). */
+  /** Every key spelling seen, with its bytes (keys without escapes only), in the order they came. */
   readonly spellings: Slot[] = [];
-  /** The same by slotKey, for keys that neither the slot guess nor a short linear search matches. */
-  readonly slotsByKey = new Map<string, Slot>();
+  /**
+   * The same by the hash of their bytes, chained through Slot.next (at most half full): a key met away
+   * from its usual position costs one hash of its bytes, however many keys the struct has.
+   */
+  private table: (Slot | null)[] = new Array<Slot | null>(8).fill(null);
   /** The spelling last seen at each position: the first guess for the next record. */
   readonly slots: (Slot | undefined)[] = [];
-}
 
-/** A Slot's key in StructNode.slotsByKey: its spelling, or its bytes when decoding replaced some (U+FFFD), as different bytes may then decode alike. */
-function slotKey(spelling: string, raw: Uint8Array): string {
-  if (!spelling.includes('\ufffd')) return spelling;
-  let key = '\ufffd';
-  for (let i = 0; i < raw.length; i++) key += String.fromCharCode(raw[i]!);
-  return key;
+  /** The first slot of the chain of slots whose keyHash may be `hash` (follow Slot.next; compare hash and bytes). */
+  chain(hash: number): Slot | null {
+    return this.table[hash & (this.table.length - 1)] as Slot | null;
+  }
+
+  /** The slot whose bytes are buf[start, end), whose keyHash is `hash`; null if none. */
+  findSlot(buf: Uint8Array, start: number, end: number, hash: number): Slot | null {
+    const n = end - start;
+    for (let slot = this.table[hash & (this.table.length - 1)] as Slot | null; slot !== null; slot = slot.next) {
+      if (slot.hash !== hash) continue;
+      const kb = slot.bytes;
+      if (kb.length !== n) continue;
+      let i = 0;
+      while (i < n && buf[start + i] === kb[i]) i++;
+      if (i === n) return slot;
+    }
+    return null;
+  }
+
+  addSlot(slot: Slot): void {
+    this.spellings.push(slot);
+    if (this.spellings.length * 2 > this.table.length) {
+      this.table = new Array<Slot | null>(this.table.length * 2).fill(null);
+      for (const known of this.spellings) this.link(known);
+    } else this.link(slot);
+  }
+
+  /** Removes the slot added last (undo runs last-in first-out). */
+  removeLastSlot(slot: Slot): void {
+    this.spellings.splice(this.spellings.lastIndexOf(slot), 1);
+    const at = slot.hash & (this.table.length - 1);
+    if (this.table[at] === slot) this.table[at] = slot.next;
+    else
+      for (let s = this.table[at] as Slot | null; s !== null; s = s.next)
+        if (s.next === slot) {
+          s.next = slot.next;
+          break;
+        }
+    slot.next = null;
+  }
+
+  private link(slot: Slot): void {
+    const at = slot.hash & (this.table.length - 1);
+    slot.next = this.table[at]!;
+    this.table[at] = slot;
+  }
 }
 
 /**
@@ -204,19 +270,15 @@ export class TreeEdits {
     }
     if (index < f.position) this.moveField(f, index);
     if (raw !== null) {
-      const k = slotKey(spelling, raw);
-      const slot = s.slotsByKey.get(k);
-      if (slot !== undefined) this.placeSlot(s, index, slot);
+      const slot = s.findSlot(raw, 0, raw.length, keyHash(raw, 0, raw.length));
+      if (slot !== null) this.placeSlot(s, index, slot);
       else if (!this.keepSpelling()) s.slots[index] = undefined; // as for a key with escapes: matched by its text each time
       else {
         const created = new Slot(this.keyBytes(spelling, raw), f, spelling, this.typing);
-        s.spellings.push(created);
-        s.slotsByKey.set(k, created);
+        s.addSlot(created);
         s.slots[index] = created;
         this.undo.push(() => {
-          // undone last-in first-out: it is the last spelling by now
-          s.spellings.splice(s.spellings.lastIndexOf(created), 1);
-          s.slotsByKey.delete(k);
+          s.removeLastSlot(created);
           if (s.slots[index] === created) s.slots[index] = undefined;
         });
       }

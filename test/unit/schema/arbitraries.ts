@@ -64,3 +64,36 @@ export const jsonLines: fc.Arbitrary<string[]> = fc.array(
   fc.oneof({ weight: 8, arbitrary: jsonObjectOf(jsonText) }, { weight: 1, arbitrary: fc.constantFrom('[1,2]', '{"a":', '"x"', 'nul') }),
   { maxLength: 12 },
 );
+
+/**
+ * Keys (as JSON texts) that a lookup by bytes could confuse: an escaped spelling of another key ("a\u0062"
+ * is "ab"), keys equal in their first 8 bytes or more, pairs whose keyHash collides ("kbcdea" and
+ * "jbcdei", "mbcdeq" and "lbcdey"), case variants of one column, non-ASCII, the empty key.
+ */
+export const TRICKY_KEYS = [
+  '"ab"', '"a\\u0062"', '"abcdefgh1"', '"abcdefgh2"', '"abcdefghij"', '"abcdefgh"', '"kbcdea"', '"jbcdei"', '"mbcdeq"', '"lbcdey"',
+  '"é"', '"\\u00e9"', '"😀"', '"中文"', '"a"', '"A"', '"userId"', '"USERID"', '""', '"a b"',
+];
+
+/**
+ * JSON lines of records over one pool of keys, in one of the shapes of event data: every key in one order,
+ * keys shuffled per record, or a random subset of them; now and then a key repeated in a record.
+ */
+export function shapedRecords(value: fc.Arbitrary<string>, keys: readonly string[] = TRICKY_KEYS): fc.Arbitrary<string[]> {
+  return fc.tuple(fc.shuffledSubarray([...keys], { minLength: 1 }), fc.constantFrom('fixed', 'shuffled', 'sparse')).chain(([pool, shape]) =>
+    fc.array(
+      fc
+        .tuple(
+          shape === 'fixed' ? fc.constant(pool) : shape === 'shuffled' ? fc.shuffledSubarray(pool, { minLength: pool.length }) : fc.subarray(pool),
+          fc.array(value, { minLength: pool.length, maxLength: pool.length }),
+          fc.option(fc.constantFrom(...pool), { nil: undefined, freq: 8 }),
+        )
+        .map(([present, values, repeated]) => {
+          const kvs = present.map((k, i) => `${k}:${values[i]}`);
+          if (repeated !== undefined) kvs.push(`${repeated}:${values[0]}`);
+          return `{${kvs.join(',')}}`;
+        }),
+      { maxLength: 15 },
+    ),
+  );
+}

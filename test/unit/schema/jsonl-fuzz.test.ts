@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { JSONL_LIMITS, inferJsonLinesText } from '../../../schema/infer/jsonl';
-import { jsonText } from './arbitraries';
+import { fieldKey } from '../../../schema/names';
+import { jsonText, shapedRecords } from './arbitraries';
 import { nestingDepth } from './json-depth';
 
 // Property runs and child processes: allow for a busy machine.
@@ -73,6 +74,19 @@ describe('JSON lines scanner versus JSON.parse', () => {
     );
   });
 
+  it('takes records whose keys come in one order, shuffled, or a random subset as JSON.parse reads them, each key a column', () => {
+    fc.assert(
+      fc.property(shapedRecords(jsonText), (lines) => {
+        const r = inferJsonLinesText(lines.join('\n'), { file: 'fuzz.jsonl' });
+        const objects = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(r.records).toBe(objects.length);
+        expect(new Set(r.schema.columns.map((c) => fieldKey(c.name)))).toEqual(new Set(objects.flatMap((o) => Object.keys(o).map(fieldKey))));
+        for (const l of lines) expect(scannerVerdict(l)).toBe(parseVerdict(l));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('agrees on hand-picked edge cases', () => {
     const cases = [
       '{}', '{"a":1}', '{"a":01}', '{"a":-}', '{"a":1.}', '{"a":.5}', '{"a":1e}', '{"a":1e+}', '{"a":-0}', '{"a":1E-7}',
@@ -87,6 +101,18 @@ describe('JSON lines scanner versus JSON.parse', () => {
     // the record is level 1: 99 arrays inside it reach the default limit of 100, one more passes it
     expect(scannerVerdict('{"a":' + '['.repeat(99) + ']'.repeat(99) + '}')).toBe('object');
     expect(scannerVerdict('{"a":' + '['.repeat(100) + ']'.repeat(100) + '}')).toBe('too deep');
+  });
+
+  it('finds a control character, quote or backslash at any offset of a string, also in a field already string', () => {
+    // strings are read four bytes at a time: each special byte at each place in a word, beside bytes just above and below it
+    const specials = ['\u0000', '\u001f', '\t', '"', '\\', '\\n', '\\u0041', '\\x'];
+    const neighbours = ['\u0020', '!', '#', '[', ']', '\u007f', 'é', '😀'];
+    for (const sp of specials)
+      for (const nb of neighbours)
+        for (let at = 0; at < 9; at++) {
+          const text = nb.repeat(at) + sp + nb.repeat(9 - at);
+          for (const l of [`{"k":"${text}"}`, `{"k":"s","k":"${text}"}`, `{"${text}":1}`]) expect([l, scannerVerdict(l)]).toEqual([l, parseVerdict(l)]);
+        }
   });
 
   it('rejects exactly the records JSON.parse accepts that nest deeper than maxDepth', () => {

@@ -9,7 +9,7 @@ import { fieldKey } from '../../../schema/names';
 import { shiftProvenanceLines } from '../../../schema/provenance';
 import { StatsAccumulator } from '../../../schema/stats';
 import type { Field } from '../../../schema/types';
-import { jsonText } from './arbitraries';
+import { jsonText, shapedRecords } from './arbitraries';
 import { nestingDepth } from './json-depth';
 
 vi.setConfig({ testTimeout: 120_000 });
@@ -71,6 +71,17 @@ const limits = fc.record({
   maxRecordBytes: fc.option(fc.integer({ min: 1, max: 120 }), { nil: undefined }),
   maxDepth: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
 });
+
+/** A deterministic sequence of numbers in [0, 1) (xorshift32). */
+function rngOf(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
 
 function textOf(doc: { lines: string[]; trailingNewline: boolean; crlf: boolean }): string {
   return doc.lines.map((l) => (doc.crlf ? l + '\r' : l)).join('\n') + (doc.trailingNewline ? '\n' : '');
@@ -139,53 +150,76 @@ function expectKeys(fields: readonly Field[], objects: Record<string, unknown>[]
   }
 }
 
+type Document = { lines: string[]; trailingNewline: boolean; crlf: boolean };
+
+/** Scans `doc` cut into chunks of `sizes`, within limits `lim`, and checks it against JSON.parse line by line. */
+function checkDocument(doc: Document, sizes: readonly number[], lim: { maxRecordBytes?: number | undefined; maxDepth?: number | undefined }): void {
+  const opts: JsonLinesOptions = { stats: true, ...(lim.maxRecordBytes ? { maxRecordBytes: lim.maxRecordBytes } : {}), ...(lim.maxDepth ? { maxDepth: lim.maxDepth } : {}) };
+  const bytes = encoder.encode(textOf(doc));
+  const want = expected(bytes, opts);
+  const got = scanChunked(bytes, sizes, opts);
+
+  expect(got.records).toBe(want.records.length);
+  expect(got.corruptRecords).toBe(want.corrupt.length);
+  const samples = want.corrupt.slice(0, got.corruptSamples.length);
+  expect(got.corruptSamples.map((s) => s.line)).toEqual(samples.map((c) => c.line));
+  got.corruptSamples.forEach((s, i) => {
+    expect(s.file).toBe(FILE);
+    const reason = samples[i]!.reason;
+    if (typeof reason === 'string') expect(s.reason).toBe(reason);
+    else if (reason !== null) expect(s.reason).toMatch(reason);
+    // (a line JSON.parse rejects may pass maxDepth before its syntax error)
+    else expect(s.reason).not.toMatch(/maxRecordBytes|top-level value is an array/);
+  });
+
+  // The schema is the one the accepted lines alone give, corrupt lines blanked (line numbers kept),
+  // in one chunk; and the merge of each accepted line scanned alone.
+  const accepted = new Map(want.records.map((r) => [r.line, r.text]));
+  const lineCount = want.records.length + want.corrupt.length === 0 ? 0 : Math.max(...[...want.records.map((r) => r.line), ...want.corrupt.map((c) => c.line)]);
+  const clean = Array.from({ length: lineCount }, (_, i) => accepted.get(i + 1) ?? '').join('\n');
+  const alone = inferJsonLinesText(clean, { file: FILE, stats: true });
+  expect(got.schema).toEqual(alone.schema);
+  let merged = EMPTY_RESULT;
+  for (const r of want.records) {
+    const one = inferJsonLinesText(r.text, { file: FILE });
+    merged = mergeResults(merged, { ...one, schema: shiftProvenanceLines(one.schema, FILE, r.line - 1) });
+  }
+  expect(got.schema).toEqual(merged.schema);
+
+  // Every top-level key JSON.parse reads is a column, and no other; below, every key JSON.parse reads
+  // in a struct column is a field of it (the scanner also types the values of repeated keys JSON.parse drops).
+  expectKeys(got.schema.columns, want.records.map((r) => r.value), true);
+
+  // Statistics over exactly the records JSON.parse reads within the limits.
+  const acc = new StatsAccumulator();
+  for (const r of want.records) acc.observe(r.value);
+  expect(got.stats).toEqual(acc.toJSON());
+}
+
 describe('one JSON lines scanner over a whole document, chunked anyhow', () => {
   it('counts, numbers and types lines exactly as JSON.parse reads them one by one', () => {
-    fc.assert(
-      fc.property(document, chunking, limits, (doc, sizes, lim) => {
-        const opts: JsonLinesOptions = { stats: true, ...(lim.maxRecordBytes ? { maxRecordBytes: lim.maxRecordBytes } : {}), ...(lim.maxDepth ? { maxDepth: lim.maxDepth } : {}) };
-        const bytes = encoder.encode(textOf(doc));
-        const want = expected(bytes, opts);
-        const got = scanChunked(bytes, sizes, opts);
+    fc.assert(fc.property(document, chunking, limits, checkDocument), { numRuns: 1_500 });
+  });
 
-        expect(got.records).toBe(want.records.length);
-        expect(got.corruptRecords).toBe(want.corrupt.length);
-        const samples = want.corrupt.slice(0, got.corruptSamples.length);
-        expect(got.corruptSamples.map((s) => s.line)).toEqual(samples.map((c) => c.line));
-        got.corruptSamples.forEach((s, i) => {
-          expect(s.file).toBe(FILE);
-          const reason = samples[i]!.reason;
-          if (typeof reason === 'string') expect(s.reason).toBe(reason);
-          else if (reason !== null) expect(s.reason).toMatch(reason);
-          // (a line JSON.parse rejects may pass maxDepth before its syntax error)
-          else expect(s.reason).not.toMatch(/maxRecordBytes|top-level value is an array/);
-        });
+  it('does the same for records over one pool of keys in one order, shuffled, or a random subset of them', () => {
+    // keys that a lookup by bytes could confuse (escaped spellings, long common prefixes, colliding hashes), met out of place
+    const shaped = fc.record({ lines: shapedRecords(value), trailingNewline: fc.boolean(), crlf: fc.boolean() });
+    fc.assert(fc.property(shaped, chunking, limits, checkDocument), { numRuns: 1_000 });
+  });
 
-        // The schema is the one the accepted lines alone give, corrupt lines blanked (line numbers kept),
-        // in one chunk; and the merge of each accepted line scanned alone.
-        const accepted = new Map(want.records.map((r) => [r.line, r.text]));
-        const lineCount = want.records.length + want.corrupt.length === 0 ? 0 : Math.max(...[...want.records.map((r) => r.line), ...want.corrupt.map((c) => c.line)]);
-        const clean = Array.from({ length: lineCount }, (_, i) => accepted.get(i + 1) ?? '').join('\n');
-        const alone = inferJsonLinesText(clean, { file: FILE, stats: true });
-        expect(got.schema).toEqual(alone.schema);
-        let merged = EMPTY_RESULT;
-        for (const r of want.records) {
-          const one = inferJsonLinesText(r.text, { file: FILE });
-          merged = mergeResults(merged, { ...one, schema: shiftProvenanceLines(one.schema, FILE, r.line - 1) });
-        }
-        expect(got.schema).toEqual(merged.schema);
-
-        // Every top-level key JSON.parse reads is a column, and no other; below, every key JSON.parse reads
-        // in a struct column is a field of it (the scanner also types the values of repeated keys JSON.parse drops).
-        expectKeys(got.schema.columns, want.records.map((r) => r.value), true);
-
-        // Statistics over exactly the records JSON.parse reads within the limits.
-        const acc = new StatsAccumulator();
-        for (const r of want.records) acc.observe(r.value);
-        expect(got.stats).toEqual(acc.toJSON());
-      }),
-      { numRuns: 1_500 },
-    );
+  it('finds each of thousands of distinct keys in records that shuffle them or keep a subset', () => {
+    const r = rngOf(7);
+    const keys = Array.from({ length: 3000 }, (_, i) => (i % 3 === 0 ? `a_long_common_prefix_${i}` : i % 3 === 1 ? `k${i}é` : `key_${i.toString(36)}`));
+    const values = ['1', '"s"', '2.5', 'true', '{"x":1}', '[1]', 'null'];
+    const lines = Array.from({ length: 40 }, (_, n) => {
+      const present = keys.filter(() => n % 2 === 0 || r() < 0.3);
+      for (let i = present.length - 1; i > 0; i--) {
+        const j = Math.floor(r() * (i + 1));
+        [present[i], present[j]] = [present[j]!, present[i]!];
+      }
+      return `{${present.map((k) => `${JSON.stringify(k)}:${values[(k.length + n) % values.length]}`).join(',')}}`;
+    });
+    checkDocument({ lines, trailingNewline: true, crlf: false }, [1 << 16], {});
   });
 
   it('gives a grouped scan the same result whatever the chunking', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toHiveColumns } from '../../../schema/hive';
 import { JsonLinesScanner, inferJsonLines, inferJsonLinesText } from '../../../schema/infer/jsonl';
+import { keyHash } from '../../../schema/infer/jsonl/bytes';
 import { provenanceByPath } from '../../../schema/provenance';
 
 const infer = (text: string, opts = {}) => inferJsonLinesText(text, { file: 'f.jsonl', ...opts });
@@ -126,5 +127,19 @@ describe('JSON lines inference after a corrupt line', () => {
     const without = inferJsonLinesText('{"userId":null,"a":null}\n\n{"a":null}', { file: 'f' });
     expect(withCorrupt.schema).toEqual(without.schema);
     expect(withCorrupt.schema.columns.map((c) => c.hiveName)).toEqual(['a', 'userid']);
+  });
+});
+
+describe('key lookup by hash', () => {
+  it('keeps apart keys whose hashes collide, met out of place', () => {
+    // the differential tests rely on these pairs colliding: if keyHash changes, pick new ones
+    const hashOf = (k: string) => {
+      const b = new TextEncoder().encode(k);
+      return keyHash(b, 0, b.length);
+    };
+    expect(hashOf('kbcdea')).toBe(hashOf('jbcdei'));
+    expect(hashOf('mbcdeq')).toBe(hashOf('lbcdey'));
+    const r = inferJsonLinesText('{"kbcdea":1,"jbcdei":"s"}\n{"jbcdei":"t","kbcdea":2}\n{"jbcdei":"u"}\n', { file: 'c.jsonl' });
+    expect(Object.fromEntries(r.schema.columns.map((c) => [c.name, c.type.kind]))).toEqual({ kbcdea: 'bigint', jbcdei: 'string' });
   });
 });
