@@ -6,6 +6,7 @@ import { createGunzip, gzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import { JSONL_LIMITS, JsonLinesScanner, inferJsonLines, inferJsonLinesText, type JsonLinesOptions } from '../../../schema/infer/jsonl';
 import type { InferenceResult } from '../../../schema/merge';
+import { cpuNowMs } from '../support/cpu-time';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -17,7 +18,7 @@ const RSS_BOUND = 300 * MB;
 
 interface Scan {
   result: InferenceResult;
-  seconds: number;
+  cpuSeconds: number;
   /** Peak RSS over the scan minus RSS before it. */
   rssGrowth: number;
 }
@@ -26,7 +27,7 @@ interface Scan {
 function scan(chunks: Iterable<Uint8Array>, opts: JsonLinesOptions = {}): Scan {
   const before = process.memoryUsage().rss;
   let peak = before;
-  const t = performance.now();
+  const t = cpuNowMs();
   const scanner = new JsonLinesScanner('hostile.jsonl', opts);
   let n = 0;
   for (const chunk of chunks) {
@@ -35,7 +36,7 @@ function scan(chunks: Iterable<Uint8Array>, opts: JsonLinesOptions = {}): Scan {
   }
   const result = opts.discriminators ? scanner.endGrouped().stream : scanner.end();
   peak = Math.max(peak, process.memoryUsage().rss);
-  return { result, seconds: (performance.now() - t) / 1000, rssGrowth: peak - before };
+  return { result, cpuSeconds: (cpuNowMs() - t) / 1000, rssGrowth: peak - before };
 }
 
 /** The bytes in CHUNK-sized pieces. */
@@ -76,7 +77,7 @@ describe('JSON lines limits against hostile input', () => {
       expect(s.result.corruptRecords).toBe(1);
       expect(s.result.corruptSamples).toEqual([{ file: 'hostile.jsonl', line: 2, reason }]);
       expect(s.result.schema).toEqual(schemaWithout(['{"id":0,"name":"first"}', '{"leak":1}', ...validTail], [2]));
-      expect(s.seconds).toBeLessThan(5);
+      expect(s.cpuSeconds).toBeLessThan(5);
       expect(s.rssGrowth).toBeLessThan(RSS_BOUND);
     });
 
@@ -103,7 +104,7 @@ describe('JSON lines limits against hostile input', () => {
       expect(s.result.corruptRecords).toBe(1);
       expect(s.result.corruptSamples).toEqual([{ file: 'hostile.jsonl', line: 1, reason }]);
       expect(s.result.schema).toEqual({ columns: [] });
-      expect(s.seconds).toBeLessThan(10);
+      expect(s.cpuSeconds).toBeLessThan(10);
       expect(s.rssGrowth).toBeLessThan(RSS_BOUND);
     });
 
@@ -121,9 +122,9 @@ describe('JSON lines limits against hostile input', () => {
           yield chunk;
         }
       }
-      const t = performance.now();
+      const t = cpuNowMs();
       const r = await inferJsonLines(sampled(Readable.from([gz]).pipe(createGunzip())), { file: 'hostile.jsonl.gz' });
-      expect((performance.now() - t) / 1000).toBeLessThan(15);
+      expect((cpuNowMs() - t) / 1000).toBeLessThan(15);
       expect(r.records).toBe(2);
       expect(r.corruptSamples).toEqual([{ file: 'hostile.jsonl.gz', line: 1, reason }]);
       expect(r.schema).toEqual(schemaWithout(['', '{"id":1}', '{"id":2}'], [], 'hostile.jsonl.gz'));
@@ -146,7 +147,7 @@ describe('JSON lines limits against hostile input', () => {
         expect(s.result.corruptRecords).toBe(0);
         expect(s.result.schema.columns).toHaveLength(n);
         expect(s.result.schema.columns[0]).toMatchObject({ name: 'key_0', type: { kind: 'string' }, provenance: { line: n + 1 } });
-        expect(s.seconds).toBeLessThan(seconds);
+        expect(s.cpuSeconds).toBeLessThan(seconds);
         expect(s.rssGrowth).toBeLessThan(RSS_BOUND);
       });
     }
@@ -159,7 +160,7 @@ describe('JSON lines limits against hostile input', () => {
         expect(s.result.records).toBe(2);
         expect(s.result.corruptRecords).toBe(0);
         expect(s.result.schema.columns).toHaveLength(100_000);
-        expect(s.seconds).toBeLessThan(8);
+        expect(s.cpuSeconds).toBeLessThan(8);
       }
     });
 
@@ -171,7 +172,7 @@ describe('JSON lines limits against hostile input', () => {
       expect(s.result.corruptRecords).toBe(1);
       expect(s.result.corruptSamples).toEqual([{ file: 'hostile.jsonl', line: 2, reason: `Unexpected token '}' in JSON at position ${corrupt.length - 1}` }]);
       expect(s.result.schema).toEqual(schemaWithout(lines, [2]));
-      expect(s.seconds).toBeLessThan(6);
+      expect(s.cpuSeconds).toBeLessThan(6);
     });
 
     it('quarantines the records past maxFieldsPerObject (default 10,000) and keeps reading, quickly', () => {
@@ -185,7 +186,7 @@ describe('JSON lines limits against hostile input', () => {
         reason: 'record adds field "key_10000" past the limit of 10000 fields in one object (maxFieldsPerObject) at position 1',
       });
       expect(s.result.schema).toEqual(schemaWithout(lines.slice(0, 10_000), []));
-      expect(s.seconds).toBeLessThan(5);
+      expect(s.cpuSeconds).toBeLessThan(5);
     });
   });
 
@@ -206,7 +207,7 @@ describe('JSON lines limits against hostile input', () => {
         { file: 'hostile.jsonl', line: 3, reason: reasonAt('{"s":'.length + 99 * '{"o":'.length) },
       ]);
       expect(s.result.schema).toEqual(schemaWithout(lines, [2, 3]));
-      expect(s.seconds).toBeLessThan(5);
+      expect(s.cpuSeconds).toBeLessThan(5);
     });
 
     it('is configurable', () => {
@@ -259,9 +260,9 @@ describe('JSON lines limits against hostile input', () => {
       // 2^12 spellings of one 12-letter key against maxColumns 10 (40 spellings remembered)
       const spellings = Array.from({ length: 1 << 12 }, (_, m) => [...'abcdefghijkl'].map((c, i) => ((m >> i) & 1 ? c.toUpperCase() : c)).join(''));
       const lines = spellings.map((k, i) => `{"${k}":${i}}`);
-      const t = performance.now();
+      const t = cpuNowMs();
       const r = inferJsonLinesText(lines.join('\n'), { file: 'f', maxColumns: 10, stats: true });
-      expect((performance.now() - t) / 1000).toBeLessThan(5);
+      expect((cpuNowMs() - t) / 1000).toBeLessThan(5);
       expect(r.records).toBe(spellings.length);
       expect(r.schema.columns).toHaveLength(1);
       expect(r.schema.columns[0]!.name).toBe('ABCDEFGHIJKL');
