@@ -42,7 +42,9 @@ export class PartitionKeyChecker {
     private readonly values: readonly string[],
     firstLine = 1,
   ) {
-    this.needles = keys.map((k) => Buffer.from(JSON.stringify(k)));
+    // the key's text and closing quote: JSON is full of quotes, and a needle starting with one makes the
+    // search stop at every string (a quarter to a half of its speed); the opening quote is checked after
+    this.needles = keys.map((k) => Buffer.from(JSON.stringify(k).slice(1)));
     this.line = firstLine;
   }
 
@@ -96,7 +98,11 @@ export class PartitionKeyChecker {
   private checkLine(buf: Buffer, start: number, end: number, next: number[]): void {
     for (let k = 0; k < this.needles.length; k++) {
       let at = next[k]!;
-      if (at === -2 || (at >= 0 && at < start)) next[k] = at = buf.indexOf(this.needles[k]!, start);
+      if (at === -2 || (at >= 0 && at < start)) {
+        at = buf.indexOf(this.needles[k]!, start);
+        while (at >= 0 && (at === 0 || buf[at - 1] !== QUOTE)) at = buf.indexOf(this.needles[k]!, at + 1);
+        next[k] = at;
+      }
       // a key's quoted text holds no raw "\n", so an occurrence before the line's end lies in the line
       if (at < 0 || at >= end) continue;
       const token = topLevelValue(buf, start, end, this.keys[k]!);
