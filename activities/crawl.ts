@@ -43,6 +43,7 @@ import type { CsvDialect } from '../schema/infer/csv';
 import { EMPTY_RESULT, mergeResults, publishedSchema, toHiveColumns, type InferenceResult } from '../schema';
 import { fieldCount } from '../schema/fields';
 import { isNonRetryable } from '../workflows/errors';
+import { progressHeartbeat } from './heartbeat';
 import { mergeSlices, publishSliceViews } from './slices';
 
 export type { BatchResult, BatchSlice } from '../connectors';
@@ -323,7 +324,7 @@ export function createInferenceActivities(deps: CrawlDeps) {
       const run = await getRun(deps.db, input.runId);
       const source = await loadSource(deps.db, run.source_id);
       if (source.kind === 'logical') throw ApplicationFailure.nonRetryable(`${source.name} is a logical source: its stream is crawled`, 'InvalidSourceError');
-      const result = await connectorOf(source).read(deps, source, batch.objects, (p) => Context.current().heartbeat(p)).catch(nonRetryable);
+      const result = await connectorOf(source).read(deps, source, batch.objects, progressHeartbeat(Context.current())).catch(nonRetryable);
       const bytesRead = result.objects.reduce((n, o) => n + o.size, 0);
       // the columns already identifying are masked before the samples are stored (the rest at the merge)
       if (result.samples?.length) result.samples = storedRows(result.samples, (await maskingOf(deps.db, [source.id])).get(source.id)!);

@@ -7,6 +7,11 @@ import { Context } from '@temporalio/activity';
 /** How often a running activity heartbeats; well under the shortest heartbeat timeout a workflow sets. */
 export const HEARTBEAT_EVERY_MS = 5_000;
 
+/** How often an activity reporting progress passes it on. The SDK sends the server at most one beat per
+ *  interval of its own (seconds) anyway, but converts every beat it is given: a reader reports after
+ *  each chunk it reads, thousands of times a second. */
+export const PROGRESS_EVERY_MS = 250;
+
 type AnyActivity = (...args: never[]) => Promise<unknown>;
 
 export function heartbeating<A extends Record<string, AnyActivity>>(activities: A): A {
@@ -23,4 +28,20 @@ export function heartbeating<A extends Record<string, AnyActivity>>(activities: 
     };
   }
   return wrapped as A;
+}
+
+/** Heartbeats with progress details, at most every `everyMs` (the first at once). The details are
+ *  copied: a reader may keep changing the object it reports. */
+export function progressHeartbeat<P extends object>(
+  context: Pick<Context, 'heartbeat'>,
+  everyMs = PROGRESS_EVERY_MS,
+  clock: () => number = () => performance.now(),
+): (progress: P) => void {
+  let last = -Infinity;
+  return (progress) => {
+    const now = clock();
+    if (now - last < everyMs) return;
+    last = now;
+    context.heartbeat({ ...progress });
+  };
 }

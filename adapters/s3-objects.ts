@@ -103,6 +103,15 @@ export interface InferObjectOptions {
   discriminators?: readonly DiscriminatorPath[];
   /** The object's partition (keys and values from its path): JSON lines records repeating them are checked. */
   partition?: { keys: readonly string[]; values: readonly string[] };
+  /** Keep the first bytes of a JSON lines or CSV object as read (for samples, without a second GET). */
+  head?: ObjectHead;
+}
+
+/** Filled by `inferObject`: up to `maxBytes` of the object's first bytes as stored (compressed for gzip),
+ *  what a ranged GET of them would return; none when the object could not be fetched. */
+export interface ObjectHead {
+  maxBytes: number;
+  bytes?: Uint8Array;
 }
 
 export interface ObjectInference {
@@ -202,6 +211,14 @@ async function inferTextObject(
   if (!(body instanceof Readable)) throw new Error(`GetObject ${s3Uri(bucket, info.key)} returned no Node stream`);
   let bytesRead = 0;
   const source = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  const kept: Uint8Array[] = [];
+  let keptBytes = 0;
+  const keep = (chunk: Uint8Array) => {
+    if (options.head === undefined || keptBytes >= options.head.maxBytes) return;
+    const part = chunk.length <= options.head.maxBytes - keptBytes ? chunk : chunk.subarray(0, options.head.maxBytes - keptBytes);
+    kept.push(part);
+    keptBytes += part.length;
+  };
   try {
     // Peek at the first bytes to tell gzip from plain text, then replay them.
     const head: Uint8Array[] = [];
@@ -215,6 +232,7 @@ async function inferTextObject(
     const counted = async function* (): AsyncGenerator<Uint8Array> {
       for (const chunk of head) {
         bytesRead += chunk.length;
+        keep(chunk);
         options.onProgress?.(bytesRead);
         yield chunk;
       }
@@ -222,6 +240,7 @@ async function inferTextObject(
         const next = await source.next();
         if (next.done) return;
         bytesRead += next.value.length;
+        keep(next.value);
         options.onProgress?.(bytesRead);
         yield next.value;
       }
@@ -242,7 +261,7 @@ async function inferTextObject(
         : new CsvScanner(file, { ...(isTabSeparated(info.key) ? { delimiter: '\t' as const } : {}), ...options.csv, detectTemporal: options.detectDates ?? false, stats: options.stats ?? false });
     const keys = jsonl !== null && options.partition?.keys.length ? new PartitionKeyChecker(options.partition.keys, options.partition.values) : null;
     const broken: GzipBreak = {};
-    const chunks: AsyncIterable<Uint8Array> = gzip ? gunzipTolerant(counted(), broken) : Readable.from(counted(), { objectMode: false });
+    const chunks: AsyncIterable<Uint8Array> = gzip ? gunzipTolerant(counted(), broken) : counted();
     try {
       for await (const chunk of chunks) {
         scanner.push(chunk);
@@ -264,6 +283,7 @@ async function inferTextObject(
     return { result, bytesRead, ...checked, ...(dialect ? { csv: dialect } : {}) };
   } finally {
     body.destroy(); // frees the connection when reading stopped early; a no-op after the end
+    if (options.head !== undefined) options.head.bytes = kept.length === 1 ? kept[0]! : Buffer.concat(kept);
   }
 }
 

@@ -57,15 +57,28 @@ export async function readSampleRecords(
       const table = arrow.tableFromIPC(readParquet(await getBytes(s3, bucket, obj.key)).intoIPCStream());
       return table.toArray().slice(0, o.maxRecords).map((row) => JSON.parse(JSON.stringify(row.toJSON(), (_, v) => (typeof v === 'bigint' ? Number(v) : v))));
     }
-    const bytes = await getBytes(s3, bucket, obj.key, `bytes=0-${o.maxBytes - 1}`);
-    // a whole small object: its last line is complete
-    const text = headText(bytes, o.gzip) + (bytes.length < o.maxBytes ? '\n' : '');
-    return o.format === 'csv' ? csvRecords(text, o.maxRecords) : jsonRecords(text, o.maxRecords);
+    return headRecords(await getBytes(s3, bucket, obj.key, `bytes=0-${o.maxBytes - 1}`), o);
   } catch (e) {
     const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if ((status !== undefined && status >= 500) || /ECONN|ETIMEDOUT|socket hang up/i.test(String((e as Error).message ?? e))) {
       throw e; // an outage: the activity retries
     }
     return []; // bad bytes or a vanished object: not sampled (inference reports it)
+  }
+}
+
+/**
+ * The records of a text object's first `o.maxBytes` bytes as stored (compressed for gzip), read the way
+ * `readSampleRecords` reads its ranged GET: for a reader that already has them. Bytes that cannot be read
+ * give no records (inference reports them).
+ */
+export function headRecords(bytes: Uint8Array, o: SampleOptions): Record<string, unknown>[] {
+  if (o.format === 'parquet') throw new Error('a Parquet object has no records at its head');
+  try {
+    // a whole small object: its last line is complete
+    const text = headText(bytes, o.gzip) + (bytes.length < o.maxBytes ? '\n' : '');
+    return o.format === 'csv' ? csvRecords(text, o.maxRecords) : jsonRecords(text, o.maxRecords);
+  } catch {
+    return [];
   }
 }

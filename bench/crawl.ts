@@ -3,8 +3,10 @@
 //   1. a no-op recrawl of a source of 100,000 tiny objects vs a bare ListObjectsV2 of its prefix: what the
 //      catalog adds to the one LIST a crawl cannot avoid (manifest query, classification, run records,
 //      workflow and publish round trips). Also the pruned (incremental) listing, and the first full crawl.
-//   2. a CPU-bound crawl (40 objects of ~5 MB of event JSON lines) with one inference worker process vs
-//      two polling the same inference queue.
+//   2. a CPU-bound crawl (40 objects of ~5 MB of event JSON lines) with one inference worker process
+//      against the standalone scanner with statistics on the same objects' bytes (in memory, one core),
+//      and against two inference processes polling the same queue; with each crawl's CPU by service.
+// BENCH_CRAWL_PARTS=cpu (or list) runs one of the two.
 // The data is written once to the stack's S3 (a marker object outside the prefix records it is complete)
 // and reused by later runs. The bench has its own catalog database (`<catalog>_bench`) and its own task
 // queues, and runs the workers as child processes in process groups of their own, stopped at the end.
@@ -22,10 +24,12 @@ import type { S3SourceDefinition } from '../crawl/source';
 import { createDb, migrateLatest, withServerAdmin } from '../db/knex';
 import { removeSource, saveSource } from '../db/sources';
 import { crawlSource } from '../workflows';
-import { LOG_DIR, pool, ROOT, waitForPollers, Workers } from './processes';
+import { JsonLinesScanner } from '../schema/infer/jsonl';
+import { cpuByService, cpuDelta, LOG_DIR, pool, ROOT, waitForPollers, Workers, type CpuByService } from './processes';
 
 const PASSES = Number(process.env.BENCH_CRAWL_PASSES ?? 3);
 const CPU_PASSES = Number(process.env.BENCH_CRAWL_CPU_PASSES ?? 4);
+const PARTS = new Set((process.env.BENCH_CRAWL_PARTS ?? 'list,cpu').split(','));
 
 // 100 days × 10 hours × 100 objects: a year-ish of hourly partitions is what a real lake lists.
 const LIST = {
@@ -234,6 +238,44 @@ async function ensureCpuData(s3: S3Client, bucket: string, corpus: string): Prom
   return total;
 }
 
+// ---- the scanner alone on the same bytes ---------------------------------------------------------------
+
+async function fetchObjects(s3: S3Client, bucket: string, prefix: string): Promise<Uint8Array[]> {
+  const keys = [...(await listKeys(s3, bucket, prefix))].sort();
+  return Promise.all(keys.map(async (Key) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key }))).Body!.transformToByteArray()));
+}
+
+/** What an inference activity's scanner does with the objects, from memory: a scanner with statistics per
+ *  object, fed 64 KiB chunks as the S3 client's stream delivers them. CPU seconds, one core. */
+function scanAlone(objects: readonly Uint8Array[]): number {
+  const chunk = 1 << 16;
+  const t = process.cpuUsage();
+  for (const bytes of objects) {
+    const scanner = new JsonLinesScanner('s3://bench/object.json', { stats: true });
+    for (let i = 0; i < bytes.length; i += chunk) scanner.push(bytes.subarray(i, Math.min(i + chunk, bytes.length)));
+    scanner.end();
+  }
+  const used = process.cpuUsage(t);
+  return (used.user + used.system) / 1e6;
+}
+
+/** "S3 server 1.2, Temporal 0.8, ...": the services that used at least 0.05 s, busiest first. */
+function formatCpu(cpu: CpuByService): string {
+  return Object.entries(cpu)
+    .filter(([, s]) => s >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, s]) => `${k} ${s.toFixed(1)}`)
+    .join(', ');
+}
+
+const load = () => {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '?';
+  }
+};
+
 // ---- crawls ------------------------------------------------------------------------------------------
 
 function s3Source(name: string, bucket: string, prefix: string, database: string, batchObjects: number): S3SourceDefinition {
@@ -331,7 +373,7 @@ export async function crawlBench(base: LakeConfig, opts: { corpus: string }): Pr
     workers.start('infer2a', ['workers/inference.ts'], env(queues.two));
     workers.start('infer2b', ['workers/inference.ts'], env(queues.two));
 
-    const [, cpuBytes] = await Promise.all([ensureListData(s3, bucket), ensureCpuData(s3, bucket, opts.corpus)]);
+    const [, cpuBytes] = await Promise.all([PARTS.has('list') ? ensureListData(s3, bucket) : undefined, ensureCpuData(s3, bucket, opts.corpus)]);
     await Promise.all([
       waitForPollers(client, queues.io, 'workflow', 1),
       waitForPollers(client, queues.io, 'activity', 1),
@@ -340,83 +382,112 @@ export async function crawlBench(base: LakeConfig, opts: { corpus: string }): Pr
     ]);
 
     // -- 1. no-op recrawl vs bare LIST ---------------------------------------------------------------
-    await saveSource(db, s3Source(LIST.source, bucket, LIST.prefix, LIST.database, 2000));
-    const src = await db('sources').where({ name: LIST.source }).first('id');
-    const [{ n: known }] = await db('source_objects').where({ source_id: src.id }).count<{ n: string }[]>({ n: '*' });
-    if (Number(known) !== LIST_OBJECTS) {
-      console.log(`  first crawl of ${LIST_OBJECTS} objects (the catalog knows ${known}; batches of 2000, two inference processes; once)`);
-      const first = await timed(() => crawls.crawl(LIST.source, { full: true, inferenceQueue: queues.two }));
-      const c = first.value.counts;
-      console.log(`  first crawl: ${fmt(first.seconds)}  (${c.files} objects read, ${first.value.merged.records} records, ${first.value.merged.partitions} partitions)`);
-    }
-    let list = Infinity;
-    let full = Infinity;
-    let pruned = Infinity;
-    let listed = 0;
-    for (let p = 0; p < PASSES; p++) {
-      const l = await timed(() => bareList(s3, bucket, LIST.prefix));
-      listed = l.value;
-      const started = Date.now();
-      const f = await timed(() => crawls.crawl(LIST.source, { full: true, inferenceQueue: queues.one }));
-      const q = await timed(() => crawls.crawl(LIST.source, { full: false, inferenceQueue: queues.one }));
-      for (const [what, s] of [['full', f.value], ['pruned', q.value]] as const) {
-        const problem = noOp(s, what === 'full' ? LIST_OBJECTS : s.counts.unchanged);
-        if (problem) throw new Error(`${what} recrawl of ${LIST.source} ${problem}`);
+    if (PARTS.has('list')) {
+      await saveSource(db, s3Source(LIST.source, bucket, LIST.prefix, LIST.database, 2000));
+      const src = await db('sources').where({ name: LIST.source }).first('id');
+      const [{ n: known }] = await db('source_objects').where({ source_id: src.id }).count<{ n: string }[]>({ n: '*' });
+      if (Number(known) !== LIST_OBJECTS) {
+        console.log(`  first crawl of ${LIST_OBJECTS} objects (the catalog knows ${known}; batches of 2000, two inference processes; once)`);
+        const first = await timed(() => crawls.crawl(LIST.source, { full: true, inferenceQueue: queues.two }));
+        const c = first.value.counts;
+        console.log(`  first crawl: ${fmt(first.seconds)}  (${c.files} objects read, ${first.value.merged.records} records, ${first.value.merged.partitions} partitions)`);
       }
-      const run = await db('crawl_runs').where({ id: f.value.runId }).first('started_at', 'finished_at');
-      const planned = (new Date(run.started_at).getTime() - started) / 1000;
-      const rest = (new Date(run.finished_at).getTime() - new Date(run.started_at).getTime()) / 1000;
-      console.log(
-        `  pass ${p + 1}: bare LIST ${fmt(l.seconds)}   no-op recrawl, full listing ${fmt(f.seconds)} (planned after ${planned.toFixed(2)} s, ` +
-          `merge+publish ${rest.toFixed(2)} s)   pruned listing ${fmt(q.seconds)} (${q.value.counts.unchanged} objects listed)`,
-      );
-      list = Math.min(list, l.seconds);
-      full = Math.min(full, f.seconds);
-      pruned = Math.min(pruned, q.seconds);
+      let list = Infinity;
+      let full = Infinity;
+      let pruned = Infinity;
+      let listed = 0;
+      for (let p = 0; p < PASSES; p++) {
+        const l = await timed(() => bareList(s3, bucket, LIST.prefix));
+        listed = l.value;
+        const started = Date.now();
+        const f = await timed(() => crawls.crawl(LIST.source, { full: true, inferenceQueue: queues.one }));
+        const q = await timed(() => crawls.crawl(LIST.source, { full: false, inferenceQueue: queues.one }));
+        for (const [what, s] of [['full', f.value], ['pruned', q.value]] as const) {
+          const problem = noOp(s, what === 'full' ? LIST_OBJECTS : s.counts.unchanged);
+          if (problem) throw new Error(`${what} recrawl of ${LIST.source} ${problem}`);
+        }
+        const run = await db('crawl_runs').where({ id: f.value.runId }).first('started_at', 'finished_at');
+        const planned = (new Date(run.started_at).getTime() - started) / 1000;
+        const rest = (new Date(run.finished_at).getTime() - new Date(run.started_at).getTime()) / 1000;
+        console.log(
+          `  pass ${p + 1}: bare LIST ${fmt(l.seconds)}   no-op recrawl, full listing ${fmt(f.seconds)} (planned after ${planned.toFixed(2)} s, ` +
+            `merge+publish ${rest.toFixed(2)} s)   pruned listing ${fmt(q.seconds)} (${q.value.counts.unchanged} objects listed)`,
+        );
+        list = Math.min(list, l.seconds);
+        full = Math.min(full, f.seconds);
+        pruned = Math.min(pruned, q.seconds);
+      }
+      if (listed !== LIST_OBJECTS) throw new Error(`bare LIST found ${listed} objects, expected ${LIST_OBJECTS}`);
+      console.log(`bare ListObjectsV2 of ${listed} objects (${Math.ceil(listed / 1000)} pages):  ${fmt(list)}`);
+      console.log(`no-op recrawl, full listing (reads nothing):       ${fmt(full)}   ratio ${(full / list).toFixed(2)}x bare LIST`);
+      console.log(`no-op recrawl, pruned listing (default):           ${fmt(pruned)}   ratio ${(pruned / list).toFixed(2)}x bare LIST`);
+      ratios.push({ name: 'no-op recrawl (full listing) / bare LIST', value: full / list, note: `${LIST_OBJECTS} objects, ${full.toFixed(2)} s vs ${list.toFixed(2)} s` });
+      ratios.push({ name: 'no-op recrawl (pruned listing) / bare LIST', value: pruned / list, note: `${pruned.toFixed(2)} s vs ${list.toFixed(2)} s` });
     }
-    if (listed !== LIST_OBJECTS) throw new Error(`bare LIST found ${listed} objects, expected ${LIST_OBJECTS}`);
-    console.log(`bare ListObjectsV2 of ${listed} objects (${Math.ceil(listed / 1000)} pages):  ${fmt(list)}`);
-    console.log(`no-op recrawl, full listing (reads nothing):       ${fmt(full)}   ratio ${(full / list).toFixed(2)}x bare LIST`);
-    console.log(`no-op recrawl, pruned listing (default):           ${fmt(pruned)}   ratio ${(pruned / list).toFixed(2)}x bare LIST`);
-    ratios.push({ name: 'no-op recrawl (full listing) / bare LIST', value: full / list, note: `${LIST_OBJECTS} objects, ${full.toFixed(2)} s vs ${list.toFixed(2)} s` });
-    ratios.push({ name: 'no-op recrawl (pruned listing) / bare LIST', value: pruned / list, note: `${pruned.toFixed(2)} s vs ${list.toFixed(2)} s` });
+    if (!PARTS.has('cpu')) return ratios;
 
-    // -- 2. one vs two inference worker processes ------------------------------------------------------
+    // -- 2. one inference process vs the scanner alone, and vs two processes --------------------------------
     // a fresh source over the same prefix for every crawl, so each reads everything (one object a batch);
     // pass 0 warms every process up (JIT, connections) and is not counted; the order alternates between
-    // passes (one-two, two-one, ...) so a neighbour's load drifting during the run weighs on both alike
-    const best = { one: { crawl: Infinity, phase: Infinity }, two: { crawl: Infinity, phase: Infinity } };
+    // passes (scan-one-two, two-one-scan, ...) so a neighbour's load drifting during the run weighs on all alike
+    const objects = await fetchObjects(s3, bucket, CPU.prefix);
+    const scannedBytes = objects.reduce((n, o) => n + o.length, 0);
+    if (scannedBytes !== cpuBytes) throw new Error(`s3://${bucket}/${CPU.prefix} holds ${scannedBytes} bytes, the marker says ${cpuBytes}`);
+    const best = { one: { crawl: Infinity, phase: Infinity, cpu: Infinity }, two: { crawl: Infinity, phase: Infinity, cpu: Infinity }, scan: { wall: Infinity, cpu: Infinity } };
     const mb = cpuBytes / 1e6;
+    const named: Record<number, string> = { [process.pid]: 'bench' };
+    for (const role of ['io', 'infer1', 'infer2a', 'infer2b']) for (const pid of workers.pids(role)) named[pid] = role === 'io' ? 'I/O worker' : `inference ${role.slice(5)}`;
     for (let p = 0; p <= CPU_PASSES; p++) {
-      const order = p % 2 === 0 ? (['one', 'two'] as const) : (['two', 'one'] as const);
+      const order = p % 2 === 0 ? (['scan', 'one', 'two'] as const) : (['two', 'one', 'scan'] as const);
+      const pass = p === 0 ? 'warm-up' : `pass ${p}`;
       for (const label of order) {
+        if (label === 'scan') {
+          const t = process.hrtime.bigint();
+          const cpu = scanAlone(objects);
+          const wall = seconds(t);
+          console.log(`  ${pass}: scanner with statistics alone, in memory: ${fmt(wall)}  (CPU ${cpu.toFixed(2)} s; load ${load()})`);
+          if (p === 0) continue;
+          best.scan.wall = Math.min(best.scan.wall, wall);
+          best.scan.cpu = Math.min(best.scan.cpu, cpu);
+          continue;
+        }
         const name = `bench-cpu-${tag}-${label}-${p}`;
         cpuSources.push(name);
         await saveSource(db, s3Source(name, bucket, CPU.prefix, CPU.database, 1));
         const pids = workers.pids(label === 'one' ? 'infer1' : 'infer2');
         const cpuBefore = pids.map(processCpu);
+        const servicesBefore = cpuByService(named);
         const hostBefore = hostCpu();
         const r = await timed(() => crawls.crawl(name, { full: false, inferenceQueue: queues[label] }));
         const hostAfter = hostCpu();
+        const services = cpuDelta(servicesBefore, cpuByService(named));
         const used = pids.map((pid, i) => processCpu(pid) - cpuBefore[i]!);
         if (r.value.counts.files !== CPU.objects) throw new Error(`${name} read ${r.value.counts.files} objects, expected ${CPU.objects}`);
         const phase = await inferencePhase(db, r.value.runId);
         const busy = hostAfter.total > hostBefore.total ? (100 * (hostAfter.busy - hostBefore.busy)) / (hostAfter.total - hostBefore.total) : 0;
         console.log(
-          `  ${p === 0 ? 'warm-up' : `pass ${p}`}: ${label === 'one' ? '1 inference process:  ' : '2 inference processes:'} ${fmt(r.seconds)}  ` +
-            `(inference phase ${phase.toFixed(2)} s; inference CPU ${used.map((u) => u.toFixed(1)).join(' + ')} s; host busy ${busy.toFixed(0)}%)`,
+          `  ${pass}: ${label === 'one' ? '1 inference process:  ' : '2 inference processes:'} ${fmt(r.seconds)}  ` +
+            `(inference phase ${phase.toFixed(2)} s; inference CPU ${used.map((u) => u.toFixed(1)).join(' + ')} s; host busy ${busy.toFixed(0)}%; load ${load()})`,
         );
+        console.log(`           CPU-seconds by process: ${formatCpu(services)}`);
         if (p === 0) continue;
         best[label].crawl = Math.min(best[label].crawl, r.seconds);
         best[label].phase = Math.min(best[label].phase, phase);
+        best[label].cpu = Math.min(best[label].cpu, used.reduce((a, b) => a + b, 0));
       }
     }
-    const { one, two } = best;
-    console.log(`crawl of ${CPU.objects} objects, ${mb.toFixed(0)} MB, 1 inference process:   ${fmt(one.crawl)}  ${(mb / one.crawl).toFixed(0).padStart(4)} MB/s   (inference phase ${one.phase.toFixed(2)} s)`);
+    const { one, two, scan } = best;
+    const rate = (s: number) => `${(mb / s).toFixed(0).padStart(4)} MB/s`;
+    console.log(`scanner with statistics alone, ${mb.toFixed(0)} MB in memory:  ${fmt(scan.wall)}  ${rate(scan.wall)}   (CPU ${scan.cpu.toFixed(2)} s)`);
+    console.log(`crawl of ${CPU.objects} objects, ${mb.toFixed(0)} MB, 1 inference process:   ${fmt(one.crawl)}  ${rate(one.crawl)}   (inference phase ${one.phase.toFixed(2)} s)   ratio ${(scan.wall / one.crawl).toFixed(2)}x the scanner`);
+    // on a host busy with other work the wall-clock ratio mostly measures the neighbours: CPU per byte does not
+    console.log(`inference CPU of the crawl (1 process), least of the passes:   ${fmt(one.cpu)}             ratio ${(scan.cpu / one.cpu).toFixed(2)}x the scanner's CPU`);
     console.log(
-      `crawl of ${CPU.objects} objects, ${mb.toFixed(0)} MB, 2 inference processes: ${fmt(two.crawl)}  ${(mb / two.crawl).toFixed(0).padStart(4)} MB/s   (inference phase ${two.phase.toFixed(2)} s)` +
+      `crawl of ${CPU.objects} objects, ${mb.toFixed(0)} MB, 2 inference processes: ${fmt(two.crawl)}  ${rate(two.crawl)}   (inference phase ${two.phase.toFixed(2)} s)` +
         `   speed-up ${(one.crawl / two.crawl).toFixed(2)}x (inference phase ${(one.phase / two.phase).toFixed(2)}x)`,
     );
+    ratios.push({ name: 'crawl (1 inference process) / scanner with statistics alone', value: scan.wall / one.crawl, note: `throughput on the same ${mb.toFixed(0)} MB, ${(mb / one.crawl).toFixed(0)} vs ${(mb / scan.wall).toFixed(0)} MB/s; target >= 0.6` });
+    ratios.push({ name: 'scanner CPU / crawl inference CPU (1 process)', value: scan.cpu / one.cpu, note: `${scan.cpu.toFixed(2)} vs ${one.cpu.toFixed(2)} CPU-seconds for the same ${mb.toFixed(0)} MB` });
     ratios.push({ name: 'crawl speed-up, 2 inference processes / 1', value: one.crawl / two.crawl, note: `${mb.toFixed(0)} MB, ${one.crawl.toFixed(2)} s vs ${two.crawl.toFixed(2)} s` });
     ratios.push({ name: 'inference phase speed-up, 2 processes / 1', value: one.phase / two.phase, note: `${one.phase.toFixed(2)} s vs ${two.phase.toFixed(2)} s` });
     return ratios;

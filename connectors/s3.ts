@@ -3,8 +3,8 @@
 // manifest, which a crawl's merge advances (a backfill leaves it and records the volumes it read).
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
-import { readSampleRecords } from '../adapters/sample-reader';
-import { headBucket, inferObject, listObjects, listPartitionPrefixes, s3Uri } from '../adapters/s3-objects';
+import { headRecords, readSampleRecords, type SampleOptions } from '../adapters/sample-reader';
+import { headBucket, inferObject, listObjects, listPartitionPrefixes, s3Uri, type ObjectHead } from '../adapters/s3-objects';
 import {
   batchObjects,
   classifyObjects,
@@ -133,10 +133,17 @@ async function read(deps: Pick<ConnectorDeps, 's3'>, source: S3Source, batch: un
   const head = discriminators.length ? STREAM_PROFILE : PROFILE;
   for (const o of objects) {
     const file = s3Uri(source.location.bucket, o.key);
+    // the first object of each partition gives its samples: a text object's from the head of the one GET
+    // that infers it, a Parquet object's by reading its rows
+    let sample: SampleOptions | undefined;
+    let objectHead: ObjectHead | undefined;
     if (!sampled.has(o.partition)) {
       sampled.add(o.partition);
-      const records = await readSampleRecords(deps.s3, source.location.bucket, o, { format: o.format, gzip: o.gzip, maxRecords: head.maxRecords, maxBytes: head.maxBytes });
-      for (const record of records) samples.push({ partition: o.partition, file, record });
+      sample = { format: o.format, gzip: o.gzip, maxRecords: head.maxRecords, maxBytes: head.maxBytes };
+      if (o.format === 'parquet') {
+        for (const record of await readSampleRecords(deps.s3, source.location.bucket, o, sample)) samples.push({ partition: o.partition, file, record });
+        sample = undefined;
+      } else objectHead = { maxBytes: head.maxBytes };
     }
     const before = progress.bytesDone;
     const options = {
@@ -146,6 +153,7 @@ async function read(deps: Pick<ConnectorDeps, 's3'>, source: S3Source, batch: un
       stats: true,
       file,
       partition: { keys: o.keys, values: o.values },
+      ...(objectHead ? { head: objectHead } : {}),
       onProgress: (bytes: number) => {
         progress.bytesDone = before + bytes;
         heartbeat();
@@ -165,6 +173,7 @@ async function read(deps: Pick<ConnectorDeps, 's3'>, source: S3Source, batch: un
       // a stream's CSV or Parquet object is not split: its records count for the stream only
       ({ result: r, partitionKeys: checked, csv: dialect } = await inferObject(deps.s3, source.location.bucket, o, options));
     }
+    if (sample && objectHead?.bytes) for (const record of headRecords(objectHead.bytes, sample)) samples.push({ partition: o.partition, file, record });
     result = mergeResults(result, r);
     progress.filesDone += 1;
     progress.bytesDone = before + o.size;

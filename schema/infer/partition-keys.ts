@@ -42,33 +42,68 @@ export class PartitionKeyChecker {
     private readonly values: readonly string[],
     firstLine = 1,
   ) {
-    this.needles = keys.map((k) => Buffer.from(JSON.stringify(k)));
+    // the key's text and closing quote: JSON is full of quotes, and a needle starting with one makes the
+    // search stop at every string (a quarter to a half of its speed); the opening quote is checked after
+    this.needles = keys.map((k) => Buffer.from(JSON.stringify(k).slice(1)));
     this.line = firstLine;
   }
 
   push(chunk: Uint8Array): void {
-    const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(NL, start);
-      if (nl < 0) break;
-      this.checkLine(buf, start, nl);
-      this.line++;
+    if (this.carry.length) {
+      // only the carried line's end is joined to it: copying the whole chunk behind it costs a pass
+      const nl = buf.indexOf(NL);
+      if (nl < 0) {
+        this.carry = Buffer.concat([this.carry, buf]);
+        return;
+      }
+      const line = Buffer.concat([this.carry, buf.subarray(0, nl)]);
+      this.checkLines(line, 0, line.length);
       start = nl + 1;
+    }
+    const last = buf.lastIndexOf(NL);
+    if (last >= start) {
+      this.checkLines(buf, start, last);
+      start = last + 1;
     }
     // copied: the caller may reuse its chunk
     this.carry = Buffer.from(buf.subarray(start));
   }
 
   end(): PartitionKeyCheck {
-    if (this.carry.length) this.checkLine(this.carry, 0, this.carry.length);
+    if (this.carry.length) this.checkLine(this.carry, 0, this.carry.length, this.needles.map(() => -2));
     this.carry = Buffer.alloc(0);
     return this.first ? { mismatches: this.mismatches, first: this.first } : { mismatches: this.mismatches };
   }
 
-  private checkLine(buf: Buffer, start: number, end: number): void {
+  /**
+   * The lines of buf[start, end], each ending at a "\n" or (the last) at `end`. Each
+   * key's next occurrence is searched once and kept until the lines pass it: a search per line would run
+   * to the end of the buffer whenever a key is absent, quadratic in the chunk's size.
+   */
+  private checkLines(buf: Buffer, start: number, end: number): void {
+    const next = this.needles.map(() => -2); // -2: not searched yet; -1: not in the rest of buf
+    for (;;) {
+      let nl = buf.indexOf(NL, start);
+      if (nl < 0 || nl > end) nl = end;
+      this.checkLine(buf, start, nl, next);
+      this.line++;
+      if (nl >= end) break;
+      start = nl + 1;
+    }
+  }
+
+  /** `next`: each key's next occurrence in buf at or after some earlier line's start (-2: not searched). */
+  private checkLine(buf: Buffer, start: number, end: number, next: number[]): void {
     for (let k = 0; k < this.needles.length; k++) {
-      const at = buf.indexOf(this.needles[k]!, start);
+      let at = next[k]!;
+      if (at === -2 || (at >= 0 && at < start)) {
+        at = buf.indexOf(this.needles[k]!, start);
+        while (at >= 0 && (at === 0 || buf[at - 1] !== QUOTE)) at = buf.indexOf(this.needles[k]!, at + 1);
+        next[k] = at;
+      }
+      // a key's quoted text holds no raw "\n", so an occurrence before the line's end lies in the line
       if (at < 0 || at >= end) continue;
       const token = topLevelValue(buf, start, end, this.keys[k]!);
       if (token === undefined || agrees(token, this.values[k]!)) continue;

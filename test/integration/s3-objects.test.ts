@@ -2,7 +2,8 @@ import { DeleteObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../adapters/s3';
-import { inferObject, listObjects, listPartitionPrefixes } from '../../adapters/s3-objects';
+import { headRecords, readSampleRecords } from '../../adapters/sample-reader';
+import { inferObject, listObjects, listPartitionPrefixes, type ObjectHead } from '../../adapters/s3-objects';
 import type { ObjectInfo } from '../../crawl/plan';
 import { ensureBucket } from '../../infra/bootstrap-s3';
 import { toHiveColumns } from '../../schema/hive';
@@ -195,6 +196,26 @@ describe('S3 objects of a source (real object store)', () => {
       expect(unreadable.grouped).toEqual({ stream: unreadable.result, slices: {}, remainder: expect.objectContaining({ records: 0 }) });
       expect(unreadable.result.corruptRecords).toBe(1);
       await expect(inferObject(s3, bucket, listed.get('csv/a.csv')!, { format: 'csv', gzip: false, discriminators: ['id'] })).rejects.toThrow(/JSON lines/);
+    });
+
+    it('keeps the head of the one GET it infers from: the same samples as a ranged GET of it, in one request', async () => {
+      const text = Object.keys(files).filter((n) => !n.startsWith('parquet/') && !n.endsWith('_SUCCESS'));
+      const gzipped = (n: string) => n.endsWith('.gz');
+      const formatOf = (n: string) => (n.endsWith('.csv') || n.endsWith('.tsv') ? 'csv' : 'jsonl') as 'csv' | 'jsonl';
+      let sampled = 0;
+      for (const name of text) {
+        for (const maxBytes of [10, 64, 200, 256 * 1024]) {
+          const o = { format: formatOf(name), gzip: gzipped(name), maxRecords: 200, maxBytes };
+          const ranged = await readSampleRecords(s3, bucket, listed.get(name)!, o);
+          const head: ObjectHead = { maxBytes };
+          gets.length = 0;
+          await inferObject(s3, bucket, listed.get(name)!, { format: o.format, gzip: o.gzip, head });
+          expect(gets).toHaveLength(1);
+          expect({ name, maxBytes, records: headRecords(head.bytes!, o) }).toEqual({ name, maxBytes, records: ranged });
+          sampled += ranged.length;
+        }
+      }
+      expect(sampled).toBeGreaterThan(100); // the comparison saw records, not only empty heads
     });
 
     it('names results with the given file label', async () => {

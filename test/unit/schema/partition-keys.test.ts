@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PartitionKeyChecker, topLevelValue } from '../../../schema/infer/partition-keys';
 
@@ -45,5 +46,41 @@ describe('records that repeat their partition keys', () => {
     const whole = check(text, ['hour'], ['8'], 1 << 20);
     for (const size of [1, 2, 3, 13, 64]) expect(check(text, ['hour'], ['8'], size)).toEqual(whole);
     expect(whole.mismatches).toBe(17);
+  });
+
+  // The fast path remembers where each key next occurs in a chunk of many lines; one line per push is
+  // the plain reading it must agree with.
+  it('agrees with reading one line per push, for any lines and chunking', () => {
+    const keyText = fc.constantFrom('"hour"', '"date_id"', '"hour":', '"hours"', 'hour', 'hour"', 'xhour":', '"h\\"our"');
+    const value = fc.constantFrom('20', '"20"', '7', '"2019-10-15"', '"2019-10-16"', 'null', '{"hour":1}', '[20]', '20.0', '"a\\"hour\\""');
+    const member = fc.tuple(fc.constantFrom('"hour"', '"date_id"', '"xhour"', '"my_date_id"', '"x"', '"props"'), value).map(([k, v]) => `${k}:${v}`);
+    const line = fc.oneof(
+      fc.array(member, { maxLength: 4 }).map((ms) => `{${ms.join(',')}}`),
+      fc.array(fc.oneof(keyText, value, fc.constantFrom('{', '}', ',', ':', ' ', 'x')), { maxLength: 8 }).map((ps) => ps.join('')),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 30 }), fc.boolean(), fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }), (lines, trailing, sizes) => {
+        const text = lines.join('\n') + (trailing ? '\n' : '');
+        const plain = new PartitionKeyChecker(['date_id', 'hour'], ['2019-10-15', '20']);
+        const pieces = text.split('\n');
+        pieces.forEach((l, i) => plain.push(Buffer.from(i < pieces.length - 1 ? `${l}\n` : l)));
+        const fast = new PartitionKeyChecker(['date_id', 'hour'], ['2019-10-15', '20']);
+        const bytes = Buffer.from(text);
+        for (let i = 0, n = 0; i < bytes.length; n++) {
+          const size = sizes[n % sizes.length]!;
+          fast.push(bytes.subarray(i, i + size));
+          i += size;
+        }
+        expect(fast.end()).toEqual(plain.end());
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('finds a key after many lines without it in one chunk, on its line', () => {
+    const chunk = Buffer.from(`${'{"v":1,"w":"abcdefghij"}\n'.repeat(40_000)}{"hour":3}\n`);
+    const c = new PartitionKeyChecker(['date_id', 'hour'], ['2019-10-15', '20']);
+    c.push(chunk);
+    expect(c.end()).toEqual({ mismatches: 1, first: { line: 40_001, key: 'hour', value: '3', path: '20' } });
   });
 });
