@@ -151,14 +151,15 @@ describe('governance: access requests, grants and their expiry on the real stack
 
     if (process.env.LAKE_SAVE_HISTORIES) {
       mkdirSync(HISTORIES, { recursive: true });
-      writeFileSync(path.join(HISTORIES, 'grant-expiry-warned-expired-verified.json'), historyToJsonText(await handle.fetchHistory()));
+      writeFileSync(path.join(HISTORIES, 'grant-expiry-warned-expired-local.json'), historyToJsonText(await handle.fetchHistory()));
     }
   });
 
   it('extends a grant within the level maximum, refuses beyond it, and revokes early on request', async () => {
     const g = await grant(bob, 'A-5', 3); // A-5: at most 30 "days" (30 s) from approval
-    await waitFor('the grant to be active', async () => (await statusOf(g.id)) === 'active');
     const handle = env.client.workflow.getHandle<typeof grantExpiry>(g.workflowId);
+    // the workflow, not only the catalog: it refuses an extension until it has seen the grant applied
+    await waitFor('the grant to be active', async () => (await statusOf(g.id)) === 'active' && (await handle.query(stateQuery)).phase === 'active');
 
     const until = new Date(g.createdAt.getTime() + 20_000).toISOString();
     const s = await handle.executeUpdate(extendUpdate, { args: [{ until, by: 'approver' }] });
