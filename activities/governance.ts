@@ -5,7 +5,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { MetastoreError, type MetastoreClient } from '../adapters/metastore/client';
-import { grantorOf, grantTable, LEGACY_GRANTOR, listGrants, revokeTable, type Principal as MetastorePrincipal } from '../adapters/metastore/grants';
+import { grantorOf, grantTable, LEGACY_GRANTOR, listGrants, revokeOnTable, revokeTable, type Principal as MetastorePrincipal } from '../adapters/metastore/grants';
 import type { TableRef } from '../schema/hive';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Accounts } from '../adapters/s3-accounts';
@@ -37,6 +37,7 @@ import { grantWorkflowRunning, startGrantExpiry } from '../client/grants';
 import { grantWorkflowId, type GrantDrift } from '../workflows/shared';
 import { ensureLevelView, levelViewStale, type PrivateStore } from './level-views';
 import { bucketPolicyDrifted, probeRevocation, syncBucketPolicy, type PolicySync } from './storage-access';
+import { Batches, type Settled } from './coalesce';
 
 export interface GovernanceDeps {
   /** The catalog's name: its grant workflows' ids and its metastore grantor carry it. */
@@ -103,15 +104,48 @@ function endingGrantors(catalog: string): string[] {
   return [grantorOf(catalog), LEGACY_GRANTOR];
 }
 
-async function revokeInMetastore(ms: MetastoreClient, grantors: string[], principal: MetastorePrincipal, table: TableRef, privileges: string[]): Promise<string[]> {
-  if (privileges.length === 0) return [];
-  try {
-    return await revokeTable(ms, grantors, principal, table, privileges);
-  } catch (e) {
-    // the table is gone: nobody holds anything on it any more
-    if (e instanceof MetastoreError && e.kind === 'NoSuchObject') return [];
-    throw e;
+interface MetastoreRevoke {
+  grantors: string[];
+  principal: MetastorePrincipal;
+  table: TableRef;
+  privileges: string[];
+}
+
+// Revocations of one table that run together (grants ending at one instant) share one listing and one
+// revoke: the metastore serves its calls one at a time, so a call each would queue a burst behind it.
+const revocations = new WeakMap<MetastoreClient, Batches<MetastoreRevoke, string[]>>();
+
+function revokeInMetastore(ms: MetastoreClient, grantors: string[], principal: MetastorePrincipal, table: TableRef, privileges: string[]): Promise<string[]> {
+  if (privileges.length === 0) return Promise.resolve([]);
+  let batches = revocations.get(ms);
+  if (!batches) {
+    batches = new Batches((_key, requests) => revokeTogether(ms, requests));
+    revocations.set(ms, batches);
   }
+  return batches.add(JSON.stringify([grantors, table.database, table.table]), { grantors, principal, table, privileges });
+}
+
+// the table is gone: nobody holds anything on it any more
+const tableGone = (e: unknown) => e instanceof MetastoreError && e.kind === 'NoSuchObject';
+
+async function revokeTogether(ms: MetastoreClient, requests: MetastoreRevoke[]): Promise<Settled<string[]>[]> {
+  const { grantors, table } = requests[0]!;
+  try {
+    return (await revokeOnTable(ms, grantors, table, requests)).map((value) => ({ value }));
+  } catch (e) {
+    if (tableGone(e)) return requests.map(() => ({ value: [] }));
+    if (requests.length === 1) return [{ error: e }];
+  }
+  // one request the metastore refuses must not fail the others: each on its own, as it would have run
+  const out: Settled<string[]>[] = [];
+  for (const r of requests) {
+    try {
+      out.push({ value: await revokeTable(ms, grantors, r.principal, table, r.privileges) });
+    } catch (e) {
+      out.push(tableGone(e) ? { value: [] } : { error: e });
+    }
+  }
+  return out;
 }
 
 async function postJson(url: string, body: unknown): Promise<void> {

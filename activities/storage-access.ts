@@ -4,8 +4,10 @@
 import type { Knex } from 'knex';
 import type { MetastoreClient } from '../adapters/metastore/client';
 import { MetastoreError } from '../adapters/metastore/client';
-import { grantorOf, LEGACY_GRANTOR, listGrants, revokeTable } from '../adapters/metastore/grants';
-import { newSecret, readAs, type S3Accounts } from '../adapters/s3-accounts';
+import { grantorOf, LEGACY_GRANTOR, listGrants, revokeTable, samePrincipal, type TableGrant } from '../adapters/metastore/grants';
+import { newSecret, readAs, type S3Account, type S3Accounts } from '../adapters/s3-accounts';
+import type { TableRef } from '../schema/hive';
+import { Batches, sharedRuns } from './coalesce';
 import type { S3Config } from '../config';
 import { privilegesOnlyGrantedBy, type Grant } from '../db/governance';
 import { activeStorageAccesses, principalsNamed, recordPrincipalKey, storageTargetOfGrant, withBucketLock, type RevocationProof } from '../db/storage-access';
@@ -28,30 +30,42 @@ export interface PolicySync {
 // Rewrites of one bucket asked for while another runs are done once, after it: a rewrite reads the catalog
 // when it starts, so one that starts after a request answers it. A burst of grants on one bucket then
 // costs a few rewrites, not one each, and waits here instead of holding database connections.
-const queued = new Map<string, { running: Promise<unknown>; next?: Promise<PolicySync> }>();
+const rewrites = new Batches<{ deps: StorageDeps; bucket: string }, PolicySync>(async (_key, requests) => {
+  const value = await rewriteBucketPolicy(requests[0]!.deps, requests[0]!.bucket);
+  return requests.map(() => ({ value }));
+});
 
 /** Makes `bucket`'s policy say exactly what the catalog's live grants give. Accounts the policy names are
  *  created first (the server refuses a policy naming an unknown account), with a secret nobody has seen:
  *  the principal gets one from `lake access credentials`. */
 export function syncBucketPolicy(deps: StorageDeps, bucket: string): Promise<PolicySync> {
-  const key = `${deps.storage.config.endpoint}|${bucket}|${deps.catalog}`;
-  const q = queued.get(key);
-  if (q?.next) return q.next;
-  const after = q?.running ?? Promise.resolve();
-  const next: Promise<PolicySync> = after.then(
-    () => rewriteBucketPolicy(deps, bucket),
-    () => rewriteBucketPolicy(deps, bucket),
-  );
-  const entry: { running: Promise<unknown>; next?: Promise<PolicySync> } = { running: next, next };
-  queued.set(key, entry);
-  // once it starts, later requests queue behind it; once it ends, the bucket is idle
-  void after.finally(() => {
-    if (queued.get(key) === entry) entry.next = undefined;
-  });
-  void next.finally(() => {
-    if (queued.get(key) === entry) queued.delete(key);
-  }).catch(() => undefined);
-  return next;
+  return rewrites.add(JSON.stringify([deps.storage.config.endpoint, bucket, deps.catalog]), { deps, bucket });
+}
+
+// Proofs of grants ending together share their reads: one listing of a table's privileges, one of the
+// server's accounts, each started after every proof waiting for it asked.
+const tableListings = new WeakMap<MetastoreClient, (key: string) => Promise<TableGrant[]>>();
+const accountListings = new WeakMap<S3Accounts, (key: string) => Promise<S3Account[]>>();
+
+function grantsOnTable(ms: MetastoreClient, table: TableRef): Promise<TableGrant[]> {
+  let list = tableListings.get(ms);
+  if (!list) {
+    list = sharedRuns((key) => {
+      const [database, name] = JSON.parse(key) as [string, string];
+      return listGrants(ms, { database, table: name });
+    });
+    tableListings.set(ms, list);
+  }
+  return list(JSON.stringify([table.database, table.table]));
+}
+
+async function findAccount(accounts: S3Accounts, access: string): Promise<S3Account | undefined> {
+  let list = accountListings.get(accounts);
+  if (!list) {
+    list = sharedRuns(() => accounts.listAccounts());
+    accountListings.set(accounts, list);
+  }
+  return (await list('')).find((a) => a.access === access);
 }
 
 async function rewriteBucketPolicy(deps: StorageDeps, bucket: string): Promise<PolicySync> {
@@ -101,7 +115,7 @@ export async function probeRevocation(deps: StorageDeps, g: Grant): Promise<Prob
   } else {
     const prefix = normalizePrefix(target.prefix);
     const stillCovered = (await activeStorageAccesses(deps.db, target.bucket)).find((a) => a.account === account && prefix.startsWith(normalizePrefix(a.prefix)));
-    const creds = await deps.storage.accounts.findAccount(account);
+    const creds = await findAccount(deps.storage.accounts, account);
     if (stillCovered) {
       storage = `still readable through live grant ${stillCovered.grantId}`;
     } else if (!creds) {
@@ -126,7 +140,7 @@ export async function probeRevocation(deps: StorageDeps, g: Grant): Promise<Prob
     try {
       // this catalog's, and those from before grantors named their catalog; another catalog's grant is its own
       const grantors = [grantorOf(deps.catalog), LEGACY_GRANTOR];
-      const held = (await listGrants(deps.metastore, g.table, g.principal)).filter((h) => grantors.includes(h.grantor) && mustBeGone.includes(h.privilege.toUpperCase()));
+      const held = (await grantsOnTable(deps.metastore, g.table)).filter((h) => samePrincipal(h.principal, g.principal) && grantors.includes(h.grantor) && mustBeGone.includes(h.privilege.toUpperCase()));
       metastore = `no ${mustBeGone.join(', ')} on ${g.table.database}.${g.table.table}`;
       if (held.length > 0) {
         problems.push(`${g.principal.kind} ${g.principal.name} still holds ${held.map((h) => h.privilege).join(', ')} on ${g.table.database}.${g.table.table}`);

@@ -19,8 +19,9 @@
 // carry the search attribute LakeSource=bench-grants. Everything is removed at the end, also on failure:
 // workflows terminated, the worker stopped, grants, requests and principals deleted (the audit log is
 // append-only and keeps them), the metastore database dropped.
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { LakeConfig } from '../config';
@@ -237,11 +238,15 @@ function cpuSince(before: ReturnType<typeof cpuNow>, after: ReturnType<typeof cp
 }
 
 function temporalServerPid(): number | undefined {
-  try {
-    return Number(readFileSync(join(ROOT, '.stack', 'run', 'temporal.pid'), 'utf8').trim()) || undefined;
-  } catch {
-    return undefined; // a stack not started by infra/stack.sh: the server's share is not shown
+  // a worktree's node_modules links to the checkout whose stack runs
+  for (const root of [ROOT, join(realpathSync(join(ROOT, 'node_modules')), '..')]) {
+    try {
+      return Number(readFileSync(join(root, '.stack', 'run', 'temporal.pid'), 'utf8').trim()) || undefined;
+    } catch {
+      // not this one
+    }
   }
+  return undefined; // a stack not started by infra/stack.sh: the server's share is not shown
 }
 
 // ---- 1. the long-lived grants ------------------------------------------------------------------------
@@ -306,14 +311,21 @@ async function expiring(
   const done = await waitForStatus(db, sourceId, 'A-4', ['expired'], EXPIRING, expiresAt - Date.now() + 600_000);
   const rows: { lag: string }[] = await db('grants').where({ source_id: sourceId, level: 'A-4' }).select(db.raw('extract(epoch from (expired_at - expires_at)) * 1000 as lag'));
   const lags = rows.map((r) => Number(r.lag)).sort((a, b) => a - b);
-  const held = (await listGrants(ms, TABLE)).filter((g) => g.principal.name.startsWith(`${PRINCIPAL_PREFIX}${tag}-`));
+  // A-4 reads the table's level view: look at every table the grants name
+  const tables: { target_database: string; target_table: string }[] = await db('grants').where({ source_id: sourceId, level: 'A-4' }).distinct('target_database', 'target_table');
+  const held = [];
+  for (const t of tables) held.push(...(await listGrants(ms, { database: t.target_database, table: t.target_table })).filter((g) => g.principal.name.startsWith(`${PRINCIPAL_PREFIX}${tag}-`)));
+  const early = lags.filter((l) => l < 0).length;
+  const unverified = Number((await db('grants').where({ source_id: sourceId, level: 'A-4' }).whereNull('revocation_verified_at').count<{ n: string }[]>({ n: '*' }))[0]!.n);
+  if (early > 0) process.exitCode = 1;
   if (held.length > 0) process.exitCode = 1;
   const s = (x: number) => `${(x / 1000).toFixed(2)} s`;
   return {
     live: samples.at(-1)!,
     lag:
       `expiry lag over ${EXPIRING} grants expiring together (expiresAt → committed expired_at): p50 ${s(percentile(lags, 50))}   p99 ${s(percentile(lags, 99))}   max ${s(lags.at(-1)!)}` +
-      `   (min ${s(lags[0]!)}; ${EXPIRING} revoked in ${((done - expiresAt) / 1000).toFixed(1)} s of polling, on a worker holding ${LIVE - EXPIRING} other live grants; privileges left in the metastore: ${held.length})`,
+      `   (min ${s(lags[0]!)}; ${EXPIRING} revoked in ${((done - expiresAt) / 1000).toFixed(1)} s of polling, on a worker holding ${LIVE - EXPIRING} other live grants; ` +
+      `privileges left in the metastore: ${held.length}; revoked before the deadline: ${early}; revocations not verified when the last was revoked: ${unverified}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`,
   };
 }
 
@@ -360,7 +372,9 @@ export async function grantsBench(base: LakeConfig): Promise<Ratio[]> {
 
     mkdirSync(probeDir, { recursive: true });
     const queue = `bench-grants-${tag}`;
-    const pid = workers.start('grants', ['--require', './bench/worker-probe.ts', 'workers/main.ts', '--no-schedules', '--no-inference'], { LAKE_TASK_QUEUE: queue, BENCH_PROBE_DIR: probeDir });
+    // BENCH_GRANTS_CPU_PROF=<dir>: the worker writes a CPU profile there when it stops
+    const prof = process.env.BENCH_GRANTS_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_GRANTS_CPU_PROF] : [];
+    const pid = workers.start('grants', [...prof, '--require', './bench/worker-probe.ts', 'workers/main.ts', '--no-schedules', '--no-inference'], { LAKE_TASK_QUEUE: queue, BENCH_PROBE_DIR: probeDir });
     await waitForPollers(client, queue, 'workflow', 1);
     await sleep(5000); // let start-up settle (bundle, connections)
     const idle = memoryOf(pid, probeDir);

@@ -9,19 +9,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit, type LakeConfig } from '../config';
-import { closeDeps, createDeps, createWorker, workflowBundle } from './worker';
+import { closeDeps, createDeps, createWorker, ioWorkerTuning, workflowBundle } from './worker';
 import { syncSchedules } from '../client/schedules';
 import { describeError } from '../client/temporal-retry';
 import { ensureReconcileSchedule } from '../client/grants';
 import { connectClient } from '../client/connect';
 
 export async function runWorker(config: LakeConfig, opts: { syncSchedules: boolean }): Promise<void> {
+  const tuning = ioWorkerTuning(process.env);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const deps = createDeps(config);
   try {
     if (opts.syncSchedules) await syncAtStart(config, deps);
     const bundle = await workflowBundle();
-    const worker = await createWorker({ config, deps, connection, bundle });
+    const worker = await createWorker({ config, deps, connection, bundle, tuning });
     const running = worker.run();
     console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
     await running;

@@ -55,19 +55,52 @@ export async function closeDeps(deps: ActivityDeps): Promise<void> {
   await deps.db.destroy();
 }
 
+/** How much of the I/O queue one worker process takes at once. */
+export interface IoWorkerTuning {
+  /** Workflow tasks polled for at once: a day's grants end at one instant, and a task that finds no poller
+   *  waiting is queued in the server's database and handed out far more slowly. */
+  workflowTaskPollers: number;
+  /** Workflow tasks in progress at once; a grant's ending holds one while its local activities run. */
+  workflowTasks: number;
+  localActivities: number;
+}
+
+export const IO_WORKER_TUNING: IoWorkerTuning = { workflowTaskPollers: 100, workflowTasks: 200, localActivities: 200 };
+
+/** IO_WORKER_TUNING with LAKE_WORKER_WORKFLOW_POLLERS, LAKE_WORKER_WORKFLOW_TASKS and
+ *  LAKE_WORKER_LOCAL_ACTIVITIES from `env` (positive integers) in place of its defaults. */
+export function ioWorkerTuning(env: NodeJS.ProcessEnv): IoWorkerTuning {
+  const read = (name: string, fallback: number) => {
+    const v = env[name];
+    if (v === undefined || v === '') return fallback;
+    if (!/^[1-9]\d*$/.test(v)) throw new Error(`${name}=${v}: expected a positive integer`);
+    return Number(v);
+  };
+  return {
+    workflowTaskPollers: read('LAKE_WORKER_WORKFLOW_POLLERS', IO_WORKER_TUNING.workflowTaskPollers),
+    workflowTasks: read('LAKE_WORKER_WORKFLOW_TASKS', IO_WORKER_TUNING.workflowTasks),
+    localActivities: read('LAKE_WORKER_LOCAL_ACTIVITIES', IO_WORKER_TUNING.localActivities),
+  };
+}
+
 export async function createWorker(opts: {
   config: LakeConfig;
   deps: ActivityDeps;
   connection: NativeConnection;
   bundle: WorkflowBundleOption;
   taskQueue?: string;
+  tuning?: IoWorkerTuning;
 }): Promise<Worker> {
+  const tuning = opts.tuning ?? IO_WORKER_TUNING;
   return Worker.create({
     connection: opts.connection,
     namespace: opts.config.temporal.namespace,
     taskQueue: opts.taskQueue ?? opts.config.temporal.taskQueue,
     workflowBundle: opts.bundle,
     activities: createActivities(opts.deps),
+    maxConcurrentWorkflowTaskPolls: tuning.workflowTaskPollers,
+    maxConcurrentWorkflowTaskExecutions: tuning.workflowTasks,
+    maxConcurrentLocalActivityExecutions: tuning.localActivities,
   });
 }
 

@@ -16,6 +16,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -55,6 +56,26 @@ const delivery = proxyActivities<GovernanceActivities>({
   retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
 });
 
+// The end of a grant (revoke, prove, alert, deliver) runs as local activities in the worker that holds the
+// workflow: a day's grants end at one instant, and each remote activity costs the server three more
+// events and a task of its own. With the same retry policies as their remote twins.
+const endingLocally = {
+  acts: proxyLocalActivities<GovernanceActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+  }),
+  proving: proxyLocalActivities<GovernanceActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+  }),
+  delivery: proxyLocalActivities<GovernanceActivities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
+  }),
+};
+const endingRemotely = { acts, proving, delivery };
+type Ending = typeof endingRemotely;
+
 function toMs(until: unknown): number {
   if (typeof until === 'number') return until;
   if (typeof until === 'string' && /^\d{4}-\d{2}-\d{2}/.test(until)) return Date.parse(until);
@@ -75,6 +96,9 @@ export async function grantExpiry(input: GrantExpiryInput): Promise<GrantExpiryS
   let extending = 0; // extend updates in flight: the expiry waits for them
   let revokeRequest: RevokeInput | undefined;
   let verification: RevocationVerification = 'not-ended';
+  // Decided once, when the end begins: histories that ended with remote activities replay as they ran.
+  let ending: Ending | undefined;
+  const ends = (): Ending => (ending ??= patched('end-locally') ? endingLocally : endingRemotely);
 
   const state = (): GrantExpiryState => ({
     grantId,
@@ -90,7 +114,9 @@ export async function grantExpiry(input: GrantExpiryInput): Promise<GrantExpiryS
   /** Proves the end (storage read denied with the holder's key, metastore privilege gone); alerts when it
    *  cannot. Histories from before this step replay without it. */
   const verifyEnd = async () => {
-    if (!patched('verify-revocation')) return;
+    const { acts, proving } = ends();
+    // ending locally came after the proof: such a history needs no marker of it
+    if (ends() === endingRemotely && !patched('verify-revocation')) return;
     verification = 'verifying';
     try {
       await proving.verifyRevocation({ grantId });
@@ -156,7 +182,7 @@ export async function grantExpiry(input: GrantExpiryInput): Promise<GrantExpiryS
     // the metastore refuses this grant (e.g. the table is not published): end it rather than leave it pending
     log.warn('grant could not be applied; revoking', { grantId });
     const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-    times = await acts.revokeGrant({ grantId, kind: 'revoked', by: 'lake-catalog', reason: `could not be applied: ${cause}`.slice(0, 500) });
+    times = await ends().acts.revokeGrant({ grantId, kind: 'revoked', by: 'lake-catalog', reason: `could not be applied: ${cause}`.slice(0, 500) });
     phase = 'revoked';
     await verifyEnd();
     return state();
@@ -178,7 +204,7 @@ export async function grantExpiry(input: GrantExpiryInput): Promise<GrantExpiryS
         continue;
       }
       phase = 'expiring';
-      const r = await acts.revokeGrant({ grantId, kind: 'expired' });
+      const r = await ends().acts.revokeGrant({ grantId, kind: 'expired' });
       times = r;
       if (r.status === 'expired' || r.status === 'revoked') break;
       phase = 'active'; // not due after all: the deadline moved in the catalog
@@ -191,7 +217,7 @@ export async function grantExpiry(input: GrantExpiryInput): Promise<GrantExpiryS
       // An extension that landed while the warning was recorded moved the expiry: the warning sent (if
       // any) was for the old date, and the new date gets its own. Histories from before replay as they ran.
       if (times.expiresAt === warnedFor || !patched('warning-for-its-expiry')) warned = true;
-      await deliver();
+      await deliver(delivery);
       continue;
     }
     if (workflowInfo().continueAsNewSuggested && allHandlersFinished()) {
@@ -204,18 +230,18 @@ export async function grantExpiry(input: GrantExpiryInput): Promise<GrantExpiryS
 
   if (revokeRequest) {
     phase = 'revoking';
-    times = await acts.revokeGrant({ grantId, kind: 'revoked', by: revokeRequest.by, reason: revokeRequest.reason });
+    times = await ends().acts.revokeGrant({ grantId, kind: 'revoked', by: revokeRequest.by, reason: revokeRequest.reason });
   }
   phase = times.status === 'expired' ? 'expired' : 'revoked';
   await verifyEnd();
-  await deliver();
+  await deliver(ends().delivery);
   await condition(allHandlersFinished);
   return state();
 }
 
-async function deliver(): Promise<void> {
+async function deliver(via: Ending['delivery']): Promise<void> {
   try {
-    await delivery.deliverNotifications({ limit: 20 });
+    await via.deliverNotifications({ limit: 20 });
   } catch (err) {
     if (isCancellation(err)) throw err;
     log.warn('notification delivery failed; the outbox keeps them', { error: String(err) });

@@ -90,21 +90,56 @@ export async function grantTable(ms: MetastoreClient, grantor: string, principal
   return missing;
 }
 
+export interface RevokeRequest {
+  principal: Principal;
+  privileges: string[];
+}
+
 /** Revokes those of `privileges` that `principal` holds on the table from one of `grantors`; returns what
- *  it revoked. The metastore revokes a privilege from whichever grantor's row it meets first, so every row
- *  of it goes and the other grantors' rows are given back as they were. */
+ *  it revoked. */
 export async function revokeTable(ms: MetastoreClient, grantors: readonly string[], principal: Principal, table: TableRef, privileges: string[]): Promise<string[]> {
-  const wanted = new Set(privileges.map((p) => p.toUpperCase()));
-  const rows = (await listGrants(ms, table, principal)).filter((g) => wanted.has(g.privilege));
-  const present = [...new Set(rows.filter((g) => grantors.includes(g.grantor)).map((g) => g.privilege))];
-  if (present.length === 0) return [];
-  const touched = rows.filter((g) => present.includes(g.privilege));
-  for (const row of touched) {
-    await ms.grantRevokePrivileges(hive.GrantRevokeType.REVOKE, [objectPrivilege(table, principal, row.privilege, row)]);
+  return (await revokeOnTable(ms, grantors, table, [{ principal, privileges }]))[0]!;
+}
+
+/** `revokeTable` for many principals of one table at once: one listing, one revoke for all of them (a
+ *  day's grants ending together cost the metastore three calls, not three each). Returns what it revoked
+ *  for each request, in order. The metastore revokes a privilege from whichever grantor's row it meets
+ *  first, so every row of it goes (one row per principal and privilege in each call) and the other
+ *  grantors' rows are given back as they were. */
+export async function revokeOnTable(ms: MetastoreClient, grantors: readonly string[], table: TableRef, requests: readonly RevokeRequest[]): Promise<string[][]> {
+  const principals = new Set(requests.map((r) => principalKey(r.principal)));
+  const only = principals.size === 1 ? requests[0]!.principal : undefined;
+  const rows = await listGrants(ms, table, only);
+  const touched = new Map<string, TableGrant>(); // one per row: two requests may name the same privilege
+  const revoked = requests.map((r) => {
+    const wanted = new Set(r.privileges.map((p) => p.toUpperCase()));
+    const mine = rows.filter((g) => (only || principalKey(g.principal) === principalKey(r.principal)) && wanted.has(g.privilege));
+    const present = [...new Set(mine.filter((g) => grantors.includes(g.grantor)).map((g) => g.privilege))];
+    for (const g of mine) if (present.includes(g.privilege)) touched.set(`${principalKey(g.principal)}|${g.privilege}|${g.grantor}`, g);
+    return present;
+  });
+  // rounds in which no principal's privilege appears twice
+  const rounds: TableGrant[][] = [];
+  for (const g of touched.values()) {
+    const k = `${principalKey(g.principal)}|${g.privilege}`;
+    const round = rounds.find((r) => !r.some((x) => `${principalKey(x.principal)}|${x.privilege}` === k));
+    if (round) round.push(g);
+    else rounds.push([g]);
   }
-  const others = touched.filter((g) => !grantors.includes(g.grantor));
+  for (const round of rounds) {
+    await ms.grantRevokePrivileges(hive.GrantRevokeType.REVOKE, round.map((g) => objectPrivilege(table, g.principal, g.privilege, g)));
+  }
+  const others = [...touched.values()].filter((g) => !grantors.includes(g.grantor));
   if (others.length > 0) {
-    await ms.grantRevokePrivileges(hive.GrantRevokeType.GRANT, others.map((g) => objectPrivilege(table, principal, g.privilege, g)));
+    await ms.grantRevokePrivileges(hive.GrantRevokeType.GRANT, others.map((g) => objectPrivilege(table, g.principal, g.privilege, g)));
   }
-  return present;
+  return revoked;
+}
+
+// the metastore keeps role names in lower case
+const principalKey = (p: Principal) => `${p.kind}:${p.kind === 'role' ? p.name.toLowerCase() : p.name}`;
+
+/** Whether two principals are the same one to the metastore. */
+export function samePrincipal(a: Principal, b: Principal): boolean {
+  return principalKey(a) === principalKey(b);
 }

@@ -127,7 +127,9 @@ describe('storage access: a principal reads with its own key exactly what its li
     expect(rotated.secret).not.toBe(key.secret);
 
     const g = await grant(alice, sourceName, 'A-5', 1, 10 * 60_000); // one "day" of ten minutes: ended below by a short --until
-    await waitFor('the grant to be active', async () => (await statusOf(g.id)) === 'active');
+    // the workflow says active once the whole apply is done: the catalog's row first, the bucket policy after it
+    const applied = env.client.workflow.getHandle<typeof grantExpiry>(g.workflowId);
+    await waitFor('the grant to be active', async () => (await statusOf(g.id)) === 'active' && (await applied.query(stateQuery)).phase === 'active');
     expect(await readAs(config.s3, rotated, bucket, object)).toBe('allowed');
     expect(await readAs(config.s3, key, bucket, object)).toBe('denied'); // the secret before rotation
     expect(await readAs(config.s3, rotated, bucket, `${database}/secret/part-0.json`)).toBe('denied'); // beside the table

@@ -159,6 +159,10 @@ describe('grant/<id> on the clock, with a fake catalog', () => {
     for (const c of revocations) expect(c.at).toBeGreaterThanOrEqual(g.expiresAt);
     expect(result).toMatchObject({ phase: 'expired', warned: true, extensions: 0, verification: 'verified' });
     expect(grants.get(g.grantId)!.status).toBe('expired');
+    // the end (revoke, proof, delivery) ran in the worker as local activities: no activity task of its own
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [])).toEqual(['applyGrant', 'warnGrant', 'deliverNotifications']);
+    expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(3);
   });
 
   it('an extension just before the warning moves the warning and the expiry to the new date', { timeout: 30_000 }, async () => {

@@ -4,6 +4,7 @@
 // crawl run by the code before the sliding window of batches (crawl-waves.json, no patch marker: it must
 // replay the waves) and after it (crawl-sliding-window.json). Add a history with
 //   LAKE_SAVE_HISTORIES=1 npx vitest run test/integration/governance.test.ts
+// (the governance test saves grant-expiry-warned-expired-local.json, a grant ended by local activities)
 // or `temporal workflow show -w <workflow id> --output json > test/replay/histories/<name>.json`.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
