@@ -59,31 +59,44 @@ async function plan(deps: ConnectorDeps, source: S3Source, input: PlanRequest): 
     full: input.full || input.kind === 'backfill',
   });
 
-  let listed: ObjectInfo[] = [];
+  const planned: PlannedObject[] = [];
+  const skipped: { file: string; reason: string }[] = [];
+  // objects of one directory share their partition: parsed once, the same path and arrays for each
+  const partitions = new Map<string, ReturnType<typeof parsePartition>>();
+  const partitionOf = (key: string) => {
+    const dir = key.slice(0, key.lastIndexOf('/') + 1);
+    if (dir.length === key.length) return parsePartition(key, prefix, source.layout); // a directory marker
+    let p = partitions.get(dir);
+    if (p === undefined) partitions.set(dir, (p = parsePartition(key, prefix, source.layout)));
+    return p;
+  };
+  // each listed object is planned as it comes, so the listing is never held twice
+  const take = (o: ObjectInfo) => {
+    const relative = o.key.slice(prefix.length);
+    if (!globs.matches(relative)) return;
+    const format = formatOfKey(o.key, source.format);
+    if (!format) return; // not a data file (e.g. _SUCCESS, a README)
+    const partition = partitionOf(o.key);
+    if ('reason' in partition) {
+      skipped.push({ file: s3Uri(bucket, o.key), reason: partition.reason });
+      return;
+    }
+    // every field named (no spread): one shape for all objects, their fields inside them; a spread copy
+    // gives each object a property store of its own, which doubled the plan's memory
+    planned.push({
+      key: o.key, etag: o.etag, size: o.size, lastModified: o.lastModified,
+      partition: partition.path, keys: partition.keys, values: partition.values, format: format.format, gzip: format.gzip,
+    });
+  };
   let scope: string[] | undefined;
   if (listing.full) {
-    for await (const o of listObjects(deps.s3, bucket, prefix)) listed.push(o);
+    for await (const o of listObjects(deps.s3, bucket, prefix)) take(o);
   } else {
     const prefixes = await listPartitionPrefixes(deps.s3, bucket, prefix, listing.depth);
     scope = listing.select(prefixes.map((p) => p.slice(prefix.length)));
     for (const partition of scope) {
-      for await (const o of listObjects(deps.s3, bucket, prefix + partition)) listed.push(o);
+      for await (const o of listObjects(deps.s3, bucket, prefix + partition)) take(o);
     }
-  }
-
-  const planned: PlannedObject[] = [];
-  const skipped: { file: string; reason: string }[] = [];
-  for (const o of listed) {
-    const relative = o.key.slice(prefix.length);
-    if (!globs.matches(relative)) continue;
-    const format = formatOfKey(o.key, source.format);
-    if (!format) continue; // not a data file (e.g. _SUCCESS, a README)
-    const partition = parsePartition(o.key, prefix, source.layout);
-    if ('reason' in partition) {
-      skipped.push({ file: s3Uri(bucket, o.key), reason: partition.reason });
-      continue;
-    }
-    planned.push({ ...o, partition: partition.path, keys: partition.keys, values: partition.values, format: format.format, gzip: format.gzip });
   }
 
   const consistent = partitionKeysOf(planned);
@@ -106,8 +119,7 @@ async function plan(deps: ConnectorDeps, source: S3Source, input: PlanRequest): 
     if (guard && !input.force) {
       throw ApplicationFailure.nonRetryable(`${source.name}: ${guard.error}`, 'DeletionGuardError');
     }
-    const byKey = new Map(planned.map((o) => [o.key, o]));
-    toRead = [...c.added, ...c.changed].map((o) => byKey.get(o.key)!);
+    toRead = [...c.added, ...c.changed];
     deleted = c.deleted.map((o) => o.key);
     Object.assign(counts, { added: c.added.length, changed: c.changed.length, deleted: deleted.length, unchanged: c.unchanged.length });
   }
