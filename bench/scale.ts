@@ -6,7 +6,7 @@
 // RSS, the merge's, the longest workflow history and the largest payload in any of them, and the catalog
 // rows written per object. Its catalog database (`<catalog>_scale`) is made for the run and dropped after
 // it (BENCH_SCALE_KEEP=1 keeps it).
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -16,7 +16,7 @@ import { MetastoreClient } from '../adapters/metastore/client';
 import { createDb, migrateLatest, withServerAdmin } from '../db/knex';
 import { saveSource } from '../db/sources';
 import { crawlSource } from '../workflows';
-import type { Ratio } from './crawl';
+import { processCpu, type Ratio } from './crawl';
 import { GeneratedLake, objectCount, partitionCount, shapeOf } from './generated-lake';
 import { chainFacts } from './history-facts';
 import { LOG_DIR, waitForPollers, Workers } from './processes';
@@ -39,6 +39,40 @@ async function tableWrites(db: Knex): Promise<Map<string, number>> {
     'select relname, (n_tup_ins + n_tup_upd + n_tup_del)::bigint as n from pg_stat_user_tables',
   );
   return new Map(rows.rows.map((r) => [r.relname, Number(r.n)]));
+}
+
+/** The stack's Temporal dev server listening on `port`, found by its command line (undefined without /proc). */
+function temporalServerPid(port: string): number | undefined {
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv.includes('start-dev') && argv[argv.indexOf('--port') + 1] === port) return Number(entry);
+    }
+  } catch {
+    // no /proc
+  }
+  return undefined;
+}
+
+/**
+ * CPU seconds spent by the PostgreSQL backends serving the catalog's database: sampled every 2 s, each
+ * backend's latest figure kept, so a backend a pool closes still counts what it spent before.
+ */
+function catalogBackendCpu(db: Knex, database: string): { stop(): Promise<number> } {
+  const seen = new Map<number, number>();
+  const sample = async () => {
+    const r = await db.raw<{ rows: { pid: number }[] }>('select pid from pg_stat_activity where datname = ?', [database]);
+    for (const { pid } of r.rows) seen.set(pid, Math.max(seen.get(pid) ?? 0, processCpu(pid)));
+  };
+  const timer = setInterval(() => void sample().catch(() => undefined), 2000);
+  return {
+    async stop() {
+      await sample().catch(() => undefined);
+      clearInterval(timer);
+      return [...seen.values()].reduce((a, b) => a + b, 0);
+    },
+  };
 }
 
 async function prepareScaleDatabase(config: LakeConfig): Promise<Knex> {
@@ -97,6 +131,11 @@ export async function scaleBench(base: LakeConfig): Promise<Ratio[]> {
     });
     const before = await tableWrites(db);
 
+    const temporalPid = temporalServerPid(config.temporal.address.split(':').pop()!);
+    const temporalBefore = temporalPid ? processCpu(temporalPid) : 0;
+    const backends = catalogBackendCpu(db, dbName);
+    const workerPids = workers.pids('scale-');
+    const workersBefore = workerPids.map(processCpu);
     t = process.hrtime.bigint();
     running = true;
     const handle = await client.workflow.start(crawlSource, {
@@ -108,6 +147,9 @@ export async function scaleBench(base: LakeConfig): Promise<Ratio[]> {
     const summary = await handle.result();
     running = false;
     const total = Number(process.hrtime.bigint() - t) / 1e9;
+    const postgresCpu = await backends.stop();
+    const temporalCpu = temporalPid ? processCpu(temporalPid) - temporalBefore : 0;
+    const workerCpu = workerPids.map((pid, i) => processCpu(pid) - workersBefore[i]!);
 
     const after = await tableWrites(db);
     const writes = [...after].map(([table, n]) => ({ table, n: n - (before.get(table) ?? 0) })).filter((w) => w.n > 0).sort((a, b) => b.n - a.n);
@@ -130,6 +172,11 @@ export async function scaleBench(base: LakeConfig): Promise<Ratio[]> {
     console.log(`  merge (mergeCrawl):                ${merge.seconds.toFixed(1)} s   peak RSS ${(merge.peakRssBytes / MB).toFixed(0)} MB`);
     console.log(`  publish (publishSource):           ${publish.seconds.toFixed(1)} s   ${summary.merged.partitions} partitions`);
     console.log(`  whole crawl:                       ${total.toFixed(1)} s   (load ${load()})`);
+    const batchCount = facts.activities.inferBatch ?? 0;
+    console.log(
+      `  CPU: workers ${workerCpu.map((c) => c.toFixed(0)).join(' + ')} s (I/O + inference), catalog's PostgreSQL backends ${postgresCpu.toFixed(0)} s, ` +
+        `Temporal server ${temporalCpu.toFixed(0)} s (shared with other work: at most ${((temporalCpu * 1000) / Math.max(1, batchCount)).toFixed(0)} ms a batch)`,
+    );
     console.log(`  workflow runs (continued as new):  ${facts.runs}   events per run ${facts.eventsPerRun.join(', ')}   max ${Math.max(...facts.eventsPerRun)} (target < 10000)`);
     console.log(`  largest payload:                   ${facts.largestPayload.bytes} bytes (${facts.largestPayload.eventType}; target < 262144)`);
     console.log(`  catalog rows written:              ${rowsWritten} = ${(rowsWritten / objects).toFixed(3)} per object (${writes.slice(0, 6).map((w) => `${w.table} ${w.n}`).join(', ')})`);

@@ -19,7 +19,7 @@ import { formatOfKey, type Format as TableFormat } from '../schema/formats';
 import type { SampleRow } from '../crawl/profile';
 import type { CrawlCounts, InferProgress } from '../crawl/run';
 import { discriminatorPaths, InvalidSourceError, type S3SourceDefinition } from '../crawl/source';
-import { deleteObjects, manifestOf, recomputePartitions, recordObjects, upsertPartition } from '../db/manifest';
+import { deleteObjects, manifestOf, manifestPartitions, manifestSize, recomputePartitions, recordObjects, upsertPartition } from '../db/manifest';
 import { PROFILE } from '../db/profiles';
 import { EMPTY_RESULT, mergeResults, type InferenceResult } from '../schema';
 import type { CsvDialect } from '../schema/infer/csv';
@@ -49,8 +49,7 @@ async function plan(deps: ConnectorDeps, source: S3Source, input: PlanRequest): 
   const globs = compileGlobs(source.options.include ?? [], source.options.exclude ?? []);
   if ('error' in globs) throw new InvalidSourceError(source.name, [{ field: 'options.include/exclude', reason: globs.error }]);
 
-  const manifest = await manifestOf(deps.db, source.id);
-  const knownPartitions = [...new Set(manifest.map((m: { partition: string }) => m.partition).filter(Boolean))] as string[];
+  const knownPartitions = await manifestPartitions(deps.db, source.id);
   const listing = planListing({
     prefix,
     layout: source.layout,
@@ -114,8 +113,11 @@ async function plan(deps: ConnectorDeps, source: S3Source, input: PlanRequest): 
     scope = backfill.partitions;
     counts.changed = toRead.length;
   } else {
+    // the manifest where the listing looked: all of it after a full listing, the listed partitions' after a
+    // pruned one (objects elsewhere are never deleted by it); the fail-safe weighs the whole manifest
+    const manifest = await manifestOf(deps.db, source.id, scope);
     const c = classifyObjects(planned, manifest, { partitions: scope });
-    const guard = deletionGuard(manifest.length, c.deleted.length);
+    const guard = deletionGuard(scope ? await manifestSize(deps.db, source.id) : manifest.length, c.deleted.length);
     if (guard && !input.force) {
       throw ApplicationFailure.nonRetryable(`${source.name}: ${guard.error}`, 'DeletionGuardError');
     }

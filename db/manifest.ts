@@ -41,8 +41,28 @@ export interface PartitionVolumes {
   mismatches: number;
 }
 
-export async function manifestOf(db: Knex, sourceId: number): Promise<ManifestRow[]> {
-  return db('source_objects').where({ source_id: sourceId }).select('key', 'etag', 'size', 'last_modified as lastModified', 'partition');
+/**
+ * A source's manifest; with `partitions`, only the objects under those partition paths (prefixes of an
+ * object's partition, as a listing's scope is), so a pruned listing of a large source reads the few
+ * partitions it listed, not every object the catalog knows.
+ */
+export async function manifestOf(db: Knex, sourceId: number, partitions?: readonly string[]): Promise<ManifestRow[]> {
+  const q = db('source_objects').where({ source_id: sourceId }).select('key', 'etag', 'size', 'last_modified as lastModified', 'partition');
+  if (partitions === undefined) return q;
+  if (partitions.length === 0) return [];
+  const patterns = partitions.filter((p) => p !== '').map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  return patterns.length ? q.whereRaw('"partition" like any (?)', [patterns]) : [];
+}
+
+/** The partition paths of a source's manifest ('' for unpartitioned objects left out). */
+export async function manifestPartitions(db: Knex, sourceId: number): Promise<string[]> {
+  return db('source_objects').where({ source_id: sourceId }).whereNot({ partition: '' }).distinct('partition').pluck('partition');
+}
+
+/** How many objects a source's manifest holds. */
+export async function manifestSize(db: Knex, sourceId: number): Promise<number> {
+  const [{ n }] = await db('source_objects').where({ source_id: sourceId }).count<{ n: string }[]>({ n: '*' });
+  return Number(n);
 }
 
 /** Rows per statement when recording objects: one round trip per thousand objects, not two per object
