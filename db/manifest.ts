@@ -7,11 +7,12 @@ import type { PartitionKeyMismatch } from '../schema/infer/partition-keys';
 
 const CHUNK = 500;
 
+/** A catalogued object as a plan classifies it (no modification time: a pg Date a row, which a plan of
+ *  a million objects would hold for nothing). */
 export interface ManifestRow {
   key: string;
   etag: string;
   size: number; // bigint: pg may hand it over as text, readers take Number() of it
-  lastModified: string;
   partition: string;
 }
 
@@ -47,7 +48,7 @@ export interface PartitionVolumes {
  * partitions it listed, not every object the catalog knows.
  */
 export async function manifestOf(db: Knex, sourceId: number, partitions?: readonly string[]): Promise<ManifestRow[]> {
-  const q = db('source_objects').where({ source_id: sourceId }).select('key', 'etag', 'size', 'last_modified as lastModified', 'partition');
+  const q = db('source_objects').where({ source_id: sourceId }).select('key', 'etag', 'size', 'partition');
   if (partitions === undefined) return q;
   if (partitions.length === 0) return [];
   const patterns = partitions.filter((p) => p !== '').map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
