@@ -4,7 +4,7 @@
 // the S3 adapter calls them. Anything outside the prefix goes to the real client it wraps. For the scale
 // benchmark and its test only: production code never imports bench/ (test/unit/layers.test.ts).
 import { Readable } from 'node:stream';
-import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 
 export interface LakeShape {
   bucket: string;
@@ -139,4 +139,17 @@ export function generatedS3(lake: GeneratedLake, real: S3Client): S3Client {
     return real.send(command as never);
   };
   return new Proxy(real, { get: (target, name, receiver) => (name === 'send' ? send : Reflect.get(target, name, receiver)) });
+}
+
+/** Deletes what the real store holds under the generated lake's prefix: the directory markers the metastore
+ *  writes for the table's and partitions' locations when the crawl publishes. */
+export async function removeRealObjects(real: S3Client, shape: Pick<LakeShape, 'bucket' | 'prefix'>): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const page = await real.send(new ListObjectsV2Command({ Bucket: shape.bucket, Prefix: shape.prefix }));
+    const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+    if (keys.length === 0) return removed;
+    await real.send(new DeleteObjectsCommand({ Bucket: shape.bucket, Delete: { Objects: keys, Quiet: true } }));
+    removed += keys.length;
+  }
 }

@@ -17,7 +17,8 @@ import { createDb, migrateLatest, withServerAdmin } from '../db/knex';
 import { saveSource } from '../db/sources';
 import { crawlSource } from '../workflows';
 import { processCpu, type Ratio } from './crawl';
-import { GeneratedLake, objectCount, partitionCount, shapeOf } from './generated-lake';
+import { createS3Client } from '../adapters/s3';
+import { GeneratedLake, objectCount, partitionCount, removeRealObjects, shapeOf } from './generated-lake';
 import { chainFacts } from './history-facts';
 import { LOG_DIR, waitForPollers, Workers } from './processes';
 
@@ -192,6 +193,9 @@ export async function scaleBench(base: LakeConfig): Promise<Ratio[]> {
     const ms = new MetastoreClient(config.metastore);
     await ms.dropDatabase('lake_bench_scale', { cascade: true }).catch(() => undefined);
     ms.close();
+    const real = createS3Client(config.s3);
+    await removeRealObjects(real, shape).catch(() => undefined);
+    real.destroy();
     await db.destroy();
     await connection.close();
     if (process.env.BENCH_SCALE_KEEP !== '1') {

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveSource } from '../../db/sources';
 import { crawlSource } from '../../workflows';
 import { HISTORY_BOUND } from '../../workflows/crawl';
-import { generatedS3, GeneratedLake, objectCount, partitionCount, type LakeShape } from '../../bench/generated-lake';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { generatedS3, GeneratedLake, objectCount, partitionCount, removeRealObjects, type LakeShape } from '../../bench/generated-lake';
 import { chainFacts } from '../../bench/history-facts';
 import { startCrawlWorkers, type CrawlWorkers } from './crawl-workers';
 import { testConfig, uniqueName } from './setup';
@@ -21,9 +22,11 @@ describe('a crawl of 20,000 objects', () => {
   const name = uniqueName('scale').replace(/_/g, '-');
   const database = uniqueName('lake_scale');
   let workers: CrawlWorkers;
+  let real: S3Client;
 
   beforeAll(async () => {
     workers = await startCrawlWorkers(config, 'scale', (deps) => {
+      real = deps.s3;
       deps.s3 = generatedS3(lake, deps.s3);
     });
     await saveSource(workers.deps.db, {
@@ -34,6 +37,7 @@ describe('a crawl of 20,000 objects', () => {
 
   afterAll(async () => {
     await workers?.deps.metastore.dropDatabase(database, { cascade: true }).catch(() => undefined);
+    if (real) await removeRealObjects(real, shape);
     await workers?.stop();
   });
 
