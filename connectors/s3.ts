@@ -43,6 +43,13 @@ const BATCH_LIMITS = { maxObjects: 64, maxBytes: 256 * 1024 * 1024 };
 const STREAM_PROFILE = { maxRecords: 2000, maxBytes: 2 * 1024 * 1024 };
 const DEFAULT_LOOKBACK = 2;
 
+/**
+ * Lets the activity's heartbeat timer run between the plan's long steps: sorting and classifying a million
+ * objects takes seconds of CPU, and a plan that misses its heartbeats is retried while it still runs,
+ * holding its listing twice.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Lists and classifies an S3 source's objects; reads the catalog, writes nothing. */
 async function plan(deps: ConnectorDeps, source: S3Source, input: PlanRequest): Promise<PlannedCrawl> {
   const { bucket, prefix } = source.location;
@@ -98,6 +105,7 @@ async function plan(deps: ConnectorDeps, source: S3Source, input: PlanRequest): 
     }
   }
 
+  await nextTurn();
   const consistent = partitionKeysOf(planned);
   if ('error' in consistent) {
     throw new InvalidSourceError(source.name, [{ field: 'layout', reason: `${consistent.error} (e.g. ${s3Uri(bucket, consistent.key)})` }]);
@@ -116,7 +124,9 @@ async function plan(deps: ConnectorDeps, source: S3Source, input: PlanRequest): 
     // the manifest where the listing looked: all of it after a full listing, the listed partitions' after a
     // pruned one (objects elsewhere are never deleted by it); the fail-safe weighs the whole manifest
     const manifest = await manifestOf(deps.db, source.id, scope);
+    await nextTurn();
     const c = classifyObjects(planned, manifest, { partitions: scope });
+    await nextTurn();
     const guard = deletionGuard(scope ? await manifestSize(deps.db, source.id) : manifest.length, c.deleted.length);
     if (guard && !input.force) {
       throw ApplicationFailure.nonRetryable(`${source.name}: ${guard.error}`, 'DeletionGuardError');
@@ -127,7 +137,9 @@ async function plan(deps: ConnectorDeps, source: S3Source, input: PlanRequest): 
   }
   counts.files = toRead.length;
   counts.bytes = toRead.reduce((n, o) => n + o.size, 0);
+  await nextTurn();
   const batches = batchObjects(toRead, { ...BATCH_LIMITS, maxObjects: source.options.batchObjects ?? BATCH_LIMITS.maxObjects });
+  await nextTurn();
   const format = [...new Set(planned.map((o) => o.format))].join('+') || (source.format === 'auto' ? 'unknown' : source.format);
   return { batches: batches as unknown[][], counts, scope: { partitions: scope ?? null, deleted, skipped, range: input.range ?? null }, format };
 }
