@@ -34,7 +34,7 @@ import {
   runBatches,
   runIdOfWorkflowRun,
   runOverview,
-  type BatchRow as StoredBatch,
+  type BatchResultRow as StoredBatch,
 } from '../db/runs';
 import { latestSchema, recordSchemaVersions } from '../db/schema-versions';
 import { getSource, getSourceById } from '../db/sources';

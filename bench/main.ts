@@ -10,9 +10,10 @@
 // Then, when the local stack is healthy, the crawl benchmarks of bench/crawl.ts, a Kafka topic inferred
 // against consumed (bench/kafka.ts), the governance benchmarks of bench/grants.ts (the heaviest: minutes of
 // 10,000 workflows), the web catalog's list and search at the database level (bench/web-catalog.ts), and
-// last how long `lake` and the worker take to start (bench/startup.ts).
-// BENCH_ONLY=schema, shapes, crawl, kafka, grants, web-db, web or startup runs one part (web: the web catalog's
-// pages over HTTP; shapes: the flat records alone). Every ratio is printed again in a table at the end.
+// how long `lake` and the worker take to start (bench/startup.ts), and last the first crawl of a million
+// generated objects (bench/scale.ts).
+// BENCH_ONLY=schema, shapes, crawl, kafka, grants, web-db, web, startup or scale runs one part (web: the web
+// catalog's pages over HTTP; shapes: the flat records alone). Every ratio is printed again in a table at the end.
 import { existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ import { checkAll } from '../infra/health';
 import { crawlBench, type Ratio } from './crawl';
 import { groupingBench } from './grouping';
 import { grantsBench } from './grants';
+import { scaleBench } from './scale';
 import { kafkaBench } from './kafka';
 import { statsBench } from './stats';
 import { webCatalogBench, webHttpBench } from './web-catalog';
@@ -199,7 +201,7 @@ async function shapesBench(): Promise<Ratio[]> {
 }
 
 /** The crawl and governance benchmarks need the stack; without it they are skipped (or fail when asked for alone). */
-async function stackPart(only: string | undefined, part: 'crawl' | 'kafka' | 'grants' | 'web-db' | 'web' | 'startup'): Promise<Ratio[]> {
+async function stackPart(only: string | undefined, part: 'crawl' | 'kafka' | 'grants' | 'web-db' | 'web' | 'startup' | 'scale'): Promise<Ratio[]> {
   const config = loadConfig();
   const down = (await checkAll(config)).filter((h) => !h.healthy);
   if (down.length > 0) {
@@ -212,12 +214,13 @@ async function stackPart(only: string | undefined, part: 'crawl' | 'kafka' | 'gr
   if (part === 'web') return webHttpBench(config);
   if (part === 'kafka') return kafkaBench(config);
   if (part === 'startup') return startupBench(config);
+  if (part === 'scale') return scaleBench(config);
   return part === 'crawl' ? crawlBench(config, { corpus: FILE }) : grantsBench(config);
 }
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY;
-  if (only !== undefined && !['schema', 'shapes', 'crawl', 'kafka', 'grants', 'web-db', 'web', 'startup'].includes(only)) throw new Error(`BENCH_ONLY=${only}: expected schema, shapes, crawl, kafka, grants, web-db, web or startup`);
+  if (only !== undefined && !['schema', 'shapes', 'crawl', 'kafka', 'grants', 'web-db', 'web', 'startup', 'scale'].includes(only)) throw new Error(`BENCH_ONLY=${only}: expected schema, shapes, crawl, kafka, grants, web-db, web, startup or scale`);
   const runs = (part: string) => only === undefined || only === part;
   if (runs('schema') || runs('crawl')) await ensureCorpus(); // the crawl benchmark cuts its CPU-bound objects from the same corpus
   const ratios: Ratio[] = [];
@@ -231,6 +234,7 @@ async function main(): Promise<void> {
   if (runs('web-db')) ratios.push(...(await stackPart(only, 'web-db'))); // list and search of the web catalog
   if (runs('web')) ratios.push(...(await stackPart(only, 'web'))); // its pages over HTTP
   if (runs('startup')) ratios.push(...(await stackPart(only, 'startup'))); // lake and the worker starting
+  if (runs('scale')) ratios.push(...(await stackPart(only, 'scale'))); // a first crawl of a million generated objects
   if (ratios.length === 0) return;
   const width = Math.max(...ratios.map((r) => r.name.length));
   console.log('\nratios (measured in this run)');

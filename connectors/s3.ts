@@ -19,7 +19,7 @@ import { formatOfKey, type Format as TableFormat } from '../schema/formats';
 import type { SampleRow } from '../crawl/profile';
 import type { CrawlCounts, InferProgress } from '../crawl/run';
 import { discriminatorPaths, InvalidSourceError, type S3SourceDefinition } from '../crawl/source';
-import { deleteObjects, manifestOf, recomputePartitions, recordObjects, upsertPartition } from '../db/manifest';
+import { deleteObjects, manifestOf, manifestPartitions, manifestSize, recomputePartitions, recordObjects, upsertPartition } from '../db/manifest';
 import { PROFILE } from '../db/profiles';
 import { EMPTY_RESULT, mergeResults, type InferenceResult } from '../schema';
 import type { CsvDialect } from '../schema/infer/csv';
@@ -43,14 +43,20 @@ const BATCH_LIMITS = { maxObjects: 64, maxBytes: 256 * 1024 * 1024 };
 const STREAM_PROFILE = { maxRecords: 2000, maxBytes: 2 * 1024 * 1024 };
 const DEFAULT_LOOKBACK = 2;
 
+/**
+ * Lets the activity's heartbeat timer run between the plan's long steps: sorting and classifying a million
+ * objects takes seconds of CPU, and a plan that misses its heartbeats is retried while it still runs,
+ * holding its listing twice.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Lists and classifies an S3 source's objects; reads the catalog, writes nothing. */
 async function plan(deps: ConnectorDeps, source: S3Source, input: PlanRequest): Promise<PlannedCrawl> {
   const { bucket, prefix } = source.location;
   const globs = compileGlobs(source.options.include ?? [], source.options.exclude ?? []);
   if ('error' in globs) throw new InvalidSourceError(source.name, [{ field: 'options.include/exclude', reason: globs.error }]);
 
-  const manifest = await manifestOf(deps.db, source.id);
-  const knownPartitions = [...new Set(manifest.map((m: { partition: string }) => m.partition).filter(Boolean))] as string[];
+  const knownPartitions = await manifestPartitions(deps.db, source.id);
   const listing = planListing({
     prefix,
     layout: source.layout,
@@ -59,33 +65,47 @@ async function plan(deps: ConnectorDeps, source: S3Source, input: PlanRequest): 
     full: input.full || input.kind === 'backfill',
   });
 
-  let listed: ObjectInfo[] = [];
+  const planned: PlannedObject[] = [];
+  const skipped: { file: string; reason: string }[] = [];
+  // objects of one directory share their partition: parsed once, the same path and arrays for each
+  const partitions = new Map<string, ReturnType<typeof parsePartition>>();
+  const partitionOf = (key: string) => {
+    const dir = key.slice(0, key.lastIndexOf('/') + 1);
+    if (dir.length === key.length) return parsePartition(key, prefix, source.layout); // a directory marker
+    let p = partitions.get(dir);
+    if (p === undefined) partitions.set(dir, (p = parsePartition(key, prefix, source.layout)));
+    return p;
+  };
+  // each listed object is planned as it comes, so the listing is never held twice
+  const take = (o: ObjectInfo) => {
+    const relative = o.key.slice(prefix.length);
+    if (!globs.matches(relative)) return;
+    const format = formatOfKey(o.key, source.format);
+    if (!format) return; // not a data file (e.g. _SUCCESS, a README)
+    const partition = partitionOf(o.key);
+    if ('reason' in partition) {
+      skipped.push({ file: s3Uri(bucket, o.key), reason: partition.reason });
+      return;
+    }
+    // every field named (no spread): one shape for all objects, their fields inside them; a spread copy
+    // gives each object a property store of its own, which doubled the plan's memory
+    planned.push({
+      key: o.key, etag: o.etag, size: o.size, lastModified: o.lastModified,
+      partition: partition.path, keys: partition.keys, values: partition.values, format: format.format, gzip: format.gzip,
+    });
+  };
   let scope: string[] | undefined;
   if (listing.full) {
-    for await (const o of listObjects(deps.s3, bucket, prefix)) listed.push(o);
+    for await (const o of listObjects(deps.s3, bucket, prefix)) take(o);
   } else {
     const prefixes = await listPartitionPrefixes(deps.s3, bucket, prefix, listing.depth);
     scope = listing.select(prefixes.map((p) => p.slice(prefix.length)));
     for (const partition of scope) {
-      for await (const o of listObjects(deps.s3, bucket, prefix + partition)) listed.push(o);
+      for await (const o of listObjects(deps.s3, bucket, prefix + partition)) take(o);
     }
   }
 
-  const planned: PlannedObject[] = [];
-  const skipped: { file: string; reason: string }[] = [];
-  for (const o of listed) {
-    const relative = o.key.slice(prefix.length);
-    if (!globs.matches(relative)) continue;
-    const format = formatOfKey(o.key, source.format);
-    if (!format) continue; // not a data file (e.g. _SUCCESS, a README)
-    const partition = parsePartition(o.key, prefix, source.layout);
-    if ('reason' in partition) {
-      skipped.push({ file: s3Uri(bucket, o.key), reason: partition.reason });
-      continue;
-    }
-    planned.push({ ...o, partition: partition.path, keys: partition.keys, values: partition.values, format: format.format, gzip: format.gzip });
-  }
-
+  await nextTurn();
   const consistent = partitionKeysOf(planned);
   if ('error' in consistent) {
     throw new InvalidSourceError(source.name, [{ field: 'layout', reason: `${consistent.error} (e.g. ${s3Uri(bucket, consistent.key)})` }]);
@@ -101,19 +121,25 @@ async function plan(deps: ConnectorDeps, source: S3Source, input: PlanRequest): 
     scope = backfill.partitions;
     counts.changed = toRead.length;
   } else {
+    // the manifest where the listing looked: all of it after a full listing, the listed partitions' after a
+    // pruned one (objects elsewhere are never deleted by it); the fail-safe weighs the whole manifest
+    const manifest = await manifestOf(deps.db, source.id, scope);
+    await nextTurn();
     const c = classifyObjects(planned, manifest, { partitions: scope });
-    const guard = deletionGuard(manifest.length, c.deleted.length);
+    await nextTurn();
+    const guard = deletionGuard(scope ? await manifestSize(deps.db, source.id) : manifest.length, c.deleted.length);
     if (guard && !input.force) {
       throw ApplicationFailure.nonRetryable(`${source.name}: ${guard.error}`, 'DeletionGuardError');
     }
-    const byKey = new Map(planned.map((o) => [o.key, o]));
-    toRead = [...c.added, ...c.changed].map((o) => byKey.get(o.key)!);
+    toRead = [...c.added, ...c.changed];
     deleted = c.deleted.map((o) => o.key);
     Object.assign(counts, { added: c.added.length, changed: c.changed.length, deleted: deleted.length, unchanged: c.unchanged.length });
   }
   counts.files = toRead.length;
   counts.bytes = toRead.reduce((n, o) => n + o.size, 0);
+  await nextTurn();
   const batches = batchObjects(toRead, { ...BATCH_LIMITS, maxObjects: source.options.batchObjects ?? BATCH_LIMITS.maxObjects });
+  await nextTurn();
   const format = [...new Set(planned.map((o) => o.format))].join('+') || (source.format === 'auto' ? 'unknown' : source.format);
   return { batches: batches as unknown[][], counts, scope: { partitions: scope ?? null, deleted, skipped, range: input.range ?? null }, format };
 }

@@ -177,7 +177,8 @@ export interface ObjectInfo {
   lastModified: string; // ISO 8601
 }
 
-export type ManifestEntry = ObjectInfo & { partition?: string };
+/** What classification compares of a catalogued object (when it was modified plays no part). */
+export type ManifestEntry = Pick<ObjectInfo, 'key' | 'etag' | 'size'> & { lastModified?: string; partition?: string };
 
 /** The part of a source one listing saw. No `partitions`: the whole prefix was listed. */
 export interface ListingScope {

@@ -7,11 +7,12 @@ import type { PartitionKeyMismatch } from '../schema/infer/partition-keys';
 
 const CHUNK = 500;
 
+/** A catalogued object as a plan classifies it (no modification time: a pg Date a row, which a plan of
+ *  a million objects would hold for nothing). */
 export interface ManifestRow {
   key: string;
   etag: string;
   size: number; // bigint: pg may hand it over as text, readers take Number() of it
-  lastModified: string;
   partition: string;
 }
 
@@ -41,25 +42,61 @@ export interface PartitionVolumes {
   mismatches: number;
 }
 
-export async function manifestOf(db: Knex, sourceId: number): Promise<ManifestRow[]> {
-  return db('source_objects').where({ source_id: sourceId }).select('key', 'etag', 'size', 'last_modified as lastModified', 'partition');
+/**
+ * A source's manifest; with `partitions`, only the objects under those partition paths (prefixes of an
+ * object's partition, as a listing's scope is), so a pruned listing of a large source reads the few
+ * partitions it listed, not every object the catalog knows.
+ */
+export async function manifestOf(db: Knex, sourceId: number, partitions?: readonly string[]): Promise<ManifestRow[]> {
+  const q = db('source_objects').where({ source_id: sourceId }).select('key', 'etag', 'size', 'partition');
+  if (partitions === undefined) return q;
+  if (partitions.length === 0) return [];
+  const patterns = partitions.filter((p) => p !== '').map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  return patterns.length ? q.whereRaw('"partition" like any (?)', [patterns]) : [];
 }
 
+/** The partition paths of a source's manifest ('' for unpartitioned objects left out). */
+export async function manifestPartitions(db: Knex, sourceId: number): Promise<string[]> {
+  return db('source_objects').where({ source_id: sourceId }).whereNot({ partition: '' }).distinct('partition').pluck('partition');
+}
+
+/** How many objects a source's manifest holds. */
+export async function manifestSize(db: Knex, sourceId: number): Promise<number> {
+  const [{ n }] = await db('source_objects').where({ source_id: sourceId }).count<{ n: string }[]>({ n: '*' });
+  return Number(n);
+}
+
+/** Rows per statement when recording objects: one round trip per thousand objects, not two per object
+ *  (14 parameters a row, well under PostgreSQL's 65,535). */
+const OBJECT_ROWS = 1000;
+
 /** Records objects read by a crawl (a partition seen for the first time gets its row, its volumes are
- *  computed by `recomputePartitions`). */
+ *  computed by `recomputePartitions`). A key listed twice is recorded as its last entry says. */
 export async function recordObjects(trx: Knex.Transaction, sourceId: number, runId: number, objects: readonly ManifestObject[]): Promise<void> {
+  const byKey = new Map<string, ManifestObject>();
   for (const o of objects) {
-    await trx('source_objects')
-      .insert({
-        source_id: sourceId, key: o.key, etag: o.etag, size: o.size, last_modified: o.lastModified, partition: o.partition,
-        format: o.format, gzip: o.gzip, records: o.records, corrupt_records: o.corruptRecords, run_id: runId,
-        key_mismatches: o.keyMismatches ?? 0, first_key_mismatch: o.firstKeyMismatch ? JSON.stringify(o.firstKeyMismatch) : null,
-        csv_dialect: o.csv ? JSON.stringify(o.csv) : null,
-      })
-      .onConflict(['source_id', 'key'])
-      .merge();
-    const exists = await trx('source_partitions').where({ source_id: sourceId, path: o.partition }).first('path');
-    if (!exists) await upsertPartition(trx, sourceId, o.partition, o, { objects: 0, records: 0, bytes: 0, corrupt: 0, mismatches: 0 });
+    byKey.delete(o.key); // the last entry wins, in its own place
+    byKey.set(o.key, o);
+  }
+  const unique = [...byKey.values()];
+  for (let i = 0; i < unique.length; i += OBJECT_ROWS) {
+    const rows = unique.slice(i, i + OBJECT_ROWS).map((o) => ({
+      source_id: sourceId, key: o.key, etag: o.etag, size: o.size, last_modified: o.lastModified, partition: o.partition,
+      format: o.format, gzip: o.gzip, records: o.records, corrupt_records: o.corruptRecords, run_id: runId,
+      key_mismatches: o.keyMismatches ?? 0, first_key_mismatch: o.firstKeyMismatch ? JSON.stringify(o.firstKeyMismatch) : null,
+      csv_dialect: o.csv ? JSON.stringify(o.csv) : null,
+    }));
+    await trx('source_objects').insert(rows).onConflict(['source_id', 'key']).merge();
+  }
+  // a partition's first object names its keys and values; one already recorded keeps its row
+  const partitions = new Map<string, ManifestObject>();
+  for (const o of unique) if (!partitions.has(o.partition)) partitions.set(o.partition, o);
+  const fresh = [...partitions.values()].map((o) => ({
+    source_id: sourceId, path: o.partition, keys: JSON.stringify(o.keys), values: JSON.stringify(o.values),
+    objects: 0, records: 0, bytes: 0, corrupt_records: 0, key_mismatches: 0, updated_at: trx.fn.now(),
+  }));
+  for (let i = 0; i < fresh.length; i += OBJECT_ROWS) {
+    await trx('source_partitions').insert(fresh.slice(i, i + OBJECT_ROWS)).onConflict(['source_id', 'path']).ignore();
   }
 }
 

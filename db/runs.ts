@@ -5,6 +5,8 @@ import type { CrawlCounts } from '../crawl/run';
 import type { Source } from '../crawl/source';
 
 const CHUNK = 500;
+/** Text of planned batches per insert statement. */
+const STATEMENT_BYTES = 8 * 1024 * 1024;
 
 export type RunKind = 'crawl' | 'backfill';
 export type RunStatus = 'planned' | 'merged' | 'published' | 'completed' | 'failed';
@@ -60,8 +62,20 @@ export async function createRun(db: Knex, run: NewRun, batches: unknown[][]): Pr
       .ignore()
       .returning('id');
     if (!row) return (await runIdOfWorkflowRun(trx, run.workflowRunId))!;
-    const rows = batches.map((objects, batchNo) => ({ run_id: row.id, batch_no: batchNo, objects: JSON.stringify(objects) }));
-    for (let i = 0; i < rows.length; i += CHUNK) await trx('crawl_batches').insert(rows.slice(i, i + CHUNK));
+    // each batch is made JSON just before its statement, and a statement holds a few MB: a plan of a million
+    // objects never holds its whole JSON at once
+    let rows: { run_id: number; batch_no: number; objects: string }[] = [];
+    let bytes = 0;
+    for (let batchNo = 0; batchNo < batches.length; batchNo++) {
+      const objects = JSON.stringify(batches[batchNo]);
+      rows.push({ run_id: row.id, batch_no: batchNo, objects });
+      bytes += objects.length;
+      if (rows.length >= CHUNK || bytes >= STATEMENT_BYTES || batchNo === batches.length - 1) {
+        await trx('crawl_batches').insert(rows);
+        rows = [];
+        bytes = 0;
+      }
+    }
     return row.id as number;
   });
 }
@@ -83,8 +97,12 @@ export async function runOverview(db: Knex, runId: number): Promise<RunRow & { s
   return { ...run, batches: Number(n) };
 }
 
-export async function runBatches<R>(db: Knex, runId: number): Promise<BatchRow<R>[]> {
-  return db('crawl_batches').where({ run_id: runId }).orderBy('batch_no');
+/** A batch as its results are read: without the objects it planned, which a merge never needs and which
+ *  are as large as the manifest they add to. */
+export type BatchResultRow<R = unknown> = Omit<BatchRow<R>, 'objects'>;
+
+export async function runBatches<R>(db: Knex, runId: number): Promise<BatchResultRow<R>[]> {
+  return db('crawl_batches').where({ run_id: runId }).orderBy('batch_no').select('batch_no', 'status', 'result', 'bytes_read');
 }
 
 export async function getBatch<R>(db: Knex, runId: number, batchNo: number): Promise<BatchRow<R> | undefined> {

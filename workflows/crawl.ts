@@ -37,6 +37,15 @@ const SLIDING_BATCHES = 'crawl-sliding-batches';
 /** Patch: a batch that fails fails the run in the catalog (status failed, the failing-source notice), as a
  *  failed merge or publish does. */
 const FAILED_BATCH_RECORDED = 'crawl-failed-batch-recorded';
+/** Patch: a run continues as new once its history reaches HISTORY_BOUND events, whatever the server
+ *  suggests (its threshold is the server's configuration, not ours). */
+const BOUNDED_HISTORY = 'crawl-bounded-history';
+/**
+ * Events after which a run hands its remaining batches to a new run. Past it a run adds at most the
+ * batches still in flight (PARALLEL_BATCHES - 1, each an activity's 3 events and a workflow task's 3) and
+ * its continue-as-new, or the merge, publish and finish steps: under 2,100 events whatever the crawl's size.
+ */
+export const HISTORY_BOUND = 2_000;
 
 export type { BackfillInput, CrawlInput };
 
@@ -107,11 +116,14 @@ async function runCrawl(input: CrawlInput | BackfillInput, kind: 'crawl' | 'back
   const inferAll = async (): Promise<void> => {
     if (patched(SLIDING_BATCHES)) {
       // PARALLEL_BATCHES in flight: a slow batch holds up its own slot only
+      const bounded = patched(BOUNDED_HISTORY);
+      const longEnough = () => workflowInfo().continueAsNewSuggested || (bounded && workflowInfo().historyLength >= HISTORY_BOUND);
       const inFlight = new Map<number, Promise<number>>();
       while (next < plan.batches || inFlight.size > 0) {
-        while (inFlight.size < PARALLEL_BATCHES && next < plan.batches) inFlight.set(next, infer(next++));
+        // past the bound no batch starts: the ones in flight finish, then the run continues as new
+        while (inFlight.size < PARALLEL_BATCHES && next < plan.batches && (inFlight.size === 0 || !(bounded && longEnough()))) inFlight.set(next, infer(next++));
         inFlight.delete(await Promise.race(inFlight.values()));
-        if (next < plan.batches && workflowInfo().continueAsNewSuggested) {
+        if (next < plan.batches && longEnough()) {
           await Promise.all(inFlight.values()); // every batch before `next` is done
           await continueAsNew<typeof crawlSource>({ ...input, resume: { runId: plan.runId, nextBatch: next } });
         }

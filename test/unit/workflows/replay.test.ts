@@ -2,7 +2,8 @@
 // against today's workflow code. A change that would make a running grant/<id> or crawl/<source> workflow
 // take another path fails here; guard it with `patched()` instead. The crawl histories are a six-batch
 // crawl run by the code before the sliding window of batches (crawl-waves.json, no patch marker: it must
-// replay the waves) and after it (crawl-sliding-window.json). Add a history with
+// replay the waves) and after it (crawl-sliding-window.json); crawl-bounded-history.json is a six-batch
+// crawl with the bound on its history (saved by crawl-history-bound.test.ts). Add a history with
 //   LAKE_SAVE_HISTORIES=1 npx vitest run test/integration/governance.test.ts
 // (the governance test saves grant-expiry-warned-expired-local.json, a grant ended by local activities)
 // or `temporal workflow show -w <workflow id> --output json > test/replay/histories/<name>.json`.
