@@ -206,9 +206,14 @@ temporal_up() {
   fi
   # The database file keeps workflows and schedules across restarts; search attributes are
   # (re)declared on every start, which the dev server accepts when they already exist.
+  # The server writes each workflow task through SQLite one at a time; with SQLite's default rollback
+  # journal every write waits for several fsyncs, which made 500 timers firing together close 2-4x later
+  # (p99 7-16 s against 3.6 s). A write-ahead log synced at checkpoints survives a killed server;
+  # only a power cut can lose the last writes, which a dev server may.
   start_daemon temporal "$TEMPORAL_BIN" server start-dev \
     --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
     --namespace "$TEMPORAL_NAMESPACE" --db-filename "$STACK/temporal/temporal.db" \
+    --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
     --search-attribute LakeSource=Keyword --log-level warn
 }
 

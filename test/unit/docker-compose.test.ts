@@ -80,6 +80,8 @@ describe('docker-compose.yml', () => {
     expect(s3).toContain(`--secret ${defaults.s3.secretAccessKey}`);
     expect(s3).toContain(`--region ${defaults.s3.region}`);
     expect(compose.services.temporal.command).toContain('--search-attribute LakeSource=Keyword');
+    // as infra/stack.sh runs it: SQLite's rollback journal makes bursts of workflow tasks wait on fsyncs
+    expect(compose.services.temporal.command).toContain('--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal');
     const metastore = compose.services.metastore.environment.SERVICE_OPTS as string;
     expect(metastore).toContain(`-Dfs.s3a.access.key=${defaults.s3.accessKeyId}`);
     expect(metastore).toContain(`-Dfs.s3a.secret.key=${defaults.s3.secretAccessKey}`);
