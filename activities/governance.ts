@@ -153,14 +153,28 @@ async function postJson(url: string, body: unknown): Promise<void> {
   if (!res.ok) throw new Error(`webhook answered ${res.status} ${res.statusText}`);
 }
 
+/** How far this host's clock may run behind the server's timers: an expiry due within it is waited for,
+ *  one due later is not due yet. */
+const MAX_CLOCK_BEHIND_MS = 1000;
+
 export function createGovernanceActivities(deps: GovernanceDeps) {
   const { db, metastore } = deps;
   const grantor = grantorOf(deps.catalog);
 
   async function revokeGrant(input: { grantId: number; kind: 'expired' | 'revoked'; by?: string; reason?: string }): Promise<RevokeResult> {
-    const g = await loadGrant(db, input.grantId);
-    // an expiry that is not due (the deadline moved since the caller looked) changes nothing
-    if (input.kind === 'expired' && isLive(g.status) && g.expiresAt.getTime() > Date.now() + 1000) return { ...timesOf(g), revokedPrivileges: [] };
+    let g = await loadGrant(db, input.grantId);
+    if (input.kind === 'expired' && isLive(g.status)) {
+      const early = g.expiresAt.getTime() - Date.now();
+      // an expiry that is not due (the deadline moved since the caller looked) changes nothing
+      if (early > MAX_CLOCK_BEHIND_MS) return { ...timesOf(g), revokedPrivileges: [] };
+      if (early > 0) {
+        // The timer fired by the server's clock and this host's runs a little behind it: wait out the
+        // difference, as a grant never ends before its deadline; then look again (an extension may have landed).
+        await new Promise((resolve) => setTimeout(resolve, early));
+        g = await loadGrant(db, input.grantId);
+        if (isLive(g.status) && g.expiresAt.getTime() > Date.now()) return { ...timesOf(g), revokedPrivileges: [] };
+      }
+    }
     const revokedPrivileges = await revokeInMetastore(metastore, endingGrantors(deps.catalog), g.principal, g.table, await privilegesOnlyGrantedBy(db, g));
     await markGrantEnded(db, { grantId: g.id, kind: input.kind, by: input.by ?? CATALOG_ACTOR, reason: input.reason, revokedPrivileges });
     // after the catalog says ended, so the rewrite leaves this grant out (a retry rewrites again)
