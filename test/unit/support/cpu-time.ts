@@ -7,10 +7,3 @@ export function cpuNowMs(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 }
-
-/** The CPU milliseconds `fn` took, with its result. */
-export function withCpuMs<T>(fn: () => T): { value: T; ms: number } {
-  const started = cpuNowMs();
-  const value = fn();
-  return { value, ms: cpuNowMs() - started };
-}
