@@ -12,6 +12,7 @@ import type { S3Accounts } from '../adapters/s3-accounts';
 import type { GovernanceConfig, S3Config } from '../config';
 import {
   CATALOG_ACTOR,
+  endDueGrants,
   extendGrantDeadline,
   findGrant,
   governedTables,
@@ -25,6 +26,7 @@ import {
   recordNotification,
   recordWarning,
   undeliveredNotifications,
+  type DueGrant,
   type Grant,
   type NotificationInput,
 } from '../db/governance';
@@ -37,7 +39,7 @@ import { grantWorkflowRunning, startGrantExpiry } from '../client/grants';
 import { grantWorkflowId, type GrantDrift } from '../workflows/shared';
 import { ensureLevelView, levelViewStale, type PrivateStore } from './level-views';
 import { bucketPolicyDrifted, probeRevocation, syncBucketPolicy, type PolicySync } from './storage-access';
-import { Batches, type Settled } from './coalesce';
+import { Batches, sharedRuns, type Settled } from './coalesce';
 
 export interface GovernanceDeps {
   /** The catalog's name: its grant workflows' ids and its metastore grantor carry it. */
@@ -157,9 +159,54 @@ async function postJson(url: string, body: unknown): Promise<void> {
  *  one due later is not due yet. */
 const MAX_CLOCK_BEHIND_MS = 1000;
 
+/** Grants ended per catalog transaction when many are due at once. */
+const DUE_PER_TRANSACTION = 1000;
+
+/** Takes back, table by table, what each due grant gives up: one listing and one revoke per table. A table
+ *  whose revoke fails leaves its grants undefined (still live, for their own workflows to retry). */
+async function revokeDue(ms: MetastoreClient, grantors: string[], due: DueGrant[]): Promise<(string[] | undefined)[]> {
+  const out: (string[] | undefined)[] = due.map(() => []);
+  const byTable = new Map<string, number[]>();
+  due.forEach((d, i) => {
+    if (d.takeBack.length === 0) return;
+    const k = JSON.stringify([d.grant.table.database, d.grant.table.table]);
+    byTable.set(k, [...(byTable.get(k) ?? []), i]);
+  });
+  for (const indexes of byTable.values()) {
+    const requests = indexes.map((i) => ({ grantors, principal: due[i]!.grant.principal, table: due[i]!.grant.table, privileges: due[i]!.takeBack }));
+    const settled = await revokeTogether(ms, requests);
+    indexes.forEach((i, j) => {
+      const s = settled[j];
+      out[i] = s && 'value' in s ? s.value : undefined;
+    });
+  }
+  return out;
+}
+
 export function createGovernanceActivities(deps: GovernanceDeps) {
   const { db, metastore } = deps;
   const grantor = grantorOf(deps.catalog);
+
+  /** Ends every grant of the catalog that is due now, DUE_PER_TRANSACTION at a time; then rewrites the
+   *  policy of each bucket whose files an ended grant read. */
+  async function endAllDue(): Promise<number> {
+    let ended = 0;
+    for (;;) {
+      const batch = await endDueGrants(db, { limit: DUE_PER_TRANSACTION, by: CATALOG_ACTOR }, (due) => revokeDue(metastore, endingGrantors(deps.catalog), due));
+      ended += batch.length;
+      const buckets = new Set<string>();
+      for (const g of batch) {
+        const target = readsRawStorage(g.level) ? await storageTargetOfGrant(db, g.id) : undefined;
+        if (target) buckets.add(target.bucket);
+      }
+      // each grant's own revokeGrant rewrites its bucket again, so a failure here is repaired there
+      await Promise.all([...buckets].map((b) => syncBucketPolicy(deps, b)));
+      if (batch.length < DUE_PER_TRANSACTION) return ended;
+    }
+  }
+  // The expiries of one instant wake together: whichever runs first ends them all, and those that wake while
+  // it runs wait for it (and a run after it, which finds nothing due).
+  const endDueTogether = sharedRuns(() => endAllDue());
 
   async function revokeGrant(input: { grantId: number; kind: 'expired' | 'revoked'; by?: string; reason?: string }): Promise<RevokeResult> {
     let g = await loadGrant(db, input.grantId);
@@ -174,9 +221,20 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
         g = await loadGrant(db, input.grantId);
         if (isLive(g.status) && g.expiresAt.getTime() > Date.now()) return { ...timesOf(g), revokedPrivileges: [] };
       }
+      try {
+        await endDueTogether('');
+      } catch (e) {
+        // this grant's own end below does not depend on the others'
+        Context.current().log.warn('ending the due grants together failed; ending this one alone', { grantId: g.id, error: String(e) });
+      }
+      g = await loadGrant(db, g.id);
     }
-    const revokedPrivileges = await revokeInMetastore(metastore, endingGrantors(deps.catalog), g.principal, g.table, await privilegesOnlyGrantedBy(db, g));
-    await markGrantEnded(db, { grantId: g.id, kind: input.kind, by: input.by ?? CATALOG_ACTOR, reason: input.reason, revokedPrivileges });
+    let revokedPrivileges: string[] = [];
+    // an ended grant's privileges went before the catalog said so (here, or with the others due with it)
+    if (isLive(g.status)) {
+      revokedPrivileges = await revokeInMetastore(metastore, endingGrantors(deps.catalog), g.principal, g.table, await privilegesOnlyGrantedBy(db, g));
+      await markGrantEnded(db, { grantId: g.id, kind: input.kind, by: input.by ?? CATALOG_ACTOR, reason: input.reason, revokedPrivileges });
+    }
     // after the catalog says ended, so the rewrite leaves this grant out (a retry rewrites again)
     await syncStorageOf(g);
     return { ...timesOf(await loadGrant(db, g.id)), revokedPrivileges };

@@ -8,6 +8,7 @@ import {
   grantDeadlines,
   levelOf,
   principalProblems,
+  privilegesToTakeBack,
   validateAccessRequest,
   type AccessLevelId,
   type AccessRequestInput,
@@ -351,11 +352,8 @@ export async function listGrantsOf(db: Knex, filter: { source?: string; principa
 /** What `g` may take away: its privileges that no other live grant of the same principal on the same table
  *  still needs (a user holding two grants on one view keeps SELECT when one of them ends). */
 export async function privilegesOnlyGrantedBy(db: Knex, g: Grant): Promise<string[]> {
-  const others = (await listGrantsOf(db, { principal: g.principal, status: ['pending', 'active'] })).filter(
-    (o) => o.id !== g.id && o.table.database === g.table.database && o.table.table === g.table.table,
-  );
-  const needed = new Set(others.flatMap((o) => o.privileges.map((p) => p.toUpperCase())));
-  return g.privileges.filter((p) => !needed.has(p.toUpperCase()));
+  const live = await listGrantsOf(db, { principal: g.principal, status: ['pending', 'active'] });
+  return privilegesToTakeBack([g], live)[0]!;
 }
 
 /** Who uses what: the active grants of a source. */
@@ -383,15 +381,66 @@ export async function markGrantEnded(
     const moved = await transition(trx, 'grants', o.grantId, ['pending', 'active'], o.kind, set, {
       actor: o.by, action: o.kind, details: { reason: o.reason ?? null, metastoreRevoked: o.revokedPrivileges },
     });
-    if (moved) {
-      const g = grantFromRow(await grantQuery(trx).where('g.id', o.grantId).first());
-      await recordNotification(trx, {
-        kind: o.kind, principalId: g.principalId, recipient: g.principal.name, sourceId: g.sourceId, grantId: g.id,
-        payload: { grantId: g.id, source: g.source, level: g.level, table: `${g.table.database}.${g.table.table}`, by: o.by, reason: o.reason ?? null },
-        dedupeKey: `grant/${g.id}/${o.kind}`,
-      });
-    }
+    if (moved) await recordNotification(trx, endedNotification(grantFromRow(await grantQuery(trx).where('g.id', o.grantId).first()), o));
     return moved;
+  });
+}
+
+/** The holder's notice that grant `g` ended. */
+function endedNotification(g: Grant, o: { kind: 'expired' | 'revoked'; by: string; reason?: string }): NotificationInput {
+  return {
+    kind: o.kind, principalId: g.principalId, recipient: g.principal.name, sourceId: g.sourceId, grantId: g.id,
+    payload: { grantId: g.id, source: g.source, level: g.level, table: `${g.table.database}.${g.table.table}`, by: o.by, reason: o.reason ?? null },
+    dedupeKey: `grant/${g.id}/${o.kind}`,
+  };
+}
+
+/** A live grant past its deadline, and the metastore privileges its end takes back. */
+export interface DueGrant {
+  grant: Grant;
+  takeBack: string[];
+}
+
+/**
+ * Ends as expired, in one transaction, up to `limit` live grants whose deadline has passed by the
+ * database's clock, earliest first: a day's grants end at one instant, and one transaction for all of them
+ * replaces one each. The rows are locked; a row another transaction holds (an extension being committed,
+ * its own workflow ending it) is skipped and left to its own workflow. `revoke` takes their privileges back
+ * in the metastore and answers for each, in order, what it revoked, or undefined when it could not: such a
+ * grant stays live for its own workflow to retry (the metastore first, the catalog second, as for one).
+ * Each ended grant gets its own audit entry and notification. Returns the grants ended.
+ */
+export async function endDueGrants(db: Knex, o: { limit: number; by: string }, revoke: (due: DueGrant[]) => Promise<(string[] | undefined)[]>): Promise<Grant[]> {
+  return db.transaction(async (trx) => {
+    const ids: number[] = await trx('grants')
+      .whereIn('status', ['pending', 'active'])
+      .where('expires_at', '<=', trx.raw('clock_timestamp()'))
+      .orderBy('expires_at')
+      .limit(o.limit)
+      .forUpdate()
+      .skipLocked()
+      .pluck('id');
+    if (ids.length === 0) return [];
+    const due = (await grantQuery(trx).whereIn('g.id', ids).orderBy('g.id')).map(grantFromRow);
+    const principals = [...new Set(due.map((g) => g.principalId))];
+    const staying = (await grantQuery(trx).whereIn('g.principal_id', principals).whereIn('g.status', ['pending', 'active']).whereNotIn('g.id', ids)).map(grantFromRow);
+    const takeBack = privilegesToTakeBack(due, staying);
+    const revoked = await revoke(due.map((grant, i) => ({ grant, takeBack: takeBack[i]! })));
+    const ended = due.flatMap((g, i) => (revoked[i] === undefined ? [] : [{ g, revoked: revoked[i] }]));
+    if (ended.length === 0) return [];
+    // clock_timestamp(), not now(): the moment of the end, after the revoke, not the transaction's start
+    await trx('grants').whereIn('id', ended.map((e) => e.g.id)).update({ status: 'expired', expired_at: trx.raw('clock_timestamp()') });
+    await trx('governance_audit').insert(
+      ended.map((e) => ({
+        actor: o.by, entity: 'grant', entity_id: e.g.id, action: 'expired', from_status: e.g.status, to_status: 'expired',
+        details: JSON.stringify({ reason: null, metastoreRevoked: e.revoked, endedTogether: ended.length }),
+      })),
+    );
+    await trx('notifications')
+      .insert(ended.map((e) => endedNotification(e.g, { kind: 'expired', by: o.by })).map((n) => notificationRow(n)))
+      .onConflict('dedupe_key')
+      .ignore();
+    return ended.map((e) => ({ ...e.g, status: 'expired' as const }));
   });
 }
 
@@ -443,12 +492,16 @@ export interface NotificationInput {
   dedupeKey: string; // the event and its recipient: recording it twice records it once
 }
 
+function notificationRow(n: NotificationInput) {
+  return {
+    kind: n.kind, recipient: n.recipient, principal_id: n.principalId ?? null, source_id: n.sourceId ?? null, grant_id: n.grantId ?? null,
+    payload: JSON.stringify(n.payload), dedupe_key: n.dedupeKey,
+  };
+}
+
 export async function recordNotification(db: Knex, n: NotificationInput): Promise<number | undefined> {
   const [row] = await db('notifications')
-    .insert({
-      kind: n.kind, recipient: n.recipient, principal_id: n.principalId ?? null, source_id: n.sourceId ?? null, grant_id: n.grantId ?? null,
-      payload: JSON.stringify(n.payload), dedupe_key: n.dedupeKey,
-    })
+    .insert(notificationRow(n))
     .onConflict('dedupe_key')
     .ignore()
     .returning('id');

@@ -173,6 +173,34 @@ export function extendProblem(c: ExtendCheck): string | undefined {
   return undefined;
 }
 
+/** A grant as far as the metastore privileges it holds are concerned. */
+export interface HeldPrivileges {
+  id: number;
+  principal: PrincipalRef | { name: string; kind: string };
+  table: { database: string; table: string };
+  privileges: readonly string[];
+}
+
+/** What each of `ending` may take back, in order: its privileges that no grant of `staying` (live, not
+ *  ending) of the same principal on the same table still needs. A user holding two grants on one view
+ *  keeps SELECT while one of them lives; two of its grants ending together both give it up. */
+export function privilegesToTakeBack(ending: readonly HeldPrivileges[], staying: readonly HeldPrivileges[]): string[][] {
+  const key = (g: HeldPrivileges) => JSON.stringify([g.principal.kind, g.principal.name, g.table.database, g.table.table]);
+  const endingIds = new Set(ending.map((g) => g.id));
+  const needed = new Map<string, Set<string>>();
+  for (const o of staying) {
+    if (endingIds.has(o.id)) continue;
+    const k = key(o);
+    const set = needed.get(k) ?? new Set<string>();
+    for (const p of o.privileges) set.add(p.toUpperCase());
+    needed.set(k, set);
+  }
+  return ending.map((g) => {
+    const kept = needed.get(key(g));
+    return kept ? g.privileges.filter((p) => !kept.has(p.toUpperCase())) : [...g.privileges];
+  });
+}
+
 export class GovernanceError extends Error {
   constructor(
     message: string,

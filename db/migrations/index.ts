@@ -18,6 +18,7 @@ import * as searchIndex from './20261207000015_search_index';
 import * as catalogRows from './20261207000016_catalog_rows';
 import * as kafkaSources from './20261208000017_kafka_sources';
 import * as upstreamChanges from './20261208000018_upstream_changes';
+import * as grantsDue from './20261209000019_grants_due';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
@@ -37,6 +38,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261207000016_catalog_rows': catalogRows,
   '20261208000017_kafka_sources': kafkaSources,
   '20261208000018_upstream_changes': upstreamChanges,
+  '20261209000019_grants_due': grantsDue,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

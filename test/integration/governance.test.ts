@@ -18,8 +18,10 @@ import {
   addPrincipal,
   approveRequest,
   auditTrail,
+  endDueGrants,
   getGrant,
   listNotifications,
+  markGrantEnded,
   notifySourceHolders,
   requestAccess,
   type Grant,
@@ -249,6 +251,83 @@ describe('governance: access requests, grants and their expiry on the real stack
     await env.client.workflow.getHandle(g.workflowId).executeUpdate(revokeUpdate, { args: [{ by: 'tester', reason: 'cleanup' }] });
     expect(await held(bob, a4View)).toEqual([]);
   }, 180_000); // two reconciliation passes over the shared stack: slow on a loaded machine
+
+  it('grants due at one instant end together: one transaction, each with its own audit, notice and proof; a privilege a live grant needs stays', async () => {
+    const users: Principal[] = [0, 1, 2].map((i) => ({ name: uniqueName(`together${i}`), kind: 'user' }));
+    for (const u of users) await addPrincipal(deps.db, u as never, 'tester');
+    const [keeps, both, one] = users as [Principal, Principal, Principal];
+    const approve = async (p: Principal, days: number) => {
+      const r = await requestAccess(deps.db, { principal: p as never, source: sourceName, level: 'A-4', days, reason: 'integration test', requestedBy: 'tester' });
+      const g = await approveRequest(deps.db, { requestId: r.id, catalog: config.catalog, by: 'approver', dayMs: 1000, warnBeforeDays: 1 });
+      started.push(g.workflowId);
+      return g;
+    };
+    // `keeps` holds a second, longer grant on the same view; `both` has two grants ending together
+    const staying = await approve(keeps, 40);
+    const ending = [await approve(keeps, 5), await approve(both, 5), await approve(both, 5), await approve(one, 5)];
+    const instant = new Date(Date.now() + 6000);
+    await deps.db('grants').whereIn('id', ending.map((g) => g.id)).update({ expires_at: instant });
+    for (const g of [staying, ...ending]) await startGrantExpiry(env.client, config.catalog, { id: g.id, source: g.source }, taskQueue);
+    await waitFor('the grants to be active', async () => (await deps.db('grants').whereIn('id', [staying, ...ending].map((g) => g.id)).where({ status: 'active' })).length === 5);
+    for (const u of users) expect(await held(u, a4View)).toEqual(['SELECT']);
+
+    const finals = await Promise.all(ending.map((g) => env.client.workflow.getHandle<typeof grantExpiry>(g.workflowId).result()));
+    for (const f of finals) expect(f).toMatchObject({ phase: 'expired', verification: 'verified' });
+    expect(await held(keeps, a4View)).toEqual(['SELECT']); // its other grant lives
+    expect(await held(both, a4View)).toEqual([]);
+    expect(await held(one, a4View)).toEqual([]);
+    for (const g of ending) {
+      const after = await getGrant(deps.db, g.id);
+      expect(after.expiredAt!.getTime()).toBeGreaterThanOrEqual(instant.getTime()); // never before its deadline
+      const audit = await auditTrail(deps.db, 'grant', g.id);
+      expect(audit.map((a: { action: string }) => a.action)).toEqual(['created', 'activated', 'warned', 'expired', 'verified']);
+      // the first of the four to wake ended all of them, in one transaction (other due grants may join it)
+      expect(audit.at(-2).details.endedTogether).toBeGreaterThanOrEqual(4);
+      expect(audit.at(-2).details.metastoreRevoked).toEqual(g.principal.name === keeps.name ? [] : ['SELECT']);
+      expect((await listNotifications(deps.db, { grantId: g.id })).map((n: { kind: string }) => n.kind)).toEqual(['warning', 'expired']);
+    }
+    // both of `both`'s grants gave SELECT up: one revoke in the metastore, recorded for each
+    expect(new Set(ending.map((g) => g.id)).size).toBe(4);
+    await env.client.workflow.getHandle(staying.workflowId).executeUpdate(revokeUpdate, { args: [{ by: 'tester', reason: 'cleanup' }] });
+    expect(await held(keeps, a4View)).toEqual([]);
+  });
+
+  it('ending due grants together skips a grant another transaction holds, and leaves one the metastore refused live', async () => {
+    const carol: Principal = { name: uniqueName('carol'), kind: 'user' };
+    await addPrincipal(deps.db, carol as never, 'tester');
+    const approve = async () => {
+      const r = await requestAccess(deps.db, { principal: carol as never, source: sourceName, level: 'A-4', days: 5, reason: 'integration test', requestedBy: 'tester' });
+      return approveRequest(deps.db, { requestId: r.id, catalog: config.catalog, by: 'approver', dayMs: 1000 });
+    };
+    const [locked, refused, free] = [await approve(), await approve(), await approve()];
+    const mine = new Set([locked.id, refused.id, free.id]);
+    await deps.db('grants').whereIn('id', [...mine]).update({ expires_at: new Date(Date.now() - 1000) });
+    // an extension of `locked` being committed holds its row
+    const trx = await deps.db.transaction();
+    try {
+      await trx('grants').where({ id: locked.id }).forUpdate().first();
+      const seen: number[] = [];
+      // the metastore's part is this test's: other due grants of the shared catalog are left to their own workflows
+      const ended = await endDueGrants(deps.db, { limit: 1000, by: 'lake-catalog' }, async (due) =>
+        due.map((d) => {
+          if (!mine.has(d.grant.id)) return undefined;
+          seen.push(d.grant.id);
+          return d.grant.id === refused.id ? undefined : [];
+        }),
+      );
+      expect(seen.sort()).toEqual([refused.id, free.id].sort());
+      expect(ended.map((g) => g.id)).toEqual([free.id]);
+    } finally {
+      await trx.rollback();
+    }
+    expect(await statusOf(free.id)).toBe('expired');
+    expect(await statusOf(locked.id)).toBe('pending');
+    expect(await statusOf(refused.id)).toBe('pending');
+    expect((await auditTrail(deps.db, 'grant', free.id)).map((a: { action: string }) => a.action)).toEqual(['created', 'expired']);
+    expect((await listNotifications(deps.db, { grantId: free.id })).map((n: { kind: string }) => n.kind)).toEqual(['expired']);
+    // no workflow holds them: end them here, so no later reconciliation finds them
+    for (const g of [locked, refused]) await markGrantEnded(deps.db, { grantId: g.id, kind: 'revoked', by: 'tester', reason: 'cleanup', revokedPrivileges: [] });
+  });
 
   it('refuses bad requests with every problem named, writing nothing', async () => {
     const count = async () => ({

@@ -7,6 +7,7 @@ import {
   LEVEL_IDS,
   levelOf,
   principalProblems,
+  privilegesToTakeBack,
   validateAccessRequest,
   warningTime,
   type AccessRequestInput,
@@ -106,5 +107,25 @@ describe('extending a grant', () => {
     expect(extendProblem({ ...base, until: 10_001 })).toMatch(/beyond the level's maximum/);
     expect(extendProblem({ ...base, status: 'expired', until: 5000 })).toMatch(/grant is expired, not active/);
     expect(extendProblem({ ...base, until: NaN })).toMatch(/not a date/);
+  });
+});
+
+describe('privilegesToTakeBack', () => {
+  const view = { database: 'lake', table: 'events__no_identifying' };
+  const other = { database: 'lake', table: 'clicks__no_identifying' };
+  const grant = (id: number, name: string, table = view, privileges = ['SELECT'], kind = 'user') => ({ id, principal: { name, kind }, table, privileges });
+
+  it('keeps a privilege another live grant of the same principal on the same table still needs', () => {
+    expect(privilegesToTakeBack([grant(1, 'alice')], [grant(2, 'alice')])).toEqual([[]]);
+    expect(privilegesToTakeBack([grant(1, 'alice')], [grant(2, 'alice', other)])).toEqual([['SELECT']]);
+    expect(privilegesToTakeBack([grant(1, 'alice')], [grant(2, 'bob')])).toEqual([['SELECT']]);
+    expect(privilegesToTakeBack([grant(1, 'alice')], [grant(2, 'alice', view, ['SELECT'], 'group')])).toEqual([['SELECT']]);
+  });
+
+  it('takes back from every grant ending together what none staying needs, whatever the case of the privilege', () => {
+    // both of bob's grants end: each gives SELECT up (the metastore revokes it once)
+    expect(privilegesToTakeBack([grant(1, 'bob'), grant(2, 'bob')], [grant(1, 'bob'), grant(2, 'bob')])).toEqual([['SELECT'], ['SELECT']]);
+    expect(privilegesToTakeBack([grant(1, 'carol', view, ['SELECT', 'INSERT'])], [grant(3, 'carol', view, ['select'])])).toEqual([['INSERT']]);
+    expect(privilegesToTakeBack([], [grant(3, 'carol')])).toEqual([]);
   });
 });
