@@ -39,7 +39,7 @@ import { grantWorkflowRunning, startGrantExpiry } from '../client/grants';
 import { grantWorkflowId, type GrantDrift } from '../workflows/shared';
 import { ensureLevelView, levelViewStale, type PrivateStore } from './level-views';
 import { bucketPolicyDrifted, probeRevocation, syncBucketPolicy, type PolicySync } from './storage-access';
-import { Batches, sharedRuns, type Settled } from './coalesce';
+import { Batches, forEachAtMost, sharedRuns, type Settled } from './coalesce';
 
 export interface GovernanceDeps {
   /** The catalog's name: its grant workflows' ids and its metastore grantor carry it. */
@@ -161,6 +161,8 @@ const MAX_CLOCK_BEHIND_MS = 1000;
 
 /** Grants ended per catalog transaction when many are due at once. */
 const DUE_PER_TRANSACTION = 1000;
+/** Proofs of ended grants run at once (each a few catalog queries; the pool holds five connections). */
+const PROOFS_AT_ONCE = 4;
 
 /** Takes back, table by table, what each due grant gives up: one listing and one revoke per table. A table
  *  whose revoke fails leaves its grants undefined (still live, for their own workflows to retry). */
@@ -201,6 +203,16 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
       }
       // each grant's own revokeGrant rewrites its bucket again, so a failure here is repaired there
       await Promise.all([...buckets].map((b) => syncBucketPolicy(deps, b)));
+      // and proves each end (its workflow then finds it proven); what is not proven here, its workflow
+      // proves again, repairs or alerts on
+      await forEachAtMost(batch, PROOFS_AT_ONCE, async (g) => {
+        try {
+          const r = await probeRevocation(deps, g);
+          if (r.ok) await markRevocationVerified(db, g.id, r.proof);
+        } catch {
+          // left to its workflow's proof, which says why
+        }
+      });
       if (batch.length < DUE_PER_TRANSACTION) return ended;
     }
   }
