@@ -25,6 +25,7 @@ import { createDb, migrateLatest, withServerAdmin } from '../db/knex';
 import { removeSource, saveSource } from '../db/sources';
 import { crawlSource } from '../workflows';
 import { JsonLinesScanner } from '../schema/infer/jsonl';
+import { activitySpans } from './history-facts';
 import { cpuByService, cpuDelta, LOG_DIR, pool, ROOT, waitForPollers, Workers, type CpuByService } from './processes';
 
 const PASSES = Number(process.env.BENCH_CRAWL_PASSES ?? 3);
@@ -470,6 +471,10 @@ export async function crawlBench(base: LakeConfig, opts: { corpus: string }): Pr
             `(inference phase ${phase.toFixed(2)} s; inference CPU ${used.map((u) => u.toFixed(1)).join(' + ')} s; host busy ${busy.toFixed(0)}%; load ${load()})`,
         );
         console.log(`           CPU-seconds by process: ${formatCpu(services)}`);
+        const run = await db('crawl_runs').where({ id: r.value.runId }).first('workflow_id', 'workflow_run_id');
+        const { total, spans } = await activitySpans(client, run.workflow_id, run.workflow_run_id);
+        const byActivity = Object.entries(spans).map(([type, s]) => `${type} ${s.toFixed(2)}`).join(', ');
+        console.log(`           workflow ${total.toFixed(2)} s; first scheduled to last closed, by activity (s): ${byActivity}`);
         if (p === 0) continue;
         best[label].crawl = Math.min(best[label].crawl, r.seconds);
         best[label].phase = Math.min(best[label].phase, phase);

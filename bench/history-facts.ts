@@ -46,3 +46,32 @@ export async function chainFacts(client: Client, workflowId: string, firstRunId:
   }
   return facts;
 }
+
+/** Where a workflow run's time went, from its history: for each activity type, the seconds from the
+ *  first one scheduled to the last one closed, and the run's whole span (start to close). */
+export async function activitySpans(client: Client, workflowId: string, runId?: string): Promise<{ total: number; spans: Record<string, number> }> {
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const events: Event[] = history.events ?? [];
+  const at = (e: Event) => {
+    const t = e.eventTime as { seconds?: number | Long | null; nanos?: number | null } | null | undefined;
+    return Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+  };
+  const typeOf = new Map<string, string>(); // scheduled event id → activity type
+  const first = new Map<string, number>();
+  const last = new Map<string, number>();
+  for (const e of events) {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name) {
+      const type = scheduled.activityType.name;
+      typeOf.set(String(e.eventId), type);
+      if (!first.has(type)) first.set(type, at(e));
+    }
+    const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
+    const type = closed ? typeOf.get(String(closed.scheduledEventId)) : undefined;
+    if (type) last.set(type, at(e));
+  }
+  const spans: Record<string, number> = {};
+  for (const [type, t0] of first) spans[type] = ((last.get(type) ?? t0) - t0) / 1000;
+  const total = events.length > 0 ? (at(events.at(-1)!) - at(events[0]!)) / 1000 : 0;
+  return { total, spans };
+}
