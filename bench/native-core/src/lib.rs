@@ -95,16 +95,136 @@ struct Field {
     node: u32,
 }
 
+/// A key spelling: its bytes and closing quote (compared eight bytes at a time), and the field it is.
+struct Spelling {
+    bytes: Box<[u8]>,
+    field: u32,
+    hash: u32,
+    next: u32,
+}
+
 #[derive(Default)]
 struct Struct {
     /// Field ids in the order they were made (undo pops the last).
     fields: Vec<u32>,
     by_key: FxMap<Vec<u16>, u32>,
-    /// Key spellings without escapes by their bytes, and the field each is.
-    spellings: Vec<(Box<[u8]>, u32)>,
-    by_bytes: FxMap<Box<[u8]>, u32>,
+    /// Key spellings without escapes, found by the hash of their bytes (chained through Spelling::next).
+    spellings: Vec<Spelling>,
+    table: Vec<u32>,
     /// The spelling last seen at each position: a guess, checked against the bytes.
     slots: Vec<u32>,
+}
+
+impl Struct {
+    /// The spelling whose bytes and closing quote are buf[start, start + m), whose key_hash is `hash`.
+    #[inline(always)]
+    fn find(&self, buf: &[u8], start: usize, m: usize, hash: u32) -> u32 {
+        if self.table.is_empty() {
+            return NONE;
+        }
+        let mut sp = self.table[hash as usize & (self.table.len() - 1)];
+        while sp != NONE {
+            let s = &self.spellings[sp as usize];
+            if s.hash == hash && s.bytes.len() == m && key_eq(buf, start, &s.bytes) {
+                return sp;
+            }
+            sp = s.next;
+        }
+        NONE
+    }
+
+    fn add(&mut self, bytes: Box<[u8]>, field: u32) -> u32 {
+        let hash = key_hash(&bytes);
+        let sp = self.spellings.len() as u32;
+        self.spellings.push(Spelling { bytes, field, hash, next: NONE });
+        if self.spellings.len() * 2 > self.table.len() {
+            self.table = vec![NONE; (self.table.len() * 2).max(16)];
+            for i in 0..self.spellings.len() {
+                self.link(i as u32);
+            }
+        } else {
+            self.link(sp);
+        }
+        sp
+    }
+
+    fn link(&mut self, sp: u32) {
+        let at = self.spellings[sp as usize].hash as usize & (self.table.len() - 1);
+        self.spellings[sp as usize].next = self.table[at];
+        self.table[at] = sp;
+    }
+
+    /// Removes the spelling added last (undo runs last-in first-out).
+    fn remove_last(&mut self) {
+        let sp = (self.spellings.len() - 1) as u32;
+        let at = self.spellings[sp as usize].hash as usize & (self.table.len() - 1);
+        let next = self.spellings[sp as usize].next;
+        if self.table[at] == sp {
+            self.table[at] = next;
+        } else {
+            let mut s = self.table[at];
+            while s != NONE {
+                if self.spellings[s as usize].next == sp {
+                    self.spellings[s as usize].next = next;
+                    break;
+                }
+                s = self.spellings[s as usize].next;
+            }
+        }
+        self.spellings.pop();
+    }
+}
+
+/// A key's bytes and closing quote hashed eight bytes at a time.
+#[inline(always)]
+fn key_hash(k: &[u8]) -> u32 {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mut h = (k.len() as u64).wrapping_mul(K);
+    let mut i = 0;
+    while i + 8 <= k.len() {
+        h = (h.rotate_left(5) ^ load64(k, i)).wrapping_mul(K);
+        i += 8;
+    }
+    let mut w = 0u64;
+    for (j, &b) in k[i..].iter().enumerate() {
+        w |= (b as u64) << (8 * j);
+    }
+    h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    (h >> 32) as u32
+}
+
+#[inline(always)]
+fn load64(b: &[u8], i: usize) -> u64 {
+    debug_assert!(i + 8 <= b.len());
+    unsafe { std::ptr::read_unaligned(b.as_ptr().add(i) as *const u64) }
+}
+
+#[inline(always)]
+fn load32(b: &[u8], i: usize) -> u32 {
+    debug_assert!(i + 4 <= b.len());
+    unsafe { std::ptr::read_unaligned(b.as_ptr().add(i) as *const u32) }
+}
+
+/// Whether buf[start, start + key.len()) is `key`; the caller checked that buf has the room.
+#[inline(always)]
+fn key_eq(buf: &[u8], start: usize, key: &[u8]) -> bool {
+    let m = key.len();
+    debug_assert!(start + m <= buf.len());
+    let b = &buf[start..start + m];
+    if m >= 8 {
+        let mut i = 0;
+        while i + 8 < m {
+            if load64(b, i) != load64(key, i) {
+                return false;
+            }
+            i += 8;
+        }
+        load64(b, m - 8) == load64(key, m - 8)
+    } else if m >= 4 {
+        load32(b, 0) == load32(key, 0) && load32(b, m - 4) == load32(key, m - 4)
+    } else {
+        b == key
+    }
 }
 
 enum Undo {
@@ -241,11 +361,7 @@ impl<'a> Scanner<'a> {
                     s.fields.pop();
                     s.by_key.remove(&key);
                 }
-                Undo::NewSpelling { strukt } => {
-                    let s = &mut self.structs[strukt as usize];
-                    let (bytes, _) = s.spellings.pop().unwrap();
-                    s.by_bytes.remove(&bytes);
-                }
+                Undo::NewSpelling { strukt } => self.structs[strukt as usize].remove_last(),
                 Undo::Rename { field, old } => self.fields[field as usize].name = old,
                 Undo::Move { field, old } => self.fields[field as usize].position = old,
             }
@@ -374,11 +490,11 @@ impl<'a> Scanner<'a> {
             {
                 let st = &self.structs[s as usize];
                 if let Some(&sp) = st.slots.get(index as usize) {
-                    if let Some((bytes, field)) = st.spellings.get(sp as usize) {
-                        let n = bytes.len();
-                        if buf.len() > key_start + n && &buf[key_start..key_start + n] == &bytes[..] && at!(buf, key_start + n) == QUOTE {
-                            f = *field;
-                            pos = key_start + n + 1;
+                    if let Some(known) = st.spellings.get(sp as usize) {
+                        let m = known.bytes.len();
+                        if buf.len() >= key_start + m && key_eq(buf, key_start, &known.bytes) {
+                            f = known.field;
+                            pos = key_start + m;
                         }
                     }
                 }
@@ -388,8 +504,10 @@ impl<'a> Scanner<'a> {
                 let p = key_start + plain_run(buf, key_start);
                 if at!(buf, p) == QUOTE {
                     let st = &mut self.structs[s as usize];
-                    if let Some(&sp) = st.by_bytes.get(&buf[key_start..p]) {
-                        f = st.spellings[sp as usize].1;
+                    let key = &buf[key_start..p + 1];
+                    let sp = st.find(buf, key_start, key.len(), key_hash(key));
+                    if sp != NONE {
+                        f = st.spellings[sp as usize].field;
                         set_slot(st, index, sp);
                         pos = p + 1;
                     }
@@ -499,9 +617,7 @@ impl<'a> Scanner<'a> {
         let st = &mut self.structs[s as usize];
         match raw {
             Some(raw) => {
-                let sp = st.spellings.len() as u32;
-                st.spellings.push((raw.into(), f));
-                st.by_bytes.insert(raw.into(), sp);
+                let sp = st.add([raw, &[QUOTE][..]].concat().into_boxed_slice(), f);
                 set_slot(st, index, sp);
                 self.undo.push(Undo::NewSpelling { strukt: s });
             }
