@@ -3,15 +3,16 @@
 // (split once, beforehand).
 import { parentPort } from 'node:worker_threads';
 import { parseLines, scanSlice, splitLines, type WorkerRequest } from './scan';
-import { loadNativeCore, nativeInfer } from './native-core';
+import { loadNativeCore, loadWasmCore, nativeInfer } from './native-core';
 
 let lines: string[] = [];
 
 parentPort!.on('message', (request: WorkerRequest) => {
   if (request.kind === 'scan') return parentPort!.postMessage(scanSlice(request.job));
-  if (request.kind === 'native') {
+  if (request.kind === 'native' || request.kind === 'wasm') {
     const { buffer, start, end, file } = request.job;
-    return parentPort!.postMessage(nativeInfer(loadNativeCore()!, new Uint8Array(buffer, start, end - start), file));
+    const core = request.kind === 'native' ? loadNativeCore()! : loadWasmCore()!;
+    return parentPort!.postMessage(nativeInfer(core, new Uint8Array(buffer, start, end - start), file));
   }
   if (request.kind === 'split') {
     const { buffer, start, end } = request.job;

@@ -1,7 +1,7 @@
 // Loader of the native-core probe (bench only, see src/lib.rs): undefined when the addon is not built
-// (`bash bench/native-core/build.sh`). Turns the addon's JSON answer into the InferenceResult the JS scanner
+// (`bash bench/native-core/build.sh`; with `wasm` it also builds the same core as WebAssembly). Turns the addon's JSON answer into the InferenceResult the JS scanner
 // gives, with the same field()/canonicalFields() and corrupt-record messages, so results compare deeply.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalFields, field } from '../../schema/fields';
 import { keepFirstSamples, type InferenceResult } from '../../schema/merge';
@@ -10,9 +10,11 @@ import { errorMessage, fieldLimitReason, longLineMessage, topLevelMessage, type 
 import { JSONL_LIMITS } from '../../schema/infer/jsonl/options';
 
 export const NATIVE_CORE_PATH = join(__dirname, 'lake_native_core.node');
+export const WASM_CORE_PATH = join(__dirname, 'lake_native_core.wasm');
 export const NATIVE_CORE_BUILD = 'bash bench/native-core/build.sh';
 
-interface Addon {
+/** The addon, or the WebAssembly module behind the same call. */
+export interface Addon {
   inferJsonLines(bytes: Uint8Array, firstLine: number): string;
 }
 
@@ -33,6 +35,38 @@ let addon: Addon | null | undefined;
 export function loadNativeCore(): Addon | undefined {
   if (addon === undefined) addon = existsSync(NATIVE_CORE_PATH) ? (require(NATIVE_CORE_PATH) as Addon) : null;
   return addon ?? undefined;
+}
+
+interface WasmExports {
+  memory: WebAssembly.Memory;
+  alloc(len: number): number;
+  dealloc(ptr: number, len: number): void;
+  infer(ptr: number, len: number, firstLine: number): void;
+  answer_ptr(): number;
+  answer_len(): number;
+}
+
+let wasm: Addon | null | undefined;
+
+/** The same core built as WebAssembly, or undefined when it is not built (`build.sh wasm`). Each call copies the bytes into its memory. */
+export function loadWasmCore(): Addon | undefined {
+  if (wasm === undefined) {
+    if (!existsSync(WASM_CORE_PATH)) wasm = null;
+    else {
+      const x = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(WASM_CORE_PATH))).exports as unknown as WasmExports;
+      const utf8 = new TextDecoder();
+      wasm = {
+        inferJsonLines(bytes, firstLine) {
+          const ptr = x.alloc(bytes.length);
+          new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes); // the buffer after alloc: memory may have grown
+          x.infer(ptr, bytes.length, firstLine);
+          x.dealloc(ptr, bytes.length);
+          return utf8.decode(new Uint8Array(x.memory.buffer, x.answer_ptr(), x.answer_len()));
+        },
+      };
+    }
+  }
+  return wasm ?? undefined;
 }
 
 /** Infer the schema of whole JSON lines in `bytes` with the addon: what scanSlice gives for the same bytes. */

@@ -1,20 +1,24 @@
 // Differential test of the native-core probe (bench/native-core): the addon's result is the JS scanner's,
 // deeply (schema, names, positions, provenance lines, counts, corrupt samples and their reasons), and it
-// accepts exactly the lines JSON.parse accepts. Skipped when the addon is not built (it is a bench probe;
-// `bash bench/native-core/build.sh` builds it).
+// accepts exactly the lines JSON.parse accepts; the same for its WebAssembly build. Skipped when not built
+// (it is a bench probe; `bash bench/native-core/build.sh [wasm]` builds it).
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { EDGE_LINES, loadNativeCore, nativeInfer, parseVerdict } from '../../../bench/native-core';
+import { EDGE_LINES, loadNativeCore, loadWasmCore, nativeInfer, parseVerdict, type Addon } from '../../../bench/native-core';
 import { inferJsonLinesText } from '../../../schema/infer/jsonl';
 import { jsonLines, jsonText, shapedRecords } from '../schema/arbitraries';
 
 vi.setConfig({ testTimeout: 60_000 });
 
-const core = loadNativeCore();
-const native = (text: string) => nativeInfer(core!, new TextEncoder().encode(text), 'n.jsonl').result;
 const js = (text: string) => inferJsonLinesText(text, { file: 'n.jsonl' });
 
-describe.skipIf(core === undefined)('native-core probe versus the JS scanner', () => {
+describe.each([
+  ['addon', loadNativeCore()],
+  ['WebAssembly', loadWasmCore()],
+] as [string, Addon | undefined][])('native-core probe (%s) versus the JS scanner', (_, core) => {
+  if (core === undefined) return it.skip('is not built');
+  const native = (text: string) => nativeInfer(core, new TextEncoder().encode(text), 'n.jsonl').result;
+
   it("rejects exactly the lines JSON.parse rejects, with the scanner's reasons", () => {
     for (const line of EDGE_LINES) {
       const n = native(line);
