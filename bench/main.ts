@@ -12,17 +12,16 @@
 // 10,000 workflows), the web catalog's list and search at the database level (bench/web-catalog.ts), and
 // how long `lake` and the worker take to start (bench/startup.ts), and last the first crawl of a million
 // generated objects (bench/scale.ts).
-// BENCH_ONLY=schema, shapes, crawl, kafka, grants, web-db, web, startup or scale runs one part (web: the web
-// catalog's pages over HTTP; shapes: the flat records alone). Every ratio is printed again in a table at the end.
+// BENCH_ONLY=schema, shapes, native, crawl, kafka, grants, web-db, web, startup or scale runs one part (web: the web
+// catalog's pages over HTTP; shapes: the flat records alone; native: the native-core probe of bench/native-core
+// on the flat records, beside JSON.parse and the JS scanner, only when asked for). Every ratio is printed again in a table at the end.
 import { existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { isDeepStrictEqual } from 'node:util';
 import { shapedLines, writeCorpus, type RecordShape } from './corpus';
-import { parseLines, scanSlice, splitLines, type SliceJob, type SliceResult, type WorkerRequest } from './scan';
-import { mergeResults, EMPTY_RESULT, type InferenceResult } from '../schema/merge';
-import { shiftProvenanceLines } from '../schema/provenance';
+import { parseLines, scanSlice, splitLines, type SliceJob, type SliceResult } from './scan';
+import type { InferenceResult } from '../schema/merge';
 import { toHiveColumns } from '../schema/hive';
 import { loadConfig } from '../config';
 import { checkAll } from '../infra/health';
@@ -34,37 +33,15 @@ import { kafkaBench } from './kafka';
 import { statsBench } from './stats';
 import { webCatalogBench, webHttpBench } from './web-catalog';
 import { startupBench } from './startup';
-import { seconds } from './timing';
+import { alternating, seconds } from './timing';
+import { mergeSlices, slices, workerPool } from './pool';
+import { nativeBench } from './native';
 
 const CORPUS_BYTES = 210 * 1e6;
 const DIR = join(__dirname, '..', '.stack', 'bench');
 const FILE = join(DIR, 'events.jsonl');
 const PASSES = Number(process.env.BENCH_PASSES ?? 3);
 
-
-/**
- * Best time of each run over `passes` rounds after a warm-up round, the runs taking turns within each
- * round, so that a neighbour busy for a while slows every side of a ratio alike. Also the best CPU time
- * of the process (every thread, so GC helpers count) for each run: on a shared machine a one-core ratio of
- * CPU times is steadier than one of wall times (it leaves out the time spent waiting for a core).
- */
-async function alternating<K extends string>(passes: number, runs: Record<K, () => unknown>): Promise<Record<K, number> & { cpu: Record<K, number> }> {
-  const names = Object.keys(runs) as K[];
-  for (const name of names) await runs[name]();
-  const bestOf = Object.fromEntries(names.map((n) => [n, Infinity])) as Record<K, number>;
-  const cpu = Object.fromEntries(names.map((n) => [n, Infinity])) as Record<K, number>;
-  for (let i = 0; i < passes; i++) {
-    for (const name of names) {
-      const t = process.hrtime.bigint();
-      const c = process.cpuUsage();
-      await runs[name]();
-      bestOf[name] = Math.min(bestOf[name], seconds(t));
-      const used = process.cpuUsage(c);
-      cpu[name] = Math.min(cpu[name], (used.user + used.system) / 1e6);
-    }
-  }
-  return { ...bestOf, cpu };
-}
 
 const loadAverage = () => loadavg()[0]!.toFixed(1);
 
@@ -77,31 +54,6 @@ function load(): Uint8Array {
   return bytes;
 }
 
-/** Cut [0, length) into `parts` ranges ending on line boundaries. */
-function slices(bytes: Uint8Array, parts: number): [number, number][] {
-  const out: [number, number][] = [];
-  let start = 0;
-  for (let i = 1; i <= parts; i++) {
-    let end = i === parts ? bytes.length : Math.floor((bytes.length * i) / parts);
-    if (i < parts) end = bytes.indexOf(0x0a, end) + 1 || bytes.length;
-    out.push([start, end]);
-    start = end;
-  }
-  return out;
-}
-
-/** Merge slice results in file order, shifting line numbers so provenance matches a whole-file scan. */
-function mergeSlices(results: SliceResult[]): InferenceResult {
-  let merged = EMPTY_RESULT;
-  let offset = 0;
-  for (const { result, lines } of results) {
-    const shifted = { ...result, schema: shiftProvenanceLines(result.schema, FILE, offset), corruptSamples: result.corruptSamples.map((s) => ({ ...s, line: s.line + offset })) };
-    merged = mergeResults(merged, shifted);
-    offset += lines;
-  }
-  return merged;
-}
-
 async function ensureCorpus(): Promise<void> {
   mkdirSync(DIR, { recursive: true });
   if (!existsSync(FILE) || statSync(FILE).size < 200e6) {
@@ -109,22 +61,6 @@ async function ensureCorpus(): Promise<void> {
     const { bytes, lines } = await writeCorpus(FILE, CORPUS_BYTES);
     console.log(`generated ${FILE}: ${(bytes / 1e6).toFixed(0)} MB, ${lines} lines in ${seconds(t).toFixed(1)} s`);
   }
-}
-
-/** A pool of worker threads (bench/worker.js), each answering one request at a time. */
-function workerPool(size: number) {
-  const workers = Array.from({ length: size }, () => new Worker(join(__dirname, 'worker.js')));
-  const ask = <T>(w: Worker, request: WorkerRequest) =>
-    new Promise<T>((resolve, reject) => {
-      w.once('message', resolve);
-      w.once('error', reject);
-      w.postMessage(request);
-    });
-  return {
-    /** Sends request i to worker i, and waits for every answer. */
-    all: <T>(requests: WorkerRequest[]) => Promise.all(requests.map((r, i) => ask<T>(workers[i]!, r))),
-    close: () => Promise.all(workers.map((w) => w.terminate())),
-  };
 }
 
 async function schemaBench(): Promise<Ratio[]> {
@@ -145,7 +81,7 @@ async function schemaBench(): Promise<Ratio[]> {
     parse: () => (sink += parseLines(lines)),
     single: () => (single = scanSlice(job)),
     parseTwo: async () => (sink += (await pool.all<number>(parts.map(() => ({ kind: 'parse' })))).reduce((a, b) => a + b, 0)),
-    parallel: async () => (parallel = mergeSlices(await pool.all<SliceResult>(parts.map((j) => ({ kind: 'scan', job: j }))))),
+    parallel: async () => (parallel = mergeSlices(await pool.all<SliceResult>(parts.map((j) => ({ kind: 'scan', job: j }))), FILE)),
   });
   await pool.close();
   lines.length = 0;
@@ -220,12 +156,13 @@ async function stackPart(only: string | undefined, part: 'crawl' | 'kafka' | 'gr
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY;
-  if (only !== undefined && !['schema', 'shapes', 'crawl', 'kafka', 'grants', 'web-db', 'web', 'startup', 'scale'].includes(only)) throw new Error(`BENCH_ONLY=${only}: expected schema, shapes, crawl, kafka, grants, web-db, web, startup or scale`);
+  if (only !== undefined && !['schema', 'shapes', 'native', 'crawl', 'kafka', 'grants', 'web-db', 'web', 'startup', 'scale'].includes(only)) throw new Error(`BENCH_ONLY=${only}: expected schema, shapes, native, crawl, kafka, grants, web-db, web, startup or scale`);
   const runs = (part: string) => only === undefined || only === part;
   if (runs('schema') || runs('crawl')) await ensureCorpus(); // the crawl benchmark cuts its CPU-bound objects from the same corpus
   const ratios: Ratio[] = [];
   if (runs('schema')) ratios.push(...(await schemaBench()));
   if (runs('schema') || runs('shapes')) ratios.push(...(await shapesBench())); // flat records: fixed, shuffled, sparse keys
+  if (only === 'native') ratios.push(...(await nativeBench(PASSES))); // the native-core probe on the same flat records
   if (runs('schema')) ratios.push(...groupingBench(FILE, PASSES)); // grouped vs ungrouped inference
   if (runs('schema')) ratios.push(...statsBench(PASSES)); // statistics over every record
   if (runs('crawl')) ratios.push(...(await stackPart(only, 'crawl')));

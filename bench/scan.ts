@@ -15,8 +15,8 @@ export interface SliceResult {
   lines: number;
 }
 
-/** What a worker is asked: scan a slice, split a slice into lines and keep them, or parse the kept lines. */
-export type WorkerRequest = { kind: 'scan'; job: SliceJob } | { kind: 'split'; job: SliceJob } | { kind: 'parse' };
+/** What a worker is asked: scan a slice (with the JS scanner, or the native-core probe as an addon or WebAssembly), split a slice into lines and keep them, or parse the kept lines. */
+export type WorkerRequest = { kind: 'scan'; job: SliceJob } | { kind: 'native' | 'wasm'; job: SliceJob } | { kind: 'split'; job: SliceJob } | { kind: 'parse' };
 
 const CHUNK = 1 << 20;
 
