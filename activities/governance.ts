@@ -38,7 +38,7 @@ import { isViewLevel } from '../governance/level-views';
 import { grantWorkflowRunning, startGrantExpiry } from '../client/grants';
 import { grantWorkflowId, type GrantDrift } from '../workflows/shared';
 import { ensureLevelView, levelViewStale, type PrivateStore } from './level-views';
-import { bucketPolicyDrifted, probeRevocation, syncBucketPolicy, type PolicySync } from './storage-access';
+import { bucketPolicyDrifted, probeRevocation, readsOnce, syncBucketPolicy, type PolicySync } from './storage-access';
 import { Batches, forEachAtMost, sharedRuns, type Settled } from './coalesce';
 
 export interface GovernanceDeps {
@@ -205,9 +205,10 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
       await Promise.all([...buckets].map((b) => syncBucketPolicy(deps, b)));
       // and proves each end (its workflow then finds it proven); what is not proven here, its workflow
       // proves again, repairs or alerts on
+      const reads = readsOnce(deps);
       await forEachAtMost(batch, PROOFS_AT_ONCE, async (g) => {
         try {
-          const r = await probeRevocation(deps, g);
+          const r = await probeRevocation(deps, g, reads);
           if (r.ok) await markRevocationVerified(db, g.id, r.proof);
         } catch {
           // left to its workflow's proof, which says why

@@ -59,13 +59,40 @@ function grantsOnTable(ms: MetastoreClient, table: TableRef): Promise<TableGrant
   return list(JSON.stringify([table.database, table.table]));
 }
 
-async function findAccount(accounts: S3Accounts, access: string): Promise<S3Account | undefined> {
+function listAccountsShared(accounts: S3Accounts): Promise<S3Account[]> {
   let list = accountListings.get(accounts);
   if (!list) {
     list = sharedRuns(() => accounts.listAccounts());
     accountListings.set(accounts, list);
   }
-  return (await list('')).find((a) => a.access === access);
+  return list('');
+}
+
+/** What a proof reads besides the catalog: the server's accounts and a table's privileges. */
+export interface ProofReads {
+  accounts(): Promise<S3Account[]>;
+  grantsOn(table: TableRef): Promise<TableGrant[]>;
+}
+
+/** Each proof's own reads (shared with the proofs waiting at the same moment). */
+function freshReads(deps: StorageDeps): ProofReads {
+  return { accounts: () => listAccountsShared(deps.storage.accounts), grantsOn: (t) => grantsOnTable(deps.metastore, t) };
+}
+
+/** Reads made once for many proofs that follow one change (the grants one transaction ended): each
+ *  listing is taken after that change, so it proves every one of them. */
+export function readsOnce(deps: StorageDeps): ProofReads {
+  let accounts: Promise<S3Account[]> | undefined;
+  const tables = new Map<string, Promise<TableGrant[]>>();
+  return {
+    accounts: () => (accounts ??= deps.storage.accounts.listAccounts()),
+    grantsOn: (t) => {
+      const k = JSON.stringify([t.database, t.table]);
+      let p = tables.get(k);
+      if (!p) tables.set(k, (p = listGrants(deps.metastore, t)));
+      return p;
+    },
+  };
 }
 
 async function rewriteBucketPolicy(deps: StorageDeps, bucket: string): Promise<PolicySync> {
@@ -105,7 +132,7 @@ export type ProbeResult = { ok: true; proof: RevocationProof } | { ok: false; pr
 /** Proves that ended grant `g` gives nothing any more: the principal's own key is denied a read under the
  *  table's prefix (unless another live grant of theirs still covers it), and the metastore privileges
  *  only this grant gave are gone. Repairs what it finds still held; the caller records and retries. */
-export async function probeRevocation(deps: StorageDeps, g: Grant): Promise<ProbeResult> {
+export async function probeRevocation(deps: StorageDeps, g: Grant, reads: ProofReads = freshReads(deps)): Promise<ProbeResult> {
   const problems: string[] = [];
   let storage: string;
   const target = await storageTargetOfGrant(deps.db, g.id);
@@ -115,7 +142,7 @@ export async function probeRevocation(deps: StorageDeps, g: Grant): Promise<Prob
   } else {
     const prefix = normalizePrefix(target.prefix);
     const stillCovered = (await activeStorageAccesses(deps.db, target.bucket)).find((a) => a.account === account && prefix.startsWith(normalizePrefix(a.prefix)));
-    const creds = await findAccount(deps.storage.accounts, account);
+    const creds = (await reads.accounts()).find((a) => a.access === account);
     if (stillCovered) {
       storage = `still readable through live grant ${stillCovered.grantId}`;
     } else if (!creds) {
@@ -140,7 +167,7 @@ export async function probeRevocation(deps: StorageDeps, g: Grant): Promise<Prob
     try {
       // this catalog's, and those from before grantors named their catalog; another catalog's grant is its own
       const grantors = [grantorOf(deps.catalog), LEGACY_GRANTOR];
-      const held = (await grantsOnTable(deps.metastore, g.table)).filter((h) => samePrincipal(h.principal, g.principal) && grantors.includes(h.grantor) && mustBeGone.includes(h.privilege.toUpperCase()));
+      const held = (await reads.grantsOn(g.table)).filter((h) => samePrincipal(h.principal, g.principal) && grantors.includes(h.grantor) && mustBeGone.includes(h.privilege.toUpperCase()));
       metastore = `no ${mustBeGone.join(', ')} on ${g.table.database}.${g.table.table}`;
       if (held.length > 0) {
         problems.push(`${g.principal.kind} ${g.principal.name} still holds ${held.map((h) => h.privilege).join(', ')} on ${g.table.database}.${g.table.table}`);
