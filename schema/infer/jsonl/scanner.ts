@@ -676,32 +676,43 @@ export class JsonLinesScanner {
     const lastWord = buf.length - 4;
     for (;;) {
       // Four bytes at a time while none is below 0x20, a quote or a backslash (each test is exact for
-      // "some byte is": a borrow into a byte's top bit only happens past a byte that matched).
+      // "some byte is": a borrow into a byte's top bit only happens past a byte that matched). The lowest
+      // bit set is therefore the first such byte: go straight to it (usually the closing quote).
       while (pos <= lastWord) {
         const x = view.getInt32(pos, true);
         const q = x ^ 0x22222222;
         const b = x ^ 0x5c5c5c5c;
-        if ((((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080) break;
+        const m = (((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080;
+        if (m !== 0) {
+          pos += (31 - Math.clz32(m & -m)) >> 3;
+          break;
+        }
         pos += 4;
       }
+      // (byte by byte only in the last bytes of the buffer: after a jump the byte is one of those)
       let c = buf[pos]!;
       while (c > BACKSLASH || (c >= 0x20 && c !== QUOTE && c !== BACKSLASH)) c = buf[++pos]!;
       if (c === QUOTE) return pos + 1;
-      if (c === BACKSLASH) {
-        this.sawEscape = true;
-        const e = buf[pos + 1]!;
-        if (e === 0x75) {
-          for (let i = 2; i < 6; i++) if (!isHex(buf[pos + i]!)) return this.fail(pos + i, Err.BadUnicodeEscape);
-          pos += 6;
-        } else if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
-          pos += 2;
-        } else {
-          return this.fail(pos + 1, Err.BadEscape);
-        }
-        continue;
-      }
-      return this.fail(pos, Err.ControlChar);
+      if (c !== BACKSLASH) return this.fail(pos, Err.ControlChar);
+      pos = this.escapeEnd(pos);
+      if (pos < 0) return -1;
     }
+  }
+
+  /**
+   * The position after the escape at pos (a backslash), or -1. Out of scanString, which stays small
+   * enough to be inlined where it is called.
+   */
+  private escapeEnd(pos: number): number {
+    const buf = this.buf;
+    this.sawEscape = true;
+    const e = buf[pos + 1]!;
+    if (e === 0x75) {
+      for (let i = 2; i < 6; i++) if (!isHex(buf[pos + i]!)) return this.fail(pos + i, Err.BadUnicodeEscape);
+      return pos + 6;
+    }
+    if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) return pos + 2;
+    return this.fail(pos + 1, Err.BadEscape);
   }
 
   /** End of a JSON number starting at pos, or -1; sets numDigits/numDigitsStart/numIsInteger. */
