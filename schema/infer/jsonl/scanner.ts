@@ -415,7 +415,7 @@ export class JsonLinesScanner {
       const slot = s.slots[index];
       if (slot !== undefined && this.keyIs(slot, keyStart)) {
         f = slot.field;
-        pos = keyStart + slot.bytes.length + 1;
+        pos = keyStart + slot.size;
         // Slots are a cache that rollback does not restore, so the position may still need lowering.
         if (index < f.position) this.edits.moveField(f, index);
       }
@@ -432,7 +432,7 @@ export class JsonLinesScanner {
           h = mixKeyHash(h);
           const n = p - keyStart;
           for (let known = s.chain(h); known !== null; known = known.next) {
-            if (known.hash !== h || known.bytes.length !== n || !this.keyIs(known, keyStart)) continue;
+            if (known.hash !== h || known.size !== n + 1 || !this.keyIs(known, keyStart)) continue;
             f = known.field;
             this.edits.placeSlot(s, index, known);
             pos = p + 1;
@@ -455,12 +455,16 @@ export class JsonLinesScanner {
       c = buf[++pos]!;
       while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
       const valueStart = pos;
-      pos =
-        level === null && this.facts === null
-          ? this.parseValue(f.node, pos, depth, null)
-          : this.parseValueOfKey(s, f, index, keyStart, keyEnd, pos, depth, level);
+      const node = f.node;
+      if (level !== null || this.facts !== null) pos = this.parseValueOfKey(s, f, index, keyStart, keyEnd, pos, depth, level);
+      // parseValue's commonest cases inline (a call per value was about a tenth of a flat record's scan):
+      // a string in a field already string, and a number (c <= 0x39 and not a quote: numberEnd reports
+      // anything else there as parseValue would).
+      else if (c === QUOTE) pos = node.type === STRING ? this.scanString(pos + 1) : this.parseValue(node, pos, depth, null);
+      else if (c <= 0x39) pos = this.typeNumber(node, pos);
+      else pos = this.parseValue(node, pos, depth, null);
       if (pos < 0) return -1;
-      if (this.statsOn) this.stats!.logValue(buf, s.slots[index], f.node, valueStart, pos);
+      if (this.statsOn) this.stats!.logValue(buf, s.slots[index], node, valueStart, pos);
       c = buf[pos]!;
       while (c <= 0x20 && isWs(c)) c = buf[++pos]!;
       if (c === 0x2c) {
@@ -474,19 +478,24 @@ export class JsonLinesScanner {
     }
   }
 
-  /** Whether buf[keyStart...] is the key of `slot` and its closing quote (compared four bytes at a time where the buffer has room). */
+  /**
+   * Whether buf[keyStart...] is the key of `slot` and its closing quote: four bytes at a time where the
+   * buffer has room, the first and last words (which cover keys of up to 7 bytes) before any between.
+   */
   private keyIs(slot: Slot, keyStart: number): boolean {
-    const words = slot.words;
-    const k = words.length;
-    const n = slot.bytes.length + 1;
-    if (k > 0 && keyStart + n <= this.buf.length) {
+    const n = slot.size;
+    const buf = this.buf;
+    if (n >= 4 && keyStart + n <= buf.length) {
       const view = this.view;
-      for (let w = 0; w < k - 1; w++) if (view.getInt32(keyStart + 4 * w, true) !== words[w]) return false;
-      return view.getInt32(keyStart + n - 4, true) === words[k - 1];
+      if (view.getInt32(keyStart, true) !== slot.first || view.getInt32(keyStart + n - 4, true) !== slot.last) return false;
+      if (n <= 8) return true;
+      const words = slot.words;
+      for (let w = 1, k = words.length - 1; w < k; w++) if (view.getInt32(keyStart + 4 * w, true) !== words[w]) return false;
+      return true;
     }
     const kb = slot.bytes;
-    for (let i = 0; i < n - 1; i++) if (this.buf[keyStart + i] !== kb[i]) return false;
-    return this.buf[keyStart + n - 1] === QUOTE;
+    for (let i = 0; i < n - 1; i++) if (buf[keyStart + i] !== kb[i]) return false;
+    return buf[keyStart + n - 1] === QUOTE;
   }
 
   /** pos is at "[". */
@@ -563,6 +572,11 @@ export class JsonLinesScanner {
       if (buf[pos + 1] !== 0x75 || buf[pos + 2] !== 0x6c || buf[pos + 3] !== 0x6c) return this.failLiteral(pos, 'null');
       return pos + 4; // null joins anything: nothing to record
     }
+    return this.typeNumber(node, pos);
+  }
+
+  /** parseValue for a number (or what is not a value: -1): pos is at its first character. */
+  private typeNumber(node: TypeNode, pos: number): number {
     const end = this.numberEnd(pos);
     if (end < 0) return -1;
     if (node.type !== STRING) {
@@ -662,32 +676,43 @@ export class JsonLinesScanner {
     const lastWord = buf.length - 4;
     for (;;) {
       // Four bytes at a time while none is below 0x20, a quote or a backslash (each test is exact for
-      // "some byte is": a borrow into a byte's top bit only happens past a byte that matched).
+      // "some byte is": a borrow into a byte's top bit only happens past a byte that matched). The lowest
+      // bit set is therefore the first such byte: go straight to it (usually the closing quote).
       while (pos <= lastWord) {
         const x = view.getInt32(pos, true);
         const q = x ^ 0x22222222;
         const b = x ^ 0x5c5c5c5c;
-        if ((((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080) break;
+        const m = (((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080;
+        if (m !== 0) {
+          pos += (31 - Math.clz32(m & -m)) >> 3;
+          break;
+        }
         pos += 4;
       }
+      // (byte by byte only in the last bytes of the buffer: after a jump the byte is one of those)
       let c = buf[pos]!;
       while (c > BACKSLASH || (c >= 0x20 && c !== QUOTE && c !== BACKSLASH)) c = buf[++pos]!;
       if (c === QUOTE) return pos + 1;
-      if (c === BACKSLASH) {
-        this.sawEscape = true;
-        const e = buf[pos + 1]!;
-        if (e === 0x75) {
-          for (let i = 2; i < 6; i++) if (!isHex(buf[pos + i]!)) return this.fail(pos + i, Err.BadUnicodeEscape);
-          pos += 6;
-        } else if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
-          pos += 2;
-        } else {
-          return this.fail(pos + 1, Err.BadEscape);
-        }
-        continue;
-      }
-      return this.fail(pos, Err.ControlChar);
+      if (c !== BACKSLASH) return this.fail(pos, Err.ControlChar);
+      pos = this.escapeEnd(pos);
+      if (pos < 0) return -1;
     }
+  }
+
+  /**
+   * The position after the escape at pos (a backslash), or -1. Out of scanString, which stays small
+   * enough to be inlined where it is called.
+   */
+  private escapeEnd(pos: number): number {
+    const buf = this.buf;
+    this.sawEscape = true;
+    const e = buf[pos + 1]!;
+    if (e === 0x75) {
+      for (let i = 2; i < 6; i++) if (!isHex(buf[pos + i]!)) return this.fail(pos + i, Err.BadUnicodeEscape);
+      return pos + 6;
+    }
+    if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) return pos + 2;
+    return this.fail(pos + 1, Err.BadEscape);
   }
 
   /** End of a JSON number starting at pos, or -1; sets numDigits/numDigitsStart/numIsInteger. */

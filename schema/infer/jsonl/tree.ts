@@ -76,6 +76,10 @@ export class Slot {
    * a key is matched four bytes at a time (empty for a key shorter than 3 bytes, matched byte by byte).
    */
   readonly words: readonly number[];
+  /** Its length with the closing quote, and its first and last words (0 without words): most keys are matched by these two alone, without reaching into `words`. */
+  readonly size: number;
+  readonly first: number;
+  readonly last: number;
   constructor(
     public readonly bytes: Uint8Array,
     public readonly field: FieldNode,
@@ -96,6 +100,9 @@ export class Slot {
       }
     }
     this.words = words;
+    this.size = n;
+    this.first = words.length > 0 ? words[0]! : 0;
+    this.last = words.length > 0 ? words[words.length - 1]! : 0;
   }
 
   entryIn(level: PathLevel): number {

@@ -68,11 +68,14 @@ export const jsonLines: fc.Arbitrary<string[]> = fc.array(
 /**
  * Keys (as JSON texts) that a lookup by bytes could confuse: an escaped spelling of another key ("a\u0062"
  * is "ab"), keys equal in their first 8 bytes or more, pairs whose keyHash collides ("kbcdea" and
- * "jbcdei", "mbcdeq" and "lbcdey"), case variants of one column, non-ASCII, the empty key.
+ * "jbcdei", "mbcdeq" and "lbcdey"), case variants of one column, non-ASCII, the empty key; and pairs of one
+ * length that differ only in a byte that neither the first nor the last four bytes of key and quote hold
+ * (byte 4 of 8-byte keys, byte 8 of 17-byte ones: only the words between tell them apart).
  */
 export const TRICKY_KEYS = [
   '"ab"', '"a\\u0062"', '"abcdefgh1"', '"abcdefgh2"', '"abcdefghij"', '"abcdefgh"', '"kbcdea"', '"jbcdei"', '"mbcdeq"', '"lbcdey"',
   '"é"', '"\\u00e9"', '"😀"', '"中文"', '"a"', '"A"', '"userId"', '"USERID"', '""', '"a b"',
+  '"abcd1fgh"', '"abcd2fgh"', '"abcdefgh1abcdefgh"', '"abcdefgh2abcdefgh"',
 ];
 
 /**

@@ -115,6 +115,19 @@ describe('JSON lines scanner versus JSON.parse', () => {
         }
   });
 
+  it('finds the first of several such bytes in one word of a string', () => {
+    // the scanner jumps to the first byte its word test flags: two such bytes at every distance within a word, either order, every offset
+    const specials = ['\u0001', '\u001f', '"', '\\', '\\n', '\\u00e9'];
+    for (const a of specials)
+      for (const b of specials)
+        for (const nb of ['a', 'é'])
+          for (let at = 0; at < 5; at++)
+            for (let gap = 0; gap < 4; gap++) {
+              const text = nb.repeat(at) + a + nb.repeat(gap) + b + nb.repeat(6);
+              for (const l of [`{"k":"${text}"}`, `{"k":"s","k":"${text}"}`, `{"${text}":1}`]) expect([l, scannerVerdict(l)]).toEqual([l, parseVerdict(l)]);
+            }
+  });
+
   it('rejects exactly the records JSON.parse accepts that nest deeper than maxDepth', () => {
     // A small limit, so that generated values cross it, in typed fields and in fields already string (validated only).
     fc.assert(
