@@ -61,12 +61,3 @@ export function sharedRuns<R>(fn: (key: string) => Promise<R>): (key: string) =>
   });
   return (key) => batches.add(key, null);
 }
-
-/** Calls `fn` on every item, at most `n` at a time (a pool of a few database connections serves them). */
-export async function forEachAtMost<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, lane));
-}

@@ -31,15 +31,15 @@ import {
   type NotificationInput,
 } from '../db/governance';
 import { targetTableOf } from '../db/sources';
-import { grantedBuckets, markRevocationProblem, unverifiedRevocations, markRevocationVerified, storageTargetOfGrant } from '../db/storage-access';
+import { grantedBuckets, markRevocationProblem, unverifiedRevocations, markRevocationVerified, markRevocationsVerified, storageTargetOfGrant, storageTargetsOfGrants } from '../db/storage-access';
 import type { GrantStatus } from '../governance/levels';
 import { readsRawStorage } from '../governance/storage-policy';
 import { isViewLevel } from '../governance/level-views';
 import { grantWorkflowRunning, startGrantExpiry } from '../client/grants';
 import { grantWorkflowId, type GrantDrift } from '../workflows/shared';
 import { ensureLevelView, levelViewStale, type PrivateStore } from './level-views';
-import { bucketPolicyDrifted, probeRevocation, readsOnce, syncBucketPolicy, type PolicySync } from './storage-access';
-import { Batches, forEachAtMost, sharedRuns, type Settled } from './coalesce';
+import { bucketPolicyDrifted, probeRevocation, probeRevocations, readsOnce, syncBucketPolicy, type PolicySync } from './storage-access';
+import { Batches, sharedRuns, type Settled } from './coalesce';
 
 export interface GovernanceDeps {
   /** The catalog's name: its grant workflows' ids and its metastore grantor carry it. */
@@ -161,8 +161,6 @@ const MAX_CLOCK_BEHIND_MS = 1000;
 
 /** Grants ended per catalog transaction when many are due at once. */
 const DUE_PER_TRANSACTION = 1000;
-/** Proofs of ended grants run at once (each a few catalog queries; the pool holds five connections). */
-const PROOFS_AT_ONCE = 4;
 
 /** Takes back, table by table, what each due grant gives up: one listing and one revoke per table. A table
  *  whose revoke fails leaves its grants undefined (still live, for their own workflows to retry). */
@@ -195,25 +193,20 @@ export function createGovernanceActivities(deps: GovernanceDeps) {
     let ended = 0;
     for (;;) {
       const batch = await endDueGrants(db, { limit: DUE_PER_TRANSACTION, by: CATALOG_ACTOR }, (due) => revokeDue(metastore, endingGrantors(deps.catalog), due));
+      if (batch.length === 0) return ended;
       ended += batch.length;
-      const buckets = new Set<string>();
-      for (const g of batch) {
-        const target = readsRawStorage(g.level) ? await storageTargetOfGrant(db, g.id) : undefined;
-        if (target) buckets.add(target.bucket);
-      }
+      const readingFiles = batch.filter((g) => readsRawStorage(g.level)).map((g) => g.id);
+      const buckets = new Set([...(await storageTargetsOfGrants(db, readingFiles)).values()].map((t) => t.bucket));
       // each grant's own revokeGrant rewrites its bucket again, so a failure here is repaired there
       await Promise.all([...buckets].map((b) => syncBucketPolicy(deps, b)));
       // and proves each end (its workflow then finds it proven); what is not proven here, its workflow
       // proves again, repairs or alerts on
-      const reads = readsOnce(deps);
-      await forEachAtMost(batch, PROOFS_AT_ONCE, async (g) => {
-        try {
-          const r = await probeRevocation(deps, g, reads);
-          if (r.ok) await markRevocationVerified(db, g.id, r.proof);
-        } catch {
-          // left to its workflow's proof, which says why
-        }
-      });
+      try {
+        const proofs = await probeRevocations(deps, batch, readsOnce(deps));
+        await markRevocationsVerified(db, proofs.flatMap((r, i) => (r.ok ? [{ grantId: batch[i]!.id, proof: r.proof }] : [])));
+      } catch {
+        // left to each workflow's own proof, which says why
+      }
       if (batch.length < DUE_PER_TRANSACTION) return ended;
     }
   }

@@ -9,9 +9,10 @@ import { newSecret, readAs, type S3Account, type S3Accounts } from '../adapters/
 import type { TableRef } from '../schema/hive';
 import { Batches, sharedRuns } from './coalesce';
 import type { S3Config } from '../config';
-import { privilegesOnlyGrantedBy, type Grant } from '../db/governance';
-import { activeStorageAccesses, principalsNamed, recordPrincipalKey, storageTargetOfGrant, withBucketLock, type RevocationProof } from '../db/storage-access';
-import { accountsIn, bucketPolicyFor, normalizePrefix, samePolicy, storageAccountOf } from '../governance/storage-policy';
+import { liveGrantsOfPrincipals, type Grant } from '../db/governance';
+import { activeStorageAccesses, principalsNamed, recordPrincipalKey, storageTargetsOfGrants, withBucketLock, type RevocationProof, type StorageTarget } from '../db/storage-access';
+import { accountsIn, bucketPolicyFor, normalizePrefix, samePolicy, storageAccountOf, type StorageAccess } from '../governance/storage-policy';
+import { privilegesToTakeBack } from '../governance/levels';
 
 export interface StorageDeps {
   /** The catalog's name: its bucket policy statements and metastore grantor carry it. */
@@ -132,16 +133,34 @@ export type ProbeResult = { ok: true; proof: RevocationProof } | { ok: false; pr
 /** Proves that ended grant `g` gives nothing any more: the principal's own key is denied a read under the
  *  table's prefix (unless another live grant of theirs still covers it), and the metastore privileges
  *  only this grant gave are gone. Repairs what it finds still held; the caller records and retries. */
-export async function probeRevocation(deps: StorageDeps, g: Grant, reads: ProofReads = freshReads(deps)): Promise<ProbeResult> {
+export async function probeRevocation(deps: StorageDeps, g: Grant): Promise<ProbeResult> {
+  return (await probeRevocations(deps, [g]))[0]!;
+}
+
+/** `probeRevocation` for many ended grants, reading what they share once: their files' places, the live
+ *  storage accesses, the live grants of their principals, and (through `reads`) the server's accounts and
+ *  each table's privileges. */
+export async function probeRevocations(deps: StorageDeps, grants: readonly Grant[], reads: ProofReads = freshReads(deps)): Promise<ProbeResult[]> {
+  const targets = await storageTargetsOfGrants(deps.db, grants.map((g) => g.id));
+  const accesses = targets.size > 0 ? await activeStorageAccesses(deps.db) : [];
+  const live = await liveGrantsOfPrincipals(deps.db, [...new Set(grants.map((g) => g.principalId))], grants.map((g) => g.id));
+  const takeBack = privilegesToTakeBack(grants, live);
+  const out: ProbeResult[] = [];
+  for (const [i, g] of grants.entries()) out.push(await probeOne(deps, g, targets.get(g.id), accesses, takeBack[i]!, reads));
+  return out;
+}
+
+async function probeOne(
+  deps: StorageDeps, g: Grant, target: StorageTarget | undefined, accesses: readonly (StorageAccess & { grantId: number })[], takeBack: readonly string[], reads: ProofReads,
+): Promise<ProbeResult> {
   const problems: string[] = [];
   let storage: string;
-  const target = await storageTargetOfGrant(deps.db, g.id);
   const account = storageAccountOf(g.principal);
   if (!target) {
     storage = 'the source keeps no files on S3';
   } else {
     const prefix = normalizePrefix(target.prefix);
-    const stillCovered = (await activeStorageAccesses(deps.db, target.bucket)).find((a) => a.account === account && prefix.startsWith(normalizePrefix(a.prefix)));
+    const stillCovered = accesses.find((a) => a.bucket === target.bucket && a.account === account && prefix.startsWith(normalizePrefix(a.prefix)));
     const creds = (await reads.accounts()).find((a) => a.access === account);
     if (stillCovered) {
       storage = `still readable through live grant ${stillCovered.grantId}`;
@@ -160,7 +179,7 @@ export async function probeRevocation(deps: StorageDeps, g: Grant, reads: ProofR
   }
 
   let metastore: string;
-  const mustBeGone = (await privilegesOnlyGrantedBy(deps.db, g)).map((p) => p.toUpperCase());
+  const mustBeGone = takeBack.map((p) => p.toUpperCase());
   if (mustBeGone.length === 0) {
     metastore = g.privileges.length === 0 ? 'the level gives no metastore privilege' : `still held through a live grant of ${g.principal.name}`;
   } else {

@@ -356,6 +356,11 @@ export async function privilegesOnlyGrantedBy(db: Knex, g: Grant): Promise<strin
   return privilegesToTakeBack([g], live)[0]!;
 }
 
+/** The live grants of these principals, but for `except`. */
+export async function liveGrantsOfPrincipals(db: Knex, principalIds: readonly number[], except: readonly number[] = []): Promise<Grant[]> {
+  return (await grantQuery(db).whereIn('g.principal_id', principalIds).whereIn('g.status', ['pending', 'active']).whereNotIn('g.id', except)).map(grantFromRow);
+}
+
 /** Who uses what: the active grants of a source. */
 export async function activeHolders(db: Knex, sourceId: number): Promise<Grant[]> {
   return (await grantQuery(db).where('g.source_id', sourceId).where('g.status', 'active').orderBy('g.id')).map(grantFromRow);
@@ -423,7 +428,7 @@ export async function endDueGrants(db: Knex, o: { limit: number; by: string }, r
     if (ids.length === 0) return [];
     const due = (await grantQuery(trx).whereIn('g.id', ids).orderBy('g.id')).map(grantFromRow);
     const principals = [...new Set(due.map((g) => g.principalId))];
-    const staying = (await grantQuery(trx).whereIn('g.principal_id', principals).whereIn('g.status', ['pending', 'active']).whereNotIn('g.id', ids)).map(grantFromRow);
+    const staying = await liveGrantsOfPrincipals(trx, principals, ids);
     const takeBack = privilegesToTakeBack(due, staying);
     const revoked = await revoke(due.map((grant, i) => ({ grant, takeBack: takeBack[i]! })));
     const ended = due.flatMap((g, i) => (revoked[i] === undefined ? [] : [{ g, revoked: revoked[i] }]));

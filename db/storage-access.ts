@@ -37,6 +37,16 @@ export async function storageTargetOfGrant(db: Knex, grantId: number): Promise<S
   return r ? targetOfRow(r) : undefined;
 }
 
+/** `storageTargetOfGrant` for many grants in one query: those with files on S3. */
+export async function storageTargetsOfGrants(db: Knex, grantIds: readonly number[]): Promise<Map<number, StorageTarget>> {
+  const out = new Map<number, StorageTarget>();
+  for (const r of await grantLocations(db).whereIn('g.id', grantIds)) {
+    const t = targetOfRow(r);
+    if (t) out.set(r.id, t);
+  }
+  return out;
+}
+
 /** The storage access live grants give: active grants at levels that read raw files, on S3 sources.
  *  `bucket` narrows to one bucket. */
 export async function activeStorageAccesses(db: Knex, bucket?: string): Promise<(StorageAccess & { grantId: number; principal: PrincipalRef })[]> {
@@ -109,16 +119,34 @@ export interface RevocationProof {
 
 /** Records that a grant's end was proven; audited once (a repeated call changes nothing). */
 export async function markRevocationVerified(db: Knex, grantId: number, proof: RevocationProof): Promise<Date> {
+  const at = (await markRevocationsVerified(db, [{ grantId, proof }])).get(grantId);
+  if (!at) throw new Error(`unknown grant ${grantId}`);
+  return at;
+}
+
+/** Records many proofs in one transaction, each grant's once with its own audit entry; returns when each
+ *  end was proven (the first proof's time for one proven before). */
+export async function markRevocationsVerified(db: Knex, proofs: readonly { grantId: number; proof: RevocationProof }[]): Promise<Map<number, Date>> {
+  if (proofs.length === 0) return new Map();
   return db.transaction(async (trx) => {
-    const g = await trx('grants').where({ id: grantId }).forUpdate().first('revocation_verified_at', 'status');
-    if (g?.revocation_verified_at) return g.revocation_verified_at as Date;
-    const [row] = await trx('grants').where({ id: grantId }).update({ revocation_verified_at: trx.fn.now(), revocation_problem: null }).returning('revocation_verified_at');
-    const verifiedAt = row.revocation_verified_at as Date;
-    await audit(trx, {
-      actor: CATALOG_ACTOR, entity: 'grant', entityId: grantId, action: 'verified', fromStatus: g?.status, toStatus: g?.status,
-      details: { verifiedAt: verifiedAt.toISOString(), ...proof },
-    });
-    return verifiedAt;
+    const ids = proofs.map((p) => p.grantId);
+    const rows: { id: number; status: string; revocation_verified_at: Date | null }[] = await trx('grants').whereIn('id', ids).orderBy('id').forUpdate().select('id', 'status', 'revocation_verified_at');
+    const at = new Map<number, Date>(rows.filter((r) => r.revocation_verified_at).map((r) => [r.id, r.revocation_verified_at!]));
+    const fresh = rows.filter((r) => !r.revocation_verified_at);
+    if (fresh.length === 0) return at;
+    const updated: { id: number; revocation_verified_at: Date }[] = await trx('grants')
+      .whereIn('id', fresh.map((r) => r.id))
+      .update({ revocation_verified_at: trx.fn.now(), revocation_problem: null })
+      .returning(['id', 'revocation_verified_at']);
+    for (const u of updated) at.set(u.id, u.revocation_verified_at);
+    const proofOf = new Map(proofs.map((p) => [p.grantId, p.proof]));
+    await trx('governance_audit').insert(
+      fresh.map((r) => ({
+        actor: CATALOG_ACTOR, entity: 'grant', entity_id: r.id, action: 'verified', from_status: r.status, to_status: r.status,
+        details: JSON.stringify({ verifiedAt: at.get(r.id)!.toISOString(), ...proofOf.get(r.id) }),
+      })),
+    );
+    return at;
   });
 }
 
