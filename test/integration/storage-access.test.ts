@@ -29,6 +29,9 @@ import { runLake, testConfig, uniqueName, waitFor as waitUntil } from './setup';
 // grants here are applied and proven over a worker shared by 200 of them: a little longer than the default
 const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000) => waitUntil(what, fn, timeoutMs);
 
+// A test that starts a Spark session: its JVM alone takes 20-50 s on a busy 2-core host.
+const SPARK_TEST_MS = 180_000;
+
 describe('storage access: a principal reads with its own key exactly what its live grants give', () => {
   const config = testConfig();
   const taskQueue = uniqueName('test-storage');
@@ -155,7 +158,7 @@ describe('storage access: a principal reads with its own key exactly what its li
     expect(await deps.storage.accounts.getBucketPolicy(bucket)).toBeUndefined(); // nobody holds anything on it
     // (other tests' ends may be listed there: this grant's is not)
     expect((await runLake(config, 'access', 'list')).out).not.toMatch(new RegExp(`^${g.id}\\s`, 'm'));
-  });
+  }, SPARK_TEST_MS);
 
   it('A-3 reads a view with identifying values hashed by the catalog\'s key, A-4 one without them; neither opens the raw prefix', async () => {
     const carol: PrincipalRef = { name: uniqueName('carol'), kind: 'user' };
@@ -202,7 +205,7 @@ describe('storage access: a principal reads with its own key exactly what its li
       await waitFor(`grant ${g.id}'s end to be proven`, async () => (await getGrant(deps.db, g.id)).revocationVerifiedAt);
       expect(await listGrants(deps.metastore, g.table, carol)).toEqual([]);
     }
-  });
+  }, SPARK_TEST_MS);
 
   it('a policy rewritten behind the catalog is put back by the reconciliation, and an unproven end is proven by it', async () => {
     const dave: PrincipalRef = { name: uniqueName('dave'), kind: 'user' };

@@ -60,7 +60,10 @@ describe('two catalogs on one namespace, metastore and bucket', () => {
     const g = await approveRequest(c.deps.db, { requestId: r.id, catalog: c.config.catalog, by: 'approver' });
     started.push(g.workflowId);
     await startGrantExpiry(env.client, c.config.catalog, { id: g.id, source: g.source }, c.config.temporal.taskQueue);
-    await waitFor(`grant ${g.id} of ${c.config.catalog} to be active`, async () => (await getGrant(c.deps.db, g.id)).status === 'active');
+    // the row says active before the bucket policy is rewritten; the workflow says so once the whole apply is
+    // done. Each catalog serializes its own rewrites of a bucket, not the other's: see the README's note on
+    // two catalogs sharing a bucket.
+    await waitFor(`grant ${g.id} of ${c.config.catalog} to be applied`, async () => (await getGrant(c.deps.db, g.id)).status === 'active' && (await grantState(env.client, g)).phase === 'active');
     return getGrant(c.deps.db, g.id);
   }
 
