@@ -105,7 +105,8 @@ export async function revokeTable(ms: MetastoreClient, grantors: readonly string
  *  day's grants ending together cost the metastore three calls, not three each). Returns what it revoked
  *  for each request, in order. The metastore revokes a privilege from whichever grantor's row it meets
  *  first, so every row of it goes (one row per principal and privilege in each call) and the other
- *  grantors' rows are given back as they were. */
+ *  grantors' rows are given back as they were, but for their createTime (the metastore stamps a grant
+ *  with its own clock and ignores the one the grant carries). */
 export async function revokeOnTable(ms: MetastoreClient, grantors: readonly string[], table: TableRef, requests: readonly RevokeRequest[]): Promise<string[][]> {
   const principals = new Set(requests.map((r) => principalKey(r.principal)));
   const only = principals.size === 1 ? requests[0]!.principal : undefined;
