@@ -30,7 +30,7 @@ import {
   markRunMerged,
   markRunPublished,
   recordBatchInferred,
-  replaceBatchResult,
+  replaceBatchResults,
   runBatches,
   runIdOfWorkflowRun,
   runOverview,
@@ -110,11 +110,12 @@ type BatchRow = StoredBatch<BatchResult | PrunedBatch>;
  *  failed: a failed run is never merged), nothing reads them again, and they hold sample records. */
 async function pruneBatches(db: Knex, runId: number, loaded?: BatchRow[]): Promise<void> {
   const batches: BatchRow[] = loaded ?? (await runBatches<BatchResult | PrunedBatch>(db, runId));
+  const pruned = new Map<number, PrunedBatch>();
   for (const b of batches) {
     if (b.status !== 'inferred' || b.result === null || 'pruned' in b.result) continue;
-    const pruned: PrunedBatch = { pruned: summariseBatch(b.batch_no, b.result, Number(b.bytes_read)) };
-    await replaceBatchResult(db, runId, b.batch_no, pruned);
+    pruned.set(b.batch_no, { pruned: summariseBatch(b.batch_no, b.result, Number(b.bytes_read)) });
   }
+  await replaceBatchResults(db, runId, pruned);
 }
 
 /**

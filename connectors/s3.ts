@@ -50,6 +50,17 @@ const DEFAULT_LOOKBACK = 2;
  */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * How many records of a partition's first object its profile keeps. A text object's statistics are
+ * scanned over every record, so its profile only supplies the samples shown (a tenth of what a profile
+ * holds: the rest was written, read back and never used). Parquet's figures come from these records,
+ * and a stream's head is shared among its slices.
+ */
+function profiledRecords(format: TableFormat, stream: boolean): number {
+  if (stream) return STREAM_PROFILE.maxRecords;
+  return format === 'parquet' ? PROFILE.maxRecords : PROFILE.samplesKept;
+}
+
 /** Lists and classifies an S3 source's objects; reads the catalog, writes nothing. */
 async function plan(deps: ConnectorDeps, source: S3Source, input: PlanRequest): Promise<PlannedCrawl> {
   const { bucket, prefix } = source.location;
@@ -165,7 +176,7 @@ async function read(deps: Pick<ConnectorDeps, 's3'>, source: S3Source, batch: un
     let objectHead: ObjectHead | undefined;
     if (!sampled.has(o.partition)) {
       sampled.add(o.partition);
-      sample = { format: o.format, gzip: o.gzip, maxRecords: head.maxRecords, maxBytes: head.maxBytes };
+      sample = { format: o.format, gzip: o.gzip, maxRecords: profiledRecords(o.format, discriminators.length > 0), maxBytes: head.maxBytes };
       if (o.format === 'parquet') {
         for (const record of await readSampleRecords(deps.s3, source.location.bucket, o, sample)) samples.push({ partition: o.partition, file, record });
         sample = undefined;

@@ -7,7 +7,8 @@ import { columnStats, pickSamples, type SampleRow } from '../crawl/profile';
 import { columnStatsOf, EMPTY_STATS, mergeStats, type ColumnStats, type StatsJSON } from '../schema/stats';
 import { maskingOf, recordSuggestions, shownColumnStats, storedRows, storedStats, suggestionsFor, type Masking } from './identifying';
 
-/** Per source: the records profiled per partition, the samples kept, and how many partitions count. */
+/** Per source: the records profiled per partition (when its figures come from them: connectors/s3.ts), the
+ *  samples kept, and how many partitions count. */
 export const PROFILE = { maxRecords: 200, maxBytes: 256 * 1024, samplesKept: 20, partitions: 100 };
 
 const CHUNK = 500;

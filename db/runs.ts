@@ -115,9 +115,16 @@ export async function recordBatchInferred(db: Knex, runId: number, batchNo: numb
     .update({ status: 'inferred', result: JSON.stringify(result), bytes_read: bytesRead, inferred_at: db.fn.now() });
 }
 
-/** Replaces a batch's result (by its summary, once nothing reads the result again). */
-export async function replaceBatchResult(db: Knex, runId: number, batchNo: number, result: unknown): Promise<void> {
-  await db('crawl_batches').where({ run_id: runId, batch_no: batchNo }).update({ result: JSON.stringify(result) });
+/** Replaces the results of a run's batches, by batch number (by their summaries, once nothing reads the
+ *  results again), in one statement. */
+export async function replaceBatchResults(db: Knex, runId: number, results: ReadonlyMap<number, unknown>): Promise<void> {
+  if (results.size === 0) return;
+  await db.raw(
+    `update crawl_batches b set result = r.result::jsonb
+       from unnest(?::int[], ?::text[]) as r(batch_no, result)
+      where b.run_id = ? and b.batch_no = r.batch_no`,
+    [[...results.keys()], [...results.values()].map((r) => JSON.stringify(r)), runId],
+  );
 }
 
 export async function markRunMerged(trx: Knex.Transaction, runId: number, summary: Record<string, unknown>): Promise<void> {

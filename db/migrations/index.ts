@@ -19,6 +19,7 @@ import * as catalogRows from './20261207000016_catalog_rows';
 import * as kafkaSources from './20261208000017_kafka_sources';
 import * as upstreamChanges from './20261208000018_upstream_changes';
 import * as grantsDue from './20261209000019_grants_due';
+import * as batchResultsUncompressed from './20261210000020_batch_results_uncompressed';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261127000001_sources': sources,
@@ -39,6 +40,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000017_kafka_sources': kafkaSources,
   '20261208000018_upstream_changes': upstreamChanges,
   '20261209000019_grants_due': grantsDue,
+  '20261210000020_batch_results_uncompressed': batchResultsUncompressed,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

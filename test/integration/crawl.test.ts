@@ -108,6 +108,9 @@ describe('crawling sources on the real stack', () => {
     expect(samples.rows).toHaveLength(20);
     expect(new Set(samples.rows.map((r: { partition: string }) => r.partition))).toEqual(new Set(['date_id=2019-10-15/hour=20/', 'date_id=2019-10-15/hour=21/']));
     expect(samples.rows[0].record.props.name).toMatch(/^item-/);
+    // statistics are scanned over every record: a partition's profile keeps only the samples it can show
+    const profiles = await deps.db('partition_profiles').where({ source_id: src.id });
+    expect(profiles.map((p: { rows: unknown[] }) => p.rows.length)).toEqual([20, 20]);
     const stats = Object.fromEntries((await deps.db('column_stats').where({ source_id: src.id })).map((c: Record<string, string>) => [c.path, c]));
     expect(stats.service.null_fraction).toBe(0);
     expect(Number(stats.service.distinct_estimate)).toBe(3);
