@@ -31,6 +31,8 @@ import { cpuByService, cpuDelta, LOG_DIR, pool, ROOT, waitForPollers, Workers, t
 const PASSES = Number(process.env.BENCH_CRAWL_PASSES ?? 3);
 const CPU_PASSES = Number(process.env.BENCH_CRAWL_CPU_PASSES ?? 4);
 const PARTS = new Set((process.env.BENCH_CRAWL_PARTS ?? 'list,cpu').split(','));
+/** Objects per batch of the CPU crawls; unset: as the product batches them. */
+const CPU_BATCH_OBJECTS = process.env.BENCH_CRAWL_BATCH_OBJECTS ? Number(process.env.BENCH_CRAWL_BATCH_OBJECTS) : undefined;
 
 // 100 days × 10 hours × 100 objects: a year-ish of hourly partitions is what a real lake lists.
 const LIST = {
@@ -279,10 +281,10 @@ const load = () => {
 
 // ---- crawls ------------------------------------------------------------------------------------------
 
-function s3Source(name: string, bucket: string, prefix: string, database: string, batchObjects: number): S3SourceDefinition {
+function s3Source(name: string, bucket: string, prefix: string, database: string, batchObjects?: number): S3SourceDefinition {
   return {
     name, kind: 's3', location: { bucket, prefix }, format: 'auto', layout: { kind: 'hive' }, schedule: 'nightly',
-    targetDatabase: database, targetTable: name.replace(/-/g, '_'), options: { batchObjects }, enabled: false,
+    targetDatabase: database, targetTable: name.replace(/-/g, '_'), options: batchObjects ? { batchObjects } : {}, enabled: false,
   };
 }
 
@@ -428,7 +430,8 @@ export async function crawlBench(base: LakeConfig, opts: { corpus: string }): Pr
     if (!PARTS.has('cpu')) return ratios;
 
     // -- 2. one inference process vs the scanner alone, and vs two processes --------------------------------
-    // a fresh source over the same prefix for every crawl, so each reads everything (one object a batch);
+    // a fresh source over the same prefix for every crawl, so each reads everything, in the batches the
+    // product plans (four of ten objects: the crawl's window), or BENCH_CRAWL_BATCH_OBJECTS objects each;
     // pass 0 warms every process up (JIT, connections) and is not counted; the order alternates between
     // passes (scan-one-two, two-one-scan, ...) so a neighbour's load drifting during the run weighs on all alike
     const objects = await fetchObjects(s3, bucket, CPU.prefix);
@@ -454,7 +457,7 @@ export async function crawlBench(base: LakeConfig, opts: { corpus: string }): Pr
         }
         const name = `bench-cpu-${tag}-${label}-${p}`;
         cpuSources.push(name);
-        await saveSource(db, s3Source(name, bucket, CPU.prefix, CPU.database, 1));
+        await saveSource(db, s3Source(name, bucket, CPU.prefix, CPU.database, CPU_BATCH_OBJECTS));
         const pids = workers.pids(label === 'one' ? 'infer1' : 'infer2');
         const cpuBefore = pids.map(processCpu);
         const servicesBefore = cpuByService(named);
@@ -474,7 +477,8 @@ export async function crawlBench(base: LakeConfig, opts: { corpus: string }): Pr
         const run = await db('crawl_runs').where({ id: r.value.runId }).first('workflow_id', 'workflow_run_id');
         const { total, spans } = await activitySpans(client, run.workflow_id, run.workflow_run_id);
         const byActivity = Object.entries(spans).map(([type, s]) => `${type} ${s.toFixed(2)}`).join(', ');
-        console.log(`           workflow ${total.toFixed(2)} s; first scheduled to last closed, by activity (s): ${byActivity}`);
+        const [{ n: batches }] = await db('crawl_batches').where({ run_id: r.value.runId }).count<{ n: string }[]>({ n: '*' });
+        console.log(`           workflow ${total.toFixed(2)} s, ${batches} batches; first scheduled to last closed, by activity (s): ${byActivity}`);
         if (p === 0) continue;
         best[label].crawl = Math.min(best[label].crawl, r.seconds);
         best[label].phase = Math.min(best[label].phase, phase);

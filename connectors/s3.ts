@@ -12,12 +12,13 @@ import {
   deletionGuard,
   planBackfill,
   planListing,
+  spreadOver,
   type ObjectInfo,
 } from '../crawl/plan';
 import { parsePartition, partitionKeysOf } from '../crawl/partitions';
 import { formatOfKey, type Format as TableFormat } from '../schema/formats';
 import type { SampleRow } from '../crawl/profile';
-import type { CrawlCounts, InferProgress } from '../crawl/run';
+import { PARALLEL_BATCHES, type CrawlCounts, type InferProgress } from '../crawl/run';
 import { discriminatorPaths, InvalidSourceError, type S3SourceDefinition } from '../crawl/source';
 import { deleteObjects, manifestOf, manifestPartitions, manifestSize, recomputePartitions, recordObjects, upsertPartition } from '../db/manifest';
 import { PROFILE } from '../db/profiles';
@@ -149,7 +150,11 @@ async function plan(deps: ConnectorDeps, source: S3Source, input: PlanRequest): 
   counts.files = toRead.length;
   counts.bytes = toRead.reduce((n, o) => n + o.size, 0);
   await nextTurn();
-  const batches = batchObjects(toRead, { ...BATCH_LIMITS, maxObjects: source.options.batchObjects ?? BATCH_LIMITS.maxObjects });
+  const batches = batchObjects(toRead, {
+    ...BATCH_LIMITS,
+    maxObjects: source.options.batchObjects ?? BATCH_LIMITS.maxObjects,
+    atLeast: spreadOver(counts.bytes, PARALLEL_BATCHES),
+  });
   await nextTurn();
   const format = [...new Set(planned.map((o) => o.format))].join('+') || (source.format === 'auto' ? 'unknown' : source.format);
   return { batches: batches as unknown[][], counts, scope: { partitions: scope ?? null, deleted, skipped, range: input.range ?? null }, format };

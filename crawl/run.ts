@@ -1,6 +1,9 @@
 // What a crawl reports at each step. Small, history-safe summaries: counts and ids, never keys or values.
 import type { CrawlProgress } from '../workflows/shared';
 
+/** How many batches of a crawl are inferred at once: the crawl workflow's window, which the plan fills. */
+export const PARALLEL_BATCHES = 4;
+
 export interface CrawlCounts {
   added: number;
   changed: number;

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { CrawlActivities, InferenceActivities } from '../activities/crawl';
 import { backfillRangeProblem } from '../crawl/backfill-range';
-import type { CrawlPlan, CrawlSummary } from '../crawl/run';
+import { PARALLEL_BATCHES, type CrawlPlan, type CrawlSummary } from '../crawl/run';
 import { NON_RETRYABLE_ERROR_TYPES } from './errors';
 import { DEFAULT_TASK_QUEUES, LAKE_SOURCE, progressQuery, type BackfillInput, type CrawlInput, type CrawlProgress } from './shared';
 
@@ -29,9 +29,6 @@ const io = proxyActivities<CrawlActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 });
 
-
-/** How many batches are inferred at once per crawl. */
-const PARALLEL_BATCHES = 4;
 /** Patch: batches run in a sliding window (a new one starts as soon as one ends), not in waves of four. */
 const SLIDING_BATCHES = 'crawl-sliding-batches';
 /** Patch: a batch that fails fails the run in the catalog (status failed, the failing-source notice), as a

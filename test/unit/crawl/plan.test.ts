@@ -7,8 +7,10 @@ import {
   compileGlobs,
   DEFAULT_EXCLUDES,
   deletionGuard,
+  MIN_SPREAD_BYTES,
   planListing,
   selectPartitions,
+  spreadOver,
   type GlobMatcher,
   type ManifestEntry,
   type ObjectInfo,
@@ -345,6 +347,34 @@ describe('batchObjects', () => {
         }
       }),
     );
+  });
+
+  it('spreads a crawl over at least the batches asked for, of about equal bytes, within the limits', () => {
+    const keys = (batches: ObjectInfo[][]) => batches.map((b) => b.map((o) => o.key).join(''));
+    const forty = Array.from({ length: 40 }, (_, i) => obj(`k${String(i).padStart(2, '0')}`, 'e', 5));
+    expect(batchObjects(forty, { maxObjects: 64, maxBytes: 1000, atLeast: 4 }).map((b) => b.length)).toEqual([10, 10, 10, 10]);
+    // the limits still hold: more, smaller batches than asked for
+    expect(batchObjects(forty, { maxObjects: 8, maxBytes: 1000, atLeast: 4 }).map((b) => b.length)).toEqual([8, 2, 8, 2, 8, 2, 8, 2]);
+    // an object goes to the share its middle byte falls in: a big one takes its share and its neighbours'
+    const uneven = [obj('a', 'e', 150), obj('b', 'e', 10), obj('c', 'e', 10), obj('d', 'e', 10), obj('e', 'e', 20)];
+    expect(keys(batchObjects(uneven, { maxObjects: 64, maxBytes: 1000, atLeast: 4 }))).toEqual(['a', 'bcde']);
+    expect(keys(batchObjects([obj('a', 'e', 0), obj('b', 'e', 0)], { maxObjects: 64, maxBytes: 10, atLeast: 4 }))).toEqual(['ab']);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 8 }), (sizes, atLeast) => {
+        const objects = sizes.map((size, i) => obj(`k${String(i).padStart(3, '0')}`, 'e', size));
+        const batches = batchObjects(objects, { maxObjects: 1000, maxBytes: 1e9, atLeast });
+        expect(batches.flat()).toEqual(objects);
+        expect(batches.length).toBeLessThanOrEqual(atLeast); // a cut only where a share begins
+        if (sizes.every((s) => s === sizes[0])) expect(batches.length).toBe(Math.min(atLeast, sizes.length));
+      }),
+    );
+  });
+
+  it('asks a crawl for as many batches as its window runs at once, none below MIN_SPREAD_BYTES each', () => {
+    expect(spreadOver(200e6, 4)).toBe(4);
+    expect(spreadOver(3 * MIN_SPREAD_BYTES + 1, 4)).toBe(3);
+    expect(spreadOver(MIN_SPREAD_BYTES - 1, 4)).toBe(1);
+    expect(spreadOver(0, 4)).toBe(1);
   });
 
   it('refuses limits that cannot make progress', () => {
