@@ -19,10 +19,11 @@
 // in what it changed, so time stays linear in the input however many distinct keys it has.
 //
 // The same reading serves grouped scans (grouped.ts: it also picks up discriminator values and shows the
-// record's facts) and statistics (stats.ts: it logs each key's value as it types it).
+// record's facts) and statistics (stats.ts: it logs each key's value as it types it); infer.ts runs one over
+// a whole file.
 import { keepFirstSamples, type CorruptRecord, type InferenceResult, MAX_CORRUPT_SAMPLES } from '../../merge';
 import { byCodeUnits } from '../../names';
-import type { DiscriminatorPath, GroupedInferenceResult, SliceResult } from '../../slices';
+import type { GroupedInferenceResult, SliceResult } from '../../slices';
 import { MAX_DECIMAL_PRECISION, T, type LakeType, type Schema } from '../../types';
 import { integerLiteralType, nineteenDigitsFitInt64, temporalTextType } from '../literals';
 import { ENCODING_SNIFF_BYTES, foreignEncoding } from '../text';
@@ -878,33 +879,4 @@ export class JsonLinesScanner {
     this.line = line;
     this.edits.typingStream = true;
   }
-}
-
-type Grouped = { discriminators: readonly DiscriminatorPath[] };
-type Ungrouped = { discriminators?: undefined };
-
-/** Infer the schema of one JSON lines file from its (already decompressed) chunks; grouped when given discriminators. */
-export async function inferJsonLines(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, ctx: { file: string } & JsonLinesOptions & Grouped): Promise<GroupedInferenceResult>;
-export async function inferJsonLines(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, ctx: { file: string } & JsonLinesOptions & Ungrouped): Promise<InferenceResult>;
-export async function inferJsonLines(
-  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  ctx: { file: string } & JsonLinesOptions,
-): Promise<InferenceResult | GroupedInferenceResult>;
-export async function inferJsonLines(
-  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  ctx: { file: string } & JsonLinesOptions,
-): Promise<InferenceResult | GroupedInferenceResult> {
-  const scanner = new JsonLinesScanner(ctx.file, ctx);
-  for await (const chunk of chunks) scanner.push(chunk);
-  return ctx.discriminators ? scanner.endGrouped() : scanner.end();
-}
-
-/** Convenience for text already in memory. */
-export function inferJsonLinesText(text: string, ctx: { file: string } & JsonLinesOptions & Grouped): GroupedInferenceResult;
-export function inferJsonLinesText(text: string, ctx: { file: string } & JsonLinesOptions & Ungrouped): InferenceResult;
-export function inferJsonLinesText(text: string, ctx: { file: string } & JsonLinesOptions): InferenceResult | GroupedInferenceResult;
-export function inferJsonLinesText(text: string, ctx: { file: string } & JsonLinesOptions): InferenceResult | GroupedInferenceResult {
-  const scanner = new JsonLinesScanner(ctx.file, ctx);
-  scanner.push(new TextEncoder().encode(text));
-  return ctx.discriminators ? scanner.endGrouped() : scanner.end();
 }
