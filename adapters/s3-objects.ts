@@ -12,7 +12,7 @@ import { isGzipMagic, isTabSeparated, type Format as DataFormat } from '../schem
 import { CsvScanner, type CsvDialect, type CsvOptions } from '../schema/infer/csv';
 import { JsonLinesScanner } from '../schema/infer/jsonl';
 import { inferParquetFooter, ParquetFooterError, readParquetFooter } from '../schema/infer/parquet';
-import { PartitionKeyChecker, type PartitionKeyCheck } from '../schema/infer/partition-keys';
+import type { PartitionKeyCheck } from '../schema/infer/partition-keys';
 import { EMPTY_RESULT, type InferenceResult } from '../schema/merge';
 import { ungrouped, type DiscriminatorPath, type GroupedInferenceResult } from '../schema/slices';
 
@@ -253,34 +253,36 @@ async function inferTextObject(
     // Only JSON lines are grouped (inferObject refuses discriminators for other formats).
     const jsonl =
       options.format === 'jsonl'
-        ? new JsonLinesScanner(file, { detectTemporal: options.detectDates ?? false, discriminators: options.discriminators, stats: options.stats ?? false })
+        ? new JsonLinesScanner(file, { detectTemporal: options.detectDates ?? false, discriminators: options.discriminators, stats: options.stats ?? false, partition: options.partition })
         : null;
     const scanner =
       jsonl !== null
         ? jsonl
         : new CsvScanner(file, { ...(isTabSeparated(info.key) ? { delimiter: '\t' as const } : {}), ...options.csv, detectTemporal: options.detectDates ?? false, stats: options.stats ?? false });
-    const keys = jsonl !== null && options.partition?.keys.length ? new PartitionKeyChecker(options.partition.keys, options.partition.values) : null;
     const broken: GzipBreak = {};
     const chunks: AsyncIterable<Uint8Array> = gzip ? gunzipTolerant(counted(), broken) : counted();
     try {
       for await (const chunk of chunks) {
         scanner.push(chunk);
-        keys?.push(chunk);
       }
     } catch (e) {
       if (isZlibError(e)) throw new UnreadableObject(`not valid gzip data (${(e as Error).message})`, bytesRead);
       throw e;
     }
-    const checked = keys !== null ? { partitionKeys: keys.end() } : {};
+    // the records the scanner accepted, the last line's once it is ended
+    const checked = () => {
+      const partitionKeys = jsonl?.partitionKeys();
+      return partitionKeys !== undefined ? { partitionKeys } : {};
+    };
     if (jsonl !== null && options.discriminators) {
       const grouped = jsonl.endGrouped();
       // a break in the gzip data is the object's, so the stream's (the remainder holds what no slice names)
       const stream = withBreak(grouped.stream, file, broken);
-      return { result: stream, bytesRead, grouped: { ...grouped, stream, remainder: withBreak(grouped.remainder, file, broken) }, ...checked };
+      return { result: stream, bytesRead, grouped: { ...grouped, stream, remainder: withBreak(grouped.remainder, file, broken) }, ...checked() };
     }
     const result = withBreak(scanner.end(), file, broken);
     const dialect = scanner instanceof CsvScanner ? scanner.dialect() : undefined;
-    return { result, bytesRead, ...checked, ...(dialect ? { csv: dialect } : {}) };
+    return { result, bytesRead, ...checked(), ...(dialect ? { csv: dialect } : {}) };
   } finally {
     body.destroy(); // frees the connection when reading stopped early; a no-op after the end
     if (options.head !== undefined) options.head.bytes = kept.length === 1 ? kept[0]! : Buffer.concat(kept);

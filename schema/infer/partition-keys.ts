@@ -3,11 +3,13 @@
 // key once, as the partition column, so engines read the path's value; a record whose own value differs
 // is counted here (and shown), never silently replaced.
 //
-// Fed the same decompressed chunks as the scanner. A line is only looked at when it holds a key's bytes
-// in quotes; then its top level is walked to find the key's value (a key nested deeper is not the
-// partition key). The value agrees when it is the path's text, or a number equal to the path's number.
-// A null or a missing key claims nothing. Lines are not validated here (the scanner quarantines corrupt
-// ones): a corrupt line whose key and value come before the break is read like any other.
+// The JSON lines scanner hands over each record it accepts, once a record holding one of the keys (up to
+// case) at its top level has been seen: records of a source that never repeats its keys (most) cost
+// nothing here. The record's top level is then walked for each key's value (a key nested deeper is not
+// the partition key). The value agrees when it is the path's text, or a number equal to the path's number.
+// A null or a missing key claims nothing. A corrupt line is quarantined by the scanner and claims nothing:
+// engines do not read it either.
+import { fieldKey } from '../names';
 
 export interface PartitionKeyMismatch {
   line: number;
@@ -27,90 +29,35 @@ export interface PartitionKeyCheck {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const NL = 0x0a;
 const utf8 = new TextDecoder();
 
-export class PartitionKeyChecker {
-  private readonly needles: Buffer[];
-  private carry: Buffer = Buffer.alloc(0);
-  private line: number;
+/** Counts the records whose own partition key values differ from their path's. */
+export class PartitionKeyWatch {
+  /** The keys as the scanner's tree files them (up to case): a record can hold one only once one is there. */
+  readonly fieldKeys: readonly string[];
   private mismatches = 0;
   private first: PartitionKeyMismatch | undefined;
 
   constructor(
     private readonly keys: readonly string[],
     private readonly values: readonly string[],
-    firstLine = 1,
   ) {
-    // the key's text and closing quote: JSON is full of quotes, and a needle starting with one makes the
-    // search stop at every string (a quarter to a half of its speed); the opening quote is checked after
-    this.needles = keys.map((k) => Buffer.from(JSON.stringify(k).slice(1)));
-    this.line = firstLine;
+    this.fieldKeys = keys.map(fieldKey);
   }
 
-  push(chunk: Uint8Array): void {
-    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    let start = 0;
-    if (this.carry.length) {
-      // only the carried line's end is joined to it: copying the whole chunk behind it costs a pass
-      const nl = buf.indexOf(NL);
-      if (nl < 0) {
-        this.carry = Buffer.concat([this.carry, buf]);
-        return;
-      }
-      const line = Buffer.concat([this.carry, buf.subarray(0, nl)]);
-      this.checkLines(line, 0, line.length);
-      start = nl + 1;
-    }
-    const last = buf.lastIndexOf(NL);
-    if (last >= start) {
-      this.checkLines(buf, start, last);
-      start = last + 1;
-    }
-    // copied: the caller may reuse its chunk
-    this.carry = Buffer.from(buf.subarray(start));
-  }
-
-  end(): PartitionKeyCheck {
-    if (this.carry.length) this.checkLine(this.carry, 0, this.carry.length, this.needles.map(() => -2));
-    this.carry = Buffer.alloc(0);
-    return this.first ? { mismatches: this.mismatches, first: this.first } : { mismatches: this.mismatches };
-  }
-
-  /**
-   * The lines of buf[start, end], each ending at a "\n" or (the last) at `end`. Each
-   * key's next occurrence is searched once and kept until the lines pass it: a search per line would run
-   * to the end of the buffer whenever a key is absent, quadratic in the chunk's size.
-   */
-  private checkLines(buf: Buffer, start: number, end: number): void {
-    const next = this.needles.map(() => -2); // -2: not searched yet; -1: not in the rest of buf
-    for (;;) {
-      let nl = buf.indexOf(NL, start);
-      if (nl < 0 || nl > end) nl = end;
-      this.checkLine(buf, start, nl, next);
-      this.line++;
-      if (nl >= end) break;
-      start = nl + 1;
-    }
-  }
-
-  /** `next`: each key's next occurrence in buf at or after some earlier line's start (-2: not searched). */
-  private checkLine(buf: Buffer, start: number, end: number, next: number[]): void {
-    for (let k = 0; k < this.needles.length; k++) {
-      let at = next[k]!;
-      if (at === -2 || (at >= 0 && at < start)) {
-        at = buf.indexOf(this.needles[k]!, start);
-        while (at >= 0 && (at === 0 || buf[at - 1] !== QUOTE)) at = buf.indexOf(this.needles[k]!, at + 1);
-        next[k] = at;
-      }
-      // a key's quoted text holds no raw "\n", so an occurrence before the line's end lies in the line
-      if (at < 0 || at >= end) continue;
+  /** The record on buf[start, end), accepted by the scanner, on line `line`. */
+  check(buf: Uint8Array, start: number, end: number, line: number): void {
+    for (let k = 0; k < this.keys.length; k++) {
       const token = topLevelValue(buf, start, end, this.keys[k]!);
       if (token === undefined || agrees(token, this.values[k]!)) continue;
       this.mismatches++;
-      this.first ??= { line: this.line, key: this.keys[k]!, value: token.length > 200 ? `${token.slice(0, 199)}…` : token, path: this.values[k]! };
+      this.first ??= { line, key: this.keys[k]!, value: token.length > 200 ? `${token.slice(0, 199)}…` : token, path: this.values[k]! };
       return; // a record counts once, however many of its keys differ
     }
+  }
+
+  result(): PartitionKeyCheck {
+    return this.first ? { mismatches: this.mismatches, first: this.first } : { mismatches: this.mismatches };
   }
 }
 

@@ -19,6 +19,11 @@ export interface JsonLinesOptions {
    * too), exactly as StatsAccumulator gives them for the records JSON.parse reads from the lines.
    */
   stats?: boolean;
+  /**
+   * The object's partition (keys and values from its path): records repeating a key at their top level
+   * with another value are counted (`JsonLinesScanner.partitionKeys`; see schema/infer/partition-keys.ts).
+   */
+  partition?: { keys: readonly string[]; values: readonly string[] };
   /** Longest line taken, in bytes before its "\n"; a longer line is a corrupt record, skipped without being buffered. */
   maxRecordBytes?: number;
   /** Deepest nesting of objects and arrays in a record, the record itself being level 1; a deeper record is corrupt. */

@@ -28,6 +28,7 @@ import { MAX_DECIMAL_PRECISION, T, type LakeType, type Schema } from '../../type
 import { integerLiteralType, nineteenDigitsFitInt64, temporalTextType } from '../literals';
 import { ENCODING_SNIFF_BYTES, foreignEncoding } from '../text';
 import { EMPTY_STATS } from '../../stats';
+import { PartitionKeyWatch, type PartitionKeyCheck } from '../partition-keys';
 import * as bytes from './bytes';
 import { Err, errorMessage, longLineMessage, topLevelMessage } from './bytes';
 import { limitOption, type JsonLinesOptions } from './options';
@@ -122,6 +123,9 @@ export class JsonLinesScanner {
    * the record shows something that is not tracked (it is then typed again for its slice).
    */
   private facts: Facts | null = null;
+  /** Option `partition`; and whether a record holding one of its keys at its top level was accepted yet. */
+  private readonly partitionWatch: PartitionKeyWatch | null;
+  private partitionKeySeen = false;
 
   constructor(
     readonly file: string,
@@ -131,6 +135,7 @@ export class JsonLinesScanner {
     this.line = options.firstLine ?? 1;
     this.grouping = options.discriminators ? new Grouping(options.discriminators) : null;
     this.stats = options.stats ? new RecordStats() : null;
+    this.partitionWatch = options.partition?.keys.length ? new PartitionKeyWatch(options.partition.keys, options.partition.values) : null;
     this.maxRecordBytes = limitOption(options, 'maxRecordBytes');
     this.maxDepth = limitOption(options, 'maxDepth');
     this.edits = new TreeEdits(limitOption(options, 'maxFieldsPerObject'), limitOption(options, 'maxColumns'));
@@ -328,6 +333,7 @@ export class JsonLinesScanner {
           this.edits.commit();
           const slice = g !== null ? this.addToSlice(g, pos, p + 1) : 0;
           if (st !== null) st.endRecord(buf, slice, pos, p);
+          if (this.partitionWatch !== null) this.watchPartitionKeys(buf, pos, p);
           pos = p + 1;
           this.line++;
           continue;
@@ -350,6 +356,22 @@ export class JsonLinesScanner {
       this.line++;
     }
     this.buf = new Uint8Array(0);
+  }
+
+  /** An accepted record on buf[start, end): checked once the tree shows that records hold a partition key. */
+  private watchPartitionKeys(buf: Uint8Array, start: number, end: number): void {
+    const watch = this.partitionWatch!;
+    if (!this.partitionKeySeen) {
+      const top = this.root.byKey;
+      for (const key of watch.fieldKeys) if (top.has(key)) this.partitionKeySeen = true;
+      if (!this.partitionKeySeen) return;
+    }
+    watch.check(buf, start, end, this.line);
+  }
+
+  /** Records whose own partition key values differ from their path's (option `partition`). */
+  partitionKeys(): PartitionKeyCheck | undefined {
+    return this.partitionWatch?.result();
   }
 
   /** Type one record (pos at "{") into the tree at `root`; returns the position of its line's "\n" or -1. */
