@@ -34,7 +34,9 @@ const utf8 = new TextDecoder();
 /** Counts the records whose own partition key values differ from their path's. */
 export class PartitionKeyWatch {
   /** The keys as the scanner's tree files them (up to case): a record can hold one only once one is there. */
-  readonly fieldKeys: readonly string[];
+  private readonly fieldKeys: readonly string[];
+  /** Whether an accepted record held one of the keys at its top level yet. */
+  private held = false;
   private mismatches = 0;
   private first: PartitionKeyMismatch | undefined;
 
@@ -45,7 +47,19 @@ export class PartitionKeyWatch {
     this.fieldKeys = keys.map(fieldKey);
   }
 
-  /** The record on buf[start, end), accepted by the scanner, on line `line`. */
+  /**
+   * The record on buf[start, end), accepted by the scanner, on line `line`; `top` is the tree's top-level
+   * fields by key, this record's included. Until one of the keys is there, no record held one.
+   */
+  record(top: ReadonlyMap<string, unknown>, buf: Uint8Array, start: number, end: number, line: number): void {
+    if (!this.held) {
+      for (const key of this.fieldKeys) if (top.has(key)) this.held = true;
+      if (!this.held) return;
+    }
+    this.check(buf, start, end, line);
+  }
+
+  /** The record on buf[start, end), on line `line`. */
   check(buf: Uint8Array, start: number, end: number, line: number): void {
     for (let k = 0; k < this.keys.length; k++) {
       const token = topLevelValue(buf, start, end, this.keys[k]!);

@@ -123,9 +123,8 @@ export class JsonLinesScanner {
    * the record shows something that is not tracked (it is then typed again for its slice).
    */
   private facts: Facts | null = null;
-  /** Option `partition`; and whether a record holding one of its keys at its top level was accepted yet. */
+  /** Option `partition`. */
   private readonly partitionWatch: PartitionKeyWatch | null;
-  private partitionKeySeen = false;
 
   constructor(
     readonly file: string,
@@ -333,7 +332,7 @@ export class JsonLinesScanner {
           this.edits.commit();
           const slice = g !== null ? this.addToSlice(g, pos, p + 1) : 0;
           if (st !== null) st.endRecord(buf, slice, pos, p);
-          if (this.partitionWatch !== null) this.watchPartitionKeys(buf, pos, p);
+          if (this.partitionWatch !== null) this.partitionWatch.record(this.root.byKey, buf, pos, p, this.line);
           pos = p + 1;
           this.line++;
           continue;
@@ -356,17 +355,6 @@ export class JsonLinesScanner {
       this.line++;
     }
     this.buf = new Uint8Array(0);
-  }
-
-  /** An accepted record on buf[start, end): checked once the tree shows that records hold a partition key. */
-  private watchPartitionKeys(buf: Uint8Array, start: number, end: number): void {
-    const watch = this.partitionWatch!;
-    if (!this.partitionKeySeen) {
-      const top = this.root.byKey;
-      for (const key of watch.fieldKeys) if (top.has(key)) this.partitionKeySeen = true;
-      if (!this.partitionKeySeen) return;
-    }
-    watch.check(buf, start, end, this.line);
   }
 
   /** Records whose own partition key values differ from their path's (option `partition`). */
