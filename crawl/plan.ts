@@ -342,8 +342,8 @@ export function planBackfill<T extends { partition: string; keys: readonly strin
 
 // ---- batches ---------------------------------------------------------------------------------------
 
-/** A crawl smaller than this many bytes a batch is not spread over more batches: a batch's fixed cost (its
- *  activity, catalog reads and result write, ~30 ms) is then no longer small beside its scan (~0.2 s). */
+/** The least a batch holds when a crawl is spread over more batches: below it, a batch's fixed cost (its
+ *  activity, catalog reads and result write, ~30 ms) is no longer small beside its scan (~0.2 s). */
 export const MIN_SPREAD_BYTES = 16 * 1024 * 1024;
 
 /**
