@@ -378,12 +378,12 @@ export function batchObjects<T extends { key: string; size: number | string }>(
   let share = 0; // the share the current batch started in
   for (const o of sorted) {
     const size = Number(o.size);
-    const nextShare = Math.floor((before + size / 2) / shareBytes) > share;
-    if (current.length > 0 && (current.length >= limits.maxObjects || bytes + size > limits.maxBytes || nextShare)) {
+    const itsShare = Math.floor((before + size / 2) / shareBytes); // where its middle byte falls
+    if (current.length > 0 && (current.length >= limits.maxObjects || bytes + size > limits.maxBytes || itsShare > share)) {
       batches.push(current);
       current = [];
       bytes = 0;
-      share = Math.floor((before + size / 2) / shareBytes);
+      share = itsShare;
     }
     current.push(o);
     bytes += size;
